@@ -1,0 +1,120 @@
+/**
+ * The GFR sub-module (SPEC §2 Step 1), placed right after a BatchNormalization.
+ *
+ * Training form: s = sigmoid(W2·relu(W1·z + b1) + b2) with z the per-channel
+ * spatial mean of the input, and y = x ⊙ s (squeeze-and-excitation shape).
+ * Inference form: y = x ⊙ sr, where sr is the moving average of s kept by the
+ * training loop (`updateRelationshipFactor`). sr is a non-trainable weight, so
+ * an instrumented model saves and reloads with it.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface GfrLayerArgs {
+  /** Reduction r of the hidden width h = max(4, ceil(C / r)). */
+  reduction?: number;
+  /** Seed of the kernels' initializers, for reproducible instrumentation. */
+  seed?: number;
+  name?: string;
+  trainable?: boolean;
+}
+
+export const DEFAULT_REDUCTION = 4;
+/** μ of the moving average sr ← μ·sr + (1 − μ)·mean_N(s). */
+export const DEFAULT_SR_MOMENTUM = 0.9;
+
+export function hiddenWidth(channels: number, reduction: number): number {
+  return Math.max(4, Math.ceil(channels / reduction));
+}
+
+export class GfrLayer extends tf.layers.Layer {
+  static className = 'GFR';
+  readonly reduction: number;
+  private readonly seed: number | undefined;
+  private kernel1!: tf.LayerVariable;
+  private bias1!: tf.LayerVariable;
+  private kernel2!: tf.LayerVariable;
+  private bias2!: tf.LayerVariable;
+  private sr!: tf.LayerVariable;
+  /**
+   * Gates s of the latest training-mode call, kept alive past tfjs's tidy so
+   * that the training loss can regularize them and the loop can update sr.
+   * The loop releases them after each step (`releaseGates`).
+   */
+  private gates: tf.Tensor2D | null = null;
+
+  constructor(args: GfrLayerArgs = {}) {
+    super(args);
+    this.reduction = args.reduction ?? DEFAULT_REDUCTION;
+    this.seed = args.seed;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const channels = shape[shape.length - 1] as number;
+    const hidden = hiddenWidth(channels, this.reduction);
+    const seed = this.seed;
+    this.kernel1 = this.addWeight('kernel1', [channels, hidden], 'float32', tf.initializers.glorotUniform({ seed }));
+    this.bias1 = this.addWeight('bias1', [hidden], 'float32', tf.initializers.zeros());
+    this.kernel2 = this.addWeight('kernel2', [hidden, channels], 'float32', tf.initializers.glorotUniform({ seed: seed === undefined ? undefined : seed + 1 }));
+    this.bias2 = this.addWeight('bias2', [channels], 'float32', tf.initializers.zeros());
+    // sigmoid(0) = 0.5: the inference form starts where the gates start.
+    this.sr = this.addWeight('sr', [channels], 'float32', tf.initializers.constant({ value: 0.5 }), undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!kwargs.training) return tf.mul(x, this.sr.read());
+    const gates = this.computeGates(x);
+    this.gates?.dispose();
+    this.gates = tf.keep(gates);
+    const perSample = x.rank === 4 ? gates.reshape([gates.shape[0], 1, 1, gates.shape[1]]) : gates;
+    return tf.mul(x, perSample);
+  }
+
+  /** s for a batch: [N, C]. */
+  computeGates(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => {
+      const squeezed = (x.rank === 4 ? tf.mean(x, [1, 2]) : x) as tf.Tensor2D;
+      const hidden = tf.relu(tf.add(tf.matMul(squeezed, this.kernel1.read() as tf.Tensor2D), this.bias1.read()));
+      return tf.sigmoid(tf.add(tf.matMul(hidden as tf.Tensor2D, this.kernel2.read() as tf.Tensor2D), this.bias2.read())) as tf.Tensor2D;
+    });
+  }
+
+  /** The gates of the last training call (valid until the next call or release). */
+  lastGates(): tf.Tensor2D {
+    if (!this.gates) throw new Error(`GFR layer '${this.name}' has not run in training mode yet.`);
+    return this.gates;
+  }
+
+  /** sr ← μ·sr + (1 − μ)·mean_N(s); with `reset`, sr ← mean_N(s) (first step of a run). */
+  updateRelationshipFactor(momentum: number, reset: boolean): void {
+    const gates = this.lastGates();
+    tf.tidy(() => {
+      const batchMean = tf.mean(gates, 0);
+      const next = reset ? batchMean : tf.add(tf.mul(this.sr.read(), momentum), tf.mul(batchMean, 1 - momentum));
+      this.sr.write(next);
+    });
+  }
+
+  releaseGates(): void {
+    this.gates?.dispose();
+    this.gates = null;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), reduction: this.reduction };
+  }
+}
+
+tf.serialization.registerClass(GfrLayer);
+
+export const GFR_CLASS_NAME = GfrLayer.className;
+
+export function isGfrLayer(layer: tf.layers.Layer): layer is GfrLayer {
+  return layer instanceof GfrLayer;
+}

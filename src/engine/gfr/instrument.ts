@@ -1,0 +1,101 @@
+/**
+ * Step 1 on the model's structure: insert a GFR layer after the BN of every
+ * prunable group member, and fold GFR layers back into their BN for export
+ * (γ' = γ·sr, β' = β·sr — exact for GFR's inference form).
+ */
+import type { LayerSpec, ModelSpec, WeightArray } from '../core/types';
+import { seededRandom } from '../core/random';
+import { vector } from '../core/weightArrays';
+import type { ModelAnalysis } from '../graph/analyze';
+import { cloneSpec, layerByName } from '../io/modelSpec';
+import { DEFAULT_REDUCTION, GFR_CLASS_NAME, hiddenWidth } from './gfrLayer';
+
+export interface InstrumentOptions {
+  reduction?: number;
+  seed?: number;
+}
+
+/** The BN layers that get a GFR: those after the members of prunable groups. */
+export function gfrTargets(analysis: ModelAnalysis): string[] {
+  return analysis.groups
+    .filter((group) => group.prunable)
+    .flatMap((group) => group.members.filter((member) => member.bn && !member.gfr).map((member) => member.bn!));
+}
+
+export function insertGfrLayers(spec: ModelSpec, analysis: ModelAnalysis, options: InstrumentOptions = {}): ModelSpec {
+  const reduction = options.reduction ?? DEFAULT_REDUCTION;
+  const random = seededRandom(options.seed ?? 1);
+  let result = cloneSpec(spec);
+  for (const bnName of gfrTargets(analysis)) {
+    const channels = layerByName(result, bnName).weights.gamma.values.length;
+    const gfr: LayerSpec = {
+      name: `${bnName}_gfr`,
+      className: GFR_CLASS_NAME,
+      config: { name: `${bnName}_gfr`, trainable: true, reduction },
+      inbound: [bnName],
+      weights: gfrWeights(channels, hiddenWidth(channels, reduction), random),
+    };
+    result = insertAfter(result, bnName, gfr);
+  }
+  return result;
+}
+
+function glorotUniform(fanIn: number, fanOut: number, random: () => number): WeightArray {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const values = Float32Array.from({ length: fanIn * fanOut }, () => (random() * 2 - 1) * limit);
+  return { shape: [fanIn, fanOut], values };
+}
+
+function gfrWeights(channels: number, hidden: number, random: () => number): Record<string, WeightArray> {
+  return {
+    kernel1: glorotUniform(channels, hidden, random),
+    bias1: vector(new Float32Array(hidden)),
+    kernel2: glorotUniform(hidden, channels, random),
+    bias2: vector(new Float32Array(channels)),
+    sr: vector(new Float32Array(channels).fill(0.5)),
+  };
+}
+
+/** Inserts `layer` (whose inbound is `after`) and rewires every reader of `after` to it. */
+function insertAfter(spec: ModelSpec, after: string, layer: LayerSpec): ModelSpec {
+  const layers = spec.layers.map((existing) => ({
+    ...existing,
+    inbound: existing.inbound.map((name) => (name === after ? layer.name : name)),
+  }));
+  const index = layers.findIndex((existing) => existing.name === after);
+  layers.splice(index + 1, 0, layer);
+  return { ...spec, layers, outputs: spec.outputs.map((name) => (name === after ? layer.name : name)) };
+}
+
+/** Removes every GFR layer, scaling the BN before it by sr. */
+export function foldGfrLayers(spec: ModelSpec): ModelSpec {
+  let result = cloneSpec(spec);
+  for (const gfr of spec.layers.filter((layer) => layer.className === GFR_CLASS_NAME)) {
+    const bn = layerByName(result, gfr.inbound[0]);
+    if (bn.className !== 'BatchNormalization') {
+      throw new Error(`GFR layer '${gfr.name}' follows ${bn.className} '${bn.name}', not a BatchNormalization; it cannot be folded.`);
+    }
+    const sr = gfr.weights.sr.values;
+    for (const key of ['gamma', 'beta'] as const) {
+      const weight = bn.weights[key];
+      if (weight) weight.values.forEach((value, channel) => (weight.values[channel] = value * sr[channel]));
+    }
+    result = removeLayer(result, gfr.name);
+  }
+  return result;
+}
+
+/** Removes a single-input layer, wiring its readers to its input. */
+function removeLayer(spec: ModelSpec, name: string): ModelSpec {
+  const removed = layerByName(spec, name);
+  const source = removed.inbound[0];
+  return {
+    ...spec,
+    layers: spec.layers
+      .filter((layer) => layer.name !== name)
+      .map((layer) => ({ ...layer, inbound: layer.inbound.map((inbound) => (inbound === name ? source : inbound)) })),
+    outputs: spec.outputs.map((output) => (output === name ? source : output)),
+  };
+}
+
+export const hasGfrLayers = (spec: ModelSpec): boolean => spec.layers.some((layer) => layer.className === GFR_CLASS_NAME);

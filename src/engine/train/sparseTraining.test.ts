@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError } from '../core/abort';
+import { analyzeModel } from '../graph/analyze';
+import { GfrLayer } from '../gfr/gfrLayer';
+import { insertGfrLayers } from '../gfr/instrument';
+import { modelFromSpec } from '../io/modelSpec';
+import { syntheticDataset } from '../testing/syntheticData';
+import { expectNoLeaks } from '../testing/tensors';
+import { residualModel } from '../testing/tinyModels';
+import { DEFAULT_TRAIN_SETTINGS, trainSparse, type TrainStepEvent } from './sparseTraining';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+async function instrumentedResidual(): Promise<tf.LayersModel> {
+  const spec = residualModel();
+  return modelFromSpec(insertGfrLayers(spec, analyzeModel(spec), { seed: 2 }));
+}
+
+const data = syntheticDataset(96);
+const settings = { ...DEFAULT_TRAIN_SETTINGS, epochs: 4, batchSize: 16, learningRate: 0.01 };
+
+describe('trainSparse', () => {
+  it('lowers the loss, moves sr to the gates, reports progress and leaks nothing', async () => {
+    const model = await instrumentedResidual();
+    const events: TrainStepEvent[] = [];
+    await expectNoLeaks(() => trainSparse(model, data, settings, { onEvent: (event) => event.kind === 'step' && events.push(event) }));
+    expect(events.length).toBe(24);
+    expect(events.at(-1)!.totalSteps).toBe(24);
+    const early = events.slice(0, 3).reduce((sum, event) => sum + event.crossEntropy, 0) / 3;
+    const late = events.slice(-3).reduce((sum, event) => sum + event.crossEntropy, 0) / 3;
+    expect(late).toBeLessThan(early);
+    expect(events.every((event) => event.loss > event.crossEntropy)).toBe(true);
+    expect(events.at(-1)!.imagesPerSec).toBeGreaterThan(0);
+    const gfr = model.layers.find((layer) => layer instanceof GfrLayer)!;
+    const sr = gfr.getWeights().find((_, i) => gfr.weights[i].originalName.endsWith('/sr'))!;
+    const values = Array.from(await sr.data());
+    expect(values.some((value) => Math.abs(value - 0.5) > 1e-3)).toBe(true);
+    expect(values.every((value) => value > 0 && value < 1)).toBe(true);
+    model.dispose();
+  });
+
+  it('stops at the step budget and on cancel', async () => {
+    const model = await instrumentedResidual();
+    const summary = await trainSparse(model, data, { ...settings, maxSteps: 2 });
+    expect(summary.steps).toBe(2);
+    const controller = new AbortController();
+    const run = trainSparse(model, data, settings, { signal: controller.signal, onEvent: (event) => event.kind === 'step' && event.step === 3 && controller.abort() });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    model.dispose();
+  });
+
+  it('explains bad settings', async () => {
+    const model = await instrumentedResidual();
+    await expect(trainSparse(model, data, { ...settings, batchSize: 0 })).rejects.toThrow(/Batch size/);
+    model.dispose();
+  });
+});

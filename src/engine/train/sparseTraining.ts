@@ -1,0 +1,193 @@
+/**
+ * Step 2: sparse training of a (GFR-instrumented) model with a custom loop,
+ * so that the loss can carry the sparsity terms and sr can follow the gates.
+ *   L = cross-entropy + λγ·Σ|γ| + λs·Σ mean_N(s)
+ * Modes follow from the model and the settings: `gfr` (GFR layers present),
+ * `gamma` (no GFR, λγ > 0: Network Slimming), `plain` (both λ = 0).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { nextTick, throwIfAborted } from '../core/abort';
+import { UserError } from '../core/errors';
+import type { ImageDataset } from '../core/types';
+import { batchCount, batches } from '../data/split';
+import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
+import { DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
+import { gammaL1, gateSum } from './regularizers';
+
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** λγ: weight of Σ|γ|. */
+  lambdaGamma: number;
+  /** λs: weight of the gates' Σ mean_N(s). */
+  lambdaS: number;
+  /** μ of sr's moving average. */
+  srMomentum: number;
+  /** Seed of the batch order. */
+  seed: number;
+  /** Stop after this many steps (a budget for demos and tests). */
+  maxSteps?: number;
+}
+
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  epochs: 2,
+  batchSize: 64,
+  learningRate: 1e-3,
+  lambdaGamma: 1e-4,
+  lambdaS: 1e-4,
+  srMomentum: DEFAULT_SR_MOMENTUM,
+  seed: 1,
+};
+
+export interface TrainStepEvent {
+  kind: 'step';
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Total loss, with the sparsity terms. */
+  loss: number;
+  crossEntropy: number;
+  /** Top-1 accuracy on this batch, 0..1. */
+  accuracy: number;
+  imagesPerSec: number;
+  elapsedMs: number;
+  remainingMs: number;
+}
+
+export interface TrainEpochEvent {
+  kind: 'epoch';
+  epoch: number;
+  epochs: number;
+}
+
+export type TrainEvent = TrainStepEvent | TrainEpochEvent;
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onEvent?: (event: TrainEvent) => void;
+  /** BN layers whose γ gets the L1 term (default: every BN with a γ). */
+  regularizedBns?: string[];
+}
+
+export interface TrainSummary {
+  steps: number;
+  images: number;
+  elapsedMs: number;
+  imagesPerSec: number;
+  lastLoss: number;
+  lastAccuracy: number;
+}
+
+interface StepResult {
+  loss: number;
+  crossEntropy: number;
+  correct: number;
+}
+
+export async function trainSparse(model: tf.LayersModel, data: ImageDataset, settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
+  checkSettings(settings, data);
+  const gfrLayers = model.layers.filter(isGfrLayer);
+  const gammas = gammaVariables(model, options.regularizedBns);
+  const optimizer = tf.train.adam(settings.learningRate);
+  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const stepsPerEpoch = batchCount(data, settings.batchSize);
+  const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
+  const start = performance.now();
+  let step = 0;
+  let images = 0;
+  let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
+  let lastBatch = 1;
+  try {
+    for (let epoch = 0; epoch < settings.epochs && step < totalSteps; epoch++) {
+      for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
+        if (step >= totalSteps) break;
+        throwIfAborted(options.signal);
+        last = await trainStep(model, batch, data, { optimizer, variables, gammas, gfrLayers, settings, firstStep: step === 0 });
+        step++;
+        images += batch.size;
+        lastBatch = batch.size;
+        const elapsedMs = performance.now() - start;
+        options.onEvent?.({
+          kind: 'step', step, totalSteps, epoch: epoch + 1,
+          loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size,
+          imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step),
+        });
+        await nextTick();
+      }
+      options.onEvent?.({ kind: 'epoch', epoch: epoch + 1, epochs: settings.epochs });
+    }
+  } finally {
+    gfrLayers.forEach((layer) => layer.releaseGates());
+    optimizer.dispose();
+  }
+  const elapsedMs = performance.now() - start;
+  return { steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch };
+}
+
+interface StepContext {
+  optimizer: tf.Optimizer;
+  variables: tf.Variable[];
+  gammas: tf.Variable[];
+  gfrLayers: GfrLayer[];
+  settings: TrainSettings;
+  firstStep: boolean;
+}
+
+async function trainStep(
+  model: tf.LayersModel,
+  batch: { images: Float32Array; labels: Int32Array; size: number },
+  data: ImageDataset,
+  context: StepContext,
+): Promise<StepResult> {
+  const { settings, gfrLayers } = context;
+  let parts: tf.Tensor | undefined;
+  try {
+    tf.tidy(() => {
+      const x = tf.tensor4d(batch.images, [batch.size, data.height, data.width, data.channels]);
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      context.optimizer.minimize(() => {
+        const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
+        const crossEntropy = categoricalCrossEntropy(probabilities, labels, data.numClasses);
+        let loss: tf.Scalar = crossEntropy;
+        if (settings.lambdaGamma > 0 && context.gammas.length) loss = tf.add(loss, tf.mul(gammaL1(context.gammas), settings.lambdaGamma));
+        if (settings.lambdaS > 0 && gfrLayers.length) loss = tf.add(loss, tf.mul(gateSum(gfrLayers), settings.lambdaS));
+        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(probabilities, 1), labels), 'float32'));
+        parts = tf.keep(tf.stack([loss, crossEntropy, correct]));
+        return loss;
+      }, false, context.variables);
+    });
+    gfrLayers.forEach((layer) => layer.updateRelationshipFactor(settings.srMomentum, context.firstStep));
+    const [loss, crossEntropy, correct] = await parts!.data();
+    return { loss, crossEntropy, correct };
+  } finally {
+    parts?.dispose();
+    gfrLayers.forEach((layer) => layer.releaseGates());
+  }
+}
+
+/** Mean cross-entropy of softmax probabilities, clipped as Keras does. */
+export function categoricalCrossEntropy(probabilities: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(labels, classes);
+    const logP = tf.log(tf.clipByValue(probabilities, 1e-7, 1));
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logP), 1))) as tf.Scalar;
+  });
+}
+
+function gammaVariables(model: tf.LayersModel, names: string[] | undefined): tf.Variable[] {
+  return model.layers
+    .filter((layer) => layer.getClassName() === 'BatchNormalization' && (!names || names.includes(layer.name)))
+    .flatMap((layer) => layer.trainableWeights.filter((weight) => weight.originalName.endsWith('/gamma')))
+    .map((weight) => weight.read() as tf.Variable);
+}
+
+function checkSettings(settings: TrainSettings, data: ImageDataset): void {
+  const positiveInt = (value: number) => Number.isInteger(value) && value > 0;
+  if (!Number.isInteger(settings.epochs) || settings.epochs < 0) throw new UserError(`Epochs must be a whole number ≥ 0, got ${settings.epochs}.`);
+  if (!positiveInt(settings.batchSize)) throw new UserError(`Batch size must be a whole number ≥ 1, got ${settings.batchSize}.`);
+  if (!(settings.learningRate > 0)) throw new UserError(`The learning rate must be > 0, got ${settings.learningRate}.`);
+  if (!(settings.lambdaGamma >= 0) || !(settings.lambdaS >= 0)) throw new UserError('λγ and λs must be ≥ 0.');
+  if (!(settings.srMomentum >= 0 && settings.srMomentum < 1)) throw new UserError(`The sr momentum μ must be in [0, 1), got ${settings.srMomentum}.`);
+  if (data.count < 1) throw new UserError('The training data is empty: add images to train on.');
+}

@@ -1,0 +1,26 @@
+/**
+ * Step 3: every criterion answers one question — a score per channel of one
+ * member layer of a group — and declares what it needs, so that callers can
+ * say clearly when a model cannot be scored that way.
+ */
+import type { ModelSpec } from '../core/types';
+import type { GroupMember } from '../graph/analyze';
+
+export type CriterionName = 'gfr' | 'gamma' | 'l1' | 'random';
+
+export interface CriterionContext {
+  spec: ModelSpec;
+  /** Seeded generator (the `random` baseline). */
+  random: () => number;
+}
+
+export interface Criterion {
+  name: CriterionName;
+  title: string;
+  /** One sentence for the UI and the report, with the source of the idea. */
+  description: string;
+  /** What the model must have, checked before scoring: `gfr` needs GFR layers. */
+  needs: 'gfr' | 'bn' | 'weights' | 'nothing';
+  /** Importance of each output channel of the member; undefined when it gives no evidence. */
+  scoreMember(member: GroupMember, context: CriterionContext): Float32Array | undefined;
+}

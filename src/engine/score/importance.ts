@@ -1,0 +1,96 @@
+/**
+ * Step 3: channel importance per group, and one global ranking of all
+ * prunable channels (SPEC §2 Step 3).
+ */
+import { UserError } from '../core/errors';
+import { seededRandom } from '../core/random';
+import type { ModelSpec } from '../core/types';
+import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
+import type { Criterion, CriterionName } from './criterion';
+import { gammaCriterion } from './criteria/gamma';
+import { gfrCriterion } from './criteria/gfr';
+import { l1Criterion } from './criteria/l1';
+import { randomCriterion } from './criteria/random';
+
+export const CRITERIA: Record<CriterionName, Criterion> = {
+  gfr: gfrCriterion,
+  gamma: gammaCriterion,
+  l1: l1Criterion,
+  random: randomCriterion,
+};
+
+export const CRITERION_NAMES = Object.keys(CRITERIA) as CriterionName[];
+
+/** How the members' scores of a coupled channel combine (SPEC: mean by default). */
+export type GroupAggregation = 'mean' | 'max' | 'sum';
+
+/**
+ * How channels of different groups are compared:
+ * - `global`: raw scores, one list (SPEC default);
+ * - `normalized`: each group's scores divided by the group's largest, so
+ *   layers with larger scales are not spared wholesale.
+ */
+export type RankingMode = 'global' | 'normalized';
+
+export interface ScoreOptions {
+  criterion: CriterionName;
+  aggregation?: GroupAggregation;
+  seed?: number;
+}
+
+/** Importance of every channel of every prunable group, by group key. */
+export type GroupScores = Record<string, Float32Array>;
+
+export function criterionByName(name: string): Criterion {
+  const criterion = CRITERIA[name as CriterionName];
+  if (!criterion) throw new UserError(`Unknown criterion '${name}'. Choose one of: ${CRITERION_NAMES.join(', ')}.`);
+  return criterion;
+}
+
+export function scoreChannels(spec: ModelSpec, analysis: ModelAnalysis, options: ScoreOptions): GroupScores {
+  const criterion = criterionByName(options.criterion);
+  const context = { spec, random: seededRandom(options.seed ?? 1) };
+  const prunable = analysis.groups.filter((group) => group.prunable);
+  if (criterion.needs === 'gfr' && !prunable.some((group) => group.members.some((member) => member.gfr))) {
+    throw new UserError("The 'gfr' criterion needs a model trained with GFR layers; train it first, or choose 'gamma', 'l1' or 'random'.");
+  }
+  const scores: GroupScores = {};
+  for (const group of prunable) {
+    const memberScores = group.members
+      .map((member) => criterion.scoreMember(member, context))
+      .filter((values): values is Float32Array => values !== undefined);
+    scores[group.key] = memberScores.length ? aggregate(memberScores, options.aggregation ?? 'mean') : new Float32Array(group.size);
+  }
+  return scores;
+}
+
+function aggregate(memberScores: Float32Array[], how: GroupAggregation): Float32Array {
+  const size = memberScores[0].length;
+  return Float32Array.from({ length: size }, (_, channel) => {
+    const values = memberScores.map((scores) => scores[channel]);
+    if (how === 'max') return Math.max(...values);
+    const sum = values.reduce((a, b) => a + b, 0);
+    return how === 'sum' ? sum : sum / values.length;
+  });
+}
+
+export interface RankedChannel {
+  group: string;
+  channel: number;
+  score: number;
+}
+
+/** All prunable channels, least important first. Ties keep model order, so the ranking is deterministic. */
+export function rankChannels(scores: GroupScores, mode: RankingMode = 'global'): RankedChannel[] {
+  const ranked: RankedChannel[] = [];
+  for (const [group, values] of Object.entries(scores)) {
+    const scale = mode === 'normalized' ? Math.max(...values) || 1 : 1;
+    values.forEach((value, channel) => ranked.push({ group, channel, score: value / scale }));
+  }
+  return ranked.sort((a, b) => a.score - b.score);
+}
+
+/** Channels every layer keeps: max(1, ceil(fraction·C)) (SPEC default 5%). */
+export function channelFloor(group: ChannelGroup, minKeepFraction: number): number {
+  return Math.max(1, Math.ceil(minKeepFraction * group.size));
+}

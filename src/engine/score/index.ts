@@ -1,0 +1,3 @@
+export * from './criterion';
+export * from './importance';
+export * from './planForRatio';

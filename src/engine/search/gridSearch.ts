@@ -1,0 +1,131 @@
+/**
+ * Step 4: fast compression without fine-tuning. Ratios → plans → pruned,
+ * recalibrated copies → measured candidates, yielded one at a time so that a
+ * UI can step through the search, pause it (stop pulling) and resume it.
+ */
+import { UserError } from '../core/errors';
+import type { ImageDataset, ModelSpec } from '../core/types';
+import { analyzeModel } from '../graph/analyze';
+import { foldGfrLayers } from '../gfr/instrument';
+import type { CriterionName } from '../score/criterion';
+import { rankChannels, scoreChannels, type GroupAggregation, type RankingMode } from '../score/importance';
+import { DEFAULT_MIN_KEEP_FRACTION, planForRatio } from '../score/planForRatio';
+import type { PrunePlan } from '../prune/plan';
+import { evaluatePlan, planSize, type Candidate, type EvaluationContext } from './candidate';
+import { DEFAULT_RECALIBRATION } from './recalibrate';
+import { DEFAULT_TOLERANCE, passesTolerance } from './select';
+
+export interface SearchSettings {
+  criterion: CriterionName;
+  aggregation: GroupAggregation;
+  ranking: RankingMode;
+  /** Grid of global pruning ratios (SPEC default 0, 0.05 … 0.9). */
+  ratios: number[];
+  /** Ratios tried between the last passing and the first failing grid ratio. */
+  refineSteps: number;
+  minKeepFraction: number;
+  compensate: boolean;
+  recalibrate: boolean;
+  recalibrationBatches: number;
+  batchSize: number;
+  latencyRuns: number;
+  /** Percentage points of accuracy a candidate may lose and still pass. */
+  tolerance: number;
+  seed: number;
+}
+
+export function defaultGrid(step = 0.05, max = 0.9): number[] {
+  return Array.from({ length: Math.round(max / step) + 1 }, (_, i) => Math.round(i * step * 1000) / 1000);
+}
+
+export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
+  criterion: 'gfr',
+  aggregation: 'mean',
+  ranking: 'global',
+  ratios: defaultGrid(),
+  refineSteps: 3,
+  minKeepFraction: DEFAULT_MIN_KEEP_FRACTION,
+  compensate: true,
+  recalibrate: true,
+  recalibrationBatches: DEFAULT_RECALIBRATION.batches,
+  batchSize: DEFAULT_RECALIBRATION.batchSize,
+  latencyRuns: 10,
+  tolerance: DEFAULT_TOLERANCE,
+  seed: 1,
+};
+
+export interface SearchInput {
+  /** The trained model, with GFR layers when it was trained with them. */
+  trained: ModelSpec;
+  /** Training images, for BN recalibration. */
+  calibration: ImageDataset;
+  validation: ImageDataset;
+}
+
+export interface SearchStep {
+  candidate: Candidate;
+  /** The candidate's pruned, recalibrated model, ready to export. */
+  spec: ModelSpec;
+}
+
+export async function* gridSearch(input: SearchInput, settings: SearchSettings, signal?: AbortSignal): AsyncGenerator<SearchStep> {
+  const trainedAnalysis = analyzeModel(input.trained);
+  const scores = scoreChannels(input.trained, trainedAnalysis, { criterion: settings.criterion, aggregation: settings.aggregation, seed: settings.seed });
+  const ranking = rankChannels(scores, settings.ranking);
+  const folded = foldGfrLayers(input.trained);
+  const analysis = analyzeModel(folded);
+  if (analysis.prunableChannels === 0) {
+    const reasons = [...new Set(analysis.groups.flatMap((group) => group.reasons))].slice(0, 3).join('; ');
+    throw new UserError(`The model has no prunable channel (${reasons}). Use a model with Conv2D or Dense layers followed by BatchNormalization.`);
+  }
+  const context: EvaluationContext = {
+    folded,
+    analysis,
+    calibration: input.calibration,
+    validation: input.validation,
+    compensate: settings.compensate,
+    recalibration: settings.recalibrate ? { batches: settings.recalibrationBatches, batchSize: settings.batchSize, seed: settings.seed } : null,
+    latencyRuns: settings.latencyRuns,
+    signal,
+  };
+  const candidates: Candidate[] = [];
+  const seenPlans = new Set<string>();
+
+  async function measure(ratio: number, stage: Candidate['stage'], plan: PrunePlan): Promise<SearchStep> {
+    const { figures, spec, backend } = await evaluatePlan(context, plan);
+    const candidate: Candidate = { index: candidates.length, ratio, stage, plan, ...planSize(plan, analysis), ...figures, backend };
+    candidates.push(candidate);
+    return { candidate, spec };
+  }
+  const planOf = (ratio: number): PrunePlan | undefined => {
+    const plan = planForRatio(ranking, analysis, ratio, { minKeepFraction: settings.minKeepFraction });
+    const signature = JSON.stringify(plan.kept);
+    if (seenPlans.has(signature)) return undefined;
+    seenPlans.add(signature);
+    return plan;
+  };
+
+  seenPlans.add(JSON.stringify({}));
+  yield await measure(0, 'baseline', { kept: {} });
+  for (const ratio of settings.ratios.filter((value) => value > 0)) {
+    const plan = planOf(ratio);
+    if (plan) yield await measure(ratio, 'grid', plan);
+  }
+  for (const ratio of refinementRatios(candidates, settings)) {
+    const plan = planOf(ratio);
+    if (plan) yield await measure(ratio, 'refine', plan);
+  }
+}
+
+/** Evenly spaced ratios between the largest passing grid ratio and the next failing one. */
+export function refinementRatios(candidates: Candidate[], settings: Pick<SearchSettings, 'refineSteps' | 'tolerance'>): number[] {
+  const baseline = candidates.find((candidate) => candidate.stage === 'baseline');
+  if (!baseline || settings.refineSteps < 1) return [];
+  const grid = candidates.filter((candidate) => candidate.stage !== 'refine').sort((a, b) => a.ratio - b.ratio);
+  const passing = grid.filter((candidate) => passesTolerance(candidate, baseline, settings.tolerance));
+  const last = passing.at(-1);
+  const firstFailing = last && grid.find((candidate) => candidate.ratio > last.ratio && !passesTolerance(candidate, baseline, settings.tolerance));
+  if (!last || !firstFailing) return [];
+  const step = (firstFailing.ratio - last.ratio) / (settings.refineSteps + 1);
+  return Array.from({ length: settings.refineSteps }, (_, i) => Math.round((last.ratio + (i + 1) * step) * 10000) / 10000);
+}

@@ -1,0 +1,71 @@
+/**
+ * BN recalibration (SPEC §2 Step 4, after EagleEye's adaptive BN): forward
+ * passes in training mode on a few training batches, no weight update; each
+ * BN's moving mean and variance become the statistics of its input over all
+ * those batches.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { throwIfAborted } from '../core/abort';
+import type { ImageDataset } from '../core/types';
+import { batches } from '../data/split';
+
+export interface RecalibrationOptions {
+  batches: number;
+  batchSize: number;
+  seed: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_RECALIBRATION: RecalibrationOptions = { batches: 20, batchSize: 64, seed: 3 };
+
+export async function recalibrateBatchNorm(model: tf.LayersModel, data: ImageDataset, options: RecalibrationOptions = DEFAULT_RECALIBRATION): Promise<void> {
+  const normalizations = model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization');
+  if (normalizations.length === 0) return;
+  const probe = tf.model({ inputs: model.inputs, outputs: normalizations.map((layer) => layer.input as tf.SymbolicTensor) });
+  const sums = normalizations.map(() => ({ sum: new Float64Array(0), squares: new Float64Array(0), count: 0 }));
+  let seen = 0;
+  for (const batch of batches(data, options.batchSize, { shuffle: true, seed: options.seed })) {
+    if (seen++ >= options.batches) break;
+    throwIfAborted(options.signal);
+    const moments = tf.tidy(() => {
+      const x = tf.tensor4d(batch.images, [batch.size, data.height, data.width, data.channels]);
+      const inputs = probe.apply(x, { training: true }) as tf.Tensor[];
+      return (Array.isArray(inputs) ? inputs : [inputs]).map((input) => {
+        const channels = input.shape[input.shape.length - 1] as number;
+        const flat = input.reshape([-1, channels]);
+        return tf.stack([tf.sum(flat, 0), tf.sum(tf.square(flat), 0), tf.fill([channels], flat.shape[0] as number)]);
+      });
+    });
+    const values = await Promise.all(moments.map((tensor) => tensor.data()));
+    moments.forEach((tensor) => tensor.dispose());
+    values.forEach((data, index) => accumulate(sums[index], data));
+  }
+  normalizations.forEach((layer, index) => {
+    const { sum, squares, count } = sums[index];
+    const mean = Float32Array.from(sum, (value) => value / count);
+    const variance = Float32Array.from(squares, (value, channel) => Math.max(0, value / count - mean[channel] ** 2));
+    writeWeight(layer, 'moving_mean', mean);
+    writeWeight(layer, 'moving_variance', variance);
+  });
+}
+
+function accumulate(target: { sum: Float64Array; squares: Float64Array; count: number }, data: ArrayLike<number>): void {
+  const channels = data.length / 3;
+  if (target.sum.length === 0) {
+    target.sum = new Float64Array(channels);
+    target.squares = new Float64Array(channels);
+  }
+  for (let c = 0; c < channels; c++) {
+    target.sum[c] += data[c];
+    target.squares[c] += data[channels + c];
+  }
+  target.count += data[2 * channels];
+}
+
+function writeWeight(layer: tf.layers.Layer, key: string, values: Float32Array): void {
+  const variable = layer.weights.find((weight) => weight.originalName.endsWith(`/${key}`));
+  if (!variable) return;
+  const tensor = tf.tensor(values, variable.shape as number[]);
+  variable.write(tensor);
+  tensor.dispose();
+}

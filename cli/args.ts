@@ -1,0 +1,50 @@
+/** Flag parsing for the command line, with errors that say what to type instead. */
+import { parseArgs } from 'node:util';
+import { UserError } from '../src/engine/core/errors';
+
+export const OPTIONS = {
+  data: { type: 'string' },
+  epochs: { type: 'string' },
+  'pretrain-epochs': { type: 'string' },
+  samples: { type: 'string' },
+  'val-samples': { type: 'string' },
+  criterion: { type: 'string' },
+  tolerance: { type: 'string' },
+  ratios: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  'lambda-gamma': { type: 'string' },
+  'lambda-s': { type: 'string' },
+  backend: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  'no-compensate': { type: 'boolean' },
+  'no-recalibrate': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type Flags = ReturnType<typeof parseCommandLine>['flags'];
+
+export function parseCommandLine(argv: string[]) {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return { flags: values, positionals };
+  } catch (error) {
+    throw new UserError(`${(error as Error).message.split('\n')[0]}. Run 'npm run gfr -- --help' for the flags.`);
+  }
+}
+
+export function numberFlag(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean = () => true, rule = 'a number'): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || !check(number)) throw new UserError(`--${name} must be ${rule}, got '${value}'.`);
+  return number;
+}
+
+export const wholeFlag = (value: string | undefined, name: string, fallback: number, min = 0): number =>
+  numberFlag(value, name, fallback, (n) => Number.isInteger(n) && n >= min, `a whole number ≥ ${min}`);
+
+export function listFlag(value: string | undefined, name: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(',').map((part) => numberFlag(part, name, 0, (n) => n >= 0 && n < 1, 'comma-separated ratios in [0, 1)'));
+}

@@ -1,0 +1,140 @@
+/** The command line's three commands: analyze, prune, eval. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../src/engine/core/errors';
+import { evaluate } from '../src/engine/eval/evaluate';
+import { measureLatency } from '../src/engine/eval/latency';
+import { analyzeModel } from '../src/engine/graph/analyze';
+import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
+import { criterionByName } from '../src/engine/score/importance';
+import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
+import { DEFAULT_TOLERANCE } from '../src/engine/search/select';
+import { CompressionSession } from '../src/engine/session';
+import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
+import { listFlag, numberFlag, wholeFlag, type Flags } from './args';
+import { writeModelFolder } from './modelFiles';
+import { DEFAULT_DATA_SHAPE, loadData, loadModel, selectBackend, splitData } from './setup';
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+export async function analyzeCommand(positionals: string[]): Promise<void> {
+  await selectBackend({});
+  const spec = loadModel(positionals[0], DEFAULT_DATA_SHAPE);
+  const analysis = analyzeModel(spec);
+  print({
+    model: analysis.modelName,
+    params: analysis.params,
+    flops: analysis.flops,
+    prunableChannels: analysis.prunableChannels,
+    totalChannels: analysis.totalChannels,
+    layers: analysis.layers.map(({ name, className, role, outputShape, params, flops, reason }) => ({ name, className, role, outputShape, params, flops, ...(reason ? { reason } : {}) })),
+    groups: analysis.groups.map(({ key, size, members, prunable, reasons }) => ({ key, size, members, prunable, ...(reasons.length ? { reasons } : {}) })),
+    unprunable: analysis.groups.filter((group) => !group.prunable).map((group) => ({ group: group.key, channels: group.size, reasons: group.reasons })),
+    unsupportedLayers: analysis.unsupportedLayers,
+  });
+}
+
+function trainSettings(flags: Flags, epochs: number): TrainSettings {
+  return {
+    ...DEFAULT_TRAIN_SETTINGS,
+    epochs,
+    batchSize: wholeFlag(flags['batch-size'], 'batch-size', DEFAULT_TRAIN_SETTINGS.batchSize, 1),
+    learningRate: numberFlag(flags['learning-rate'], 'learning-rate', DEFAULT_TRAIN_SETTINGS.learningRate, (n) => n > 0, 'a number > 0'),
+    lambdaGamma: numberFlag(flags['lambda-gamma'], 'lambda-gamma', DEFAULT_TRAIN_SETTINGS.lambdaGamma, (n) => n >= 0, 'a number ≥ 0'),
+    lambdaS: numberFlag(flags['lambda-s'], 'lambda-s', DEFAULT_TRAIN_SETTINGS.lambdaS, (n) => n >= 0, 'a number ≥ 0'),
+    seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
+  };
+}
+
+/** One progress line per epoch and at most one per 5 seconds. */
+function trainingProgress(label: string): (event: TrainEvent) => void {
+  let lastLine = 0;
+  return (event) => {
+    if (event.kind === 'epoch') return log(`${label}: epoch ${event.epoch}/${event.epochs} done`);
+    if (performance.now() - lastLine < 5000 && event.step !== event.totalSteps) return;
+    lastLine = performance.now();
+    log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s`);
+  };
+}
+
+export async function pruneCommand(positionals: string[], flags: Flags): Promise<void> {
+  if (!flags.out) throw new UserError('Give an output folder with --out DIR.');
+  const criterion = criterionByName(flags.criterion ?? 'gfr').name;
+  const epochs = wholeFlag(flags.epochs, 'epochs', 1);
+  const pretrainEpochs = wholeFlag(flags['pretrain-epochs'], 'pretrain-epochs', 0);
+  const tolerance = numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => n >= 0, 'a number of percentage points ≥ 0');
+  if (epochs === 0 && criterion === 'gfr') {
+    throw new UserError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
+  }
+  const backend = await selectBackend(flags);
+  const data = await loadData(flags);
+  const split = splitData(data, flags);
+  const session = new CompressionSession(loadModel(positionals[0], data), split);
+  log(`backend ${backend}; data ${data.source}: ${split.train.count} training, ${split.validation.count} validation images`);
+
+  const timings = { pretrainMs: 0, trainMs: 0, searchMs: 0 };
+  let pretraining;
+  if (pretrainEpochs > 0) {
+    pretraining = await session.pretrain(trainSettings(flags, pretrainEpochs), { onEvent: trainingProgress('pretrain') });
+    timings.pretrainMs = pretraining.elapsedMs;
+  }
+  let training;
+  if (epochs > 0) {
+    training = await session.train(criterion, trainSettings(flags, epochs), { onEvent: trainingProgress(`train (${criterion})`) });
+    timings.trainMs = training.elapsedMs;
+  }
+  const settings: SearchSettings = {
+    ...DEFAULT_SEARCH_SETTINGS,
+    criterion,
+    tolerance,
+    ratios: listFlag(flags.ratios, 'ratios') ?? DEFAULT_SEARCH_SETTINGS.ratios,
+    compensate: !flags['no-compensate'],
+    recalibrate: !flags['no-recalibrate'],
+    seed: wholeFlag(flags.seed, 'seed', 1),
+  };
+  const searchStart = performance.now();
+  for await (const { candidate } of session.search(settings)) {
+    log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}%, params ${candidate.params}, FLOPs ${candidate.flops}`);
+  }
+  timings.searchMs = performance.now() - searchStart;
+  const selected = session.select({ kind: 'tolerance', tolerance });
+  if (!selected) throw new Error('No candidate was selected.');
+  const out = resolve(flags.out);
+  writeModelFolder(out, session.exportCandidate(selected.index));
+  const report = {
+    generatedBy: 'GFR Studio',
+    date: new Date().toISOString(),
+    backend,
+    model: { name: session.original.name, source: positionals[0], params: session.analysis.params, flops: session.analysis.flops, prunableChannels: session.analysis.prunableChannels },
+    data: { source: data.source, train: split.train.count, validation: split.validation.count },
+    settings: { criterion, epochs, pretrainEpochs, train: trainSettings(flags, epochs), search: settings },
+    pretraining,
+    training,
+    timings,
+    baseline: session.candidates[0],
+    candidates: session.candidates,
+    selected,
+  };
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2));
+  const baseline = session.candidates[0];
+  log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops}`);
+  log(`wrote ${join(out, 'model.json')}, weights.bin and report.json`);
+}
+
+export async function evalCommand(positionals: string[], flags: Flags): Promise<void> {
+  const backend = await selectBackend(flags);
+  const data = await loadData(flags);
+  const { validation } = splitData(data, flags);
+  const spec = loadModel(positionals[0], data);
+  const model = await modelFromSpec(spec);
+  try {
+    const evaluation = await evaluate(model, validation);
+    const latency = await measureLatency(model, [data.height, data.width, data.channels]);
+    const params = countSpecParams(spec);
+    print({ backend, data: validation.source, images: validation.count, accuracy: evaluation.accuracy, loss: evaluation.loss, params, flops: analyzeModel(spec).flops, weightBytes: params * 4, latencyMs: latency.msPerBatch });
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * GFR Studio's command line: the same engine as the studio, headless.
+ *   npm run gfr -- analyze <model>
+ *   npm run gfr -- prune <model> --data <…> --out DIR
+ *   npm run gfr -- eval <model> --data <…>
+ */
+import '../src/engine/gfr/gfrLayer';
+import { analyzeCommand, evalCommand, pruneCommand } from './commands';
+import { parseCommandLine } from './args';
+
+export const HELP = `GFR Studio command line — channel pruning with GFR, headless.
+
+Usage:
+  npm run gfr -- analyze <model>
+  npm run gfr -- prune <model> --data <data> --out DIR [options]
+  npm run gfr -- eval <model> --data <data> [options]
+
+<model>   a tfjs model.json (weight files beside it) or a built-in model:
+          lenet, vgg, resnet, mobilenet (built for the data's image size)
+<data>    digits (built-in, 10,000 MNIST digits; the default), fashion-mnist
+          (Debian's dataset-fashion-mnist), or a folder holding an
+          *images-idx* and a *labels-idx* file, gzipped or not
+
+Options:
+  --epochs N            sparse-training epochs (default 1; 0 prunes as is,
+                        with --criterion l1 or gamma)
+  --pretrain-epochs N   normal training first, e.g. for untrained built-ins (0)
+  --samples N           training images (default: all not used for validation)
+  --val-samples N       validation images (default: 10% up to 1,000)
+  --criterion C         gfr | gamma | l1 | random (default gfr)
+  --tolerance P         accuracy points the selected model may lose (1.0)
+  --ratios R,R,…        grid of pruning ratios (default 0,0.05,…,0.9)
+  --batch-size N        training batch size (64)
+  --learning-rate X     Adam learning rate (0.001)
+  --lambda-gamma X      λγ, weight of Σ|γ| (0.0001)
+  --lambda-s X          λs, weight of the GFR gates (0.0001)
+  --no-compensate       do not fold removed channels into the next bias
+  --no-recalibrate      do not recalibrate BatchNormalization statistics
+  --backend B           wasm (default) or cpu
+  --seed N              seed of the split, batch order and initializers (1)
+  --out DIR             prune: where model.json, weights.bin, report.json go
+  -h, --help            this text
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const { flags, positionals } = parseCommandLine(argv);
+  const [command, ...rest] = positionals;
+  if (flags.help || !command) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command === 'analyze') return analyzeCommand(rest);
+  if (command === 'prune') return pruneCommand(rest, flags);
+  if (command === 'eval') return evalCommand(rest, flags);
+  throw new Error(`Unknown command '${command}'. Use analyze, prune or eval (see --help).`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+  if (process.env.GFR_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+});

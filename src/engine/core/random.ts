@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same numbers everywhere. */
+/** A small seeded PRNG (mulberry32): the same seed gives the same numbers everywhere, in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -10,11 +10,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Fisher–Yates shuffle of 0..count-1 with a seeded generator. */
-export function shuffledIndices(count: number, seed: number): number[] {
+/** 0..n-1 in an order fixed by `seed` (Fisher–Yates). */
+export function shuffledIndices(n: number, seed: number): Int32Array {
+  const indices = new Int32Array(n);
+  for (let i = 0; i < n; i++) indices[i] = i;
   const random = seededRandom(seed);
-  const indices = Array.from({ length: count }, (_, index) => index);
-  for (let i = count - 1; i > 0; i--) {
+  for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [indices[i], indices[j]] = [indices[j], indices[i]];
   }

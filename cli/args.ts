@@ -9,6 +9,7 @@ export const OPTIONS = {
   samples: { type: 'string' },
   'val-samples': { type: 'string' },
   criterion: { type: 'string' },
+  ranking: { type: 'string' },
   tolerance: { type: 'string' },
   ratios: { type: 'string' },
   'batch-size': { type: 'string' },

@@ -6,7 +6,7 @@ import { evaluate } from '../src/engine/eval/evaluate';
 import { measureLatency } from '../src/engine/eval/latency';
 import { analyzeModel } from '../src/engine/graph/analyze';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
-import { criterionByName } from '../src/engine/score/importance';
+import { criterionByName, RANKING_MODES, type RankingMode } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
 import { DEFAULT_TOLERANCE } from '../src/engine/search/select';
 import { CompressionSession } from '../src/engine/session';
@@ -87,6 +87,7 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const settings: SearchSettings = {
     ...DEFAULT_SEARCH_SETTINGS,
     criterion,
+    ranking: rankingFlag(flags.ranking),
     tolerance,
     ratios: listFlag(flags.ratios, 'ratios') ?? DEFAULT_SEARCH_SETTINGS.ratios,
     compensate: !flags['no-compensate'],
@@ -121,6 +122,12 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const baseline = session.candidates[0];
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops}`);
   log(`wrote ${join(out, 'model.json')}, weights.bin and report.json`);
+}
+
+function rankingFlag(value: string | undefined): RankingMode {
+  if (value === undefined) return DEFAULT_SEARCH_SETTINGS.ranking;
+  if (!RANKING_MODES.includes(value as RankingMode)) throw new UserError(`--ranking must be one of ${RANKING_MODES.join(', ')}, got '${value}'.`);
+  return value as RankingMode;
 }
 
 export async function evalCommand(positionals: string[], flags: Flags): Promise<void> {

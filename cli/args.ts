@@ -10,6 +10,7 @@ export const OPTIONS = {
   'val-samples': { type: 'string' },
   criterion: { type: 'string' },
   ranking: { type: 'string' },
+  target: { type: 'string' },
   tolerance: { type: 'string' },
   ratios: { type: 'string' },
   'batch-size': { type: 'string' },

@@ -44,6 +44,7 @@ function trainSettings(flags: Flags, epochs: number): TrainSettings {
     lambdaGamma: numberFlag(flags['lambda-gamma'], 'lambda-gamma', DEFAULT_TRAIN_SETTINGS.lambdaGamma, (n) => n >= 0, 'a number ≥ 0'),
     lambdaS: numberFlag(flags['lambda-s'], 'lambda-s', DEFAULT_TRAIN_SETTINGS.lambdaS, (n) => n >= 0, 'a number ≥ 0'),
     seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
+    target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => n >= 0 && n < 1, 'a share of channels in [0, 1)'),
   };
 }
 
@@ -54,7 +55,8 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
     if (event.kind === 'epoch') return log(`${label}: epoch ${event.epoch}/${event.epochs} done`);
     if (performance.now() - lastLine < 5000 && event.step !== event.totalSteps) return;
     lastLine = performance.now();
-    log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s`);
+    const zeros = event.sparsity ? ` zero channels ${(event.sparsity.zeroShare * 100).toFixed(1)}% (schedule ${(event.sparsity.targetShare * 100).toFixed(1)}%)` : '';
+    log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s${zeros}`);
   };
 }
 

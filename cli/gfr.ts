@@ -24,6 +24,8 @@ Usage:
 Options:
   --epochs N            sparse-training epochs (default 1; 0 prunes as is,
                         with --criterion l1 or gamma)
+  --target T            share of channels sparse training drives to exactly
+                        zero (0.5; 0 = plain L1 on γ in the loss)
   --pretrain-epochs N   normal training first, e.g. for untrained built-ins (0)
   --samples N           training images (default: all not used for validation)
   --val-samples N       validation images (default: 10% up to 1,000)

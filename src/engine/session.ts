@@ -15,6 +15,7 @@ import { scoreChannels, type GroupScores } from './score/importance';
 import type { Candidate } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
 import { selectCandidate, type SelectionRule } from './search/select';
+import { rescaleGammaForOptimizer } from './train/rescale';
 import { trainSparse, type TrainOptions, type TrainSettings, type TrainSummary } from './train/sparseTraining';
 
 export interface SessionData {
@@ -50,12 +51,17 @@ export class CompressionSession {
   /** Instruments (for `gfr`) and trains a copy of the original model. */
   async train(criterion: CriterionName, settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
     const mode = trainingModeFor(criterion);
-    const start = mode === 'gfr' ? insertGfrLayers(this.original, this.analysis, { seed: settings.seed }) : this.original;
-    const lambdas = mode === 'gfr' ? settings : mode === 'gamma' ? { ...settings, lambdaS: 0 } : { ...settings, lambdaGamma: 0, lambdaS: 0 };
+    const sparse = mode !== 'plain';
+    const rescaled = sparse && settings.target > 0 && settings.gammaScale !== 1
+      ? rescaleGammaForOptimizer(this.original, this.analysis, settings.gammaScale).spec
+      : this.original;
+    const start = mode === 'gfr' ? insertGfrLayers(rescaled, this.analysis, { seed: settings.seed }) : rescaled;
+    const modeSettings = mode === 'gfr' ? settings : mode === 'gamma' ? { ...settings, lambdaS: 0 } : { ...settings, lambdaGamma: 0, lambdaS: 0, target: 0 };
     const model = await modelFromSpec(start);
     try {
-      const regularizedBns = this.analysis.groups.filter((g) => g.prunable).flatMap((g) => g.members.flatMap((m) => (m.bn ? [m.bn] : [])));
-      const summary = await trainSparse(model, this.data.train, lambdas, { ...options, regularizedBns });
+      const prunable = this.analysis.groups.filter((g) => g.prunable);
+      const regularizedBns = prunable.flatMap((g) => g.members.flatMap((m) => (m.bn ? [m.bn] : [])));
+      const summary = await trainSparse(model, this.data.train, modeSettings, { ...options, regularizedBns, groups: prunable });
       this.trained = specFromModel(model);
       return summary;
     } finally {

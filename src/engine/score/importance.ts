@@ -31,6 +31,7 @@ export type GroupAggregation = 'mean' | 'max' | 'sum';
  *   layers with larger scales are not spared wholesale.
  */
 export type RankingMode = 'global' | 'normalized';
+export const RANKING_MODES: RankingMode[] = ['global', 'normalized'];
 
 export interface ScoreOptions {
   criterion: CriterionName;

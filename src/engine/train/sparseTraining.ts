@@ -2,8 +2,11 @@
  * Step 2: sparse training of a (GFR-instrumented) model with a custom loop,
  * so that the loss can carry the sparsity terms and sr can follow the gates.
  *   L = cross-entropy + λγ·Σ|γ| + λs·Σ mean_N(s)
+ * With a target share of channels (SPEC §2 design), the γ term leaves the loss
+ * and a SparsityController applies a proximal polarization step after every
+ * optimizer step instead, driving that share of channels to exactly zero.
  * Modes follow from the model and the settings: `gfr` (GFR layers present),
- * `gamma` (no GFR, λγ > 0: Network Slimming), `plain` (both λ = 0).
+ * `gamma` (no GFR: Network Slimming), `plain` (no sparsity at all).
  */
 import * as tf from '@tensorflow/tfjs';
 import { nextTick, throwIfAborted } from '../core/abort';
@@ -12,7 +15,10 @@ import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
 import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
 import { DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
+import type { ChannelGroup } from '../graph/analyze';
 import { gammaL1, gateSum } from './regularizers';
+import { DEFAULT_GAMMA_SCALE } from './rescale';
+import { DEFAULT_SPARSITY, SparsityController, type SparsityStatus } from './sparsityController';
 
 export interface TrainSettings {
   epochs: number;
@@ -26,6 +32,10 @@ export interface TrainSettings {
   srMomentum: number;
   /** Seed of the batch order. */
   seed: number;
+  /** Share of prunable channels to free (drive to exactly zero); 0 = plain L1 on γ in the loss. */
+  target: number;
+  /** Factor applied to BN γ, β before training (1 = none). */
+  gammaScale: number;
   /** Stop after this many steps (a budget for demos and tests). */
   maxSteps?: number;
 }
@@ -38,6 +48,8 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   lambdaS: 1e-4,
   srMomentum: DEFAULT_SR_MOMENTUM,
   seed: 1,
+  target: DEFAULT_SPARSITY.target,
+  gammaScale: DEFAULT_GAMMA_SCALE,
 };
 
 export interface TrainStepEvent {
@@ -53,6 +65,8 @@ export interface TrainStepEvent {
   imagesPerSec: number;
   elapsedMs: number;
   remainingMs: number;
+  /** Share of channels at exactly zero against the schedule; absent without a target. */
+  sparsity?: SparsityStatus;
 }
 
 export interface TrainEpochEvent {
@@ -68,6 +82,8 @@ export interface TrainOptions {
   onEvent?: (event: TrainEvent) => void;
   /** BN layers whose γ gets the L1 term (default: every BN with a γ). */
   regularizedBns?: string[];
+  /** The model's prunable groups: with a target, the controller frees their channels. */
+  groups?: ChannelGroup[];
 }
 
 export interface TrainSummary {
@@ -77,6 +93,7 @@ export interface TrainSummary {
   imagesPerSec: number;
   lastLoss: number;
   lastAccuracy: number;
+  sparsity?: SparsityStatus;
 }
 
 interface StepResult {
@@ -93,6 +110,11 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = batchCount(data, settings.batchSize);
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
+  const controller = options.groups && settings.target > 0
+    ? new SparsityController(model, options.groups, { ...DEFAULT_SPARSITY, target: settings.target }, totalSteps)
+    : undefined;
+  const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
+  let sparsity: SparsityStatus | undefined;
   const start = performance.now();
   let step = 0;
   let images = 0;
@@ -103,15 +125,16 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
       for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
         if (step >= totalSteps) break;
         throwIfAborted(options.signal);
-        last = await trainStep(model, batch, data, { optimizer, variables, gammas, gfrLayers, settings, firstStep: step === 0 });
+        last = await trainStep(model, batch, data, { optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0 });
         step++;
+        if (controller?.enabled) sparsity = controller.afterStep(step, settings.learningRate);
         images += batch.size;
         lastBatch = batch.size;
         const elapsedMs = performance.now() - start;
         options.onEvent?.({
           kind: 'step', step, totalSteps, epoch: epoch + 1,
           loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size,
-          imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step),
+          imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step), sparsity,
         });
         await nextTick();
       }
@@ -122,7 +145,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     optimizer.dispose();
   }
   const elapsedMs = performance.now() - start;
-  return { steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch };
+  return { steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity };
 }
 
 interface StepContext {
@@ -188,6 +211,8 @@ function checkSettings(settings: TrainSettings, data: ImageDataset): void {
   if (!positiveInt(settings.batchSize)) throw new UserError(`Batch size must be a whole number ≥ 1, got ${settings.batchSize}.`);
   if (!(settings.learningRate > 0)) throw new UserError(`The learning rate must be > 0, got ${settings.learningRate}.`);
   if (!(settings.lambdaGamma >= 0) || !(settings.lambdaS >= 0)) throw new UserError('λγ and λs must be ≥ 0.');
+  if (!(settings.target >= 0 && settings.target < 1)) throw new UserError(`The target share of channels to free must be in [0, 1), got ${settings.target}.`);
+  if (!(settings.gammaScale > 0 && settings.gammaScale <= 1)) throw new UserError(`The γ rescaling factor must be in (0, 1], got ${settings.gammaScale}.`);
   if (!(settings.srMomentum >= 0 && settings.srMomentum < 1)) throw new UserError(`The sr momentum μ must be in [0, 1), got ${settings.srMomentum}.`);
   if (data.count < 1) throw new UserError('The training data is empty: add images to train on.');
 }

@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeModel } from '../graph/analyze';
+import { layerByName, modelFromSpec } from '../io/modelSpec';
+import { syntheticDataset } from '../testing/syntheticData';
+import { expectNoLeaks, maxAbsDifference, predictValues, randomInput } from '../testing/tensors';
+import { depthwiseModel, flattenModel, residualModel } from '../testing/tinyModels';
+import { rescaleGammaForOptimizer } from './rescale';
+import { DEFAULT_TRAIN_SETTINGS, trainSparse, type TrainStepEvent } from './sparseTraining';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('rescaleGammaForOptimizer', () => {
+  it('scales γ and β by the factor and restores the function in the consumer', async () => {
+    const spec = flattenModel();
+    const { spec: rescaled, rescaled: groups } = rescaleGammaForOptimizer(spec, analyzeModel(spec), 0.1);
+    expect(groups).toEqual(['conv1']);
+    expect(layerByName(rescaled, 'bn1').weights.gamma.values[0]).toBeCloseTo(layerByName(spec, 'bn1').weights.gamma.values[0] * 0.1, 6);
+    const input = randomInput([2, 6, 6, 2]);
+    const [before, after] = [await modelFromSpec(spec), await modelFromSpec(rescaled)];
+    // Dense after Flatten has no BN: its kernel takes the scale back, exactly.
+    expect(maxAbsDifference(await predictValues(before, input), await predictValues(after, input))).toBeLessThan(1e-5);
+    [before, after].forEach((model) => model.dispose());
+    input.dispose();
+  });
+
+  it('rescales residual groups as a whole and leaves groups behind ReLU6 alone', () => {
+    const residual = residualModel();
+    expect(rescaleGammaForOptimizer(residual, analyzeModel(residual)).rescaled).toEqual(['conv_a']);
+    const depthwise = depthwiseModel();
+    const result = rescaleGammaForOptimizer(depthwise, analyzeModel(depthwise));
+    expect(result.skipped.map((entry) => entry.group)).toContain('conv1');
+    expect(result.skipped.find((entry) => entry.group === 'conv1')!.reason).toMatch(/ReLU 'relu1'/);
+  });
+});
+
+describe('sparse training with a target', () => {
+  it('drives the target share of channels to exactly zero without killing a layer', async () => {
+    const spec = residualModel();
+    const analysis = analyzeModel(spec);
+    const start = rescaleGammaForOptimizer(spec, analysis).spec;
+    const model = await modelFromSpec(start);
+    const events: TrainStepEvent[] = [];
+    const groups = analysis.groups.filter((group) => group.prunable);
+    const summary = await expectNoLeaks(() => trainSparse(model, syntheticDataset(96), { ...DEFAULT_TRAIN_SETTINGS, epochs: 8, batchSize: 16, learningRate: 0.01, target: 0.5 }, {
+      groups,
+      onEvent: (event) => event.kind === 'step' && events.push(event),
+    }));
+    expect(summary.sparsity!.zeroShare).toBeGreaterThanOrEqual(0.4);
+    expect(events[0].sparsity!.targetShare).toBeLessThan(0.05);
+    expect(events.at(-1)!.sparsity!.targetShare).toBe(0.5);
+    for (const share of Object.values(summary.sparsity!.zeroShareByGroup)) expect(share).toBeLessThan(1);
+    // The zeros are exact: every member BN of a zero channel has γ = 0.
+    const gammaA = model.getLayer('bn_a').getWeights()[0].dataSync();
+    const gammaB = model.getLayer('bn_b').getWeights()[0].dataSync();
+    const zeros = Array.from(gammaA).filter((value, channel) => value === 0 && gammaB[channel] === 0).length;
+    expect(zeros / gammaA.length).toBe(summary.sparsity!.zeroShareByGroup.conv_a);
+    model.dispose();
+  });
+});

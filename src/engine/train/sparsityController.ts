@@ -1,0 +1,152 @@
+/**
+ * Drives a target share of channels to exactly zero during sparse training
+ * (SPEC §2): after every optimizer step, a proximal polarization update of
+ * each member BN's γ (Zhuang et al., NeurIPS 2020: R(γ) = t·|γ| − |γ − mean γ|
+ * per layer), with a strength λ that a controller raises while the share of
+ * zero channels lags a schedule (0 at the start, the target at 80% of the
+ * steps) and lowers when it runs ahead. No layer falls below its floor of
+ * channels, so no layer dies.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ChannelGroup } from '../graph/analyze';
+
+export interface SparsitySettings {
+  /** Share of prunable channels to drive to exactly zero, 0..1 (0 turns the controller off). */
+  target: number;
+  /** t of the polarization regularizer. */
+  polarization: number;
+  /** Share of the steps at which the schedule reaches the target. */
+  scheduleEnd: number;
+  lambdaStart: number;
+  lambdaMax: number;
+  /** Channels kept per group at least: max(1, ceil(minKeepFraction·C)). */
+  minKeepFraction: number;
+}
+
+export const DEFAULT_SPARSITY: SparsitySettings = {
+  target: 0.5,
+  polarization: 1.2,
+  scheduleEnd: 0.8,
+  lambdaStart: 0.05,
+  lambdaMax: 1,
+  minKeepFraction: 0.05,
+};
+
+export interface SparsityStatus {
+  /** Share of prunable channels whose γ is exactly zero in every member BN. */
+  zeroShare: number;
+  /** The schedule's share at this step. */
+  targetShare: number;
+  lambda: number;
+  /** Per group key, share of its channels at zero. */
+  zeroShareByGroup: Record<string, number>;
+}
+
+interface ControlledGroup {
+  key: string;
+  size: number;
+  maxZeros: number;
+  gammas: tf.LayerVariable[];
+  /** Multiplies the proximal step: > 1 for groups whose γ could not be rescaled. */
+  stepScale: number;
+}
+
+/** Target scale of γ after rescaling: groups left larger get a proportionally larger step. */
+const REFERENCE_GAMMA = 0.1;
+
+export class SparsityController {
+  private readonly groups: ControlledGroup[];
+  private lambda: number;
+
+  constructor(model: tf.LayersModel, groups: ChannelGroup[], private readonly settings: SparsitySettings, private readonly totalSteps: number) {
+    this.lambda = settings.lambdaStart;
+    this.groups = groups
+      .filter((group) => group.prunable)
+      .map((group) => {
+        const gammas = group.members.flatMap((member) => (member.bn ? [gammaOf(model, member.bn)] : [])).filter((v): v is tf.LayerVariable => !!v);
+        return {
+          key: group.key,
+          size: group.size,
+          maxZeros: group.size - Math.max(1, Math.ceil(settings.minKeepFraction * group.size)),
+          gammas,
+          stepScale: Math.max(1, meanAbs(gammas) / REFERENCE_GAMMA),
+        };
+      })
+      .filter((group) => group.gammas.length > 0);
+  }
+
+  get enabled(): boolean {
+    return this.settings.target > 0 && this.groups.length > 0;
+  }
+
+  scheduleAt(step: number): number {
+    return this.settings.target * Math.min(1, step / Math.max(1, this.settings.scheduleEnd * this.totalSteps));
+  }
+
+  /** Applies the proximal update after optimizer step `step` (1-based) and adapts λ. */
+  afterStep(step: number, learningRate: number): SparsityStatus {
+    const eta = learningRate * this.lambda;
+    for (const group of this.groups) this.proximalUpdate(group, eta * group.stepScale);
+    const status = this.status(step);
+    const factor = status.zeroShare < status.targetShare ? 1.1 : 0.9;
+    this.lambda = Math.min(this.settings.lambdaMax, Math.max(1e-4, this.lambda * factor));
+    return status;
+  }
+
+  status(step: number): SparsityStatus {
+    const zeroShareByGroup: Record<string, number> = {};
+    let zeros = 0;
+    let total = 0;
+    for (const group of this.groups) {
+      const count = zeroChannels(group).length;
+      zeroShareByGroup[group.key] = count / group.size;
+      zeros += count;
+      total += group.size;
+    }
+    return { zeroShare: total ? zeros / total : 0, targetShare: this.scheduleAt(step), lambda: this.lambda, zeroShareByGroup };
+  }
+
+  /**
+   * γ ← sign(z)·max(|z| − η·t, 0) with z = γ + η·sign(γ − mean γ): a gradient
+   * step on the concave −|γ − mean| and the proximal step of t·|γ|. Channels
+   * beyond the group's floor keep their smallest non-zero magnitude instead.
+   */
+  private proximalUpdate(group: ControlledGroup, eta: number): void {
+    const threshold = eta * this.settings.polarization;
+    const alreadyZero = new Set(zeroChannels(group));
+    for (const variable of group.gammas) {
+      const gamma = variable.read().dataSync() as Float32Array;
+      const mean = gamma.reduce((sum, value) => sum + value, 0) / gamma.length;
+      const next = Float32Array.from(gamma, (value) => {
+        const z = value + eta * Math.sign(value - mean);
+        return Math.sign(z) * Math.max(Math.abs(z) - threshold, 0);
+      });
+      limitZeros(next, gamma, alreadyZero, group.maxZeros);
+      const tensor = tf.tensor1d(next);
+      variable.write(tensor);
+      tensor.dispose();
+    }
+  }
+}
+
+/** Restores the largest of the newly zeroed channels while more than `maxZeros` channels would be zero. */
+function limitZeros(next: Float32Array, previous: Float32Array, alreadyZero: Set<number>, maxZeros: number): void {
+  const zeroed = Array.from(next.keys()).filter((channel) => next[channel] === 0);
+  if (zeroed.length <= maxZeros) return;
+  const fresh = zeroed.filter((channel) => !alreadyZero.has(channel)).sort((a, b) => Math.abs(previous[b]) - Math.abs(previous[a]));
+  for (const channel of fresh.slice(0, zeroed.length - maxZeros)) next[channel] = previous[channel];
+}
+
+function zeroChannels(group: ControlledGroup): number[] {
+  const values = group.gammas.map((variable) => variable.read().dataSync() as Float32Array);
+  return Array.from({ length: group.size }, (_, channel) => channel).filter((channel) => values.every((gamma) => gamma[channel] === 0));
+}
+
+function gammaOf(model: tf.LayersModel, bnName: string): tf.LayerVariable | undefined {
+  return model.getLayer(bnName).weights.find((weight) => weight.originalName.endsWith('/gamma'));
+}
+
+function meanAbs(variables: tf.LayerVariable[]): number {
+  const values = variables.flatMap((variable) => Array.from(variable.read().dataSync() as Float32Array));
+  return values.reduce((sum, value) => sum + Math.abs(value), 0) / Math.max(1, values.length);
+}

@@ -7,6 +7,8 @@ import { specFromModel } from '../io/modelSpec';
 const conv = (name: string, filters: number, kernelSize: number, useBias = false) =>
   tf.layers.conv2d({ name, filters, kernelSize, padding: 'same', useBias, kernelInitializer: tf.initializers.glorotUniform({ seed: name.length * 7 + filters }) });
 const bn = (name: string) => tf.layers.batchNormalization({ name });
+const classifier = (units: number, activation?: 'softmax') =>
+  tf.layers.dense({ name: 'fc', units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: 99 }) });
 const relu = (name: string) => tf.layers.activation({ name, activation: 'relu' });
 
 type Sym = tf.SymbolicTensor;
@@ -39,7 +41,7 @@ export function flattenModel(): ModelSpec {
   x = apply(relu('relu1'), apply(bn('bn1'), x));
   x = apply(tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }), x);
   x = apply(tf.layers.flatten({ name: 'flatten' }), x);
-  return finish(input, apply(tf.layers.dense({ name: 'fc', units: 5, activation: 'softmax' }), x), 'flatten_model');
+  return finish(input, apply(classifier(5, 'softmax'), x), 'flatten_model');
 }
 
 /** conv 3×3 → BN → relu → conv k×k → BN → relu → GAP → dense. k = 1: no padding seen. */
@@ -48,7 +50,7 @@ export function twoConvModel(secondKernel: number): ModelSpec {
   let x = apply(relu('relu1'), apply(bn('bn1'), apply(conv('conv1', 6, 3), input)));
   x = apply(relu('relu2'), apply(bn('bn2'), apply(conv('conv2', 5, secondKernel), x)));
   x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
-  return finish(input, apply(tf.layers.dense({ name: 'fc', units: 3 }), x), `two_conv_${secondKernel}`);
+  return finish(input, apply(classifier(3), x), `two_conv_${secondKernel}`);
 }
 
 /** A residual block: conv a → BN → relu ─┬─ conv b → BN ─ Add → relu → GAP → dense. */
@@ -58,7 +60,7 @@ export function residualModel(): ModelSpec {
   const b = apply(bn('bn_b'), apply(conv('conv_b', 4, 3), a));
   let x = apply(relu('relu_sum'), apply(tf.layers.add({ name: 'add' }), [a, b]));
   x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
-  return finish(input, apply(tf.layers.dense({ name: 'fc', units: 3 }), x), 'residual_model');
+  return finish(input, apply(classifier(3), x), 'residual_model');
 }
 
 /** conv → BN → relu6 → depthwise 3×3 → BN → relu → pointwise 1×1 → BN → relu → GAP → dense. */
@@ -69,7 +71,7 @@ export function depthwiseModel(): ModelSpec {
   x = apply(relu('relu_dw'), apply(bn('bn_dw'), x));
   x = apply(relu('relu_pw'), apply(bn('bn_pw'), apply(conv('pw', 6, 1), x)));
   x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
-  return finish(input, apply(tf.layers.dense({ name: 'fc', units: 3 }), x), 'depthwise_model');
+  return finish(input, apply(classifier(3), x), 'depthwise_model');
 }
 
 /** Two branches concatenated, read by a 1×1 conv. */
@@ -80,5 +82,5 @@ export function concatModel(): ModelSpec {
   let x = apply(tf.layers.concatenate({ name: 'concat' }), [a, b]);
   x = apply(relu('relu_c'), apply(bn('bn_c'), apply(conv('conv_c', 4, 1, true), x)));
   x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
-  return finish(input, apply(tf.layers.dense({ name: 'fc', units: 3 }), x), 'concat_model');
+  return finish(input, apply(classifier(3), x), 'concat_model');
 }

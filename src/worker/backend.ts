@@ -1,0 +1,163 @@
+/**
+ * Backend selection inside the worker: webgpu, webgl, wasm, cpu, in that
+ * order (SPEC.md §5). Each candidate must initialise and pass a tiny sanity
+ * op; the reason each earlier one failed is kept for the page.
+ */
+
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+import { registerWasmTrainingKernels } from '../engine/backend/wasmTraining';
+import { TRAINING_KERNELS, describeChoice, planBackends, readAdapterInfo } from './backendChoice';
+import type { RawAdapterInfo } from './backendChoice';
+import type { AdapterInfo, BackendAttempt, BackendName, InitResult } from './messages';
+
+// Vite fingerprints the binaries; tell the wasm backend where they ended up.
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
+});
+// The threaded build needs SharedArrayBuffer, i.e. a cross-origin-isolated
+// page (COOP/COEP headers), which a plain static host does not give. Decide
+// it here, before the wasm backend initialises, rather than let it probe.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+// tfjs-backend-wasm ships without some convolution gradients; the engine adds them.
+registerWasmTrainingKernels();
+
+/** The slice of the WebGPU API used here; TypeScript's lib does not declare it. */
+interface GpuAdapterLike {
+  info?: RawAdapterInfo;
+  /** Before Chrome 136 the flag lived on the adapter itself. */
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
+  return line.trim().replace(/\.$/, '');
+}
+
+function errorText(err: unknown): string {
+  return firstLine(err instanceof Error ? err.message || err.name : String(err));
+}
+
+/** A small op whose answer is known: catches backends that initialise but compute garbage. */
+async function sanityCheck(): Promise<string | null> {
+  const t = tf.tidy(() => tf.sum(tf.add(tf.tensor1d([1, 2, 3]), tf.scalar(1))));
+  try {
+    const [value] = await t.data();
+    return value === 9 ? null : `sanity op returned ${value} instead of 9`;
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * tf.setBackend reports a failed initialisation only as `false` plus a
+ * console warning; capture that warning so the page can say what went wrong.
+ */
+async function setBackendExplained(name: BackendName): Promise<string | null> {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  };
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (err) {
+    return errorText(err);
+  } finally {
+    console.warn = original;
+  }
+  if (ok) return null;
+  const detail = warnings.find((w) => !/^Initialization of backend .* failed$/.test(w.trim()));
+  return detail ? firstLine(detail) : `tf.setBackend('${name}') returned false`;
+}
+
+interface Probe {
+  reason: string | null;
+  adapter: AdapterInfo | null;
+}
+
+/** Ask for the adapter ourselves first, to report what it is and to fail with a clear reason. */
+async function probeWebGpu(): Promise<Probe> {
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
+  if (!gpu) {
+    return {
+      reason: 'navigator.gpu is missing (this browser has no WebGPU, or it is disabled)',
+      adapter: null,
+    };
+  }
+  let raw: GpuAdapterLike | null;
+  try {
+    raw = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { reason: `requestAdapter() threw: ${errorText(err)}`, adapter: null };
+  }
+  if (!raw) {
+    return {
+      reason: 'navigator.gpu.requestAdapter() returned no adapter (no usable GPU, or WebGPU is blocked)',
+      adapter: null,
+    };
+  }
+  return { reason: null, adapter: readAdapterInfo(raw.info, raw.isFallbackAdapter) };
+}
+
+async function tryBackend(name: BackendName): Promise<string | null> {
+  if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') {
+    return 'OffscreenCanvas is missing, so WebGL cannot run in a worker';
+  }
+  const failure = await setBackendExplained(name);
+  if (failure !== null) return failure;
+  try {
+    return await sanityCheck();
+  } catch (err) {
+    return `sanity op failed: ${errorText(err)}`;
+  }
+}
+
+/** Picks the best backend that works; `requested` is the page's `?backend=` value, if any. */
+export async function selectBackend(requested: string | null | undefined): Promise<InitResult> {
+  const plan = planBackends(requested);
+  const attempts: BackendAttempt[] = [...plan.skipped];
+  let adapter: AdapterInfo | null = null;
+  let chosen: BackendName | null = null;
+
+  for (const backend of plan.chain) {
+    let reason: string | null = null;
+    if (backend === 'webgpu') {
+      const probe = await probeWebGpu();
+      adapter = probe.adapter;
+      reason = probe.reason;
+    }
+    if (reason === null) reason = await tryBackend(backend);
+    attempts.push({ backend, outcome: reason === null ? 'ok' : 'failed', reason: reason ?? '' });
+    if (reason === null) {
+      chosen = backend;
+      break;
+    }
+  }
+  if (chosen === null) {
+    const why = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
+    throw new Error(`No tfjs backend works in this browser (${why}).`);
+  }
+  const backend = chosen;
+  const missingTrainingKernels = TRAINING_KERNELS.filter((kernel) => tf.getKernel(kernel, backend) === undefined);
+  return {
+    backend,
+    attempts,
+    adapter,
+    missingTrainingKernels,
+    note: describeChoice(backend, attempts, adapter, plan, missingTrainingKernels),
+    requested: plan.requested,
+    tfjsVersion: tf.version.tfjs,
+  };
+}

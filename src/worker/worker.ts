@@ -1,0 +1,92 @@
+/**
+ * The engine worker's entry. It owns tfjs and every tensor; the page talks to
+ * it only through the messages in ./messages.ts (see ./bridge.ts for the page
+ * side). Each call runs with its own AbortSignal, so `cancel` reaches it.
+ */
+
+import { selectBackend } from './backend';
+import { serializeError } from './messages';
+import type {
+  InitResult,
+  MethodName,
+  ParamsOf,
+  Progress,
+  ResultOf,
+  WorkerRequest,
+  WorkerResponse,
+} from './messages';
+import { runSelfTest } from './selfTest';
+
+interface CallContext {
+  signal: AbortSignal;
+  /** Reports progress; throttled here, so call it as often as is convenient. */
+  progress: (p: Progress) => void;
+  /** Buffers to transfer (not copy) with the result. */
+  transfer: Transferable[];
+}
+
+type Handlers = {
+  [M in MethodName]: (params: ParamsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
+};
+
+/** The backend is chosen once per worker; later `init` calls get the same answer. */
+let initialised: Promise<InitResult> | null = null;
+
+function init(requested: string | null | undefined): Promise<InitResult> {
+  initialised ??= selectBackend(requested);
+  return initialised;
+}
+
+const handlers: Handlers = {
+  init: (params) => init(params.requested),
+  selfTest: async (_params, ctx) => {
+    const { backend } = await init(null);
+    ctx.progress({ done: 0, total: 1, label: `self-test on ${backend}` });
+    const result = await runSelfTest(backend, ctx.signal);
+    ctx.progress({ done: 1, total: 1, label: `self-test on ${backend}` });
+    return result;
+  },
+};
+
+const running = new Map<number, AbortController>();
+const PROGRESS_INTERVAL_MS = 100;
+
+function post(message: WorkerResponse, transfer: Transferable[] = []): void {
+  postMessage(message, transfer);
+}
+
+function throttledProgress(id: number): (p: Progress) => void {
+  let last = 0;
+  return (progress) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_INTERVAL_MS && progress.done < progress.total) return;
+    last = now;
+    post({ kind: 'progress', id, progress });
+  };
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  if (request.kind === 'cancel') {
+    running.get(request.id)?.abort();
+    return;
+  }
+  const { id } = request;
+  const controller = new AbortController();
+  running.set(id, controller);
+  const ctx: CallContext = { signal: controller.signal, progress: throttledProgress(id), transfer: [] };
+  try {
+    // The union of requests narrows per method; TypeScript cannot follow the
+    // pairing of `method` and `params` through the lookup, hence the cast.
+    const handler = handlers[request.method] as (params: unknown, ctx: CallContext) => Promise<ResultOf<MethodName>>;
+    const result = await handler(request.params, ctx);
+    post({ kind: 'result', id, result }, ctx.transfer);
+  } catch (err) {
+    post({ kind: 'error', id, error: serializeError(err) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
+  void handle(event.data);
+});

@@ -1,5 +1,5 @@
 /** The command line's three commands: analyze, prune, eval. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../src/engine/core/errors';
 import { evaluate } from '../src/engine/eval/evaluate';
@@ -9,6 +9,7 @@ import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES, type RankingMode } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
 import { DEFAULT_TOLERANCE } from '../src/engine/search/select';
+import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
 import { listFlag, numberFlag, wholeFlag, type Flags } from './args';
@@ -105,25 +106,15 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   if (!selected) throw new Error('No candidate was selected.');
   const out = resolve(flags.out);
   writeModelFolder(out, session.exportCandidate(selected.index));
-  const report = {
-    generatedBy: 'GFR Studio',
-    date: new Date().toISOString(),
-    backend,
-    model: { name: session.original.name, source: positionals[0], params: session.analysis.params, flops: session.analysis.flops, prunableChannels: session.analysis.prunableChannels },
-    data: { source: data.source, train: split.train.count, validation: split.validation.count },
-    settings: { criterion, epochs, pretrainEpochs, train: trainSettings(flags, epochs), search: settings },
-    pretraining,
-    training,
-    timings,
-    baseline: session.candidates[0],
-    candidates: session.candidates,
-    selected,
-  };
-  mkdirSync(out, { recursive: true });
+  const report = buildReport({
+    session, selected, backend, modelSource: positionals[0], criterion,
+    trainSettings: trainSettings(flags, epochs), searchSettings: settings, pretraining, training, timings,
+  });
   writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2));
+  writeFileSync(join(out, 'report.md'), reportSummary(report));
   const baseline = session.candidates[0];
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops}`);
-  log(`wrote ${join(out, 'model.json')}, weights.bin and report.json`);
+  log(`wrote ${join(out, 'model.json')}, weights.bin, report.json and report.md`);
 }
 
 function rankingFlag(value: string | undefined): RankingMode {

@@ -84,6 +84,8 @@ export interface TrainOptions {
   regularizedBns?: string[];
   /** The model's prunable groups: with a target, the controller frees their channels. */
   groups?: ChannelGroup[];
+  /** Awaited before every step: resolves at once, or when a paused run is resumed. */
+  whilePaused?: () => Promise<void>;
 }
 
 export interface TrainSummary {
@@ -124,6 +126,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     for (let epoch = 0; epoch < settings.epochs && step < totalSteps; epoch++) {
       for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
         if (step >= totalSteps) break;
+        await options.whilePaused?.();
         throwIfAborted(options.signal);
         last = await trainStep(model, batch, data, { optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0 });
         step++;

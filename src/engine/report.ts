@@ -1,0 +1,83 @@
+/**
+ * The report that goes with a downloaded model (SPEC §6): JSON for tools and a
+ * readable summary, built the same way by the studio and the command line.
+ */
+import type { Candidate } from './search/candidate';
+import type { SearchSettings } from './search/gridSearch';
+import type { CompressionSession } from './session';
+import type { CriterionName } from './score/criterion';
+import type { TrainSettings, TrainSummary } from './train/sparseTraining';
+
+export interface ReportInput {
+  session: CompressionSession;
+  selected: Candidate;
+  backend: string;
+  modelSource: string;
+  criterion: CriterionName;
+  trainSettings?: TrainSettings;
+  searchSettings: SearchSettings;
+  pretraining?: TrainSummary;
+  training?: TrainSummary;
+  timings: { pretrainMs: number; trainMs: number; searchMs: number };
+}
+
+export function buildReport(input: ReportInput) {
+  const { session, selected } = input;
+  const baseline = session.candidates.find((candidate) => candidate.stage === 'baseline');
+  return {
+    generatedBy: 'GFR Studio',
+    date: new Date().toISOString(),
+    backend: input.backend,
+    model: {
+      name: session.original.name,
+      source: input.modelSource,
+      params: session.analysis.params,
+      flops: session.analysis.flops,
+      prunableChannels: session.analysis.prunableChannels,
+    },
+    data: { source: session.data.train.source, train: session.data.train.count, validation: session.data.validation.count },
+    settings: { criterion: input.criterion, train: input.trainSettings, search: input.searchSettings },
+    pretraining: input.pretraining,
+    training: input.training,
+    timings: input.timings,
+    baseline,
+    selected,
+    candidates: session.candidates,
+  };
+}
+
+export type CompressionReport = ReturnType<typeof buildReport>;
+
+const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
+const change = (after: number, before: number): string => `${after.toLocaleString('en')} of ${before.toLocaleString('en')} (−${(100 * (1 - after / before)).toFixed(1)}%)`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** A plain-text (Markdown) summary with the figures of SPEC §6. */
+export function reportSummary(report: CompressionReport): string {
+  const { baseline, selected } = report;
+  if (!baseline) return `# GFR Studio report\n\nNo baseline was measured.\n`;
+  const lines = [
+    '# GFR Studio compression report',
+    '',
+    `Model: ${report.model.name} (${report.model.source}); data: ${report.data.source}, ${report.data.train} training and ${report.data.validation} validation images; backend: ${report.backend}.`,
+    `Criterion: ${report.settings.criterion}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,
+    '',
+    '| figure | unpruned | pruned |',
+    '|---|---|---|',
+    `| accuracy | ${percent(baseline.accuracy)} | ${percent(selected.accuracy)} |`,
+    `| parameters | ${baseline.params.toLocaleString('en')} | ${change(selected.params, baseline.params)} |`,
+    `| FLOPs (multiply–adds) | ${baseline.flops.toLocaleString('en')} | ${change(selected.flops, baseline.flops)} |`,
+    `| weight bytes | ${baseline.weightBytes.toLocaleString('en')} | ${change(selected.weightBytes, baseline.weightBytes)} |`,
+    `| latency (1 image, ${report.backend}) | ${baseline.latencyMs.toFixed(2)} ms | ${selected.latencyMs.toFixed(2)} ms |`,
+    '',
+    `Time: training ${seconds(report.timings.pretrainMs + report.timings.trainMs)}, search ${seconds(report.timings.searchMs)} (${report.candidates.length} candidates).`,
+    '',
+    '## Candidates',
+    '',
+    '| # | stage | ratio | accuracy | parameters | FLOPs | latency |',
+    '|---|---|---|---|---|---|---|',
+    ...report.candidates.map((c) => `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`),
+    '',
+  ];
+  return lines.join('\n');
+}

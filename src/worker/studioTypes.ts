@@ -1,0 +1,113 @@
+/**
+ * The studio's calls into the engine worker: parameters, results and progress
+ * details. Plain JSON and typed arrays only (see ./messages.ts). The worker
+ * holds one CompressionSession (src/engine/session.ts); these calls drive its
+ * steps: load model and data → train → score → search (step by step) → export.
+ */
+import type { ChannelGroup, ModelAnalysis } from '../engine/graph/analyze';
+import type { CriterionName } from '../engine/score/criterion';
+import type { RankingMode } from '../engine/score/importance';
+import type { Candidate } from '../engine/search/candidate';
+import type { SearchSettings } from '../engine/search/gridSearch';
+import type { SelectionRule } from '../engine/search/select';
+import type { TrainSettings, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
+
+/** A file as the page read it (drop or file dialog). `path` keeps folder structure when known. */
+export interface DroppedFile {
+  name: string;
+  path: string;
+  bytes: ArrayBuffer;
+}
+
+export type ModelSource = { kind: 'builtin'; name: string } | { kind: 'files'; files: DroppedFile[] };
+export type DataSource = { kind: 'builtin' } | { kind: 'files'; files: DroppedFile[] };
+
+export interface ModelSummary {
+  name: string;
+  /** Where it came from: `built-in lenet`, `model.json (3 files)`... */
+  source: string;
+  inputShape: number[];
+  numClasses: number;
+  analysis: ModelAnalysis;
+}
+
+export interface DataSummary {
+  source: string;
+  count: number;
+  trainCount: number;
+  validationCount: number;
+  height: number;
+  width: number;
+  channels: number;
+  classNames: string[];
+  classCounts: number[];
+  /** A few images for display: RGBA pixels (height·width·4), with their labels. */
+  samples: { label: number; rgba: Uint8ClampedArray }[];
+}
+
+export interface TrainParams {
+  criterion: CriterionName;
+  settings: TrainSettings;
+  /** Normal training epochs first (built-in models start untrained). */
+  pretrainEpochs: number;
+}
+
+/** Importance of every channel of one group, for the charts. */
+export interface GroupImportance {
+  group: ChannelGroup;
+  /** Criterion score per channel (group-aggregated). */
+  importance: number[];
+  /** |γ| per channel averaged over the members' BNs; null without BN. */
+  gamma: number[] | null;
+  /** sr per channel averaged over the members' GFR layers; null without GFR. */
+  sr: number[] | null;
+}
+
+export interface ScoresParams {
+  criterion: CriterionName;
+  ranking: RankingMode;
+}
+
+export interface ScoresResult {
+  criterion: CriterionName;
+  groups: GroupImportance[];
+  /** Global ranking as [group key, channel] pairs, least important first. */
+  ranking: [string, number][];
+}
+
+export interface SearchNextResult {
+  /** Candidates measured by this call (in order). */
+  candidates: Candidate[];
+  /** True when the grid and the refining pass are exhausted. */
+  done: boolean;
+}
+
+export interface ExportParams {
+  candidate: number;
+  format: 'files' | 'zip';
+}
+
+export interface ExportResult {
+  /** model.json + weights.bin, or one .zip; plus report.json and report.md. */
+  files: { name: string; bytes: ArrayBuffer }[];
+}
+
+/** Extra detail carried by a progress message, so charts can update live. */
+export type ProgressDetail =
+  | { kind: 'train'; phase: 'pretrain' | 'sparse'; events: TrainStepEvent[] }
+  | { kind: 'candidate'; candidate: Candidate };
+
+export interface StudioMethods {
+  loadModel: { params: ModelSource; result: ModelSummary };
+  loadData: { params: DataSource; result: DataSummary };
+  train: { params: TrainParams; result: TrainSummary };
+  /** Pauses or resumes the running `train` call (no effect when none runs). */
+  pauseTraining: { params: { paused: boolean }; result: { paused: boolean } };
+  scores: { params: ScoresParams; result: ScoresResult };
+  /** Starts a new search (discarding any previous one). */
+  searchStart: { params: SearchSettings; result: { prunableChannels: number; plannedRatios: number[] } };
+  /** Measures up to `count` more candidates; cancel stops after the current one. */
+  searchNext: { params: { count: number }; result: SearchNextResult };
+  select: { params: SelectionRule; result: { candidate: number | null } };
+  exportCandidate: { params: ExportParams; result: ExportResult };
+}

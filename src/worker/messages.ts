@@ -9,6 +9,7 @@
  *
  * This file is shared by both sides, so it must not use DOM or worker globals.
  */
+import type { ProgressDetail, StudioMethods } from './studioTypes';
 
 /** The backends the studio tries, best first (SPEC.md §5). */
 export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -92,7 +93,7 @@ export interface SelfTestResult {
 }
 
 /** Every call the worker answers: its parameters and its result. */
-export interface WorkerMethods {
+export interface WorkerMethods extends StudioMethods {
   init: { params: InitParams; result: InitResult };
   selfTest: { params: SelfTestParams; result: SelfTestResult };
 }
@@ -105,6 +106,8 @@ export interface Progress {
   total: number;
   /** What is being done, for a progress bar's label. */
   label?: string;
+  /** Data for live charts (training steps, a new candidate). */
+  detail?: ProgressDetail;
 }
 
 /** An error as it crosses the boundary; `name` keeps CancelledError, UserError... */

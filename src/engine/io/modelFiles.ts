@@ -5,6 +5,7 @@
  */
 import { unzipSync } from 'fflate';
 import type * as tf from '@tensorflow/tfjs';
+import { concatBytes } from '../core/bytes';
 import { UserError } from '../core/errors';
 import type { ModelSpec } from '../core/types';
 import { specFromArtifacts } from './modelSpec';
@@ -85,17 +86,6 @@ function unzipModel(file: NamedBytes): NamedBytes[] {
     throw new UserError(`${file.name} is not a readable zip (${(error as Error).message}).`);
   }
   return Object.entries(entries).map(([name, bytes]) => ({ name, bytes }));
-}
-
-export function concatBytes(parts: Uint8Array[]): ArrayBuffer {
-  const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  return joined.buffer;
 }
 
 /** model.json (with a one-shard manifest) and weights.bin for a spec's artifacts. */

@@ -5,6 +5,7 @@
  * specs; tfjs models are built from them only to train and evaluate.
  */
 import * as tf from '@tensorflow/tfjs';
+import { concatBytes } from '../core/bytes';
 import { UserError } from '../core/errors';
 import type { LayerSpec, ModelSpec, WeightArray } from '../core/types';
 import { specFromTopology, topologyFromSpec } from './topology';
@@ -98,17 +99,10 @@ export function artifactsFromSpec(spec: ModelSpec): tf.io.ModelArtifacts {
       chunks.push(weight.values);
     }
   }
-  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const joined = new Float32Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
   return {
     modelTopology: topologyFromSpec(spec),
     weightSpecs,
-    weightData: joined.buffer,
+    weightData: concatBytes(chunks),
     format: 'layers-model',
     generatedBy: 'GFR Studio',
     convertedBy: null,

@@ -30,8 +30,9 @@ Options:
   --samples N           training images (default: all not used for validation)
   --val-samples N       validation images (default: 10% up to 1,000)
   --criterion C         gfr | gamma | l1 | random (default gfr)
-  --ranking M           global (raw scores, one list) or normalized (each
-                        layer's scores divided by its largest) (global)
+  --ranking M           global (raw scores, one list), normalized (each
+                        layer's scores divided by its largest) or per-flop
+                        (score per FLOP freed) (global)
   --tolerance P         accuracy points the selected model may lose (1.0)
   --ratios R,R,…        grid of pruning ratios (default 0,0.05,…,0.9)
   --batch-size N        training batch size (64)

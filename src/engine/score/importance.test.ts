@@ -46,6 +46,8 @@ describe('channel importance', () => {
     const scores = { a: Float32Array.from([0.1, 0.2, 0.3, 0.4]), b: Float32Array.from([10, 20, 30, 40]) };
     expect(rankChannels(scores).slice(0, 4).map((entry) => entry.group)).toEqual(['a', 'a', 'a', 'a']);
     expect(rankChannels(scores, 'normalized').slice(0, 2).map((entry) => `${entry.group}${entry.channel}`).sort()).toEqual(['a0', 'b0']);
+    // Per FLOP freed: b's channels cost 1000× more, so at equal importance they go first.
+    expect(rankChannels(scores, 'per-flop', { a: 1, b: 1000 })[0]).toEqual({ group: 'b', channel: 0, score: 0.01 });
     const analysis = { groups: [
       { key: 'a', size: 4, members: [], prunable: true, reasons: [] },
       { key: 'b', size: 4, members: [], prunable: true, reasons: [] },

@@ -25,13 +25,15 @@ export const CRITERION_NAMES = Object.keys(CRITERIA) as CriterionName[];
 export type GroupAggregation = 'mean' | 'max' | 'sum';
 
 /**
- * How channels of different groups are compared:
+ * How channels of different groups are compared (SPEC §2 Step 3):
  * - `global`: raw scores, one list (SPEC default);
  * - `normalized`: each group's scores divided by the group's largest, so
- *   layers with larger scales are not spared wholesale.
+ *   layers with larger scales are not spared wholesale;
+ * - `per-flop`: score per FLOP a channel's removal frees (cost-aware), so
+ *   expensive layers thin first at equal importance.
  */
-export type RankingMode = 'global' | 'normalized';
-export const RANKING_MODES: RankingMode[] = ['global', 'normalized'];
+export type RankingMode = 'global' | 'normalized' | 'per-flop';
+export const RANKING_MODES: RankingMode[] = ['global', 'normalized', 'per-flop'];
 
 export interface ScoreOptions {
   criterion: CriterionName;
@@ -81,11 +83,14 @@ export interface RankedChannel {
   score: number;
 }
 
-/** All prunable channels, least important first. Ties keep model order, so the ranking is deterministic. */
-export function rankChannels(scores: GroupScores, mode: RankingMode = 'global'): RankedChannel[] {
+/**
+ * All prunable channels, least important first. Ties keep model order, so the
+ * ranking is deterministic. `per-flop` needs each group's FLOPs per channel.
+ */
+export function rankChannels(scores: GroupScores, mode: RankingMode = 'global', flopsPerChannel: Record<string, number> = {}): RankedChannel[] {
   const ranked: RankedChannel[] = [];
   for (const [group, values] of Object.entries(scores)) {
-    const scale = mode === 'normalized' ? Math.max(...values) || 1 : 1;
+    const scale = mode === 'normalized' ? Math.max(...values) || 1 : mode === 'per-flop' ? flopsPerChannel[group] || 1 : 1;
     values.forEach((value, channel) => ranked.push({ group, channel, score: value / scale }));
   }
   return ranked.sort((a, b) => a.score - b.score);

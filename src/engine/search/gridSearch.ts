@@ -5,7 +5,7 @@
  */
 import { UserError } from '../core/errors';
 import type { ImageDataset, ModelSpec } from '../core/types';
-import { analyzeModel } from '../graph/analyze';
+import { analyzeModel, flopsPerChannel } from '../graph/analyze';
 import { foldGfrLayers } from '../gfr/instrument';
 import type { CriterionName } from '../score/criterion';
 import { rankChannels, scoreChannels, type GroupAggregation, type RankingMode } from '../score/importance';
@@ -71,7 +71,7 @@ export interface SearchStep {
 export async function* gridSearch(input: SearchInput, settings: SearchSettings, signal?: AbortSignal): AsyncGenerator<SearchStep> {
   const trainedAnalysis = analyzeModel(input.trained);
   const scores = scoreChannels(input.trained, trainedAnalysis, { criterion: settings.criterion, aggregation: settings.aggregation, seed: settings.seed });
-  const ranking = rankChannels(scores, settings.ranking);
+  const ranking = rankChannels(scores, settings.ranking, flopsPerChannel(trainedAnalysis));
   const folded = foldGfrLayers(input.trained);
   const analysis = analyzeModel(folded);
   if (analysis.prunableChannels === 0) {

@@ -11,6 +11,8 @@ export const OPTIONS = {
   criterion: { type: 'string' },
   ranking: { type: 'string' },
   target: { type: 'string' },
+  'select-by': { type: 'string' },
+  budget: { type: 'string' },
   tolerance: { type: 'string' },
   ratios: { type: 'string' },
   'batch-size': { type: 'string' },

@@ -8,7 +8,7 @@ import { analyzeModel } from '../src/engine/graph/analyze';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES, type RankingMode } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
-import { DEFAULT_TOLERANCE } from '../src/engine/search/select';
+import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src/engine/search/select';
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
@@ -102,8 +102,8 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
     log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}%, params ${candidate.params}, FLOPs ${candidate.flops}`);
   }
   timings.searchMs = performance.now() - searchStart;
-  const selected = session.select({ kind: 'tolerance', tolerance });
-  if (!selected) throw new Error('No candidate was selected.');
+  const selected = session.select(selectionRule(flags, tolerance));
+  if (!selected) throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
   const out = resolve(flags.out);
   writeModelFolder(out, session.exportCandidate(selected.index));
   const report = buildReport({
@@ -115,6 +115,20 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const baseline = session.candidates[0];
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops}`);
   log(`wrote ${join(out, 'model.json')}, weights.bin, report.json and report.md`);
+}
+
+const BUDGET_METRICS: BudgetMetric[] = ['params', 'flops', 'weightBytes', 'latencyMs'];
+
+/** `--budget flops=150000` (the most accurate candidate under it), else the tolerance rule. */
+function selectionRule(flags: Flags, tolerance: number): SelectionRule {
+  if (flags.budget !== undefined) {
+    const [metric, value] = flags.budget.split('=');
+    if (!BUDGET_METRICS.includes(metric as BudgetMetric)) throw new UserError(`--budget must look like flops=150000, with one of ${BUDGET_METRICS.join(', ')}; got '${flags.budget}'.`);
+    return { kind: 'budget', metric: metric as BudgetMetric, max: numberFlag(value, 'budget', 0, (n) => n > 0, 'a positive number after =') };
+  }
+  const by = flags['select-by'] ?? 'ratio';
+  if (by !== 'ratio' && by !== 'flops') throw new UserError(`--select-by must be ratio or flops, got '${by}'.`);
+  return { kind: 'tolerance', tolerance, by };
 }
 
 function rankingFlag(value: string | undefined): RankingMode {

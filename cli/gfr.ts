@@ -34,6 +34,10 @@ Options:
                         layer's scores divided by its largest) or per-flop
                         (score per FLOP freed) (global)
   --tolerance P         accuracy points the selected model may lose (1.0)
+  --select-by K         among candidates within the tolerance, the largest
+                        ratio (ratio) or the fewest FLOPs kept (flops) (ratio)
+  --budget M=V          instead: the most accurate candidate with M at most V,
+                        M one of params, flops, weightBytes, latencyMs
   --ratios R,R,…        grid of pruning ratios (default 0,0.05,…,0.9)
   --batch-size N        training batch size (64)
   --learning-rate X     Adam learning rate (0.001)

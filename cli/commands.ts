@@ -82,6 +82,8 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
     pretraining = await session.pretrain(trainSettings(flags, pretrainEpochs), { onEvent: trainingProgress('pretrain') });
     timings.pretrainMs = pretraining.elapsedMs;
   }
+  const startAccuracy = (await session.evaluateOriginal()).accuracy;
+  log(`accuracy before sparse training: ${(startAccuracy * 100).toFixed(2)}%`);
   let training;
   if (epochs > 0) {
     training = await session.train(criterion, trainSettings(flags, epochs), { onEvent: trainingProgress(`train (${criterion})`) });
@@ -108,7 +110,7 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   writeModelFolder(out, session.exportCandidate(selected.index));
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
-    trainSettings: trainSettings(flags, epochs), searchSettings: settings, pretraining, training, timings,
+    trainSettings: trainSettings(flags, epochs), searchSettings: settings, pretraining, training, startAccuracy, timings,
   });
   writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2));
   writeFileSync(join(out, 'report.md'), reportSummary(report));

@@ -18,6 +18,8 @@ export interface ReportInput {
   searchSettings: SearchSettings;
   pretraining?: TrainSummary;
   training?: TrainSummary;
+  /** Accuracy of the model before sparse training, for what sparse training cost. */
+  startAccuracy?: number;
   timings: { pretrainMs: number; trainMs: number; searchMs: number };
 }
 
@@ -37,6 +39,7 @@ export function buildReport(input: ReportInput) {
     },
     data: { source: session.data.train.source, train: session.data.train.count, validation: session.data.validation.count },
     settings: { criterion: input.criterion, train: input.trainSettings, search: input.searchSettings },
+    startAccuracy: input.startAccuracy,
     pretraining: input.pretraining,
     training: input.training,
     timings: input.timings,
@@ -70,6 +73,7 @@ export function reportSummary(report: CompressionReport): string {
     `| weight bytes | ${baseline.weightBytes.toLocaleString('en')} | ${change(selected.weightBytes, baseline.weightBytes)} |`,
     `| latency (1 image, ${report.backend}) | ${baseline.latencyMs.toFixed(2)} ms | ${selected.latencyMs.toFixed(2)} ms |`,
     '',
+    ...(report.startAccuracy === undefined ? [] : [`Before sparse training the model reached ${percent(report.startAccuracy)}; "unpruned" above is the sparse-trained model, recalibrated.`, '']),
     `Time: training ${seconds(report.timings.pretrainMs + report.timings.trainMs)}, search ${seconds(report.timings.searchMs)} (${report.candidates.length} candidates).`,
     '',
     '## Candidates',

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from './core/errors';
 import type { ImageDataset, ModelSpec } from './core/types';
+import { evaluate, type Evaluation } from './eval/evaluate';
 import { analyzeModel, type ModelAnalysis } from './graph/analyze';
 import { foldGfrLayers, hasGfrLayers, insertGfrLayers } from './gfr/instrument';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from './io/modelSpec';
@@ -74,6 +75,16 @@ export class CompressionSession {
     const summary = await this.train('l1', settings, options);
     this.original = this.trained;
     return summary;
+  }
+
+  /** Accuracy of the model before sparse training (as given, or after `pretrain`), BN as trained. */
+  async evaluateOriginal(): Promise<Evaluation> {
+    const model = await modelFromSpec(this.original);
+    try {
+      return await evaluate(model, this.data.validation);
+    } finally {
+      model.dispose();
+    }
   }
 
   scores(criterion: CriterionName, seed = 1): GroupScores {

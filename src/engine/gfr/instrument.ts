@@ -8,7 +8,7 @@ import { seededRandom } from '../core/random';
 import { vector } from '../core/weightArrays';
 import type { ModelAnalysis } from '../graph/analyze';
 import { cloneSpec, layerByName } from '../io/modelSpec';
-import { DEFAULT_REDUCTION, GFR_CLASS_NAME, hiddenWidth } from './gfrLayer';
+import { DEFAULT_REDUCTION, GFR_CLASS_NAME, hiddenWidth, INITIAL_GATE_BIAS, INITIAL_SR } from './gfrLayer';
 
 export interface InstrumentOptions {
   reduction?: number;
@@ -51,8 +51,8 @@ function gfrWeights(channels: number, hidden: number, random: () => number): Rec
     kernel1: glorotUniform(channels, hidden, random),
     bias1: vector(new Float32Array(hidden)),
     kernel2: glorotUniform(hidden, channels, random),
-    bias2: vector(new Float32Array(channels)),
-    sr: vector(new Float32Array(channels).fill(0.5)),
+    bias2: vector(new Float32Array(channels).fill(INITIAL_GATE_BIAS)),
+    sr: vector(new Float32Array(channels).fill(INITIAL_SR)),
   };
 }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../core/abort';
 import { analyzeModel } from '../graph/analyze';
-import { GfrLayer } from '../gfr/gfrLayer';
+import { GfrLayer, INITIAL_SR } from '../gfr/gfrLayer';
 import { insertGfrLayers } from '../gfr/instrument';
 import { modelFromSpec } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
@@ -37,7 +37,7 @@ describe('trainSparse', () => {
     const gfr = model.layers.find((layer) => layer instanceof GfrLayer)!;
     const sr = gfr.getWeights().find((_, i) => gfr.weights[i].originalName.endsWith('/sr'))!;
     const values = Array.from(await sr.data());
-    expect(values.some((value) => Math.abs(value - 0.5) > 1e-3)).toBe(true);
+    expect(values.some((value) => Math.abs(value - INITIAL_SR) > 1e-3)).toBe(true);
     expect(values.every((value) => value > 0 && value < 1)).toBe(true);
     model.dispose();
   });

@@ -4,9 +4,11 @@
  *
  * The default project launches Chromium with --enable-unsafe-webgpu; on a
  * machine without a GPU that gives SwiftShader, a software fallback adapter.
- * One group relaunches without the flag to check the fallback path, and one
- * forces wasm through the page address (which also checks that the .wasm
- * binaries are served from the build).
+ * The worker then prefers wasm (a software GPU trains slower) unless the page
+ * address asks for ?backend=webgpu, which the WebGPU test does to exercise the
+ * real WebGPU path. One group relaunches without the flag to check the
+ * fallback path, and one forces wasm through the page address (which also
+ * checks that the .wasm binaries are served from the build).
  */
 
 import { expect, test as base } from '@playwright/test';
@@ -79,24 +81,29 @@ async function runSelfTest(page: Page, backend: string): Promise<void> {
   }
 }
 
+/** Opens "What was tried" and returns the WebGPU adapter line; software when SwiftShader or a fallback adapter. */
+async function adapterOf(page: Page): Promise<{ text: string; software: boolean }> {
+  await page.getByText('What was tried').click();
+  const adapterLine = page.getByText(/^WebGPU adapter:/);
+  await expect(adapterLine).toBeVisible();
+  const text = (await adapterLine.textContent()) ?? '';
+  test.info().annotations.push({ type: 'adapter', description: text });
+  return { text, software: /fallback adapter: yes/.test(text) || /swiftshader/i.test(text) };
+}
+
 test.describe('with WebGPU enabled', () => {
-  test('loads, runs on WebGPU, names the adapter, and passes the self-test', async ({ page }) => {
-    await page.goto('/');
+  test('?backend=webgpu runs on WebGPU, names the adapter, and passes the self-test', async ({ page }) => {
+    await page.goto('/?backend=webgpu');
     await expect(page).toHaveTitle('GFR Studio');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('GFR Studio');
     for (const stage of ['Model & data', 'Train & score', 'Compress & export']) {
       await expect(page.getByRole('heading', { name: stage })).toBeVisible();
     }
-    await expect(page.getByText('Coming soon')).toHaveCount(3);
 
     expect(await backendOf(page)).toBe('webgpu');
     const note = page.getByTestId('backend-note');
-    await page.getByText('What was tried').click();
-    const adapterLine = page.getByText(/^WebGPU adapter:/);
-    await expect(adapterLine).toBeVisible();
-    const adapterText = (await adapterLine.textContent()) ?? '';
-    test.info().annotations.push({ type: 'adapter', description: adapterText });
-    if (/fallback adapter: yes/.test(adapterText) || /swiftshader/i.test(adapterText)) {
+    await expect(note).toContainText('The page address asks for ?backend=webgpu.');
+    if ((await adapterOf(page)).software) {
       // Headless Chromium without a GPU: SwiftShader, which must be called software.
       await expect(note).toContainText('software adapter');
       await expect(note).toContainText(/fallback adapter|not a hardware GPU/);
@@ -106,6 +113,24 @@ test.describe('with WebGPU enabled', () => {
 
     await runSelfTest(page, 'webgpu');
     await page.screenshot({ path: `${ARTIFACTS}/webgpu.png`, fullPage: true });
+  });
+
+  test('without ?backend, a software WebGPU adapter gives way to wasm, and the page says why', async ({ page }) => {
+    await page.goto('/');
+    const backend = await backendOf(page);
+    const note = page.getByTestId('backend-note');
+    if ((await adapterOf(page)).software) {
+      expect(backend).toBe('wasm');
+      await expect(note).toContainText(/^Running on WebAssembly\./);
+      await expect(note).toContainText(/WebGPU (and WebGL are|is) available but software/);
+      await expect(note).toContainText('so WebAssembly is faster');
+      await expect(note).toContainText('?backend=webgpu');
+    } else {
+      // A hardware GPU: WebGPU wins on its own.
+      expect(backend).toBe('webgpu');
+      await expect(note).toContainText('hardware adapter');
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/default-backend.png`, fullPage: true });
   });
 });
 

@@ -12,7 +12,9 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
 import { registerWasmTrainingKernels } from '../engine/backend/wasmTraining';
-import { TRAINING_KERNELS, describeChoice, planBackends, readAdapterInfo } from './backendChoice';
+import {
+  TRAINING_KERNELS, adapterLabel, describeChoice, isSoftwareRenderer, planBackends, readAdapterInfo, skipSoftwareGpu, softwareSkip,
+} from './backendChoice';
 import type { RawAdapterInfo } from './backendChoice';
 import type { AdapterInfo, BackendAttempt, BackendName, InitResult } from './messages';
 
@@ -111,6 +113,36 @@ async function probeWebGpu(): Promise<Probe> {
   return { reason: null, adapter: readAdapterInfo(raw.info, raw.isFallbackAdapter) };
 }
 
+/** The WebGL renderer's name (unmasked where the browser allows), or null without WebGL. */
+function webglRenderer(): string | null {
+  if (typeof OffscreenCanvas === 'undefined') return null;
+  const canvas = new OffscreenCanvas(1, 1);
+  const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+  if (!gl) return null;
+  try {
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  } finally {
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+}
+
+/** The device that runs a GPU backend in software, or null when it is hardware (or unknown). */
+function softwareDevice(backend: BackendName, adapter: AdapterInfo | null): string | null {
+  if (backend === 'webgpu') {
+    if (!adapter?.software) return null;
+    return `${adapterLabel(adapter)}${adapter.isFallbackAdapter ? ', a fallback adapter' : ''}`;
+  }
+  if (backend === 'webgl') {
+    const renderer = webglRenderer();
+    if (renderer === null || !isSoftwareRenderer(renderer)) return null;
+    // ANGLE's full renderer string is long; the software's own name says enough.
+    const name = /swiftshader|llvmpipe|lavapipe|softpipe/i.exec(renderer)?.[0];
+    return name ? `the ${name} renderer` : renderer;
+  }
+  return null;
+}
+
 async function tryBackend(name: BackendName): Promise<string | null> {
   if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') {
     return 'OffscreenCanvas is missing, so WebGL cannot run in a worker';
@@ -124,21 +156,45 @@ async function tryBackend(name: BackendName): Promise<string | null> {
   }
 }
 
-/** Picks the best backend that works; `requested` is the page's `?backend=` value, if any. */
+/**
+ * Picks the best backend that works; `requested` is the page's `?backend=` value, if any.
+ * A GPU backend that runs in software gives way to wasm unless the page asked for it;
+ * it is still used when only cpu would remain.
+ */
 export async function selectBackend(requested: string | null | undefined): Promise<InitResult> {
   const plan = planBackends(requested);
   const attempts: BackendAttempt[] = [...plan.skipped];
+  const deferred: BackendName[] = [];
   let adapter: AdapterInfo | null = null;
   let chosen: BackendName | null = null;
 
-  for (const backend of plan.chain) {
+  const chain = [...plan.chain];
+  for (let i = 0; i < chain.length; i++) {
+    const backend = chain[i];
+    if (backend === 'cpu' && deferred.length > 0) {
+      // Nothing faster worked: a software GPU still beats plain JavaScript.
+      chain.splice(i, 0, ...deferred.splice(0));
+      i--;
+      continue;
+    }
     let reason: string | null = null;
     if (backend === 'webgpu') {
       const probe = await probeWebGpu();
       adapter = probe.adapter;
       reason = probe.reason;
     }
+    if (reason === null && !attempts.some((a) => a.backend === backend)) {
+      const device = softwareDevice(backend, adapter);
+      if (device !== null && skipSoftwareGpu(backend, true, plan)) {
+        attempts.push(softwareSkip(backend, device));
+        deferred.push(backend);
+        continue;
+      }
+    }
     if (reason === null) reason = await tryBackend(backend);
+    // A deferred software backend tried after all: its outcome replaces the skip.
+    const skip = attempts.findIndex((a) => a.backend === backend && a.softwareDevice !== undefined);
+    if (skip >= 0) attempts.splice(skip, 1);
     attempts.push({ backend, outcome: reason === null ? 'ok' : 'failed', reason: reason ?? '' });
     if (reason === null) {
       chosen = backend;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { adapterLabel, describeChoice, planBackends, readAdapterInfo } from './backendChoice';
+import { adapterLabel, describeChoice, isSoftwareRenderer, planBackends, readAdapterInfo, skipSoftwareGpu, softwareSkip } from './backendChoice';
 
 describe('planBackends', () => {
   it('tries every backend, best first, when nothing is requested', () => {
@@ -95,6 +95,53 @@ describe('describeChoice', () => {
     expect(describeChoice('wasm', attempts, null, plan)).toBe(
       'Running on WebAssembly. Fell back because webgl: no WebGL context. ' +
         'The page address asks for ?backend=webgl; webgpu was not tried.',
+    );
+  });
+});
+
+describe('software GPU backends', () => {
+  it('give way to wasm unless the page asked for them by name', () => {
+    expect(skipSoftwareGpu('webgpu', true, planBackends(null))).toBe(true);
+    expect(skipSoftwareGpu('webgl', true, planBackends(null))).toBe(true);
+    expect(skipSoftwareGpu('webgpu', true, planBackends('webgpu'))).toBe(false);
+    expect(skipSoftwareGpu('webgl', true, planBackends('webgpu'))).toBe(true);
+    expect(skipSoftwareGpu('webgpu', false, planBackends(null))).toBe(false);
+    expect(skipSoftwareGpu('wasm', true, planBackends(null))).toBe(false);
+  });
+
+  it('recognises software renderers', () => {
+    expect(isSoftwareRenderer('ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)')).toBe(true);
+    expect(isSoftwareRenderer('llvmpipe (LLVM 15.0.6, 256 bits)')).toBe(true);
+    expect(isSoftwareRenderer('ANGLE (NVIDIA, NVIDIA GeForce RTX 3060)')).toBe(false);
+  });
+
+  it('says WebGPU is available but software, so wasm is faster, and how to force it', () => {
+    const note = describeChoice(
+      'wasm',
+      [
+        softwareSkip('webgpu', 'google swiftshader, a fallback adapter'),
+        { backend: 'webgl', outcome: 'failed', reason: 'no WebGL context' },
+        { backend: 'wasm', outcome: 'ok', reason: '' },
+      ],
+      readAdapterInfo({ vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: true }, undefined),
+      { requested: null, invalidRequest: null },
+    );
+    expect(note).toBe(
+      'Running on WebAssembly. WebGPU is available but software (google swiftshader, a fallback adapter), so ' +
+        'WebAssembly is faster; add ?backend=webgpu to the address to use it anyway. Fell back because webgl: no WebGL context.',
+    );
+  });
+
+  it('names every software GPU backend passed over in one sentence', () => {
+    const note = describeChoice(
+      'wasm',
+      [softwareSkip('webgpu', 'google swiftshader'), softwareSkip('webgl', 'the SwiftShader renderer'), { backend: 'wasm', outcome: 'ok', reason: '' }],
+      null,
+      { requested: null, invalidRequest: null },
+    );
+    expect(note).toBe(
+      'Running on WebAssembly. WebGPU and WebGL are available but software (google swiftshader; the SwiftShader renderer), ' +
+        'so WebAssembly is faster; add ?backend=webgpu or ?backend=webgl to the address to use one anyway.',
     );
   });
 });

@@ -72,10 +72,32 @@ export function readAdapterInfo(info: RawAdapterInfo | undefined, legacyIsFallba
   const device = info?.device ?? '';
   const description = info?.description ?? '';
   const isFallbackAdapter = info?.isFallbackAdapter === true || legacyIsFallback === true;
-  const software = isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(
-    `${vendor} ${architecture} ${device} ${description}`,
-  );
+  const software = isFallbackAdapter || isSoftwareRenderer(`${vendor} ${architecture} ${device} ${description}`);
   return { vendor, architecture, device, description, isFallbackAdapter, software };
+}
+
+/** A GPU device or WebGL renderer name that means a CPU implementation. */
+export function isSoftwareRenderer(name: string): boolean {
+  return /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render driver/i.test(name);
+}
+
+/**
+ * Whether a GPU backend that works should still give way: it runs in software
+ * (a CPU emulating a GPU), which trains slower than WebAssembly, and the page
+ * did not ask for it by name (`?backend=webgpu` forces it, for tests).
+ */
+export function skipSoftwareGpu(backend: BackendName, software: boolean, plan: Pick<BackendPlan, 'requested'>): boolean {
+  return software && (backend === 'webgpu' || backend === 'webgl') && plan.requested !== backend;
+}
+
+/** The attempt recorded for a software GPU backend passed over for wasm. */
+export function softwareSkip(backend: BackendName, device: string): BackendAttempt {
+  return {
+    backend,
+    outcome: 'skipped',
+    reason: `available, but ${device} runs it in software, which is slower than WebAssembly`,
+    softwareDevice: device,
+  };
 }
 
 /** "google swiftshader (SwiftShader Device (Subzero))", or "unknown adapter" when the browser hides it all. */
@@ -118,6 +140,16 @@ export function describeChoice(
     }
   } else {
     parts.push(`Running on ${NAMES[backend]}.`);
+    const software = attempts.filter((a) => a.softwareDevice !== undefined);
+    if (software.length > 0) {
+      const names = software.map((a) => NAMES[a.backend]).join(' and ');
+      const devices = software.map((a) => a.softwareDevice).join('; ');
+      const flags = software.map((a) => `?backend=${a.backend}`).join(' or ');
+      parts.push(
+        `${names} ${software.length === 1 ? 'is' : 'are'} available but software (${devices}), ` +
+          `so ${NAMES[backend]} is faster; add ${flags} to the address to use ${software.length === 1 ? 'it' : 'one'} anyway.`,
+      );
+    }
     const failed = attempts.filter((a) => a.outcome === 'failed');
     if (failed.length > 0) {
       const why = failed.map((a) => `${a.backend}: ${a.reason}`).join('; ');
@@ -130,7 +162,7 @@ export function describeChoice(
     );
   }
   if (plan.requested !== null) {
-    const skipped = attempts.filter((a) => a.outcome === 'skipped').map((a) => a.backend);
+    const skipped = attempts.filter((a) => a.outcome === 'skipped' && a.softwareDevice === undefined).map((a) => a.backend);
     const notTried =
       skipped.length === 0 ? '' : `; ${skipped.join(' and ')} ${skipped.length === 1 ? 'was' : 'were'} not tried`;
     parts.push(`The page address asks for ?backend=${plan.requested}${notTried}.`);

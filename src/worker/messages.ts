@@ -37,6 +37,11 @@ export interface BackendAttempt {
   outcome: 'ok' | 'failed' | 'skipped';
   /** Why it failed or was skipped; empty when it worked. */
   reason: string;
+  /**
+   * Set when it works but runs in software (SwiftShader and the like) and was
+   * skipped for that: the device's name. A faster backend (wasm) runs instead.
+   */
+  softwareDevice?: string;
 }
 
 export interface InitParams {
@@ -98,8 +103,9 @@ export interface WorkerMethods extends StudioMethods {
   selfTest: { params: SelfTestParams; result: SelfTestResult };
 }
 export type MethodName = keyof WorkerMethods;
-export type ParamsOf<M extends MethodName> = WorkerMethods[M]['params'];
-export type ResultOf<M extends MethodName> = WorkerMethods[M]['result'];
+// NonNullable: a method the worker may lack in older builds is an optional entry.
+export type ParamsOf<M extends MethodName> = NonNullable<WorkerMethods[M]>['params'];
+export type ResultOf<M extends MethodName> = NonNullable<WorkerMethods[M]>['result'];
 
 export interface Progress {
   done: number;

@@ -29,6 +29,11 @@ export interface ModelSummary {
   inputShape: number[];
   numClasses: number;
   analysis: ModelAnalysis;
+  /**
+   * Set when the model changed the data: images of a dropped folder decoded
+   * again at the model's input size. The page should show it instead of the old one.
+   */
+  data?: DataSummary;
 }
 
 export interface DataSummary {
@@ -43,6 +48,13 @@ export interface DataSummary {
   classCounts: number[];
   /** A few images for display: RGBA pixels (height·width·4), with their labels. */
   samples: { label: number; rgba: Uint8ClampedArray }[];
+  /** What was skipped or adapted while reading the files (non-image files, image size used...). */
+  notes?: string[];
+  /**
+   * Set when the data changed the model: a built-in model rebuilt for the data's
+   * shape and classes. The page should show this summary instead of the old one.
+   */
+  model?: ModelSummary;
 }
 
 export interface TrainParams {
@@ -97,6 +109,26 @@ export type ProgressDetail =
   | { kind: 'train'; phase: 'pretrain' | 'sparse'; events: TrainStepEvent[] }
   | { kind: 'candidate'; candidate: Candidate };
 
+/** The work of the last visit, as `restore` brings it back after a reload. */
+export interface RestoredWork {
+  model: ModelSummary;
+  /** null when there was no data, or it could not be read again (see notes). */
+  data: DataSummary | null;
+  training: { params: TrainParams; pretraining?: TrainSummary; training: TrainSummary } | null;
+  search: {
+    settings: SearchSettings;
+    prunableChannels: number;
+    plannedRatios: number[];
+    candidates: Candidate[];
+    /** The search had run to its end; otherwise it cannot continue and must be started again. */
+    done: boolean;
+    /** Candidates that can be exported (all, unless their models were too large to keep). */
+    exportable: number[];
+  } | null;
+  /** What could not be brought back, and why. */
+  notes: string[];
+}
+
 export interface StudioMethods {
   loadModel: { params: ModelSource; result: ModelSummary };
   loadData: { params: DataSource; result: DataSummary };
@@ -110,4 +142,10 @@ export interface StudioMethods {
   searchNext: { params: { count: number }; result: SearchNextResult };
   select: { params: SelectionRule; result: { candidate: number | null } };
   exportCandidate: { params: ExportParams; result: ExportResult };
+  /**
+   * Brings back the last visit's work from IndexedDB (model, data, trained
+   * model, settings, candidates); null when nothing was saved. Every load,
+   * training and search step is saved as it completes.
+   */
+  restore?: { params: Record<string, never>; result: RestoredWork | null };
 }

@@ -5,6 +5,7 @@
  */
 
 import { selectBackend } from './backend';
+import type { CallContext } from './callContext';
 import { serializeError } from './messages';
 import type {
   InitResult,
@@ -16,14 +17,7 @@ import type {
   WorkerResponse,
 } from './messages';
 import { runSelfTest } from './selfTest';
-
-interface CallContext {
-  signal: AbortSignal;
-  /** Reports progress; throttled here, so call it as often as is convenient. */
-  progress: (p: Progress) => void;
-  /** Buffers to transfer (not copy) with the result. */
-  transfer: Transferable[];
-}
+import { Studio } from './studio';
 
 type Handlers = {
   [M in MethodName]: (params: ParamsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
@@ -37,6 +31,15 @@ function init(requested: string | null | undefined): Promise<InitResult> {
   return initialised;
 }
 
+const studio = new Studio();
+
+/** A studio call, after the backend is chosen (the page normally calls `init` first). */
+const withBackend = <P, R>(call: (params: P, ctx: CallContext) => R | Promise<R>) =>
+  async (params: P, ctx: CallContext): Promise<R> => {
+    await init(null);
+    return call(params, ctx);
+  };
+
 const handlers: Handlers = {
   init: (params) => init(params.requested),
   selfTest: async (_params, ctx) => {
@@ -46,6 +49,16 @@ const handlers: Handlers = {
     ctx.progress({ done: 1, total: 1, label: `self-test on ${backend}` });
     return result;
   },
+  loadModel: withBackend((params, ctx) => studio.loadModel(params, ctx)),
+  loadData: withBackend((params, ctx) => studio.loadData(params, ctx)),
+  train: withBackend((params, ctx) => studio.train(params, ctx)),
+  pauseTraining: async (params) => studio.pauseTraining(params),
+  scores: withBackend((params) => studio.scores(params)),
+  searchStart: withBackend((params, ctx) => studio.searchStart(params, ctx)),
+  searchNext: withBackend((params, ctx) => studio.searchNext(params, ctx)),
+  select: withBackend((params) => studio.select(params)),
+  exportCandidate: withBackend((params, ctx) => studio.exportCandidate(params, ctx)),
+  restore: withBackend((_params, ctx) => studio.restore(ctx)),
 };
 
 const running = new Map<number, AbortController>();
@@ -55,11 +68,12 @@ function post(message: WorkerResponse, transfer: Transferable[] = []): void {
   postMessage(message, transfer);
 }
 
+/** Drops plain progress that comes too fast; progress with a detail (chart data) always goes out. */
 function throttledProgress(id: number): (p: Progress) => void {
   let last = 0;
   return (progress) => {
     const now = performance.now();
-    if (now - last < PROGRESS_INTERVAL_MS && progress.done < progress.total) return;
+    if (now - last < PROGRESS_INTERVAL_MS && progress.done < progress.total && !progress.detail) return;
     last = now;
     post({ kind: 'progress', id, progress });
   };

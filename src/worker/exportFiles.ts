@@ -1,0 +1,29 @@
+/** A candidate as downloadable files: the model (model.json + weights.bin, or one zip) and its report. */
+import type * as tf from '@tensorflow/tfjs';
+import { zipSync } from 'fflate';
+import { modelFilesFromArtifacts } from '../engine/io/modelFiles';
+import { buildReport, reportSummary, type ReportInput } from '../engine/report';
+import type { ExportResult } from './studioTypes';
+
+/** An ArrayBuffer holding exactly the view's bytes, safe to transfer. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : (bytes.slice().buffer as ArrayBuffer);
+}
+
+export function exportFiles(report: ReportInput, artifacts: tf.io.ModelArtifacts, format: 'files' | 'zip'): ExportResult {
+  const { session, selected } = report;
+  const modelFiles = modelFilesFromArtifacts(artifacts);
+  const json = buildReport(report);
+  const encoder = new TextEncoder();
+  const reportFiles = [
+    { name: 'report.json', bytes: encoder.encode(JSON.stringify(json, null, 2)) },
+    { name: 'report.md', bytes: encoder.encode(reportSummary(json)) },
+  ];
+  const stem = `${session.original.name}-pruned-${Math.round(selected.ratio * 100)}`;
+  const files = format === 'zip'
+    ? [{ name: `${stem}.zip`, bytes: zipSync(Object.fromEntries([...modelFiles, ...reportFiles].map((file) => [file.name, file.bytes]))) }, ...reportFiles]
+    : [...modelFiles, ...reportFiles];
+  return { files: files.map((file) => ({ name: file.name, bytes: ownBuffer(file.bytes) })) };
+}

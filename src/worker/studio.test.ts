@@ -1,0 +1,365 @@
+/**
+ * The worker's studio calls, driven as the page drives them, on the wasm
+ * backend under Node: load → train (with events) → scores → search step by
+ * step → select → export, then the export reloaded with stock tfjs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { unzipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError } from '../engine/core/abort';
+import type { ImageDataset } from '../engine/core/types';
+import { loadBuiltinDigits } from '../engine/data/builtinDigits';
+import { splitDataset, subsetDataset } from '../engine/data/split';
+import { useNodeBackend } from '../engine/backend/node';
+import { evaluate } from '../engine/eval/evaluate';
+import { modelFilesFromArtifacts } from '../engine/io/modelFiles';
+import { artifactsFromSpec, specFromModel } from '../engine/io/modelSpec';
+import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../engine/search/gridSearch';
+import { DEFAULT_TRAIN_SETTINGS, type TrainStepEvent } from '../engine/train/sparseTraining';
+import { lenet } from '../engine/zoo';
+import type { CallContext } from './callContext';
+import { validationCount } from './dataSummary';
+import type { ImageDecoder } from './imageFolder';
+import type { Progress } from './messages';
+import { MemoryStore } from './stateStore';
+import { SPLIT_SEED, Studio } from './studio';
+import type { DroppedFile, ProgressDetail, TrainParams } from './studioTypes';
+
+const DIGITS = 1500;
+
+/** A call context that records what the call reports. */
+function context(controller = new AbortController()) {
+  const progress: Progress[] = [];
+  const ctx: CallContext & { log: Progress[]; controller: AbortController } = {
+    signal: controller.signal,
+    progress: (p) => progress.push(p),
+    transfer: [],
+    log: progress,
+    controller,
+  };
+  return ctx;
+}
+
+const details = (log: Progress[]): ProgressDetail[] => log.flatMap((p) => (p.detail ? [p.detail] : []));
+const trainEvents = (log: Progress[], phase: 'pretrain' | 'sparse'): TrainStepEvent[] =>
+  details(log).flatMap((d) => (d.kind === 'train' && d.phase === phase ? d.events : []));
+
+const TRAIN: TrainParams = {
+  criterion: 'gfr',
+  settings: { ...DEFAULT_TRAIN_SETTINGS, epochs: 1, batchSize: 32, maxSteps: 12 },
+  pretrainEpochs: 1,
+};
+
+const SEARCH: SearchSettings = {
+  ...DEFAULT_SEARCH_SETTINGS,
+  criterion: 'gfr',
+  ratios: [0, 0.1, 0.2, 0.3, 0.5, 0.7],
+  refineSteps: 1,
+  recalibrationBatches: 3,
+  latencyRuns: 1,
+};
+
+/** A fake image: bytes [width, height, red, green, blue]; the decoder paints it flat. */
+const fakeImage = (width: number, height: number, rgb: [number, number, number]): ArrayBuffer => new Uint8Array([width, height, ...rgb]).buffer;
+const fakeDecoder: ImageDecoder = async (bytes, size) => {
+  if (bytes.length !== 5) throw new Error('not an image');
+  const width = size?.width ?? bytes[0];
+  const height = size?.height ?? bytes[1];
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0; p < width * height; p++) rgba.set([bytes[2], bytes[3], bytes[4], 255], p * 4);
+  return { width, height, rgba };
+};
+const file = (path: string, bytes: ArrayBuffer): DroppedFile => ({ name: path.split('/').pop()!, path, bytes });
+
+function idxFile(dims: number[], values: Uint8Array): ArrayBuffer {
+  const header = new Uint8Array(4 + 4 * dims.length);
+  header.set([0, 0, 0x08, dims.length]);
+  const view = new DataView(header.buffer);
+  dims.forEach((dim, i) => view.setUint32(4 + 4 * i, dim));
+  const bytes = new Uint8Array(header.length + values.length);
+  bytes.set(header);
+  bytes.set(values, header.length);
+  return bytes.buffer;
+}
+
+let digits: ImageDataset;
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  const all = await loadBuiltinDigits();
+  digits = subsetDataset(all, Array.from({ length: DIGITS }, (_, i) => i));
+});
+
+function digitsStudio(): Studio {
+  return new Studio({ loadBuiltinData: async () => digits, decodeImage: fakeDecoder });
+}
+
+describe('Studio: the whole flow on the built-in lenet and digits', () => {
+  const studio = digitsStudio();
+  let startTensors = 0;
+
+  it('loads the built-in model for the default input, then the data', async () => {
+    startTensors = tf.memory().numTensors;
+    const model = await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    expect(model).toMatchObject({ name: 'lenet', source: 'built-in lenet', inputShape: [28, 28, 1], numClasses: 10 });
+    expect(model.analysis.prunableChannels).toBeGreaterThan(0);
+    expect(JSON.parse(JSON.stringify(model.analysis))).toEqual(model.analysis);
+
+    const ctx = context();
+    const data = await studio.loadData({ kind: 'builtin' }, ctx);
+    expect(data).toMatchObject({ count: DIGITS, validationCount: 150, trainCount: DIGITS - 150, height: 28, width: 28, channels: 1 });
+    expect(data.model).toBeUndefined();
+    expect(data.classCounts.reduce((a, b) => a + b, 0)).toBe(DIGITS);
+    expect(data.samples).toHaveLength(12);
+    expect(new Set(data.samples.map((s) => s.label)).size).toBe(10);
+    expect(data.samples[0].rgba).toHaveLength(28 * 28 * 4);
+    expect(ctx.transfer).toHaveLength(12);
+  });
+
+  it('pretrains then trains sparsely, streaming every step to the page', async () => {
+    const ctx = context();
+    const summary = await studio.train(TRAIN, ctx);
+    expect(summary.steps).toBe(12);
+    for (const phase of ['pretrain', 'sparse'] as const) {
+      const steps = trainEvents(ctx.log, phase).map((e) => e.step);
+      expect(steps, `${phase} steps reach the page, none missed`).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    }
+    // Batched: fewer messages than steps.
+    expect(details(ctx.log).length).toBeLessThan(24);
+    expect(trainEvents(ctx.log, 'sparse').at(-1)?.sparsity).toBeDefined();
+  });
+
+  it('scores every prunable group with importance, mean |γ| and mean sr, and ranks all channels', async () => {
+    const scores = studio.scores({ criterion: 'gfr', ranking: 'global' });
+    expect(scores.groups.length).toBe(3);
+    for (const { group, importance, gamma, sr } of scores.groups) {
+      expect(importance).toHaveLength(group.size);
+      expect(gamma).toHaveLength(group.size);
+      expect(sr).toHaveLength(group.size);
+      sr!.forEach((value) => expect(value).toBeGreaterThan(0));
+    }
+    const total = scores.groups.reduce((sum, g) => sum + g.group.size, 0);
+    expect(scores.ranking).toHaveLength(total);
+    const byKey = new Map(scores.groups.map((g) => [g.group.key, g.importance]));
+    const ranked = scores.ranking.map(([key, channel]) => byKey.get(key)![channel]);
+    expect([...ranked].sort((a, b) => a - b)).toEqual(ranked);
+    expect(studio.scores({ criterion: 'l1', ranking: 'normalized' }).criterion).toBe('l1');
+  });
+
+  it('steps through the search one candidate at a time, runs the rest, selects and exports', async () => {
+    const start = await studio.searchStart(SEARCH, context());
+    expect(start.plannedRatios).toEqual([0, 0.1, 0.2, 0.3, 0.5, 0.7]);
+    expect(start.prunableChannels).toBe(8 + 16 + 64);
+
+    const seen: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ctx = context();
+      const next = await studio.searchNext({ count: 1 }, ctx);
+      expect(next.candidates).toHaveLength(1);
+      expect(next.done).toBe(false);
+      expect(details(ctx.log)).toEqual([{ kind: 'candidate', candidate: next.candidates[0] }]);
+      seen.push(next.candidates[0].index);
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    const rest = await studio.searchNext({ count: 100 }, context());
+    expect(rest.done).toBe(true);
+    expect(rest.candidates[0].index).toBe(3);
+    expect(await studio.searchNext({ count: 1 }, context())).toEqual({ candidates: [], done: true });
+
+    const { candidate: tolerant } = studio.select({ kind: 'tolerance', tolerance: 100 });
+    expect(tolerant).not.toBeNull();
+    const { candidate: index } = studio.select({ kind: 'budget', metric: 'params', max: Infinity });
+    expect(index).not.toBeNull();
+
+    const ctx = context();
+    const exported = studio.exportCandidate({ candidate: tolerant!, format: 'files' }, ctx);
+    expect(exported.files.map((f) => f.name)).toEqual(['model.json', 'weights.bin', 'report.json', 'report.md']);
+    expect(ctx.transfer).toHaveLength(4);
+    const bytes = (name: string) => new Uint8Array(exported.files.find((f) => f.name === name)!.bytes);
+    const modelJson = JSON.parse(new TextDecoder().decode(bytes('model.json')));
+    const report = JSON.parse(new TextDecoder().decode(bytes('report.json')));
+    expect(report.selected.index).toBe(tolerant);
+    expect(report.candidates.length).toBe(rest.candidates.length + 3);
+    expect(report.timings.searchMs).toBeGreaterThan(0);
+    expect(new TextDecoder().decode(bytes('report.md'))).toContain('# GFR Studio compression report');
+
+    // Stock tfjs, no custom classes: it predicts the accuracy the search measured.
+    const model = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest[0].weights,
+      weightData: bytes('weights.bin').slice().buffer,
+    }));
+    expect(model.layers.some((layer) => layer.getClassName() === 'GFR')).toBe(false);
+    const { validation } = splitDataset(digits, { valCount: validationCount(DIGITS), seed: SPLIT_SEED });
+    const measured = report.selected.accuracy as number;
+    expect((await evaluate(model, validation)).accuracy).toBeCloseTo(measured, 6);
+    model.dispose();
+
+    const zipped = studio.exportCandidate({ candidate: 0, format: 'zip' }, context());
+    expect(zipped.files.map((f) => f.name)).toEqual(['lenet-pruned-0.zip', 'report.json', 'report.md']);
+    expect(Object.keys(unzipSync(new Uint8Array(zipped.files[0].bytes))).sort()).toEqual(['model.json', 'report.json', 'report.md', 'weights.bin']);
+  });
+
+  it('pauses and resumes training', async () => {
+    const ctx = context();
+    let pausedAt = -1;
+    let resumedAt = -1;
+    const running = studio.train(TRAIN, {
+      ...ctx,
+      progress: (p) => {
+        ctx.log.push(p);
+        if (p.detail?.kind === 'train' && p.detail.phase === 'sparse' && pausedAt < 0) {
+          pausedAt = ctx.log.length;
+          expect(studio.pauseTraining({ paused: true })).toEqual({ paused: true });
+          setTimeout(() => {
+            resumedAt = ctx.log.length;
+            studio.pauseTraining({ paused: false });
+          }, 400);
+        }
+      },
+    });
+    const summary = await running;
+    expect(pausedAt).toBeGreaterThan(0);
+    expect(resumedAt, 'nothing was reported while paused').toBe(pausedAt);
+    expect(summary.steps).toBe(12);
+    expect(trainEvents(ctx.log, 'sparse').map((e) => e.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // The same pretraining settings: pretraining was not repeated.
+    expect(trainEvents(ctx.log, 'pretrain')).toEqual([]);
+    expect(studio.pauseTraining({ paused: true })).toEqual({ paused: false });
+  });
+
+  it('a cancelled training keeps the trained model; a cancelled search keeps its candidates', async () => {
+    await studio.searchStart(SEARCH, context());
+    await studio.searchNext({ count: 2 }, context());
+    const before = studio.scores({ criterion: 'gfr', ranking: 'global' });
+
+    const ctx = context();
+    const training = studio.train({ ...TRAIN, pretrainEpochs: 0, settings: { ...TRAIN.settings, maxSteps: 200 } }, {
+      ...ctx,
+      progress: (p) => {
+        if (p.detail) ctx.controller.abort();
+      },
+    });
+    await expect(training).rejects.toBeInstanceOf(CancelledError);
+    expect(studio.scores({ criterion: 'gfr', ranking: 'global' })).toEqual(before);
+    expect(studio.select({ kind: 'tolerance', tolerance: 100 }).candidate).not.toBeNull();
+
+    const searchCtx = context();
+    const searching = studio.searchNext({ count: 100 }, { ...searchCtx, progress: () => searchCtx.controller.abort() });
+    await expect(searching).rejects.toBeInstanceOf(CancelledError);
+    await expect(studio.searchNext({ count: 1 }, context())).rejects.toThrow(/cancelled.*Start the search again.*3 candidate/);
+    expect(studio.exportCandidate({ candidate: 2, format: 'files' }, context()).files).toHaveLength(4);
+  });
+
+  it('leaves no tensor behind', () => {
+    expect(tf.memory().numTensors).toBe(startTensors);
+  });
+});
+
+describe('Studio: errors the user can act on', () => {
+  it('says what to load first and what to do before searching', async () => {
+    const studio = digitsStudio();
+    await expect(studio.train(TRAIN, context())).rejects.toThrow(/Load a model first/);
+    await expect(studio.loadModel({ kind: 'builtin', name: 'alexnet' }, context())).rejects.toThrow(/Unknown built-in model "alexnet". Choose one of: lenet/);
+    await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    expect(() => studio.scores({ criterion: 'gamma', ranking: 'global' })).toThrow(/Load data first/);
+    await studio.loadData({ kind: 'builtin' }, context());
+    await expect(studio.searchStart(SEARCH, context())).rejects.toThrow(/'gfr' criterion needs/);
+    await expect(studio.searchNext({ count: 1 }, context())).rejects.toThrow(/Start the search first/);
+    expect(() => studio.select({ kind: 'tolerance', tolerance: 1 })).toThrow(/Run the search first/);
+    await expect(studio.train({ ...TRAIN, settings: { ...TRAIN.settings, batchSize: 0 } }, context())).rejects.toMatchObject({ name: 'UserError' });
+  });
+
+  it('refuses a dropped model whose input disagrees with the data, naming both', async () => {
+    const studio = digitsStudio();
+    await studio.loadData({ kind: 'builtin' }, context());
+    const built = lenet({ inputShape: [32, 32, 3], numClasses: 10 });
+    const files = modelFilesFromArtifacts(artifactsFromSpec(specFromModel(built)));
+    built.dispose();
+    const dropped = files.map((f) => file(`m/${f.name}`, f.bytes.slice().buffer));
+    await expect(studio.loadModel({ kind: 'files', files: dropped }, context())).rejects.toThrow(/expects 32×32×3 inputs but the data has 28×28×1/);
+    await expect(studio.loadModel({ kind: 'files', files: dropped.slice(1) }, context())).rejects.toThrow(/No model.json/);
+    await expect(studio.loadModel({ kind: 'files', files: dropped.slice(0, 1) }, context())).rejects.toThrow(/weights.bin.*missing/);
+  });
+
+  it('reads dropped IDX files and rebuilds the built-in model for their shape', async () => {
+    const studio = digitsStudio();
+    await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    const count = 40;
+    const pixels = Uint8Array.from({ length: count * 20 * 20 }, (_, i) => i % 251);
+    const labels = Uint8Array.from({ length: count }, (_, i) => i % 4);
+    const data = await studio.loadData({
+      kind: 'files',
+      files: [file('train-images-idx3-ubyte', idxFile([count, 20, 20], pixels)), file('train-labels-idx1-ubyte', idxFile([count], labels))],
+    }, context());
+    expect(data).toMatchObject({ count, height: 20, width: 20, channels: 1, validationCount: 4, classCounts: [10, 10, 10, 10] });
+    expect(data.model).toMatchObject({ name: 'lenet', inputShape: [20, 20, 1], numClasses: 4 });
+    await expect(studio.loadData({ kind: 'files', files: [file('notes.txt', new ArrayBuffer(3))] }, context())).rejects.toThrow(/No IDX files or images/);
+  });
+
+  it('reads a folder of class folders of images, and says what it skipped', async () => {
+    const studio = digitsStudio();
+    const images = (cls: string, rgb: [number, number, number], n: number) =>
+      Array.from({ length: n }, (_, i) => file(`pets/${cls}/${i}.png`, fakeImage(24, 20, rgb)));
+    const files = [...images('cat', [10, 10, 10], 5), ...images('dog', [200, 200, 200], 6), file('pets/dog/readme.txt', new ArrayBuffer(4)), file('pets/dog/broken.png', new ArrayBuffer(2))];
+    const data = await studio.loadData({ kind: 'files', files }, context());
+    expect(data).toMatchObject({ count: 11, height: 20, width: 24, channels: 1, classNames: ['cat', 'dog'], classCounts: [5, 6] });
+    expect(data.notes?.join(' ')).toMatch(/Skipped 1 file\(s\) that are not images: readme.txt.*Skipped 1 image\(s\) that could not be decoded: broken.png/);
+
+    // A dropped model sets the size and channels: the images are decoded again.
+    const built = lenet({ inputShape: [16, 16, 3], numClasses: 2 });
+    const model = modelFilesFromArtifacts(artifactsFromSpec(specFromModel(built)));
+    built.dispose();
+    const summary = await studio.loadModel({ kind: 'files', files: model.map((f) => file(f.name, f.bytes.slice().buffer)) }, context());
+    expect(summary.data).toMatchObject({ height: 16, width: 16, channels: 3, count: 11 });
+
+    const colour = await new Studio({ decodeImage: fakeDecoder }).loadData({ kind: 'files', files: [...images('a', [255, 0, 0], 2), ...images('b', [0, 0, 255], 2)] }, context());
+    expect(colour.channels).toBe(3);
+    await expect(studio.loadData({ kind: 'files', files: [...images('cat', [1, 1, 1], 2), file('pets/bird/notes.txt', new ArrayBuffer(1))] }, context()))
+      .rejects.toThrow(/class folder 'bird' holds no images/);
+    await expect(studio.loadData({ kind: 'files', files: images('cat', [1, 1, 1], 3) }, context())).rejects.toThrow(/one class folder \('cat'\)/);
+  });
+});
+
+describe('Studio: nothing is lost on a reload', () => {
+  it('restores the model, data, trained model, settings and candidates, and exports a restored candidate', async () => {
+    const store = new MemoryStore();
+    const first = new Studio({ loadBuiltinData: async () => digits, store });
+    expect(await first.restore(context())).toBeNull();
+    await first.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    await first.loadData({ kind: 'builtin' }, context());
+    const params: TrainParams = { ...TRAIN, pretrainEpochs: 0, settings: { ...TRAIN.settings, maxSteps: 4 } };
+    await first.train(params, context());
+    await first.searchStart({ ...SEARCH, ratios: [0, 0.3, 0.6] }, context());
+    const { candidates } = await first.searchNext({ count: 2 }, context());
+    await first.savedWork();
+
+    const second = new Studio({ loadBuiltinData: async () => digits, store });
+    const restored = await second.restore(context());
+    expect(restored).not.toBeNull();
+    expect(restored!.model).toMatchObject({ name: 'lenet', inputShape: [28, 28, 1] });
+    expect(restored!.data).toMatchObject({ count: DIGITS, trainCount: DIGITS - 150 });
+    expect(restored!.training?.params).toEqual(params);
+    expect(restored!.search).toMatchObject({ candidates, done: false, exportable: [0, 1], plannedRatios: [0, 0.3, 0.6] });
+    expect(restored!.notes).toEqual([]);
+    expect(second.scores({ criterion: 'gfr', ranking: 'global' })).toEqual(first.scores({ criterion: 'gfr', ranking: 'global' }));
+    const fromFirst = first.exportCandidate({ candidate: 1, format: 'files' }, context()).files[1].bytes;
+    const fromSecond = second.exportCandidate({ candidate: 1, format: 'files' }, context()).files[1].bytes;
+    expect(new Uint8Array(fromSecond)).toEqual(new Uint8Array(fromFirst));
+    expect(second.select({ kind: 'tolerance', tolerance: 100 }).candidate).not.toBeNull();
+    await expect(second.searchNext({ count: 1 }, context())).rejects.toThrow(/interrupted by a reload.*Start the search again/);
+
+    // New data drops the training and the search of the old data.
+    const count = 30;
+    await second.loadData({
+      kind: 'files',
+      files: [
+        file('train-images-idx3-ubyte', idxFile([count, 28, 28], new Uint8Array(count * 784).fill(7))),
+        file('train-labels-idx1-ubyte', idxFile([count], Uint8Array.from({ length: count }, (_, i) => i % 10))),
+      ],
+    }, context());
+    await second.savedWork();
+    const third = await new Studio({ store }).restore(context());
+    expect(third).toMatchObject({ data: { count, source: 'train-images-idx3-ubyte' }, training: null, search: null });
+  });
+});

@@ -1,0 +1,484 @@
+/**
+ * The studio's state inside the worker, one method per StudioMethods call.
+ * All method logic lives in the engine (CompressionSession and friends); this
+ * class only keeps what the calls share — the model, the data and its split,
+ * the session, the search iterator, timings and settings — and relays events.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CancelledError, throwIfAborted } from '../engine/core/abort';
+import { UserError } from '../engine/core/errors';
+import type { ImageDataset, ModelSpec } from '../engine/core/types';
+import { loadBuiltinDigits } from '../engine/data/builtinDigits';
+import { splitDataset, type DatasetSplit } from '../engine/data/split';
+import { analyzeModel } from '../engine/graph/analyze';
+import { specFromFiles } from '../engine/io/modelFiles';
+import { artifactsFromSpec, specFromModel } from '../engine/io/modelSpec';
+import type { Candidate } from '../engine/search/candidate';
+import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
+import type { SelectionRule } from '../engine/search/select';
+import { CompressionSession } from '../engine/session';
+import type { TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
+import { buildBuiltinModel } from '../engine/zoo';
+import type { FileEntry } from './archive';
+import type { CallContext } from './callContext';
+import { datasetFromFiles } from './dataFiles';
+import { summarizeData, validationCount } from './dataSummary';
+import { exportFiles } from './exportFiles';
+import { browserDecoder, datasetFromImageFolder, type ImageDecoder } from './imageFolder';
+import { SavedWork, candidateKey, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
+import { scoresResult } from './scoresResult';
+import { defaultStateStore, type StateStore } from './stateStore';
+import type {
+  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, ModelSource, ModelSummary, RestoredWork, ScoresParams,
+  ScoresResult, SearchNextResult, TrainParams,
+} from './studioTypes';
+import { PauseGate, TrainRelay } from './trainRelay';
+
+type Shape3 = [number, number, number];
+
+/** What a built-in model is built for before any data is loaded: the built-in digits. */
+export const DEFAULT_INPUT: { shape: Shape3; classes: number } = { shape: [28, 28, 1], classes: 10 };
+/** The train/validation split is always the same for the same data. */
+export const SPLIT_SEED = 1;
+
+export interface StudioOptions {
+  /** The tfjs backend in use, for reports. */
+  backend?: () => string;
+  /** Decodes dropped images; the browser's by default (tests pass their own). */
+  decodeImage?: ImageDecoder;
+  /** The built-in data; the bundled digits by default. */
+  loadBuiltinData?: () => Promise<ImageDataset>;
+  /** Where work is saved for the next visit; IndexedDB by default where there is one, null for none. */
+  store?: StateStore | null;
+}
+
+interface LoadedModel {
+  spec: ModelSpec;
+  summary: ModelSummary;
+  /** The built-in model's name, so it can be rebuilt for data of another shape. */
+  builtin: string | null;
+}
+
+interface LoadedData {
+  dataset: ImageDataset;
+  split: DatasetSplit;
+  source: string;
+  notes: string[];
+  /** The files of an image folder, to decode again at a dropped model's input size. */
+  images: FileEntry[] | null;
+}
+
+interface TrainingRecord {
+  params: TrainParams;
+  pretraining?: TrainSummary;
+  training: TrainSummary;
+}
+
+interface SearchState {
+  /** null for a search restored after a reload: its candidates are back, its iterator is not. */
+  iterator: AsyncGenerator<SearchStep> | null;
+  controller: AbortController;
+  settings: SearchSettings;
+  planned: number;
+  elapsedMs: number;
+  done: boolean;
+  /** Why the iterator ended early (cancel or error); it cannot go on. */
+  stopped: string | null;
+}
+
+interface Job {
+  name: string;
+  signal: AbortSignal;
+  done: Promise<void>;
+}
+
+function shapeOf(summary: ModelSummary): Shape3 | null {
+  return summary.inputShape.length === 3 ? (summary.inputShape as Shape3) : null;
+}
+
+const sameShape = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => v === b[i]);
+
+function summarizeModel(spec: ModelSpec, source: string): ModelSummary {
+  const analysis = analyzeModel(spec);
+  const input = analysis.layers.find((layer) => layer.role === 'input')?.outputShape ?? [];
+  const output = analysis.layers.find((layer) => layer.name === spec.outputs[0])?.outputShape ?? [];
+  return { name: spec.name, source, inputShape: [...input], numClasses: output[output.length - 1] ?? 0, analysis };
+}
+
+export class Studio {
+  private model: LoadedModel | null = null;
+  private data: LoadedData | null = null;
+  private session: CompressionSession | null = null;
+  /** Normal pretraining, kept per settings so that retraining does not repeat it. */
+  private pretrained: { key: string; spec: ModelSpec; summary: TrainSummary } | null = null;
+  private training: TrainingRecord | null = null;
+  private search: SearchState | null = null;
+  private readonly pause = new PauseGate();
+  private job: Job | null = null;
+  /** Models of candidates restored after a reload (the session only holds those it measured). */
+  private restoredSpecs = new Map<number, ModelSpec>();
+  private readonly saved: SavedWork;
+  private readonly decode: ImageDecoder;
+  private readonly loadBuiltinData: () => Promise<ImageDataset>;
+  private readonly backend: () => string;
+
+  constructor(options: StudioOptions = {}) {
+    this.decode = options.decodeImage ?? browserDecoder;
+    this.loadBuiltinData = options.loadBuiltinData ?? (() => loadBuiltinDigits());
+    this.backend = options.backend ?? (() => tf.getBackend());
+    this.saved = new SavedWork(options.store === undefined ? defaultStateStore() : options.store);
+  }
+
+  /** Resolves when the work so far is saved. */
+  savedWork(): Promise<void> {
+    return this.saved.flushed();
+  }
+
+  async loadModel(source: ModelSource, ctx: CallContext): Promise<ModelSummary> {
+    return this.exclusive('loading the model', ctx.signal, async () => {
+      ctx.progress({ done: 0, total: 1, label: 'reading the model' });
+      const model = source.kind === 'builtin'
+        ? this.builtinModel(source.name, this.data?.dataset)
+        : droppedModel(source.files);
+      let data = this.data;
+      const shape = shapeOf(model.summary);
+      if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
+        data = await this.readImages(data.images, shape, ctx.signal);
+      }
+      const session = data ? new CompressionSession(model.spec, data.split) : null;
+      this.resetWork();
+      this.model = model;
+      this.session = session;
+      this.saved.model(source.kind === 'builtin' ? { kind: 'builtin', name: source.name } : { kind: 'files', spec: model.spec, source: model.summary.source });
+      const summary: ModelSummary = { ...model.summary };
+      if (data && data !== this.data) {
+        this.data = data;
+        summary.data = this.dataSummary(data, ctx);
+      }
+      return summary;
+    });
+  }
+
+  async loadData(source: DataSource, ctx: CallContext): Promise<DataSummary> {
+    return this.exclusive('loading the data', ctx.signal, async () => {
+      ctx.progress({ done: 0, total: 1, label: 'reading the data' });
+      const data = source.kind === 'builtin' ? await this.builtinData() : await this.filesData(source.files, this.model, ctx.signal);
+      let model = this.model;
+      const { dataset } = data;
+      const rebuild = model?.builtin && (!sameShape(model.summary.inputShape, [dataset.height, dataset.width, dataset.channels]) || model.summary.numClasses !== dataset.numClasses);
+      if (model?.builtin && rebuild) model = this.builtinModel(model.builtin, dataset);
+      const session = model ? new CompressionSession(model.spec, data.split) : null;
+      this.resetWork();
+      this.data = data;
+      this.model = model;
+      this.session = session;
+      this.saved.data(source.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'files', files: source.files });
+      const summary = this.dataSummary(data, ctx);
+      if (rebuild && model) summary.model = model.summary;
+      return summary;
+    });
+  }
+
+  async train(params: TrainParams, ctx: CallContext): Promise<TrainSummary> {
+    return this.exclusive('training', ctx.signal, async () => {
+      const session = this.requireSession();
+      const loaded = this.model!.spec;
+      const before = { original: session.original, trained: session.trained };
+      const options = (relay: TrainRelay): TrainOptions => ({ signal: ctx.signal, onEvent: relay.onEvent, whilePaused: () => this.pause.wait(ctx.signal) });
+      this.pause.set(false);
+      try {
+        let pretraining: TrainSummary | undefined;
+        session.original = loaded;
+        if (params.pretrainEpochs > 0) {
+          const settings = { ...params.settings, epochs: params.pretrainEpochs };
+          const key = JSON.stringify(settings);
+          if (this.pretrained?.key !== key) {
+            const relay = new TrainRelay('pretrain', 'pretraining', ctx.progress);
+            const summary = await session.pretrain(settings, options(relay)).finally(() => relay.flush());
+            this.pretrained = { key, spec: session.original, summary };
+          }
+          session.original = this.pretrained!.spec;
+          pretraining = this.pretrained!.summary;
+        }
+        const relay = new TrainRelay('sparse', `sparse training (${params.criterion})`, ctx.progress);
+        const training = await session.train(params.criterion, params.settings, options(relay)).finally(() => relay.flush());
+        this.stopSearch();
+        this.training = { params, pretraining, training };
+        this.saved.training({ record: this.training, original: session.original, trained: session.trained, pretrained: this.pretrained });
+        return training;
+      } catch (error) {
+        // A cancelled or failed training leaves the previous model as it was.
+        session.original = before.original;
+        session.trained = before.trained;
+        throw error;
+      } finally {
+        this.pause.set(false);
+      }
+    });
+  }
+
+  pauseTraining(params: { paused: boolean }): { paused: boolean } {
+    if (this.job?.name !== 'training') return { paused: false };
+    this.pause.set(params.paused);
+    return { paused: this.pause.paused };
+  }
+
+  scores(params: ScoresParams): ScoresResult {
+    const session = this.requireSession();
+    return scoresResult(session.trained, session.scores(params.criterion), params);
+  }
+
+  async searchStart(settings: SearchSettings, ctx: CallContext): Promise<{ prunableChannels: number; plannedRatios: number[] }> {
+    return this.exclusive('starting the search', ctx.signal, async () => {
+      const session = this.requireSession();
+      // Scoring first gives the engine's clear error now (e.g. 'gfr' without GFR training), not at the first candidate.
+      session.scores(settings.criterion);
+      this.stopSearch();
+      const controller = new AbortController();
+      const plannedRatios = [0, ...new Set(settings.ratios.filter((ratio) => ratio > 0))];
+      this.search = {
+        iterator: session.search(settings, controller.signal),
+        controller,
+        settings,
+        planned: plannedRatios.length,
+        elapsedMs: 0,
+        done: false,
+        stopped: null,
+      };
+      this.saved.searchStarted(settings, plannedRatios.length);
+      return { prunableChannels: session.analysis.prunableChannels, plannedRatios };
+    });
+  }
+
+  async searchNext(params: { count: number }, ctx: CallContext): Promise<SearchNextResult> {
+    if (!Number.isInteger(params.count) || params.count < 1) throw new UserError(`Ask for a whole number of candidates ≥ 1, not ${params.count}.`);
+    return this.exclusive('the search', ctx.signal, async () => {
+      const search = this.search;
+      const session = this.session;
+      if (!search || !session) throw new UserError('Start the search first.');
+      if (search.stopped) throw new UserError(`${search.stopped} Start the search again to measure more; the ${session.candidates.length} candidate(s) measured can still be selected and exported.`);
+      if (search.done || !search.iterator) return { candidates: [], done: true };
+      const iterator = search.iterator;
+      const candidates: Candidate[] = [];
+      // Cancel aborts the candidate being measured; the iterator ends with it.
+      const abort = (): void => search.controller.abort();
+      ctx.signal.addEventListener('abort', abort, { once: true });
+      const start = performance.now();
+      try {
+        while (candidates.length < params.count) {
+          const step = await iterator.next();
+          if (step.done) {
+            search.done = true;
+            break;
+          }
+          const { candidate, spec } = step.value;
+          candidates.push(candidate);
+          this.saved.candidate(candidate, spec, { elapsedMs: search.elapsedMs + performance.now() - start, done: false });
+          ctx.progress({
+            done: session.candidates.length,
+            total: Math.max(search.planned, session.candidates.length),
+            label: `candidate #${candidate.index} at ratio ${candidate.ratio}`,
+            detail: { kind: 'candidate', candidate },
+          });
+        }
+      } catch (error) {
+        search.stopped = error instanceof CancelledError ? 'The search was cancelled.' : `The search stopped: ${(error as Error).message}`;
+        throw error;
+      } finally {
+        search.elapsedMs += performance.now() - start;
+        ctx.signal.removeEventListener('abort', abort);
+        this.saved.searchProgress({ elapsedMs: search.elapsedMs, done: search.done });
+      }
+      return { candidates, done: search.done };
+    });
+  }
+
+  select(rule: SelectionRule): { candidate: number | null } {
+    const session = this.requireCandidates();
+    return { candidate: session.select(rule)?.index ?? null };
+  }
+
+  exportCandidate(params: ExportParams, ctx: CallContext): ExportResult {
+    const session = this.requireCandidates();
+    const selected = session.candidates.find((candidate) => candidate.index === params.candidate);
+    if (!selected) throw new UserError(`There is no candidate #${params.candidate}; pick one of the ${session.candidates.length} measured.`);
+    const { training } = this;
+    const search = this.search!;
+    const restored = this.restoredSpecs.get(selected.index);
+    if (!restored && this.search?.iterator === null) {
+      throw new UserError(`Candidate #${selected.index} came back from the last visit without its model (too large to keep); run the search again to export it.`);
+    }
+    const artifacts = restored ? artifactsFromSpec(restored) : session.exportCandidate(selected.index);
+    const result = exportFiles({
+      session,
+      selected,
+      backend: this.backend(),
+      modelSource: this.model!.summary.source,
+      criterion: search.settings.criterion,
+      trainSettings: training?.params.settings,
+      searchSettings: search.settings,
+      pretraining: training?.pretraining,
+      training: training?.training,
+      timings: { pretrainMs: training?.pretraining?.elapsedMs ?? 0, trainMs: training?.training.elapsedMs ?? 0, searchMs: search.elapsedMs },
+    }, artifacts, params.format);
+    ctx.transfer.push(...result.files.map((file) => file.bytes));
+    return result;
+  }
+
+  /** Brings back the last visit's work; null when nothing was saved (or there is nowhere to save). */
+  async restore(ctx: CallContext): Promise<RestoredWork | null> {
+    return this.exclusive('restoring the last visit', ctx.signal, async () => {
+      const savedModel = await this.saved.read<SavedModel>('model');
+      if (!savedModel) return null;
+      ctx.progress({ done: 0, total: 1, label: 'restoring the last visit' });
+      const notes: string[] = [];
+      const dropped: LoadedModel | null = savedModel.kind === 'files'
+        ? { spec: savedModel.spec, summary: summarizeModel(savedModel.spec, savedModel.source), builtin: null }
+        : null;
+      let data: LoadedData | null = null;
+      const savedData = await this.saved.read<SavedData>('data');
+      try {
+        if (savedData?.kind === 'builtin') data = await this.builtinData();
+        if (savedData?.kind === 'files') data = await this.filesData(savedData.files, dropped, ctx.signal);
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        notes.push(`The data of the last visit could not be read again: ${(error as Error).message}`);
+      }
+      const model = savedModel.kind === 'builtin' ? this.builtinModel(savedModel.name, data?.dataset) : dropped!;
+      const session = data ? new CompressionSession(model.spec, data.split) : null;
+      this.resetWork();
+      this.model = model;
+      this.data = data;
+      this.session = session;
+      const restored: RestoredWork = { model: model.summary, data: data ? this.dataSummary(data, ctx) : null, training: null, search: null, notes };
+      if (!session) return restored;
+
+      const training = await this.saved.read<SavedTraining>('training');
+      if (training) {
+        session.original = training.original;
+        session.trained = training.trained;
+        this.pretrained = training.pretrained;
+        this.training = training.record;
+        restored.training = training.record;
+      }
+      const search = await this.saved.read<SavedSearch>('search');
+      if (search && search.candidates.length > 0) {
+        session.candidates.push(...search.candidates);
+        for (const index of search.saved) {
+          const spec = await this.saved.read<ModelSpec>(candidateKey(index));
+          if (spec) this.restoredSpecs.set(index, spec);
+        }
+        this.search = {
+          iterator: null,
+          controller: new AbortController(),
+          settings: search.settings,
+          planned: search.planned,
+          elapsedMs: search.elapsedMs,
+          done: search.done,
+          stopped: search.done ? null : 'This search was interrupted by a reload.',
+        };
+        this.saved.adopt(search);
+        restored.search = {
+          settings: search.settings,
+          prunableChannels: session.analysis.prunableChannels,
+          plannedRatios: [0, ...new Set(search.settings.ratios.filter((ratio) => ratio > 0))],
+          candidates: search.candidates,
+          done: search.done,
+          exportable: [...this.restoredSpecs.keys()],
+        };
+      }
+      return restored;
+    });
+  }
+
+  /** Runs one state-changing call at a time; a new one waits only for a cancelled one to wind down. */
+  private async exclusive<T>(name: string, signal: AbortSignal, body: () => Promise<T>): Promise<T> {
+    while (this.job) {
+      if (!this.job.signal.aborted) throw new UserError(`Wait until ${this.job.name} ends, or cancel it: the studio does one thing at a time.`);
+      await this.job.done;
+    }
+    throwIfAborted(signal);
+    const running = body();
+    const job: Job = { name, signal, done: running.then(() => undefined, () => undefined) };
+    this.job = job;
+    try {
+      return await running;
+    } finally {
+      if (this.job === job) this.job = null;
+    }
+  }
+
+  private requireSession(): CompressionSession {
+    if (!this.model) throw new UserError('Load a model first (a built-in one or your own).');
+    if (!this.data) throw new UserError('Load data first (the built-in digits or your own).');
+    this.session ??= new CompressionSession(this.model.spec, this.data.split);
+    return this.session;
+  }
+
+  private requireCandidates(): CompressionSession {
+    const session = this.requireSession();
+    if (!this.search || session.candidates.length === 0) throw new UserError('Run the search first: there are no candidates yet.');
+    return session;
+  }
+
+  /** Forgets everything derived from the model and data (training, search). */
+  private resetWork(): void {
+    this.stopSearch();
+    this.pretrained = null;
+    this.training = null;
+    this.session = null;
+  }
+
+  private stopSearch(): void {
+    this.restoredSpecs = new Map();
+    if (!this.search) return;
+    this.search.controller.abort();
+    this.search.iterator?.return(undefined).catch(() => undefined);
+    this.search = null;
+  }
+
+  private builtinModel(name: string, data: ImageDataset | undefined): LoadedModel {
+    const shape: Shape3 = data ? [data.height, data.width, data.channels] : DEFAULT_INPUT.shape;
+    const model = buildBuiltinModel(name, { inputShape: shape, numClasses: data?.numClasses ?? DEFAULT_INPUT.classes });
+    try {
+      const spec = specFromModel(model);
+      return { spec, summary: summarizeModel(spec, `built-in ${name}`), builtin: name };
+    } finally {
+      model.dispose();
+    }
+  }
+
+  private async builtinData(): Promise<LoadedData> {
+    const dataset = await this.loadBuiltinData();
+    return { dataset, split: split(dataset), source: dataset.source, notes: [], images: null };
+  }
+
+  /** Dropped data; image folders are decoded at a dropped model's input size. */
+  private async filesData(files: DroppedFile[], model: LoadedModel | null, signal: AbortSignal): Promise<LoadedData> {
+    const shape = model && !model.builtin ? shapeOf(model.summary) ?? undefined : undefined;
+    const { dataset, notes, images } = await datasetFromFiles(files, { decode: this.decode, shape }, signal);
+    return { dataset, split: split(dataset), source: dataset.source, notes, images };
+  }
+
+  private async readImages(images: FileEntry[], shape: Shape3, signal: AbortSignal): Promise<LoadedData> {
+    const { dataset, notes } = await datasetFromImageFolder(images, { decode: this.decode, shape }, signal);
+    return { dataset, split: split(dataset), source: dataset.source, notes: [...notes, `Images resized to the model's input, ${shape.join('×')}.`], images };
+  }
+
+  private dataSummary(data: LoadedData, ctx: CallContext): DataSummary {
+    const summary = summarizeData(data.dataset, data.split, data.source, data.notes);
+    ctx.transfer.push(...summary.samples.map((sample) => sample.rgba.buffer as ArrayBuffer));
+    return summary;
+  }
+}
+
+function split(dataset: ImageDataset): DatasetSplit {
+  return splitDataset(dataset, { valCount: validationCount(dataset.count), seed: SPLIT_SEED });
+}
+
+function droppedModel(files: Extract<ModelSource, { kind: 'files' }>['files']): LoadedModel {
+  if (files.length === 0) throw new UserError('No model files were given: drop model.json with its weight files, or one zip.');
+  const spec = specFromFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
+  const source = files.length === 1 ? files[0].name : `${files.find((file) => file.name.endsWith('.json'))?.name ?? 'model.json'} (${files.length} files)`;
+  return { spec, summary: summarizeModel(spec, source), builtin: null };
+}

@@ -4,6 +4,8 @@ import { UserError } from '../src/engine/core/errors';
 
 export const OPTIONS = {
   data: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
   epochs: { type: 'string' },
   'pretrain-epochs': { type: 'string' },
   samples: { type: 'string' },

@@ -5,6 +5,7 @@ import { UserError } from '../src/engine/core/errors';
 import { evaluate } from '../src/engine/eval/evaluate';
 import { measureLatency } from '../src/engine/eval/latency';
 import { analyzeModel } from '../src/engine/graph/analyze';
+import { withInputScaling } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES, type RankingMode } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
@@ -14,14 +15,14 @@ import { CompressionSession } from '../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
 import { listFlag, numberFlag, wholeFlag, type Flags } from './args';
 import { writeModelFolder } from './modelFiles';
-import { DEFAULT_DATA_SHAPE, loadData, loadModel, selectBackend, splitData } from './setup';
+import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 export async function analyzeCommand(positionals: string[]): Promise<void> {
   await selectBackend({});
-  const spec = loadModel(positionals[0], DEFAULT_DATA_SHAPE);
+  const spec = await loadModel(positionals[0], DEFAULT_DATA_SHAPE);
   const analysis = analyzeModel(spec);
   print({
     model: analysis.modelName,
@@ -71,9 +72,9 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
     throw new UserError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
   }
   const backend = await selectBackend(flags);
-  const data = await loadData(flags);
+  const { spec: model, data, scaling } = await loadInputs(positionals[0], flags);
   const split = splitData(data, flags);
-  const session = new CompressionSession(loadModel(positionals[0], data), split);
+  const session = new CompressionSession(model, split);
   log(`backend ${backend}; data ${data.source}: ${split.train.count} training, ${split.validation.count} validation images`);
 
   const timings = { pretrainMs: 0, trainMs: 0, searchMs: 0 };
@@ -107,12 +108,12 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const selected = session.select(selectionRule(flags, tolerance));
   if (!selected) throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
   const out = resolve(flags.out);
-  writeModelFolder(out, session.exportCandidate(selected.index));
+  writeModelFolder(out, withInputScaling(session.exportCandidate(selected.index), scaling));
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
     trainSettings: trainSettings(flags, epochs), searchSettings: settings, pretraining, training, startAccuracy, timings,
   });
-  writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2));
+  writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2));
   writeFileSync(join(out, 'report.md'), reportSummary(report));
   const baseline = session.candidates[0];
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops}`);
@@ -141,9 +142,8 @@ function rankingFlag(value: string | undefined): RankingMode {
 
 export async function evalCommand(positionals: string[], flags: Flags): Promise<void> {
   const backend = await selectBackend(flags);
-  const data = await loadData(flags);
+  const { spec, data } = await loadInputs(positionals[0], flags);
   const { validation } = splitData(data, flags);
-  const spec = loadModel(positionals[0], data);
   const model = await modelFromSpec(spec);
   try {
     const evaluation = await evaluate(model, validation);

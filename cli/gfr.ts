@@ -15,13 +15,21 @@ Usage:
   npm run gfr -- prune <model> --data <data> --out DIR [options]
   npm run gfr -- eval <model> --data <data> [options]
 
-<model>   a tfjs model.json (weight files beside it) or a built-in model:
-          lenet, vgg, resnet, mobilenet (built for the data's image size)
+<model>   a tfjs model.json (weight files beside it) or a zip of them, a Keras
+          .keras or .h5 file, or a built-in model: lenet, vgg, resnet,
+          mobilenet (built for the data's image size)
 <data>    digits (built-in, 10,000 MNIST digits; the default), fashion-mnist
-          (Debian's dataset-fashion-mnist), or a folder holding an
-          *images-idx* and a *labels-idx* file, gzipped or not
+          (Debian's dataset-fashion-mnist), a folder holding an *images-idx*
+          and a *labels-idx* file (gzipped or not), or a folder or zip of
+          one subfolder of PNG/JPEG images per class; images are resized to
+          the model's input size
 
 Options:
+  --mean M,M,M          per-channel mean subtracted after scaling pixels to
+                        [0, 1] (or 'imagenet'); remembered in the exported
+                        model.json and used again when it is read
+  --std S,S,S           per-channel standard deviation divided by (e.g.
+                        --mean 0.5 --std 0.5 for inputs in [-1, 1])
   --epochs N            sparse-training epochs (default 1; 0 prunes as is,
                         with --criterion l1 or gamma)
   --target T            share of channels sparse training drives to exactly

@@ -1,25 +1,31 @@
-/** Node-only: reads a model folder's files for the engine, and writes model files to a folder. */
+/** Node-only: reads a model's files for the engine, and writes model files to a folder. */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/engine/core/errors';
-import type { ModelSpec } from '../src/engine/core/types';
-import { modelFilesFromArtifacts, specFromFiles, type NamedBytes } from '../src/engine/io/modelFiles';
+import { loadModelFiles, MAX_MODEL_FILE_BYTES, modelFilesFromArtifacts, type LoadedModel, type NamedBytes } from '../src/engine/io/modelFiles';
 
-/** A model.json path (its weight files beside it), a folder holding one, or a .zip. */
-export function readModelFolder(path: string): ModelSpec {
+const SINGLE_FILE = /\.(zip|keras|h5|hdf5)$/i;
+
+/** A model.json path (its weight files beside it), a folder holding one, a .zip, a .keras or an .h5 file. */
+export async function readModelFiles(path: string): Promise<LoadedModel> {
   const file = resolve(path);
   let isDirectory: boolean;
   try {
     isDirectory = statSync(file).isDirectory();
   } catch {
-    throw new UserError(`Model file "${path}" does not exist. Give a model.json (with its weight files beside it), a .zip or a built-in model name.`);
+    throw new UserError(`Model file "${path}" does not exist. Give a model.json (with its weight files beside it), a .zip, a .keras or .h5 file, or a built-in model name.`);
   }
-  if (isDirectory) return readModelFolder(join(file, 'model.json'));
-  const read = (name: string): NamedBytes => ({ name, bytes: readFileSync(join(dirname(file), name)) });
-  if (file.toLowerCase().endsWith('.zip')) return specFromFiles([read(basename(file))]);
+  if (isDirectory) return readModelFiles(join(file, 'model.json'));
+  const read = (name: string): NamedBytes => {
+    const full = join(dirname(file), name);
+    const size = statSync(full).size;
+    if (size > MAX_MODEL_FILE_BYTES) throw new UserError(`${name} is ${size} bytes; model files of at most ${MAX_MODEL_FILE_BYTES} bytes are read.`);
+    return { name, bytes: readFileSync(full) };
+  };
+  if (SINGLE_FILE.test(file)) return loadModelFiles([read(basename(file))]);
   const siblings = readdirSync(dirname(file)).filter((name) => name.endsWith('.bin') || name === basename(file));
-  return specFromFiles(siblings.map(read).map((entry) => (entry.name === basename(file) ? { ...entry, name: 'model.json' } : entry)));
+  return loadModelFiles(siblings.map(read).map((entry) => (entry.name === basename(file) ? { ...entry, name: 'model.json' } : entry)));
 }
 
 /** Writes DIR/model.json and DIR/weights.bin, the layout tf.loadLayersModel reads. */

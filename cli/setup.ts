@@ -1,14 +1,17 @@
 /** Resolves the command line's model and data arguments into engine inputs. */
 import { existsSync } from 'node:fs';
 import { UserError } from '../src/engine/core/errors';
-import type { ImageDataset, ModelSpec } from '../src/engine/core/types';
+import type { ImageDataset, InputScaling, ModelSpec } from '../src/engine/core/types';
 import { loadBuiltinDigits } from '../src/engine/data/builtinDigits';
+import { loadImageFolder, isImageFolderPath } from '../src/engine/data/node/readImageFolder';
 import { DEBIAN_FASHION_MNIST_DIR, loadIdxFolder } from '../src/engine/data/node/readFolder';
+import { resizeDataset } from '../src/engine/data/resize';
+import { parseScaling } from '../src/engine/data/scaling';
 import { splitDataset } from '../src/engine/data/split';
 import { specFromModel } from '../src/engine/io/modelSpec';
 import { BUILTIN_MODELS, buildBuiltinModel, isBuiltinModelName } from '../src/engine/zoo';
 import { useNodeBackend } from '../src/engine/backend/node';
-import { readModelFolder } from './modelFiles';
+import { readModelFiles } from './modelFiles';
 import { wholeFlag, type Flags } from './args';
 
 export const BUILTIN_DATA = ['digits', 'fashion-mnist'] as const;
@@ -19,16 +22,44 @@ export async function selectBackend(flags: Flags): Promise<string> {
   return useNodeBackend(name);
 }
 
-export async function loadData(flags: Flags): Promise<ImageDataset> {
+/** Height, width and channels of a model's input, when its InputLayer says. */
+export type InputSize = [number, number, number];
+
+export function inputSizeOf(spec: ModelSpec): InputSize | undefined {
+  const input = spec.layers.find((layer) => layer.name === spec.inputs[0]);
+  const shape = input?.config.batch_input_shape;
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.slice(1).every((size) => Number.isInteger(size) && size > 0)) return undefined;
+  return shape.slice(1) as InputSize;
+}
+
+/**
+ * --mean/--std when given (applied after scaling pixels to [0, 1]), else the
+ * scaling remembered in the model's files, else none.
+ */
+export function scalingFlags(flags: Flags, remembered?: InputScaling, channels?: number): InputScaling {
+  if (flags.mean === undefined && flags.std === undefined) return remembered ?? { mean: [0], std: [1] };
+  return parseScaling(flags.mean, flags.std, channels);
+}
+
+/** The data, scaled, and resized to `size` when the model expects another height and width. */
+export async function loadData(flags: Flags, scaling: InputScaling, size?: InputSize): Promise<ImageDataset> {
   const name = flags.data ?? 'digits';
-  if (name === 'digits') return loadBuiltinDigits();
+  const data = await readData(name, scaling, size);
+  return size ? resizeDataset(data, size[0], size[1]) : data;
+}
+
+async function readData(name: string, scaling: InputScaling, size?: InputSize): Promise<ImageDataset> {
+  if (name === 'digits') return loadBuiltinDigits(scaling);
   if (name === 'fashion-mnist') {
     if (!existsSync(DEBIAN_FASHION_MNIST_DIR)) {
       throw new UserError(`Fashion-MNIST is not installed (${DEBIAN_FASHION_MNIST_DIR}); run 'apt-get install dataset-fashion-mnist' or give a folder of IDX files.`);
     }
-    return loadIdxFolder(DEBIAN_FASHION_MNIST_DIR);
+    return loadIdxFolder(DEBIAN_FASHION_MNIST_DIR, scaling);
   }
-  return loadIdxFolder(name);
+  if (isImageFolderPath(name)) {
+    return loadImageFolder(name, { scaling, ...(size ? { height: size[0], width: size[1], channels: size[2] } : {}) });
+  }
+  return loadIdxFolder(name, scaling);
 }
 
 export interface DataSplit {
@@ -46,14 +77,37 @@ export function splitData(data: ImageDataset, flags: Flags): DataSplit {
   return splitDataset(data, { valCount, trainCount, seed });
 }
 
-/** A built-in model (built for the data's shape) or a model.json path. */
-export function loadModel(argument: string | undefined, data: Pick<ImageDataset, 'height' | 'width' | 'channels' | 'numClasses'>): ModelSpec {
-  if (!argument) throw new UserError(`Name a model: a model.json path or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
-  if (!isBuiltinModelName(argument)) return readModelFolder(argument);
+/** A built-in model (built for the data's shape) or a model file. */
+export async function loadModel(argument: string | undefined, data: Pick<ImageDataset, 'height' | 'width' | 'channels' | 'numClasses'>): Promise<ModelSpec> {
+  if (!argument) throw new UserError(`Name a model: a model.json, .keras or .h5 path, or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
+  if (!isBuiltinModelName(argument)) return (await readModelFiles(argument)).spec;
   const model = buildBuiltinModel(argument, { inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses });
   const spec = specFromModel(model);
   model.dispose();
   return spec;
+}
+
+export interface Inputs {
+  spec: ModelSpec;
+  data: ImageDataset;
+  scaling: InputScaling;
+}
+
+/**
+ * Model and data together: a model file fixes the input size (data of another
+ * size is resized) and may carry its input scaling; a built-in model is built
+ * for the data.
+ */
+export async function loadInputs(argument: string | undefined, flags: Flags): Promise<Inputs> {
+  if (argument && !isBuiltinModelName(argument)) {
+    const loaded = await readModelFiles(argument);
+    const size = inputSizeOf(loaded.spec);
+    const scaling = scalingFlags(flags, loaded.inputScaling, size?.[2]);
+    return { spec: loaded.spec, data: await loadData(flags, scaling, size), scaling };
+  }
+  const scaling = scalingFlags(flags);
+  const data = await loadData(flags, scaling);
+  return { spec: await loadModel(argument, data), data, scaling };
 }
 
 export const DEFAULT_DATA_SHAPE = { height: 28, width: 28, channels: 1, numClasses: 10 };

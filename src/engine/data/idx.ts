@@ -101,7 +101,8 @@ function parseHeader(raw: Uint8Array, name: string): { dtype: DtypeInfo; dims: n
 
 function readValues(raw: Uint8Array, offset: number, count: number, dtype: DtypeInfo): IdxData {
   if (dtype.name === 'uint8') return raw.slice(offset, offset + count);
-  if (dtype.name === 'int8') return new Int8Array(raw.slice(offset, offset + count).buffer);
+  // `raw` may be a Node Buffer, whose `.buffer` is a shared pool: copy through the view's own offset.
+  if (dtype.name === 'int8') return new Int8Array(raw.buffer, raw.byteOffset + offset, count).slice();
   const view = new DataView(raw.buffer, raw.byteOffset + offset, count * dtype.bytes);
   const out = allocate(dtype.name, count);
   const read = bigEndianReader(view, dtype.name);

@@ -8,6 +8,7 @@
  * depthwise convolutions merge groups (union–find); `Concatenate` lines them up.
  */
 import type { LayerSpec, ModelSpec, Shape } from '../core/types';
+import { checkLayerWeights } from './checkWeights';
 import { handlerFor, type ChannelRole, type LayerHandler } from './handlers';
 
 /** A run of `size` channels, all from one group (by key once analysis is done). */
@@ -118,7 +119,9 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
     }
     const { handler } = found;
     const inputShapes = inputs.map((input) => input.outputShape);
-    const outputShape = inputShapes.every((shape): shape is Shape => shape !== null) ? safeShape(handler, layer, inputShapes) : null;
+    const known = inputShapes.every((shape): shape is Shape => shape !== null);
+    if (known) checkLayerWeights(layer, handler, inputShapes);
+    const outputShape = known ? safeShape(handler, layer, inputShapes) : null;
     const flops = outputShape ? handler.macs(layer, inputShapes as Shape[], outputShape) : null;
     const layout = channelLayout(handler.role, layer, inputs, outputShape, { newGroup, union: (a, b) => groups.union(a, b), taint });
     if (handler.role === 'source' || handler.role === 'depthwise') {
@@ -245,13 +248,19 @@ function collectGroups(
     const group = byRoot.get(root)!;
     if (sizes[id] !== group.size) group.reasons.push(`its coupled layers '${owners[root]}' and '${owner}' have different channel counts`);
   });
+  const withoutGamma = new Map<ChannelGroup, string[]>();
   for (const [layerName, id] of memberOf) {
     const group = byRoot.get(groups.find(id))!;
-    group.members.push({ layer: layerName, ...normalizationAfter(spec, layerName) });
+    const { noGamma, ...normalization } = normalizationAfter(spec, layerName);
+    group.members.push({ layer: layerName, ...normalization });
+    if (noGamma) withoutGamma.set(group, [...(withoutGamma.get(group) ?? []), noGamma]);
   }
   for (const group of byRoot.values()) {
     if (group.reasons.length === 0 && !group.members.some((member) => member.bn)) {
-      group.reasons.push('no BatchNormalization follows its layers, so γ cannot score its channels');
+      const scaleless = withoutGamma.get(group);
+      group.reasons.push(scaleless
+        ? `its BatchNormalization ${scaleless.map((name) => `'${name}'`).join(', ')} has scale: false (no γ), so γ and GFR (|γ|·sr) cannot score its channels`
+        : 'no BatchNormalization follows its layers, so γ cannot score its channels');
     }
     group.prunable = group.reasons.length === 0;
   }
@@ -261,14 +270,14 @@ function collectGroups(
 const SKIPPABLE_BEFORE_BN = new Set(['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'Dropout']);
 
 /** The BN that normalizes a layer's output (directly or after an activation), and the GFR after it. */
-function normalizationAfter(spec: ModelSpec, layerName: string): { bn?: string; gfr?: string } {
+function normalizationAfter(spec: ModelSpec, layerName: string): { bn?: string; gfr?: string; noGamma?: string } {
   let current = layerName;
   for (;;) {
     const consumers = spec.layers.filter((layer) => layer.inbound.includes(current));
     if (consumers.length !== 1) return {};
     const next = consumers[0];
     if (next.className === 'BatchNormalization') {
-      if (!next.weights.gamma && next.config.scale === false) return {};
+      if (!next.weights.gamma && next.config.scale === false) return { noGamma: next.name };
       const after = spec.layers.filter((layer) => layer.inbound.includes(next.name));
       const gfr = after.length === 1 && after[0].className === 'GFR' ? after[0].name : undefined;
       return gfr ? { bn: next.name, gfr } : { bn: next.name };

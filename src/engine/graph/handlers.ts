@@ -31,6 +31,8 @@ export interface LayerHandler {
    * `value`. Used to compensate removed channels. Undefined = not constant.
    */
   constant?(layer: LayerSpec, value: number): number | undefined;
+  /** The weights the layer must hold, by name, with their shapes given its inputs. */
+  weightShapes?(layer: LayerSpec, inputs: Shape[]): Record<string, Shape>;
 }
 
 const pair = (value: unknown, fallback: number): [number, number] => {
@@ -53,6 +55,8 @@ function spatialOutput(layer: LayerSpec, input: Shape, kernelKey: string, defaul
     windowOutput(input[1], kernel[1], strides[1], dilation[1], layer.config.padding),
   ];
 }
+
+const biasShape = (layer: LayerSpec, size: number): Record<string, Shape> => (layer.config.use_bias === false ? {} : { bias: [size] });
 
 /** Copies the layer with some weights replaced (others sliced by `slice`). */
 function withWeights(layer: LayerSpec, weights: Record<string, WeightArray>, config: Record<string, unknown> = {}): LayerSpec {
@@ -109,6 +113,10 @@ const conv2d: LayerHandler = {
     if (layer.weights.bias) weights.bias = takeAlongAxis(layer.weights.bias, 0, keptOut);
     return withWeights(layer, weights, { filters: keptOut.length });
   },
+  weightShapes: (layer, [input]) => {
+    const filters = Number(layer.config.filters);
+    return { kernel: [...pair(layer.config.kernel_size, 1), input[input.length - 1], filters], ...biasShape(layer, filters) };
+  },
 };
 
 const depthwiseConv2d: LayerHandler = {
@@ -126,6 +134,11 @@ const depthwiseConv2d: LayerHandler = {
     if (layer.weights.bias) weights.bias = takeAlongAxis(layer.weights.bias, 0, keptIn);
     return withWeights(layer, weights);
   },
+  weightShapes: (layer, [input]) => {
+    const channels = input[input.length - 1];
+    const multiplier = Number(layer.config.depth_multiplier ?? 1);
+    return { depthwise_kernel: [...pair(layer.config.kernel_size, 1), channels, multiplier], ...biasShape(layer, channels * multiplier) };
+  },
 };
 
 const dense: LayerHandler = {
@@ -138,6 +151,10 @@ const dense: LayerHandler = {
     if (layer.weights.bias) weights.bias = takeAlongAxis(layer.weights.bias, 0, keptOut);
     return withWeights(layer, weights, { units: keptOut.length });
   },
+  weightShapes: (layer, [input]) => {
+    const units = Number(layer.config.units);
+    return { kernel: [input[input.length - 1], units], ...biasShape(layer, units) };
+  },
 };
 
 // Compensation reads a removed channel's constant at the BN output (β), so no
@@ -145,6 +162,13 @@ const dense: LayerHandler = {
 const batchNormalization: LayerHandler = {
   ...elementwise(() => undefined),
   prune: (layer, [keptIn]) => withWeights(layer, sliceEach(layer, keptIn, () => 0)),
+  weightShapes: (layer, [input]) => {
+    const channels = [input[input.length - 1]];
+    const shapes: Record<string, Shape> = { moving_mean: channels, moving_variance: channels };
+    if (layer.config.scale !== false) shapes.gamma = channels;
+    if (layer.config.center !== false) shapes.beta = channels;
+    return shapes;
+  },
 };
 
 /** GFR layers: vectors and the excitation kernels indexed by channel. */

@@ -1,14 +1,20 @@
 /**
- * A tfjs LayersModel from the files a user has: model.json with its weight
- * shards, or one zip holding them. Shared by the studio (dropped files) and
- * the command line (a folder on disk), so both give the same errors.
+ * A model from the files a user has: a tfjs LayersModel (model.json with its
+ * weight shards, or one zip holding them), a Keras 3 `.keras` file or a legacy
+ * Keras `.h5` file. Shared by the studio (dropped files) and the command line
+ * (files on disk), so both give the same errors.
  */
-import { unzipSync } from 'fflate';
 import type * as tf from '@tensorflow/tfjs';
 import { concatBytes } from '../core/bytes';
 import { UserError } from '../core/errors';
-import type { ModelSpec } from '../core/types';
+import type { InputScaling, ModelSpec } from '../core/types';
+import { MAX_UNZIPPED_BYTES, unzipSafely } from '../core/zip';
+import { isHdf5 } from './hdf5';
+import { specFromKerasArchive } from './kerasArchive';
+import { specFromKerasH5 } from './kerasH5';
 import { specFromArtifacts } from './modelSpec';
+
+export { MAX_UNZIPPED_BYTES };
 
 export interface NamedBytes {
   name: string;
@@ -17,35 +23,98 @@ export interface NamedBytes {
 
 /** Largest model.json accepted: a topology is small, anything larger is not one. */
 export const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
+/** Largest single model file (shard, zip, .keras, .h5) accepted. */
+export const MAX_MODEL_FILE_BYTES = 1024 * 1024 * 1024;
 
 interface ModelJson {
   modelTopology?: unknown;
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  userDefinedMetadata?: { gfrStudio?: { inputScaling?: InputScaling } };
+}
+
+export type ModelFormat = 'tfjs' | 'keras' | 'h5';
+
+export interface LoadedModel {
+  spec: ModelSpec;
+  format: ModelFormat;
+  /** The preprocessing GFR Studio wrote into an exported model.json, if any. */
+  inputScaling?: InputScaling;
 }
 
 const baseName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
+const isKerasArchive = (name: string): boolean => /\.keras$/i.test(name);
+const isH5 = (file: NamedBytes): boolean => /\.(h5|hdf5)$/i.test(file.name) || isHdf5(file.bytes);
 
-/** Expands zips, then finds model.json and the shards it names (matched by file name). */
+/** Any supported model format: what the studio and the command line call. */
+export async function loadModelFiles(files: NamedBytes[]): Promise<LoadedModel> {
+  if (files.length === 0) throw new UserError('No model files were given: give model.json with its .bin files, a zip of them, a .keras or an .h5 file.');
+  for (const file of files) {
+    if (file.bytes.byteLength > MAX_MODEL_FILE_BYTES) {
+      throw new UserError(`${file.name} is ${file.bytes.byteLength} bytes; model files of at most ${MAX_MODEL_FILE_BYTES} bytes are read.`);
+    }
+  }
+  const keras = files.find((file) => isKerasArchive(file.name));
+  if (keras) return { spec: await specFromKerasArchive(keras.bytes, keras.name), format: 'keras' };
+  const h5 = files.find(isH5);
+  if (h5) return { spec: await specFromKerasH5(h5.bytes, h5.name), format: 'h5' };
+  const all = expandZips(files);
+  if (!all.some((file) => baseName(file.name) === 'model.json') && all.some((file) => baseName(file.name) === 'config.json')) {
+    const zip = files.find((file) => file.name.toLowerCase().endsWith('.zip'))!;
+    return { spec: await specFromKerasArchive(zip.bytes, zip.name), format: 'keras' };
+  }
+  return readTfjsModel(all);
+}
+
+/** tfjs LayersModel files only (synchronous); Keras files need `loadModelFiles`. */
 export function specFromFiles(files: NamedBytes[]): ModelSpec {
-  const all = files.flatMap((file) => (file.name.toLowerCase().endsWith('.zip') ? unzipModel(file) : [file]));
+  if (files.some((file) => isKerasArchive(file.name) || isH5(file))) {
+    throw new UserError('Keras .keras and .h5 files are read by loadModelFiles.');
+  }
+  return readTfjsModel(expandZips(files)).spec;
+}
+
+const expandZips = (files: NamedBytes[]): NamedBytes[] =>
+  files.flatMap((file) => (file.name.toLowerCase().endsWith('.zip') ? unzipSafely(file.bytes, file.name) : [file]));
+
+/** Finds model.json and the shards it names (matched by file name). */
+function readTfjsModel(all: NamedBytes[]): LoadedModel {
   const jsons = all.filter((file) => file.name.toLowerCase().endsWith('.json'));
   const modelFile = jsons.find((file) => baseName(file.name) === 'model.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
   if (!modelFile) {
-    throw new UserError(jsons.length ? `Several .json files were given (${jsons.map((f) => f.name).join(', ')}); include the one named model.json.` : 'No model.json among the files: give a tfjs LayersModel (model.json with its .bin weight files, or one zip).');
+    throw new UserError(jsons.length ? `Several .json files were given (${jsons.map((f) => f.name).join(', ')}); include the one named model.json.` : 'No model.json among the files: give a tfjs LayersModel (model.json with its .bin weight files, or one zip), a .keras or an .h5 file.');
   }
   const json = parseModelJson(modelFile);
   const manifest = json.weightsManifest ?? [];
+  if (!Array.isArray(manifest) || !manifest.every((group) => Array.isArray(group?.paths) && Array.isArray(group?.weights))) {
+    throw new UserError(`The weightsManifest of ${modelFile.name} is not a list of { paths, weights } groups.`);
+  }
   const byName = new Map(all.map((file) => [baseName(file.name), file.bytes]));
   const shards = manifest.flatMap((group) => group.paths.map((path) => {
-    const bytes = byName.get(baseName(path));
+    const bytes = byName.get(baseName(String(path)));
     if (!bytes) throw new UserError(`Weight file '${path}' named in ${modelFile.name} is missing; add it with model.json.`);
     return bytes;
   }));
-  return specFromArtifacts({
+  const spec = specFromArtifacts({
     modelTopology: json.modelTopology as object,
     weightSpecs: manifest.flatMap((group) => group.weights),
     weightData: concatBytes(shards),
   });
+  return { spec, format: 'tfjs', inputScaling: rememberedScaling(json, modelFile.name) };
+}
+
+function rememberedScaling(json: ModelJson, name: string): InputScaling | undefined {
+  const scaling = json.userDefinedMetadata?.gfrStudio?.inputScaling;
+  if (scaling === undefined) return undefined;
+  const numbers = (list: unknown): list is number[] => Array.isArray(list) && list.length > 0 && list.every(Number.isFinite);
+  if (!numbers(scaling?.mean) || !numbers(scaling?.std) || !scaling.std.every((value) => value > 0)) {
+    throw new UserError(`The input scaling stored in ${name} (userDefinedMetadata.gfrStudio.inputScaling) is not { mean: numbers, std: numbers > 0 }.`);
+  }
+  return { mean: [...scaling.mean], std: [...scaling.std] };
+}
+
+/** The artifacts with the model's input scaling remembered in model.json's userDefinedMetadata. */
+export function withInputScaling(artifacts: tf.io.ModelArtifacts, inputScaling: InputScaling): tf.io.ModelArtifacts {
+  return { ...artifacts, userDefinedMetadata: { ...artifacts.userDefinedMetadata, gfrStudio: { inputScaling } } };
 }
 
 function parseModelJson(file: NamedBytes): ModelJson {
@@ -64,30 +133,6 @@ function parseModelJson(file: NamedBytes): ModelJson {
   return json as ModelJson;
 }
 
-/** Largest total size a zip may expand to: refuses zip bombs before inflating. */
-export const MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024;
-
-function unzipModel(file: NamedBytes): NamedBytes[] {
-  let total = 0;
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(file.bytes, {
-      filter: (entry) => {
-        if (entry.name.split('/').includes('..') || entry.name.startsWith('/')) {
-          throw new UserError(`${file.name} holds an entry '${entry.name}' that points outside the archive; it was refused.`);
-        }
-        total += entry.originalSize;
-        if (total > MAX_UNZIPPED_BYTES) throw new UserError(`${file.name} expands to more than ${MAX_UNZIPPED_BYTES} bytes; it was refused.`);
-        return !entry.name.endsWith('/');
-      },
-    });
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`${file.name} is not a readable zip (${(error as Error).message}).`);
-  }
-  return Object.entries(entries).map(([name, bytes]) => ({ name, bytes }));
-}
-
 /** model.json (with a one-shard manifest) and weights.bin for a spec's artifacts. */
 export function modelFilesFromArtifacts(artifacts: tf.io.ModelArtifacts): NamedBytes[] {
   const modelJson = {
@@ -95,6 +140,7 @@ export function modelFilesFromArtifacts(artifacts: tf.io.ModelArtifacts): NamedB
     generatedBy: artifacts.generatedBy,
     convertedBy: null,
     modelTopology: artifacts.modelTopology,
+    ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
     weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
   };
   return [

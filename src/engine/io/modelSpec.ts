@@ -9,6 +9,7 @@ import { concatBytes } from '../core/bytes';
 import { UserError } from '../core/errors';
 import type { LayerSpec, ModelSpec, WeightArray } from '../core/types';
 import { specFromTopology, topologyFromSpec } from './topology';
+import { attachWeights, decodeWeightData } from './weightData';
 
 export type { ModelSpec };
 
@@ -47,46 +48,7 @@ export function specFromArtifacts(artifacts: tf.io.ModelArtifacts): ModelSpec {
   const specs = artifacts.weightSpecs ?? [];
   if (specs.length === 0) return spec;
   if (!artifacts.weightData) throw new UserError('The model lists weights but no weight data was loaded: add its .bin weight files.');
-  const named = decodeWeights(artifacts.weightData, specs);
-  const byName = new Map(spec.layers.map((layer) => [layer.name, layer]));
-  for (const [fullName, weight] of Object.entries(named)) {
-    const { layer, key } = splitWeightName(fullName, byName);
-    layer.weights[key] = weight;
-  }
-  return spec;
-}
-
-function decodeWeights(data: tf.io.WeightData, specs: tf.io.WeightsManifestEntry[]): Record<string, WeightArray> {
-  const expected = specs.reduce((sum, entry) => sum + entryBytes(entry), 0);
-  const actual = Array.isArray(data) ? data.reduce((sum, buffer) => sum + buffer.byteLength, 0) : data.byteLength;
-  if (actual < expected) {
-    throw new UserError(`The weight files hold ${actual} bytes but model.json describes ${expected}: a weight shard is missing or truncated.`);
-  }
-  const tensors = tf.io.decodeWeights(data, specs);
-  const result: Record<string, WeightArray> = {};
-  for (const [name, tensor] of Object.entries(tensors)) {
-    result[name] = { shape: [...tensor.shape], values: Float32Array.from(tensor.dataSync() as ArrayLike<number>) };
-    tensor.dispose();
-  }
-  return result;
-}
-
-const BYTES_PER_DTYPE: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
-
-function entryBytes(entry: tf.io.WeightsManifestEntry): number {
-  const count = entry.shape.reduce((product, size) => product * size, 1);
-  const dtype = entry.quantization?.dtype ?? entry.dtype;
-  return count * (BYTES_PER_DTYPE[dtype] ?? 4);
-}
-
-/** `block1/conv/kernel` → the layer whose name is the longest matching prefix, and `kernel`. */
-function splitWeightName(fullName: string, layers: Map<string, LayerSpec>): { layer: LayerSpec; key: string } {
-  const parts = fullName.split('/');
-  for (let start = 0; start < parts.length - 1; start++) {
-    const layer = layers.get(parts.slice(start, -1).join('/'));
-    if (layer) return { layer, key: parts[parts.length - 1] };
-  }
-  throw new UserError(`The weights manifest names '${fullName}', which belongs to no layer of the model.`);
+  return attachWeights(spec, decodeWeightData(artifacts.weightData, specs));
 }
 
 /** Writes a spec as model artifacts: topology plus one float32 weight buffer. */
@@ -111,7 +73,16 @@ export function artifactsFromSpec(spec: ModelSpec): tf.io.ModelArtifacts {
 
 /** Builds a live tfjs model from a spec (custom layers such as GFR must be registered). */
 export async function modelFromSpec(spec: ModelSpec): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(tf.io.fromMemory(artifactsFromSpec(spec)));
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifactsFromSpec(spec)));
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // tfjs's own words for configs it cannot build: the user's model, not an engine fault.
+    if (/Unknown (layer|activation|initializer|regularizer|constraint)|Improper config|is not a valid|Unsupported/i.test(message)) {
+      throw new UserError(`tfjs cannot build model '${spec.name}': ${message}`);
+    }
+    throw error;
+  }
 }
 
 /** Reads a live model (topology and current weight values) into a spec. */

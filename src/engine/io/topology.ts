@@ -11,40 +11,129 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Parses `modelTopology` (Sequential or functional, Keras 2 or 3 node layout). */
+const MODEL_CLASSES = ['Sequential', 'Model', 'Functional'];
+/** Nested models deeper than this are refused: real models nest one or two levels. */
+const MAX_NESTING = 8;
+
+/**
+ * Parses `modelTopology` (Sequential or functional, Keras 2 or 3 layout).
+ * Nested Sequential or functional models are flattened into the outer graph;
+ * their layers keep their names, which is what the weight names refer to.
+ */
 export function specFromTopology(topology: unknown): ModelSpec {
   const root = isObject(topology) && isObject(topology.model_config) ? topology.model_config : topology;
   if (!isObject(root) || typeof root.class_name !== 'string') {
     throw new UserError('The model topology has no class_name: this is not a Keras or tfjs LayersModel (model.json from tfjs converter or model.save()).');
   }
-  const config = root.config;
-  if (root.class_name === 'Sequential') return parseSequential(config);
-  if (['Model', 'Functional'].includes(root.class_name)) return parseFunctional(config);
-  throw new UserError(`The model's class is '${root.class_name}'; only Sequential and functional (Model/Functional) models are supported.`);
+  if (!MODEL_CLASSES.includes(root.class_name)) {
+    throw new UserError(`The model's class is '${root.class_name}'; only Sequential and functional (Model/Functional) models are supported.`);
+  }
+  const spec = parseModel(root.class_name, root.config, 0);
+  return { ...spec, layers: sortTopologically(spec) };
 }
 
-function parseLayerEntry(entry: unknown, index: number): { name: string; className: string; config: Json } {
+function parseModel(className: string, config: unknown, depth: number): ModelSpec {
+  if (depth > MAX_NESTING) throw new UserError(`The model nests models more than ${MAX_NESTING} levels deep; it was refused.`);
+  const spec = className === 'Sequential' ? parseSequential(config, depth) : parseFunctional(config, depth);
+  return resolveAliases(spec);
+}
+
+interface ParsedEntry {
+  name: string;
+  className: string;
+  config: Json;
+}
+
+function parseLayerEntry(entry: unknown, index: number): ParsedEntry {
   if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) {
     throw new UserError(`Layer #${index} of the topology has no class_name or config.`);
   }
   const name = typeof entry.config.name === 'string' ? entry.config.name : typeof entry.name === 'string' ? entry.name : undefined;
   if (!name) throw new UserError(`Layer #${index} (${entry.class_name}) has no name.`);
-  return { name, className: entry.class_name, config: { ...entry.config } };
+  return { name, className: entry.class_name, config: normalizeConfig(entry.config, name) };
 }
 
-function parseSequential(config: unknown): ModelSpec {
+/**
+ * Keras 3 writes `batch_shape` and dtype policies; tfjs-layers reads
+ * `batch_input_shape` and dtype strings. Normalizing here lets export write
+ * a topology that stock tf.loadLayersModel accepts.
+ */
+function normalizeConfig(config: Json, name: string): Json {
+  const result: Json = { ...config, name };
+  if (result.batch_shape !== undefined && result.batch_input_shape === undefined) result.batch_input_shape = result.batch_shape;
+  delete result.batch_shape;
+  if (isObject(result.dtype)) {
+    const policy = isObject(result.dtype.config) ? result.dtype.config.name : undefined;
+    result.dtype = typeof policy === 'string' && !policy.startsWith('mixed') ? policy : 'float32';
+  }
+  return result;
+}
+
+/** A nested model, parsed on its own, to be inlined where the outer graph calls it. */
+interface Nested {
+  spec: ModelSpec;
+  /** Where the nested model's inputs come from in the outer graph. */
+  inbound: string[];
+}
+
+/**
+ * Replaces each nested model by its layers: the nested InputLayers become
+ * aliases of the outer tensors that feed the model, and the model's own name
+ * becomes an alias of its output layer.
+ */
+function inline(layers: LayerSpec[], nested: Map<string, Nested>, aliases: Map<string, string>): LayerSpec[] {
+  return layers.flatMap((layer) => {
+    const inner = nested.get(layer.name);
+    if (!inner) return [layer];
+    const { spec, inbound } = inner;
+    if (spec.outputs.length !== 1) throw new UserError(`Nested model '${layer.name}' has ${spec.outputs.length} outputs; only single-output nested models are supported.`);
+    if (inbound.length !== spec.inputs.length) {
+      throw new UserError(`Nested model '${layer.name}' takes ${spec.inputs.length} input(s) but is called with ${inbound.length}.`);
+    }
+    spec.inputs.forEach((input, index) => {
+      if (input !== inbound[index]) aliases.set(input, inbound[index]);
+    });
+    aliases.set(layer.name, spec.outputs[0]);
+    return spec.layers.filter((inner) => !spec.inputs.includes(inner.name));
+  });
+}
+
+function resolveAliases(spec: ModelSpec & { aliases?: Map<string, string> }): ModelSpec {
+  const aliases = spec.aliases ?? new Map<string, string>();
+  const resolve = (name: string): string => {
+    for (let hops = 0; aliases.has(name); hops++) {
+      if (hops > aliases.size) throw new UserError(`The nested models around '${name}' refer to each other in a cycle.`);
+      name = aliases.get(name)!;
+    }
+    return name;
+  };
+  return {
+    name: spec.name,
+    layers: spec.layers.map((layer) => ({ ...layer, inbound: layer.inbound.map(resolve) })),
+    inputs: spec.inputs.map(resolve),
+    outputs: spec.outputs.map(resolve),
+  };
+}
+
+function parseSequential(config: unknown, depth: number): ModelSpec & { aliases: Map<string, string> } {
   const layerList = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (!Array.isArray(layerList) || layerList.length === 0) {
     throw new UserError('The Sequential model has no layers.');
   }
   const name = isObject(config) && typeof config.name === 'string' ? config.name : 'sequential';
   const parsed = layerList.map(parseLayerEntry);
+  const nested = new Map<string, Nested>();
+  const aliases = new Map<string, string>();
   const layers: LayerSpec[] = [];
-  let previous: string;
   if (parsed[0].className === 'InputLayer') {
     layers.push({ ...parsed.shift()!, inbound: [], weights: {} });
+  } else if (MODEL_CLASSES.includes(parsed[0].className)) {
+    // A nested model first: its own input becomes this model's input.
+    const inner = parseModel(parsed[0].className, parsed[0].config, depth + 1);
+    const input = inner.layers.find((layer) => layer.name === inner.inputs[0])!;
+    layers.push({ ...input, inbound: [] });
   } else {
-    const batchShape = parsed[0].config.batch_input_shape ?? parsed[0].config.batch_shape;
+    const batchShape = parsed[0].config.batch_input_shape;
     if (!Array.isArray(batchShape)) {
       throw new UserError("The Sequential model's first layer has no batch_input_shape: the input size is unknown.");
     }
@@ -57,16 +146,18 @@ function parseSequential(config: unknown): ModelSpec {
       weights: {},
     });
   }
-  previous = layers[0].name;
+  let previous = layers[0].name;
   for (const layer of parsed) {
     const config = { ...layer.config };
     delete config.batch_input_shape;
-    delete config.batch_shape;
     delete config.input_shape;
+    if (MODEL_CLASSES.includes(layer.className)) {
+      nested.set(layer.name, { spec: parseModel(layer.className, layer.config, depth + 1), inbound: [previous] });
+    }
     layers.push({ ...layer, config, inbound: [previous], weights: {} });
     previous = layer.name;
   }
-  return { name, layers, inputs: [layers[0].name], outputs: [previous] };
+  return { name, layers: inline(layers, nested, aliases), inputs: [layers[0].name], outputs: [previous], aliases };
 }
 
 /** One inbound reference: Keras 2 `[name, node, tensor, kwargs]` or Keras 3 `keras_history`. */
@@ -82,8 +173,10 @@ function inboundNames(inboundNodes: unknown, layerName: string): string[] {
     if (!Array.isArray(history) || typeof history[0] !== 'string') {
       throw new UserError(`Layer '${layerName}' has an inbound node that cannot be read.`);
     }
-    if ((history[1] ?? 0) !== 0 || (history[2] ?? 0) !== 0) {
-      throw new UserError(`Layer '${layerName}' reads output ${history[2]} of node ${history[1]} of '${history[0]}'; only single-output, single-call layers are supported.`);
+    // Every layer is called once here (shared layers are refused above), so a
+    // node index other than 0 only reflects how Keras numbered a nested model's calls.
+    if ((history[2] ?? 0) !== 0) {
+      throw new UserError(`Layer '${layerName}' reads output ${history[2]} of '${history[0]}'; only single-output layers are supported.`);
     }
     return history[0];
   });
@@ -102,25 +195,33 @@ function endpointNames(list: unknown, what: string): string[] {
   });
 }
 
-function parseFunctional(config: unknown): ModelSpec {
+function parseFunctional(config: unknown, depth: number): ModelSpec & { aliases: Map<string, string> } {
   if (!isObject(config) || !Array.isArray(config.layers)) throw new UserError('The functional model has no layers.');
+  const nested = new Map<string, Nested>();
+  const aliases = new Map<string, string>();
   const layers: LayerSpec[] = config.layers.map((entry, index) => {
     const layer = parseLayerEntry(entry, index);
-    return { ...layer, inbound: inboundNames((entry as Json).inbound_nodes, layer.name), weights: {} };
+    const inbound = inboundNames((entry as Json).inbound_nodes, layer.name);
+    if (MODEL_CLASSES.includes(layer.className)) nested.set(layer.name, { spec: parseModel(layer.className, layer.config, depth + 1), inbound });
+    return { ...layer, inbound, weights: {} };
   });
-  const spec: ModelSpec = {
+  return {
     name: typeof config.name === 'string' ? config.name : 'model',
-    layers,
+    layers: inline(layers, nested, aliases),
     inputs: endpointNames(config.input_layers, 'input_layers'),
     outputs: endpointNames(config.output_layers, 'output_layers'),
+    aliases,
   };
-  return { ...spec, layers: sortTopologically(spec) };
 }
 
 /** Orders layers so that every layer comes after its inputs; rejects cycles and dangling references. */
 export function sortTopologically(spec: ModelSpec): LayerSpec[] {
   const byName = new Map(spec.layers.map((layer) => [layer.name, layer]));
-  if (byName.size !== spec.layers.length) throw new UserError('Two layers of the model have the same name.');
+  if (byName.size !== spec.layers.length) {
+    const seen = new Set<string>();
+    const twice = spec.layers.find((layer) => seen.has(layer.name) || !seen.add(layer.name))!;
+    throw new UserError(`Two layers of the model are named '${twice.name}'; layer names must be unique (a nested model may repeat an outer name).`);
+  }
   for (const name of [...spec.inputs, ...spec.outputs]) {
     if (!byName.has(name)) throw new UserError(`The model names '${name}' as an input or output, but has no layer of that name.`);
   }

@@ -11,7 +11,7 @@ import type { ImageDataset, ModelSpec } from '../engine/core/types';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
 import { analyzeModel } from '../engine/graph/analyze';
-import { specFromFiles } from '../engine/io/modelFiles';
+import { loadModelFiles } from '../engine/io/modelFiles';
 import { artifactsFromSpec, specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
@@ -139,7 +139,7 @@ export class Studio {
       ctx.progress({ done: 0, total: 1, label: 'reading the model' });
       const model = source.kind === 'builtin'
         ? this.builtinModel(source.name, this.data?.dataset)
-        : droppedModel(source.files);
+        : await droppedModel(source.files);
       let data = this.data;
       const shape = shapeOf(model.summary);
       if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
@@ -476,9 +476,9 @@ function split(dataset: ImageDataset): DatasetSplit {
   return splitDataset(dataset, { valCount: validationCount(dataset.count), seed: SPLIT_SEED });
 }
 
-function droppedModel(files: Extract<ModelSource, { kind: 'files' }>['files']): LoadedModel {
-  if (files.length === 0) throw new UserError('No model files were given: drop model.json with its weight files, or one zip.');
-  const spec = specFromFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
+/** model.json with its shards, a zip of them, a .keras or an .h5 file. */
+async function droppedModel(files: Extract<ModelSource, { kind: 'files' }>['files']): Promise<LoadedModel> {
+  const { spec } = await loadModelFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
   const source = files.length === 1 ? files[0].name : `${files.find((file) => file.name.endsWith('.json'))?.name ?? 'model.json'} (${files.length} files)`;
   return { spec, summary: summarizeModel(spec, source), builtin: null };
 }

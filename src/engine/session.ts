@@ -105,6 +105,17 @@ export class CompressionSession {
     }
   }
 
+  /** Candidates measured in an earlier visit, with the models that were kept for them. */
+  restoreCandidates(candidates: Candidate[], specs: Map<number, ModelSpec>): void {
+    this.candidates.push(...candidates);
+    for (const [index, spec] of specs) this.specs.set(index, spec);
+  }
+
+  /** Whether the candidate's model is at hand for export. */
+  canExport(index: number): boolean {
+    return this.specs.has(index);
+  }
+
   select(rule: SelectionRule): Candidate | undefined {
     return selectCandidate(this.candidates, rule);
   }

@@ -12,7 +12,7 @@ import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
 import { analyzeModel } from '../engine/graph/analyze';
 import { loadModelFiles } from '../engine/io/modelFiles';
-import { artifactsFromSpec, specFromModel } from '../engine/io/modelSpec';
+import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
 import type { SelectionRule } from '../engine/search/select';
@@ -115,8 +115,6 @@ export class Studio {
   private search: SearchState | null = null;
   private readonly pause = new PauseGate();
   private job: Job | null = null;
-  /** Models of candidates restored after a reload (the session only holds those it measured). */
-  private restoredSpecs = new Map<number, ModelSpec>();
   private readonly saved: SavedWork;
   private readonly decode: ImageDecoder;
   private readonly loadBuiltinData: () => Promise<ImageDataset>;
@@ -304,11 +302,10 @@ export class Studio {
     if (!selected) throw new UserError(`There is no candidate #${params.candidate}; pick one of the ${session.candidates.length} measured.`);
     const { training } = this;
     const search = this.search!;
-    const restored = this.restoredSpecs.get(selected.index);
-    if (!restored && this.search?.iterator === null) {
+    if (!session.canExport(selected.index)) {
       throw new UserError(`Candidate #${selected.index} came back from the last visit without its model (too large to keep); run the search again to export it.`);
     }
-    const artifacts = restored ? artifactsFromSpec(restored) : session.exportCandidate(selected.index);
+    const artifacts = session.exportCandidate(selected.index);
     const result = exportFiles({
       session,
       selected,
@@ -363,11 +360,12 @@ export class Studio {
       }
       const search = await this.saved.read<SavedSearch>('search');
       if (search && search.candidates.length > 0) {
-        session.candidates.push(...search.candidates);
+        const specs = new Map<number, ModelSpec>();
         for (const index of search.saved) {
           const spec = await this.saved.read<ModelSpec>(candidateKey(index));
-          if (spec) this.restoredSpecs.set(index, spec);
+          if (spec) specs.set(index, spec);
         }
+        session.restoreCandidates(search.candidates, specs);
         this.search = {
           iterator: null,
           controller: new AbortController(),
@@ -384,7 +382,7 @@ export class Studio {
           plannedRatios: [0, ...new Set(search.settings.ratios.filter((ratio) => ratio > 0))],
           candidates: search.candidates,
           done: search.done,
-          exportable: [...this.restoredSpecs.keys()],
+          exportable: [...specs.keys()],
         };
       }
       return restored;
@@ -430,7 +428,6 @@ export class Studio {
   }
 
   private stopSearch(): void {
-    this.restoredSpecs = new Map();
     if (!this.search) return;
     this.search.controller.abort();
     this.search.iterator?.return(undefined).catch(() => undefined);

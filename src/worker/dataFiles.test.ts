@@ -1,14 +1,10 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { datasetFromFiles } from './dataFiles';
-import type { ImageDecoder } from './imageFolder';
+import type { ImageDecoder } from '../engine/data/imageFiles';
 
 /** Fake images: one byte, the gray level; decoded as a flat 8×8 square. */
-const decode: ImageDecoder = async (bytes, size) => {
-  const width = size?.width ?? 8;
-  const height = size?.height ?? 8;
-  return { width, height, rgba: new Uint8ClampedArray(width * height * 4).fill(bytes[0]) };
-};
+const decode: ImageDecoder = async (bytes) => ({ width: 8, height: 8, rgba: new Uint8ClampedArray(8 * 8 * 4).fill(bytes[0]) });
 const zipFile = (entries: Record<string, Uint8Array>) => {
   const bytes = zipSync(entries);
   return [{ name: 'pets.zip', path: 'pets.zip', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer }];
@@ -33,7 +29,7 @@ describe('datasetFromFiles', () => {
 
   it('names an empty class folder of a zip', async () => {
     const files = zipFile({ 'cat/1.png': new Uint8Array([1]), 'dog/1.png': new Uint8Array([2]), 'bird/': new Uint8Array(0) });
-    await expect(datasetFromFiles(files, { decode })).rejects.toThrow(/class folder 'bird' holds no images/);
+    await expect(datasetFromFiles(files, { decode })).rejects.toThrow(/Class folder 'bird' in pets holds no images/);
   });
 
   it('resizes to the model input shape when one is given', async () => {

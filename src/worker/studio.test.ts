@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../engine/core/abort';
 import type { ImageDataset } from '../engine/core/types';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
+import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, subsetDataset } from '../engine/data/split';
 import { useNodeBackend } from '../engine/backend/node';
 import { evaluate } from '../engine/eval/evaluate';
@@ -19,7 +20,6 @@ import { DEFAULT_TRAIN_SETTINGS, type TrainStepEvent } from '../engine/train/spa
 import { lenet } from '../engine/zoo';
 import type { CallContext } from './callContext';
 import { validationCount } from './dataSummary';
-import type { ImageDecoder } from './imageFolder';
 import type { Progress } from './messages';
 import { MemoryStore } from './stateStore';
 import { SPLIT_SEED, Studio } from './studio';
@@ -61,10 +61,9 @@ const SEARCH: SearchSettings = {
 
 /** A fake image: bytes [width, height, red, green, blue]; the decoder paints it flat. */
 const fakeImage = (width: number, height: number, rgb: [number, number, number]): ArrayBuffer => new Uint8Array([width, height, ...rgb]).buffer;
-const fakeDecoder: ImageDecoder = async (bytes, size) => {
+const fakeDecoder: ImageDecoder = async (bytes) => {
   if (bytes.length !== 5) throw new Error('not an image');
-  const width = size?.width ?? bytes[0];
-  const height = size?.height ?? bytes[1];
+  const [width, height] = bytes;
   const rgba = new Uint8ClampedArray(width * height * 4);
   for (let p = 0; p < width * height; p++) rgba.set([bytes[2], bytes[3], bytes[4], 255], p * 4);
   return { width, height, rgba };
@@ -316,7 +315,7 @@ describe('Studio: errors the user can act on', () => {
     const colour = await new Studio({ decodeImage: fakeDecoder }).loadData({ kind: 'files', files: [...images('a', [255, 0, 0], 2), ...images('b', [0, 0, 255], 2)] }, context());
     expect(colour.channels).toBe(3);
     await expect(studio.loadData({ kind: 'files', files: [...images('cat', [1, 1, 1], 2), file('pets/bird/notes.txt', new ArrayBuffer(1))] }, context()))
-      .rejects.toThrow(/class folder 'bird' holds no images/);
+      .rejects.toThrow(/Class folder 'bird' in pets holds no images/);
     await expect(studio.loadData({ kind: 'files', files: images('cat', [1, 1, 1], 3) }, context())).rejects.toThrow(/one class folder \('cat'\)/);
   });
 });

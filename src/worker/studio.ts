@@ -9,6 +9,7 @@ import { CancelledError, throwIfAborted } from '../engine/core/abort';
 import { UserError } from '../engine/core/errors';
 import type { ImageDataset, ModelSpec } from '../engine/core/types';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
+import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
 import { analyzeModel } from '../engine/graph/analyze';
 import { loadModelFiles } from '../engine/io/modelFiles';
@@ -21,10 +22,10 @@ import type { TrainOptions, TrainSummary } from '../engine/train/sparseTraining'
 import { buildBuiltinModel } from '../engine/zoo';
 import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
-import { datasetFromFiles } from './dataFiles';
+import { datasetFromFiles, datasetFromImageEntries } from './dataFiles';
 import { summarizeData, validationCount } from './dataSummary';
 import { exportFiles } from './exportFiles';
-import { browserDecoder, datasetFromImageFolder, type ImageDecoder } from './imageFolder';
+import { browserDecoder } from './imageFolder';
 import { SavedWork, candidateKey, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
@@ -458,7 +459,7 @@ export class Studio {
   }
 
   private async readImages(images: FileEntry[], shape: Shape3, signal: AbortSignal): Promise<LoadedData> {
-    const { dataset, notes } = await datasetFromImageFolder(images, { decode: this.decode, shape }, signal);
+    const { dataset, notes } = await datasetFromImageEntries(images, { decode: this.decode, shape }, signal);
     return { dataset, split: split(dataset), source: dataset.source, notes: [...notes, `Images resized to the model's input, ${shape.join('×')}.`], images };
   }
 

@@ -1,10 +1,16 @@
 /**
  * A dataset from image files organised one folder per class (`cat/1.png`,
- * `dog/7.jpg`), PNG or JPEG, RGB or grayscale, of mixed sizes. Pure: the
- * caller brings the decoder (Node: ./node/decodeImage.ts; the studio's worker:
- * the browser's own). Every image is converted to the target channels,
- * resized to the target size, then scaled.
+ * `dog/7.jpg`), RGB or grayscale, of mixed sizes: the one reader behind the
+ * CLI and the studio. Pure: the caller brings the decoder (Node:
+ * ./node/decodeImage.ts; the studio's worker: the browser's own). Every image
+ * is converted to the target channels, resized to the target size, then scaled.
+ *
+ * Class folders are the folders right below the folder all images share
+ * (`pets/cat/1.png`, `pets/dog/7.jpg`: classes `cat` and `dog`); images in
+ * subfolders of a class folder belong to it, as in Keras'
+ * image_dataset_from_directory.
  */
+import { throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import { DEFAULT_SCALING, type ImageDataset, type InputScaling } from '../core/types';
 import { resizeBilinear } from './resize';
@@ -23,22 +29,45 @@ export interface DecodedImage {
   rgba: Uint8Array | Uint8ClampedArray;
 }
 
+/** Decodes one image at its own size; `name` is for messages. */
 export type ImageDecoder = (bytes: Uint8Array, name: string) => DecodedImage | Promise<DecodedImage>;
 
 /** Most images read, and largest single image: keep a dropped folder within a tab's memory. */
 export const MAX_IMAGES = 200_000;
 export const MAX_IMAGE_PIXELS = 40_000_000;
+/** The studio's longest side when no model sets the size: larger images train slowly in a browser. */
+export const MAX_DEFAULT_SIDE = 64;
 
 export interface ImageFolderOptions {
-  /** Target size; by default the most common size among the images. */
+  /** Target size; by default the most common size among the images (after `maxSide`). */
   height?: number;
   width?: number;
   /** 1 or 3; by default 1 when every image is gray, else 3. */
   channels?: number;
   scaling?: InputScaling;
-  /** Where the files came from, for reports and messages. */
+  /** Where the files came from, for the dataset's source and messages; by default the folder all images share. */
   source?: string;
+  /** Without a target size: images with a longer side are shrunk to it (aspect kept) before the common size is chosen. */
+  maxSide?: number;
+  /**
+   * Skip, with a note, files that are not images, images outside the class
+   * folders and images that cannot be decoded (the studio). By default each
+   * is an error (the CLI).
+   */
+  skipBadFiles?: boolean;
+  signal?: AbortSignal;
 }
+
+export interface ImageFolderResult {
+  dataset: ImageDataset;
+  /** What was skipped or chosen, for the user. */
+  notes: string[];
+}
+
+const IMAGE_NAME = /\.(png|jpe?g|webp|gif|bmp)$/i;
+
+/** A name browsers decode as an image (PNG, JPEG, WebP, GIF, BMP). */
+export const isImagePath = (path: string): boolean => IMAGE_NAME.test(path);
 
 export function imageKind(bytes: Uint8Array): 'png' | 'jpeg' | undefined {
   if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
@@ -46,86 +75,162 @@ export function imageKind(bytes: Uint8Array): 'png' | 'jpeg' | undefined {
   return undefined;
 }
 
+/** Refuses an image of more than MAX_IMAGE_PIXELS pixels (decoders call it before allocating them). */
+export function checkImagePixels(name: string, width: number, height: number): void {
+  if (width * height > MAX_IMAGE_PIXELS) throw new UserError(`${name} is ${width}×${height} pixels; images of at most ${MAX_IMAGE_PIXELS} pixels are read.`);
+}
+
 /** Dotfiles, `__MACOSX/`, `Thumbs.db`: what file managers add, never data. */
 export function isClutter(path: string): boolean {
   return path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX') || /(^|\/)(Thumbs\.db|desktop\.ini)$/i.test(path);
 }
 
-const parentOf = (path: string): string => path.split('/').slice(0, -1).join('/');
-const lastPart = (path: string): string => path.split('/').filter(Boolean).pop() ?? path;
+const isImageFile = (file: ImageFile): boolean => isImagePath(file.path) || imageKind(file.bytes) !== undefined;
+const baseName = (path: string): string => path.split('/').pop() ?? path;
+/** The first three names, then '…' when there are more. */
+const listed = (paths: string[]): string => `${paths.slice(0, 3).map(baseName).join(', ')}${paths.length > 3 ? '…' : ''}`;
 
-/** Files by class name (the folder holding them), checking there are images and nothing else. */
-export function groupByClass(files: ImageFile[], where: string): Map<string, ImageFile[]> {
-  const useful = files.filter((file) => !isClutter(file.path));
-  const images = useful.filter((file) => !file.path.endsWith('/'));
-  if (images.length === 0) throw new UserError(`${where} holds no images: give one folder per class, each with PNG or JPEG images.`);
-  if (images.length > MAX_IMAGES) throw new UserError(`${where} holds ${images.length} files; at most ${MAX_IMAGES} images are read.`);
-  const classes = new Map<string, ImageFile[]>();
-  for (const file of images) {
-    if (!imageKind(file.bytes)) {
-      throw new UserError(`${file.path} in ${where} is not a PNG or JPEG image; keep only images in the class folders.`);
-    }
-    const folder = parentOf(file.path);
-    if (!folder) throw new UserError(`${file.path} in ${where} is not inside a class folder; put each image in a folder named after its class.`);
-    classes.set(folder, [...(classes.get(folder) ?? []), file]);
-  }
-  // Folders without images of their own, and not holding class folders: empty classes.
-  for (const folder of useful.filter((file) => file.path.endsWith('/')).map((file) => file.path.slice(0, -1))) {
-    const holdsClasses = [...classes.keys()].some((name) => name.startsWith(`${folder}/`));
-    if (!classes.has(folder) && !holdsClasses) throw new UserError(`Class folder '${lastPart(folder)}' in ${where} holds no images; add images or remove the folder.`);
-  }
-  const byName = new Map<string, ImageFile[]>();
-  for (const [folder, list] of classes) {
-    const name = lastPart(folder);
-    if (byName.has(name)) throw new UserError(`Two class folders in ${where} are named '${name}'; class names must be unique.`);
-    byName.set(name, list);
-  }
-  if (byName.size < 2) throw new UserError(`${where} has only one class ('${[...byName.keys()][0]}'); a classifier needs at least two class folders.`);
-  return new Map([...byName].sort(([a], [b]) => a.localeCompare(b)));
+/**
+ * The folder the class folders are in: the longest folder all images share,
+ * or its parent when they all are in that one folder (then it is the only class).
+ */
+function classRoot(images: ImageFile[]): string[] {
+  const dirs = images.map((file) => file.path.split('/').slice(0, -1));
+  let depth = 0;
+  while (dirs.every((dir) => dir.length > depth && dir[depth] === dirs[0][depth])) depth++;
+  if (dirs.every((dir) => dir.length === depth)) depth = Math.max(0, depth - 1);
+  return dirs[0].slice(0, depth);
 }
 
-export async function datasetFromImageFiles(files: ImageFile[], decode: ImageDecoder, options: ImageFolderOptions = {}): Promise<ImageDataset> {
-  const where = options.source ?? 'the image folder';
-  const classes = groupByClass(files, where);
+export interface ClassFolders {
+  /** Files by class name, sorted by name. */
+  classes: Map<string, ImageFile[]>;
+  /** The folder holding the class folders, or the given source: for messages. */
+  where: string;
+  notes: string[];
+}
+
+/** Image files by class, checking there are at least two classes, each with images. */
+export function groupByClass(files: ImageFile[], options: Pick<ImageFolderOptions, 'source' | 'skipBadFiles'> = {}): ClassFolders {
+  const useful = files.filter((file) => !isClutter(file.path));
+  const plain = useful.filter((file) => !file.path.endsWith('/'));
+  const images = plain.filter(isImageFile);
+  const root = images.length ? classRoot(images) : [];
+  const where = options.source ?? (root.join('/') || 'the image folder');
+  if (images.length === 0) throw new UserError(`${where} holds no images: give one folder per class, each with PNG or JPEG images.`);
+  if (images.length > MAX_IMAGES) throw new UserError(`${where} holds ${images.length} files; at most ${MAX_IMAGES} images are read.`);
+  const notes: string[] = [];
+  const others = plain.filter((file) => !isImageFile(file)).map((file) => file.path);
+  if (others.length && !options.skipBadFiles) throw new UserError(`${others[0]} in ${where} is not a PNG or JPEG image; keep only images in the class folders.`);
+  if (others.length) notes.push(`Skipped ${others.length} file(s) that are not images: ${listed(others)}.`);
+
+  const classOf = (path: string): string | undefined => {
+    const parts = path.split('/');
+    const inRoot = root.every((part, i) => parts[i] === part);
+    return inRoot && parts.length > root.length + 1 && parts[root.length] ? parts[root.length] : undefined;
+  };
+  const classes = new Map<string, ImageFile[]>();
+  const outside: string[] = [];
+  for (const file of images) {
+    const name = classOf(file.path);
+    if (name === undefined) outside.push(file.path);
+    else classes.set(name, [...(classes.get(name) ?? []), file]);
+  }
+  if (outside.length && !options.skipBadFiles) {
+    throw new UserError(`${outside[0]} in ${where} is not inside a class folder; put each image in a folder named after its class.`);
+  }
+  if (outside.length) notes.push(`Skipped ${outside.length} image(s) outside the class folders.`);
+  // Folders (zip entries, or holding only other files) without images: empty classes.
+  for (const file of useful) {
+    const name = classOf(file.path);
+    if (name !== undefined && !classes.has(name)) throw new UserError(`Class folder '${name}' in ${where} holds no images; add images or remove the folder.`);
+  }
+  if (classes.size < 2) {
+    throw new UserError(classes.size === 1
+      ? `${where} has only one class folder ('${[...classes.keys()][0]}'); a classifier needs at least two, one folder of images per class.`
+      : `${where} has no class folders; put the images in one folder per class, at least two classes.`);
+  }
+  return { classes: new Map([...classes].sort(([a], [b]) => a.localeCompare(b))), where, notes };
+}
+
+export async function datasetFromImageFiles(files: ImageFile[], decode: ImageDecoder, options: ImageFolderOptions = {}): Promise<ImageFolderResult> {
+  const { channels: wanted, maxSide, skipBadFiles, signal } = options;
+  if (wanted !== undefined && wanted !== 1 && wanted !== 3) throw new UserError(`Images can be read as 1 (gray) or 3 (RGB) channels, not ${wanted}.`);
+  const { classes, where, notes } = groupByClass(files, options);
+  const target = options.height && options.width ? { height: options.height, width: options.width } : undefined;
+  // Images are kept at the target size (or within maxSide) as soon as they are decoded, not at their own size.
   const decoded: { image: DecodedImage; label: number }[] = [];
+  const failed: string[] = [];
   let label = 0;
-  for (const list of classes.values()) {
+  for (const [name, list] of classes) {
+    const before = decoded.length;
     for (const file of list) {
-      const image = await decode(file.bytes, file.path);
-      if (image.width * image.height > MAX_IMAGE_PIXELS) {
-        throw new UserError(`${file.path} is ${image.width}×${image.height} pixels; images of at most ${MAX_IMAGE_PIXELS} pixels are read.`);
+      throwIfAborted(signal);
+      let image: DecodedImage;
+      try {
+        image = await decode(file.bytes, file.path);
+        checkImagePixels(file.path, image.width, image.height);
+      } catch (error) {
+        if (!skipBadFiles) throw error;
+        failed.push(file.path);
+        continue;
       }
-      decoded.push({ image, label });
+      decoded.push({ image: resized(image, target ?? (maxSide ? withinSide(image, maxSide) : image)), label });
     }
+    if (decoded.length === before) throw new UserError(`No image of the class folder '${name}' in ${where} could be decoded; use PNG or JPEG files.`);
     label++;
   }
-  const [height, width] = options.height && options.width ? [options.height, options.width] : commonSize(decoded.map((d) => d.image));
-  const channels = options.channels ?? (decoded.every((d) => isGray(d.image)) ? 1 : 3);
-  if (channels !== 1 && channels !== 3) throw new UserError(`Images can be read as 1 (gray) or 3 (RGB) channels, not ${channels}.`);
+  if (failed.length) notes.push(`Skipped ${failed.length} image(s) that could not be decoded: ${listed(failed)}.`);
+
+  const { height, width } = target ?? commonSize(decoded.map((d) => d.image));
+  const channels = wanted ?? (decoded.every((d) => isGray(d.image)) ? 1 : 3);
   const size = height * width * channels;
   const raw = new Float32Array(decoded.length * size);
   decoded.forEach(({ image }, index) => {
     raw.set(resizeBilinear(toChannels(image, channels), image.height, image.width, channels, height, width), index * size);
   });
+  if (!target) notes.push(`Images are used at ${height}×${width}×${channels}${channels === 1 ? ' (grayscale)' : ' (RGB)'}.`);
   return {
-    images: scalePixels(raw, channels, options.scaling ?? DEFAULT_SCALING),
-    labels: Int32Array.from(decoded, (d) => d.label),
-    count: decoded.length,
-    height,
-    width,
-    channels,
-    numClasses: classes.size,
-    classNames: [...classes.keys()],
-    source: where,
+    dataset: {
+      images: scalePixels(raw, channels, options.scaling ?? DEFAULT_SCALING),
+      labels: Int32Array.from(decoded, (d) => d.label),
+      count: decoded.length,
+      height,
+      width,
+      channels,
+      numClasses: classes.size,
+      classNames: [...classes.keys()],
+      source: `${where} (${classes.size} class folders)`,
+    },
+    notes,
   };
 }
 
+interface Size {
+  height: number;
+  width: number;
+}
+
+/** The image's size shrunk so that its longer side is at most `maxSide`. */
+function withinSide(image: Size, maxSide: number): Size {
+  const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
+  return { height: Math.max(1, Math.round(image.height * scale)), width: Math.max(1, Math.round(image.width * scale)) };
+}
+
+/** The image at `size`, as bytes again (rounded) so that many images stay small. */
+function resized(image: DecodedImage, size: Size): DecodedImage {
+  if (image.height === size.height && image.width === size.width) return image;
+  const rgba = new Uint8ClampedArray(resizeBilinear(image.rgba, image.height, image.width, 4, size.height, size.width));
+  return { ...size, rgba };
+}
+
 /** The most common height×width (ties: the first seen). */
-function commonSize(images: DecodedImage[]): [number, number] {
+function commonSize(images: DecodedImage[]): Size {
   const counts = new Map<string, number>();
   for (const image of images) counts.set(`${image.height}x${image.width}`, (counts.get(`${image.height}x${image.width}`) ?? 0) + 1);
   const [best] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
-  return best.split('x').map(Number) as [number, number];
+  const [height, width] = best.split('x').map(Number);
+  return { height, width };
 }
 
 function isGray(image: DecodedImage): boolean {

@@ -28,7 +28,7 @@ async function run(corpusCase: CorpusCase): Promise<string> {
     const imageFiles = entry.endsWith('.zip')
       ? unzipSafely(files[0].bytes, entry, true).map((e) => ({ path: e.name, bytes: e.bytes }))
       : files.map((file) => ({ path: under(entry)(file.path), bytes: file.bytes }));
-    return String((await datasetFromImageFiles(imageFiles, decodeImageNode, { source: entry })).count);
+    return String((await datasetFromImageFiles(imageFiles, decodeImageNode, { source: entry })).dataset.count);
   }
   return String(datasetFromIdxFiles(files.map((file) => ({ name: under(entry)(file.path), bytes: file.bytes }))).count);
 }

@@ -154,7 +154,7 @@ export async function hostileCorpus(): Promise<CorpusCase[]> {
   const images = (name: string, expect: RegExp, files: CorpusFile[], entry = 'data'): void => { cases.push({ name, kind: 'images', files, entry, expect: { error: expect } }); };
   const good = [{ path: 'data/cat/1.png', bytes: png(5, 5) }, { path: 'data/dog/1.jpg', bytes: jpg(6, 4) }];
   images('empty image folder', /holds no images: give one folder per class/, [{ path: 'data/empty/', bytes: new Uint8Array() }, { path: 'data/other/', bytes: new Uint8Array() }]);
-  images('one class only', /has only one class \('cat'\)/, [good[0]]);
+  images('one class only', /has only one class folder \('cat'\)/, [good[0]]);
   images('a class with no images', /Class folder 'bird' in .* holds no images/, [...good, { path: 'data/bird/', bytes: new Uint8Array() }]);
   images('a non-image file in a class', /cat\/notes\.txt in .* is not a PNG or JPEG image/, [...good, { path: 'data/cat/notes.txt', bytes: text('not an image') }]);
   images('truncated PNG', /dog\/2\.png could not be decoded as PNG/, [...good, { path: 'data/dog/2.png', bytes: png(8, 8).slice(0, 60) }]);

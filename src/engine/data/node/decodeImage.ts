@@ -5,7 +5,7 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { UserError } from '../../core/errors';
-import { imageKind, MAX_IMAGE_PIXELS, type DecodedImage } from '../imageFiles';
+import { checkImagePixels, imageKind, MAX_IMAGE_PIXELS, type DecodedImage } from '../imageFiles';
 
 export function decodeImageNode(bytes: Uint8Array, name: string): DecodedImage {
   const kind = imageKind(bytes);
@@ -14,9 +14,7 @@ export function decodeImageNode(bytes: Uint8Array, name: string): DecodedImage {
     if (kind === 'png') {
       // IHDR holds width and height at bytes 16..24: refuse huge images before inflating.
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (bytes.length >= 24 && view.getUint32(16) * view.getUint32(20) > MAX_IMAGE_PIXELS) {
-        throw new UserError(`${name} is ${view.getUint32(16)}×${view.getUint32(20)} pixels; images of at most ${MAX_IMAGE_PIXELS} pixels are read.`);
-      }
+      if (bytes.length >= 24) checkImagePixels(name, view.getUint32(16), view.getUint32(20));
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     }

@@ -23,7 +23,8 @@ export function isImageFolderPath(path: string): boolean {
 export async function loadImageFolder(path: string, options: ImageFolderOptions = {}): Promise<ImageDataset> {
   const full = resolve(path);
   const files = path.toLowerCase().endsWith('.zip') ? unzipFolder(full, path) : listImageFolder(full, MAX_DEPTH);
-  return datasetFromImageFiles(files, decodeImageNode, { ...options, source: options.source ?? basename(full) });
+  const { dataset } = await datasetFromImageFiles(files, decodeImageNode, { ...options, source: options.source ?? basename(full) });
+  return dataset;
 }
 
 function unzipFolder(full: string, asGiven: string): ImageFile[] {

@@ -25,7 +25,7 @@ describe('model files and data as they come, on the command line', () => {
     await tf.setBackend('cpu');
     const dir = mkdtempSync(join(tmpdir(), 'gfr-inputs-'));
     const model = resnetStages();
-    writeFileSync(join(dir, 'resnet.keras'), await kerasArchive(specFromModel(model)));
+    writeFileSync(join(dir, 'resnet.keras'), await kerasArchive(await specFromModel(model)));
     model.dispose();
     ['ant', 'bee', 'cow'].forEach((name, c) => {
       mkdirSync(join(dir, 'images', name), { recursive: true });

@@ -82,7 +82,7 @@ export async function loadModel(argument: string | undefined, data: Pick<ImageDa
   if (!argument) throw new UserError(`Name a model: a model.json, .keras or .h5 path, or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
   if (!isBuiltinModelName(argument)) return (await readModelFiles(argument)).spec;
   const model = buildBuiltinModel(argument, { inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses });
-  const spec = specFromModel(model);
+  const spec = await specFromModel(model);
   model.dispose();
   return spec;
 }

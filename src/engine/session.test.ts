@@ -24,7 +24,7 @@ async function drain<T>(iterator: AsyncIterable<T>): Promise<T[]> {
 
 describe('CompressionSession', () => {
   it('trains the gamma baseline without GFR layers and the gfr criterion with them, from the same start', async () => {
-    const session = new CompressionSession(residualModel(), data);
+    const session = new CompressionSession(await residualModel(), data);
     await session.train('gamma', train);
     expect(hasGfrLayers(session.trained)).toBe(false);
     await expect(drain(session.search({ ...search, criterion: 'gfr' }))).rejects.toThrow(/needs sparse training with GFR/);
@@ -35,7 +35,7 @@ describe('CompressionSession', () => {
   });
 
   it('prunes a model as it is with l1 (no training), and exports any candidate', async () => {
-    const session = new CompressionSession(residualModel(), data);
+    const session = new CompressionSession(await residualModel(), data);
     const steps = await drain(session.search({ ...search, criterion: 'l1' }));
     expect(steps[1].candidate.keptChannels).toBeLessThan(steps[0].candidate.keptChannels);
     const artifacts = session.exportCandidate(1);
@@ -44,7 +44,7 @@ describe('CompressionSession', () => {
   });
 
   it('pauses training until resumed', async () => {
-    const session = new CompressionSession(residualModel(), data);
+    const session = new CompressionSession(await residualModel(), data);
     let release: () => void = () => {};
     let paused = true;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -58,8 +58,9 @@ describe('CompressionSession', () => {
     expect(steps).toBe(3);
   });
 
-  it('says when model and data do not fit together', () => {
+  it('says when model and data do not fit together', async () => {
     const otherShape = { ...data, train: { ...data.train, height: 8 } };
-    expect(() => new CompressionSession(flattenModel(), otherShape)).toThrow(/expects 6×6×2 inputs but the data has 8×6×2/);
+    const spec = await flattenModel();
+    expect(() => new CompressionSession(spec, otherShape)).toThrow(/expects 6×6×2 inputs but the data has 8×6×2/);
   });
 });

@@ -63,7 +63,7 @@ export class CompressionSession {
       const prunable = this.analysis.groups.filter((g) => g.prunable);
       const regularizedBns = prunable.flatMap((g) => g.members.flatMap((m) => (m.bn ? [m.bn] : [])));
       const summary = await trainSparse(model, this.data.train, modeSettings, { ...options, regularizedBns, groups: prunable });
-      this.trained = specFromModel(model);
+      this.trained = await specFromModel(model);
       return summary;
     } finally {
       model.dispose();

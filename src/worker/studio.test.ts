@@ -273,7 +273,7 @@ describe('Studio: errors the user can act on', () => {
     const studio = digitsStudio();
     await studio.loadData({ kind: 'builtin' }, context());
     const built = lenet({ inputShape: [32, 32, 3], numClasses: 10 });
-    const files = modelFilesFromArtifacts(artifactsFromSpec(specFromModel(built)));
+    const files = modelFilesFromArtifacts(artifactsFromSpec(await specFromModel(built)));
     built.dispose();
     const dropped = files.map((f) => file(`m/${f.name}`, f.bytes.slice().buffer));
     await expect(studio.loadModel({ kind: 'files', files: dropped }, context())).rejects.toThrow(/expects 32×32×3 inputs but the data has 28×28×1/);
@@ -307,7 +307,7 @@ describe('Studio: errors the user can act on', () => {
 
     // A dropped model sets the size and channels: the images are decoded again.
     const built = lenet({ inputShape: [16, 16, 3], numClasses: 2 });
-    const model = modelFilesFromArtifacts(artifactsFromSpec(specFromModel(built)));
+    const model = modelFilesFromArtifacts(artifactsFromSpec(await specFromModel(built)));
     built.dispose();
     const summary = await studio.loadModel({ kind: 'files', files: model.map((f) => file(f.name, f.bytes.slice().buffer)) }, context());
     expect(summary.data).toMatchObject({ height: 16, width: 16, channels: 3, count: 11 });

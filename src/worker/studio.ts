@@ -137,7 +137,7 @@ export class Studio {
     return this.exclusive('loading the model', ctx.signal, async () => {
       ctx.progress({ done: 0, total: 1, label: 'reading the model' });
       const model = source.kind === 'builtin'
-        ? this.builtinModel(source.name, this.data?.dataset)
+        ? await this.builtinModel(source.name, this.data?.dataset)
         : await droppedModel(source.files);
       let data = this.data;
       const shape = shapeOf(model.summary);
@@ -165,7 +165,7 @@ export class Studio {
       let model = this.model;
       const { dataset } = data;
       const rebuild = model?.builtin && (!sameShape(model.summary.inputShape, [dataset.height, dataset.width, dataset.channels]) || model.summary.numClasses !== dataset.numClasses);
-      if (model?.builtin && rebuild) model = this.builtinModel(model.builtin, dataset);
+      if (model?.builtin && rebuild) model = await this.builtinModel(model.builtin, dataset);
       const session = model ? new CompressionSession(model.spec, data.split) : null;
       this.resetWork();
       this.data = data;
@@ -342,7 +342,7 @@ export class Studio {
         if (error instanceof CancelledError) throw error;
         notes.push(`The data of the last visit could not be read again: ${(error as Error).message}`);
       }
-      const model = savedModel.kind === 'builtin' ? this.builtinModel(savedModel.name, data?.dataset) : dropped!;
+      const model = savedModel.kind === 'builtin' ? await this.builtinModel(savedModel.name, data?.dataset) : dropped!;
       const session = data ? new CompressionSession(model.spec, data.split) : null;
       this.resetWork();
       this.model = model;
@@ -435,11 +435,11 @@ export class Studio {
     this.search = null;
   }
 
-  private builtinModel(name: string, data: ImageDataset | undefined): LoadedModel {
+  private async builtinModel(name: string, data: ImageDataset | undefined): Promise<LoadedModel> {
     const shape: Shape3 = data ? [data.height, data.width, data.channels] : DEFAULT_INPUT.shape;
     const model = buildBuiltinModel(name, { inputShape: shape, numClasses: data?.numClasses ?? DEFAULT_INPUT.classes });
     try {
-      const spec = specFromModel(model);
+      const spec = await specFromModel(model);
       return { spec, summary: summarizeModel(spec, `built-in ${name}`), builtin: name };
     } finally {
       model.dispose();

@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 describe('GFR instrumentation', () => {
   it('inserts a GFR after every BN of a prunable group, and the folded export predicts the same', async () => {
-    const spec = residualModel();
+    const spec = await residualModel();
     const instrumented = insertGfrLayers(spec, analyzeModel(spec), { seed: 3 });
     const gfrs = instrumented.layers.filter((layer) => layer.className === GFR_CLASS_NAME);
     expect(gfrs.map((layer) => layer.inbound[0]).sort()).toEqual(['bn_a', 'bn_b']);
@@ -30,7 +30,7 @@ describe('GFR instrumentation', () => {
     expect(difference).toBeLessThanOrEqual(1e-4);
 
     // The instrumented model saves and reloads with its sr.
-    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(artifactsFromSpec(specFromModel(gfrModel))));
+    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(artifactsFromSpec(await specFromModel(gfrModel))));
     expect(maxAbsDifference(await predictValues(reloaded, input), await predictValues(gfrModel, input))).toBe(0);
     [gfrModel, foldedModel, reloaded].forEach((model) => model.dispose());
     input.dispose();

@@ -9,8 +9,8 @@ beforeAll(async () => {
 });
 
 describe('analyzeModel', () => {
-  it('finds one prunable group per conv and keeps outputs and inputs unprunable', () => {
-    const analysis = analyzeModel(flattenModel());
+  it('finds one prunable group per conv and keeps outputs and inputs unprunable', async () => {
+    const analysis = analyzeModel(await flattenModel());
     const conv = groupOfLayer(analysis, 'conv1')!;
     expect(conv.prunable).toBe(true);
     expect(conv.members).toEqual([{ layer: 'conv1', bn: 'bn1' }]);
@@ -23,14 +23,14 @@ describe('analyzeModel', () => {
     expect(analysis.flops).toBe(6 * 6 * 4 * 9 * 2 + 36 * 5);
   });
 
-  it('counts the FLOPs one channel of a group costs, in its layers and its readers', () => {
-    const costs = flopsPerChannel(analyzeModel(flattenModel()));
+  it('counts the FLOPs one channel of a group costs, in its layers and its readers', async () => {
+    const costs = flopsPerChannel(analyzeModel(await flattenModel()));
     // conv1: 6·6·9·2 per output channel; fc reads 9 positions of each channel × 5 units.
     expect(costs.conv1).toBe(6 * 6 * 9 * 2 + 9 * 5);
   });
 
-  it('couples the channels joined by Add into one group', () => {
-    const analysis = analyzeModel(residualModel());
+  it('couples the channels joined by Add into one group', async () => {
+    const analysis = analyzeModel(await residualModel());
     const group = groupOfLayer(analysis, 'conv_a')!;
     expect(group).toBe(groupOfLayer(analysis, 'conv_b'));
     expect(group.members.map((member) => member.layer).sort()).toEqual(['conv_a', 'conv_b']);
@@ -38,20 +38,20 @@ describe('analyzeModel', () => {
     expect(group.prunable).toBe(true);
   });
 
-  it('ties a depthwise convolution to the channels it reads', () => {
-    const analysis = analyzeModel(depthwiseModel());
+  it('ties a depthwise convolution to the channels it reads', async () => {
+    const analysis = analyzeModel(await depthwiseModel());
     const group = groupOfLayer(analysis, 'conv1')!;
     expect(group.members).toEqual([{ layer: 'conv1', bn: 'bn1' }, { layer: 'dw', bn: 'bn_dw' }]);
     expect(groupOfLayer(analysis, 'pw')!.prunable).toBe(true);
   });
 
-  it('lines up concatenated groups one after the other', () => {
-    const analysis = analyzeModel(concatModel());
+  it('lines up concatenated groups one after the other', async () => {
+    const analysis = analyzeModel(await concatModel());
     const concat = analysis.layers.find((layer) => layer.name === 'concat')!;
     expect(concat.layout).toEqual({ kind: 'channels', segments: [{ group: 'conv_a', size: 3 }, { group: 'conv_b', size: 2 }] });
   });
 
-  it('reads Sequential models and names an unknown layer without failing', () => {
+  it('reads Sequential models and names an unknown layer without failing', async () => {
     const model = tf.sequential({
       layers: [
         tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 3, kernelSize: 3, name: 'c1' }),
@@ -62,7 +62,7 @@ describe('analyzeModel', () => {
         tf.layers.dense({ units: 2, name: 'out' }),
       ],
     });
-    const spec = specFromModel(model);
+    const spec = await specFromModel(model);
     model.dispose();
     spec.layers.find((layer) => layer.name === 'reshape')!.className = 'MysteryLayer';
     const analysis = analyzeModel(spec);

@@ -27,7 +27,7 @@ describe('Keras 3 topologies', () => {
   it('reads a functional config with __keras_tensor__ inbound nodes, batch_shape and dtype policies', async () => {
     const model = resnetStages();
     const artifacts = await savedArtifacts(model);
-    const spec = specFromArtifacts({ ...artifacts, modelTopology: keras3Config(specFromModel(model)) });
+    const spec = specFromArtifacts({ ...artifacts, modelTopology: keras3Config(await specFromModel(model)) });
     expect(spec.layers.find((l) => l.name === 'b2_add')!.inbound.sort()).toEqual(['b2_bn2', 'b2_short']);
     expect(spec.layers.find((l) => l.className === 'InputLayer')!.config.batch_input_shape).toEqual([null, 8, 8, 3]);
     await expectSamePredictions(spec, model);
@@ -50,7 +50,7 @@ describe('Keras 3 topologies', () => {
 describe('Keras files', () => {
   it('reads a .keras archive (config.json + model.weights.h5) into the same model', async () => {
     const model = invertedResiduals();
-    const spec = specFromModel(model);
+    const spec = await specFromModel(model);
     const loaded = await loadModelFiles([{ name: 'mobilenet.keras', bytes: await kerasArchive(spec) }]);
     expect(loaded.format).toBe('keras');
     expect(loaded.spec.layers.find((l) => l.name === 'ir_dw')!.weights.depthwise_kernel.shape).toEqual([3, 3, 8, 1]);
@@ -61,7 +61,7 @@ describe('Keras files', () => {
 
   it('reads a legacy Keras 2 .h5 (model_config, layer_names, weight_names) into the same model', async () => {
     const model = resnetStages();
-    const spec = specFromModel(model);
+    const spec = await specFromModel(model);
     const loaded = await loadModelFiles([{ name: 'resnet.h5', bytes: await kerasH5(spec) }]);
     expect(loaded.format).toBe('h5');
     expect(loaded.spec.layers.find((l) => l.name === 'b2_short')!.config.trainable).toBe(false);

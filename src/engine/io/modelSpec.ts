@@ -85,18 +85,21 @@ export async function modelFromSpec(spec: ModelSpec): Promise<tf.LayersModel> {
   }
 }
 
-/** Reads a live model (topology and current weight values) into a spec. */
-export function specFromModel(model: tf.LayersModel): ModelSpec {
+/**
+ * Reads a live model (topology and current weight values) into a spec. Reads
+ * are asynchronous: on WebGPU one synchronous read breaks all later ones.
+ */
+export async function specFromModel(model: tf.LayersModel): Promise<ModelSpec> {
   const spec = specFromTopology(model.toJSON(null, false));
   const byName = new Map(spec.layers.map((layer) => [layer.name, layer]));
   for (const layer of model.layers) {
     const target = byName.get(layer.name);
     if (!target) continue;
     const values = layer.getWeights();
+    const data = await Promise.all(values.map((value) => value.data()));
     layer.weights.forEach((variable, index) => {
       const key = variable.originalName.split('/').pop()!;
-      const value = values[index];
-      target.weights[key] = { shape: [...value.shape], values: Float32Array.from(value.dataSync() as ArrayLike<number>) };
+      target.weights[key] = { shape: [...values[index].shape], values: Float32Array.from(data[index] as ArrayLike<number>) };
     });
   }
   return spec;

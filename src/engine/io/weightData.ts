@@ -1,9 +1,12 @@
 /**
  * Weight values from a tfjs weights manifest: checked before anything is
- * allocated (shapes, dtypes, sizes), decoded (tfjs dequantizes uint8, uint16
- * and float16 entries), then checked for NaN and infinities.
+ * allocated (shapes, dtypes, sizes), decoded in plain JS (uint8, uint16 and
+ * float16 entries dequantized as tfjs does), then checked for NaN and
+ * infinities. No tensors: reading a model never touches the GPU, where a
+ * synchronous read would break WebGPU's later asynchronous ones.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { concatBytes } from '../core/bytes';
 import { UserError } from '../core/errors';
 import type { LayerSpec, ModelSpec, WeightArray } from '../core/types';
 
@@ -56,13 +59,38 @@ export function decodeWeightData(data: tf.io.WeightData, entries: tf.io.WeightsM
   if (actual < expected) {
     throw new UserError(`The weight files hold ${actual} bytes but model.json describes ${expected}: a weight shard is missing or truncated.`);
   }
-  const tensors = tf.io.decodeWeights(data, entries);
+  const buffer = Array.isArray(data) ? concatBytes(data.map((part) => new Uint8Array(part))) : data;
   const result: Record<string, WeightArray> = {};
-  for (const [name, tensor] of Object.entries(tensors)) {
-    result[name] = { shape: [...tensor.shape], values: Float32Array.from(tensor.dataSync() as ArrayLike<number>) };
-    tensor.dispose();
+  let offset = 0;
+  for (const entry of entries) {
+    const size = count(entry.shape);
+    const bytes = size * BYTES_PER_DTYPE[entry.quantization?.dtype ?? entry.dtype];
+    result[entry.name] = { shape: [...entry.shape], values: decodeEntry(entry, buffer.slice(offset, offset + bytes), size) };
+    offset += bytes;
   }
   return result;
+}
+
+function decodeEntry(entry: tf.io.WeightsManifestEntry, bytes: ArrayBuffer, size: number): Float32Array {
+  const quantization = entry.quantization;
+  if (quantization?.dtype === 'float16') return Float32Array.from(new Uint16Array(bytes, 0, size), halfToFloat);
+  if (quantization) {
+    const codes = quantization.dtype === 'uint8' ? new Uint8Array(bytes, 0, size) : new Uint16Array(bytes, 0, size);
+    return Float32Array.from(codes, (code) => code * quantization.scale! + quantization.min!);
+  }
+  if (entry.dtype === 'int32') return Float32Array.from(new Int32Array(bytes, 0, size));
+  if (entry.dtype === 'bool') return Float32Array.from(new Uint8Array(bytes, 0, size));
+  return new Float32Array(bytes, 0, size);
+}
+
+/** IEEE 754 half precision to a JS number. */
+export function halfToFloat(half: number): number {
+  const sign = half & 0x8000 ? -1 : 1;
+  const exponent = (half >> 10) & 0x1f;
+  const fraction = half & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 /** Throws a UserError naming the first weight with a NaN or infinite value. */

@@ -41,7 +41,7 @@ async function compareAfterPruning(spec: ModelSpec, plan: PrunePlan, compensate:
 
 describe('applyPlan', () => {
   it('removes zero-γ channels before Flatten→Dense without changing outputs (compensated)', async () => {
-    const spec = flattenModel();
+    const spec = await flattenModel();
     zeroGamma(spec, 'bn1', [1, 3]);
     const plan = { kept: { conv1: [0, 2] } };
     const pruned = applyPlan(spec, analyzeModel(spec), plan);
@@ -52,7 +52,7 @@ describe('applyPlan', () => {
   });
 
   it('removes zero-γ channels before a 1×1 convolution without changing outputs (compensated)', async () => {
-    const spec = twoConvModel(1);
+    const spec = await twoConvModel(1);
     zeroGamma(spec, 'bn1', [0, 4]);
     const plan = { kept: { conv1: keepAllBut(6, [0, 4]) } };
     expect(await compareAfterPruning(spec, plan, true)).toBeLessThan(1e-4);
@@ -60,7 +60,7 @@ describe('applyPlan', () => {
   });
 
   it('with 3×3 same convolutions, compensation brings outputs closer than none', async () => {
-    const spec = twoConvModel(3);
+    const spec = await twoConvModel(3);
     zeroGamma(spec, 'bn1', [1, 2, 5]);
     const plan = { kept: { conv1: [0, 3, 4] } };
     const withCompensation = await compareAfterPruning(spec, plan, true);
@@ -69,7 +69,7 @@ describe('applyPlan', () => {
   });
 
   it('prunes residual groups together and the result reloads with stock tfjs', async () => {
-    const spec = residualModel();
+    const spec = await residualModel();
     zeroGamma(spec, 'bn_a', [2]);
     zeroGamma(spec, 'bn_b', [2]);
     const pruned = applyPlan(spec, analyzeModel(spec), { kept: { conv_a: [0, 1, 3] } });
@@ -82,7 +82,7 @@ describe('applyPlan', () => {
   });
 
   it('prunes a depthwise convolution with the channels it reads', async () => {
-    const spec = depthwiseModel();
+    const spec = await depthwiseModel();
     const pruned = applyPlan(spec, analyzeModel(spec), { kept: { conv1: [1, 3], pw: [0, 2, 4] } });
     expect(layerByName(pruned, 'dw').weights.depthwise_kernel.shape).toEqual([3, 3, 2, 1]);
     expect(layerByName(pruned, 'bn_dw').weights.gamma.shape).toEqual([2]);
@@ -95,8 +95,8 @@ describe('applyPlan', () => {
     });
   });
 
-  it('slices the reader of a concatenation at each branch offset', () => {
-    const spec = concatModel();
+  it('slices the reader of a concatenation at each branch offset', async () => {
+    const spec = await concatModel();
     const pruned = applyPlan(spec, analyzeModel(spec), { kept: { conv_a: [0, 2], conv_b: [1] } });
     const original = layerByName(spec, 'conv_c').weights.kernel;
     const kernel = layerByName(pruned, 'conv_c').weights.kernel;
@@ -107,8 +107,8 @@ describe('applyPlan', () => {
     }
   });
 
-  it('refuses plans that remove unprunable or all channels', () => {
-    const spec = flattenModel();
+  it('refuses plans that remove unprunable or all channels', async () => {
+    const spec = await flattenModel();
     const analysis = analyzeModel(spec);
     expect(() => applyPlan(spec, analysis, { kept: { fc: [0] } })).toThrow(/cannot be pruned/);
     expect(() => applyPlan(spec, analysis, { kept: { conv1: [] } })).toThrow(/every channel/);

@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 
 describe('channel importance', () => {
-  it('gamma averages |γ| over the members of a coupled group', () => {
-    const spec = residualModel();
+  it('gamma averages |γ| over the members of a coupled group', async () => {
+    const spec = await residualModel();
     const scores = scoreChannels(spec, analyzeModel(spec), { criterion: 'gamma' });
     const a = layerByName(spec, 'bn_a').weights.gamma.values;
     const b = layerByName(spec, 'bn_b').weights.gamma.values;
@@ -22,8 +22,8 @@ describe('channel importance', () => {
     Array.from(max.conv_a).forEach((score, k) => expect(score).toBeCloseTo(Math.max(Math.abs(a[k]), Math.abs(b[k])), 6));
   });
 
-  it('gfr multiplies |γ| by sr, and refuses a model without GFR layers', () => {
-    const spec = twoConvModel(1);
+  it('gfr multiplies |γ| by sr, and refuses a model without GFR layers', async () => {
+    const spec = await twoConvModel(1);
     const instrumented = insertGfrLayers(spec, analyzeModel(spec));
     layerByName(instrumented, 'bn1_gfr').weights.sr.values.set([1, 0, 0.5, 0.25, 1, 1]);
     const scores = scoreChannels(instrumented, analyzeModel(instrumented), { criterion: 'gfr' });
@@ -33,8 +33,8 @@ describe('channel importance', () => {
     expect(() => scoreChannels(spec, analyzeModel(spec), { criterion: 'gfr' })).toThrow(/needs a model trained with GFR/);
   });
 
-  it('l1 sums the absolute weights of each output filter', () => {
-    const spec = twoConvModel(1);
+  it('l1 sums the absolute weights of each output filter', async () => {
+    const spec = await twoConvModel(1);
     const kernel = layerByName(spec, 'conv2').weights.kernel;
     const scores = scoreChannels(spec, analyzeModel(spec), { criterion: 'l1' });
     const expected = new Array(5).fill(0);
@@ -42,7 +42,7 @@ describe('channel importance', () => {
     Array.from(scores.conv2).forEach((score, k) => expect(score).toBeCloseTo(expected[k], 5));
   });
 
-  it('ranks globally or per normalized group, and plans a ratio with a floor per layer', () => {
+  it('ranks globally or per normalized group, and plans a ratio with a floor per layer', async () => {
     const scores = { a: Float32Array.from([0.1, 0.2, 0.3, 0.4]), b: Float32Array.from([10, 20, 30, 40]) };
     expect(rankChannels(scores).slice(0, 4).map((entry) => entry.group)).toEqual(['a', 'a', 'a', 'a']);
     expect(rankChannels(scores, 'normalized').slice(0, 2).map((entry) => `${entry.group}${entry.channel}`).sort()).toEqual(['a0', 'b0']);

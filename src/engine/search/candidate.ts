@@ -57,7 +57,7 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
     const evaluation = await evaluate(model, context.validation, { signal: context.signal });
     const { validation } = context;
     const latency = await measureLatency(model, [validation.height, validation.width, validation.channels], { runs: context.latencyRuns, warmup: 2 });
-    const spec = specFromModel(model);
+    const spec = await specFromModel(model);
     const params = countSpecParams(spec);
     return {
       figures: {

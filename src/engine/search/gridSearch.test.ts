@@ -21,10 +21,10 @@ const { train, validation } = splitDataset(syntheticDataset(120), { valCount: 30
 const settings = { ...DEFAULT_SEARCH_SETTINGS, ratios: [0, 0.25, 0.5, 0.75], refineSteps: 1, recalibrationBatches: 2, batchSize: 16, latencyRuns: 2 };
 
 async function trainedResidual() {
-  const spec = residualModel();
+  const spec = await residualModel();
   const model = await modelFromSpec(insertGfrLayers(spec, analyzeModel(spec), { seed: 2 }));
   await trainSparse(model, train, { ...DEFAULT_TRAIN_SETTINGS, epochs: 3, batchSize: 16, learningRate: 0.01 });
-  const trained = specFromModel(model);
+  const trained = await specFromModel(model);
   model.dispose();
   return trained;
 }
@@ -57,7 +57,7 @@ describe('gridSearch', () => {
     expect(selected!.ratio).toBe(Math.max(...candidates.map((c) => c.ratio)));
   });
 
-  it('refines between the last passing and the first failing ratio', () => {
+  it('refines between the last passing and the first failing ratio', async () => {
     const make = (ratio: number, accuracy: number, stage: Candidate['stage'] = 'grid') => ({ ratio, accuracy, stage }) as Candidate;
     const candidates = [make(0, 0.9, 'baseline'), make(0.2, 0.895), make(0.4, 0.85), make(0.6, 0.5)];
     expect(refinementRatios(candidates, { refineSteps: 3, tolerance: 1 })).toEqual([0.25, 0.3, 0.35]);

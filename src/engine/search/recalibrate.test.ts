@@ -13,7 +13,7 @@ beforeAll(async () => {
 describe('recalibrateBatchNorm', () => {
   it('sets each BN moving mean and variance to the statistics of its input over the batches', async () => {
     const data = syntheticDataset(40);
-    const model = await modelFromSpec(flattenModel());
+    const model = await modelFromSpec(await flattenModel());
     await expectNoLeaks(() => recalibrateBatchNorm(model, data, { batches: 10, batchSize: 16, seed: 1 }));
     const conv = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv1').output as tf.SymbolicTensor });
     const [expectedMean, expectedVariance] = tf.tidy(() => {

@@ -14,9 +14,9 @@ const relu = (name: string) => tf.layers.activation({ name, activation: 'relu' }
 type Sym = tf.SymbolicTensor;
 const apply = (layer: tf.layers.Layer, input: Sym | Sym[]): Sym => layer.apply(input) as Sym;
 
-function finish(input: Sym, output: Sym, name: string): ModelSpec {
+async function finish(input: Sym, output: Sym, name: string): Promise<ModelSpec> {
   const model = tf.model({ inputs: input, outputs: output, name });
-  const spec = randomizeNormalization(specFromModel(model));
+  const spec = randomizeNormalization(await specFromModel(model));
   model.dispose();
   return spec;
 }
@@ -35,7 +35,7 @@ export function randomizeNormalization(spec: ModelSpec, seed = 3): ModelSpec {
 }
 
 /** conv 3×3 → BN → relu → maxpool → flatten → dense: Flatten→Dense slicing. */
-export function flattenModel(): ModelSpec {
+export function flattenModel(): Promise<ModelSpec> {
   const input = tf.input({ shape: [6, 6, 2], name: 'input' });
   let x = apply(conv('conv1', 4, 3), input);
   x = apply(relu('relu1'), apply(bn('bn1'), x));
@@ -45,7 +45,7 @@ export function flattenModel(): ModelSpec {
 }
 
 /** conv 3×3 → BN → relu → conv k×k → BN → relu → GAP → dense. k = 1: no padding seen. */
-export function twoConvModel(secondKernel: number): ModelSpec {
+export function twoConvModel(secondKernel: number): Promise<ModelSpec> {
   const input = tf.input({ shape: [6, 6, 2], name: 'input' });
   let x = apply(relu('relu1'), apply(bn('bn1'), apply(conv('conv1', 6, 3), input)));
   x = apply(relu('relu2'), apply(bn('bn2'), apply(conv('conv2', 5, secondKernel), x)));
@@ -54,7 +54,7 @@ export function twoConvModel(secondKernel: number): ModelSpec {
 }
 
 /** A residual block: conv a → BN → relu ─┬─ conv b → BN ─ Add → relu → GAP → dense. */
-export function residualModel(): ModelSpec {
+export function residualModel(): Promise<ModelSpec> {
   const input = tf.input({ shape: [6, 6, 2], name: 'input' });
   const a = apply(relu('relu_a'), apply(bn('bn_a'), apply(conv('conv_a', 4, 3), input)));
   const b = apply(bn('bn_b'), apply(conv('conv_b', 4, 3), a));
@@ -64,7 +64,7 @@ export function residualModel(): ModelSpec {
 }
 
 /** conv → BN → relu6 → depthwise 3×3 → BN → relu → pointwise 1×1 → BN → relu → GAP → dense. */
-export function depthwiseModel(): ModelSpec {
+export function depthwiseModel(): Promise<ModelSpec> {
   const input = tf.input({ shape: [6, 6, 2], name: 'input' });
   let x = apply(tf.layers.reLU({ name: 'relu1', maxValue: 6 }), apply(bn('bn1'), apply(conv('conv1', 4, 3), input)));
   x = apply(tf.layers.depthwiseConv2d({ name: 'dw', kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: tf.initializers.glorotUniform({ seed: 5 }) }), x);
@@ -75,7 +75,7 @@ export function depthwiseModel(): ModelSpec {
 }
 
 /** Two branches concatenated, read by a 1×1 conv. */
-export function concatModel(): ModelSpec {
+export function concatModel(): Promise<ModelSpec> {
   const input = tf.input({ shape: [6, 6, 2], name: 'input' });
   const a = apply(relu('relu_a'), apply(bn('bn_a'), apply(conv('conv_a', 3, 3), input)));
   const b = apply(relu('relu_b'), apply(bn('bn_b'), apply(conv('conv_b', 2, 1), input)));

@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 async function instrumentedResidual(): Promise<tf.LayersModel> {
-  const spec = residualModel();
+  const spec = await residualModel();
   return modelFromSpec(insertGfrLayers(spec, analyzeModel(spec), { seed: 2 }));
 }
 

@@ -113,7 +113,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const stepsPerEpoch = batchCount(data, settings.batchSize);
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
   const controller = options.groups && settings.target > 0
-    ? new SparsityController(model, options.groups, { ...DEFAULT_SPARSITY, target: settings.target }, totalSteps)
+    ? await SparsityController.create(model, options.groups, { ...DEFAULT_SPARSITY, target: settings.target }, totalSteps)
     : undefined;
   const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
   let sparsity: SparsityStatus | undefined;
@@ -130,7 +130,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         throwIfAborted(options.signal);
         last = await trainStep(model, batch, data, { optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0 });
         step++;
-        if (controller?.enabled) sparsity = controller.afterStep(step, settings.learningRate);
+        if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         images += batch.size;
         lastBatch = batch.size;
         const elapsedMs = performance.now() - start;

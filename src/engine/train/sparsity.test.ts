@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 describe('rescaleGammaForOptimizer', () => {
   it('scales γ and β by the factor and restores the function in the consumer', async () => {
-    const spec = flattenModel();
+    const spec = await flattenModel();
     const { spec: rescaled, rescaled: groups } = rescaleGammaForOptimizer(spec, analyzeModel(spec), 0.1);
     expect(groups).toEqual(['conv1']);
     expect(layerByName(rescaled, 'bn1').weights.gamma.values[0]).toBeCloseTo(layerByName(spec, 'bn1').weights.gamma.values[0] * 0.1, 6);
@@ -26,10 +26,10 @@ describe('rescaleGammaForOptimizer', () => {
     input.dispose();
   });
 
-  it('rescales residual groups as a whole and leaves groups behind ReLU6 alone', () => {
-    const residual = residualModel();
+  it('rescales residual groups as a whole and leaves groups behind ReLU6 alone', async () => {
+    const residual = await residualModel();
     expect(rescaleGammaForOptimizer(residual, analyzeModel(residual)).rescaled).toEqual(['conv_a']);
-    const depthwise = depthwiseModel();
+    const depthwise = await depthwiseModel();
     const result = rescaleGammaForOptimizer(depthwise, analyzeModel(depthwise));
     expect(result.skipped.map((entry) => entry.group)).toContain('conv1');
     expect(result.skipped.find((entry) => entry.group === 'conv1')!.reason).toMatch(/ReLU 'relu1'/);
@@ -38,7 +38,7 @@ describe('rescaleGammaForOptimizer', () => {
 
 describe('sparse training with a target', () => {
   it('drives the target share of channels to exactly zero without killing a layer', async () => {
-    const spec = residualModel();
+    const spec = await residualModel();
     const analysis = analyzeModel(spec);
     const start = rescaleGammaForOptimizer(spec, analysis).spec;
     const model = await modelFromSpec(start);

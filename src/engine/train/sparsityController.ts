@@ -54,25 +54,32 @@ interface ControlledGroup {
 /** Target scale of γ after rescaling: groups left larger get a proportionally larger step. */
 const REFERENCE_GAMMA = 0.1;
 
+/**
+ * γ values are read asynchronously (`data()`), once per step for all groups:
+ * on WebGPU a synchronous read would break every later asynchronous one.
+ */
 export class SparsityController {
-  private readonly groups: ControlledGroup[];
   private lambda: number;
 
-  constructor(model: tf.LayersModel, groups: ChannelGroup[], private readonly settings: SparsitySettings, private readonly totalSteps: number) {
+  private constructor(private readonly groups: ControlledGroup[], private readonly settings: SparsitySettings, private readonly totalSteps: number) {
     this.lambda = settings.lambdaStart;
-    this.groups = groups
-      .filter((group) => group.prunable)
-      .map((group) => {
-        const gammas = group.members.flatMap((member) => (member.bn ? [gammaOf(model, member.bn)] : [])).filter((v): v is tf.LayerVariable => !!v);
-        return {
-          key: group.key,
-          size: group.size,
-          maxZeros: group.size - Math.max(1, Math.ceil(settings.minKeepFraction * group.size)),
-          gammas,
-          stepScale: Math.max(1, meanAbs(gammas) / REFERENCE_GAMMA),
-        };
-      })
-      .filter((group) => group.gammas.length > 0);
+  }
+
+  static async create(model: tf.LayersModel, groups: ChannelGroup[], settings: SparsitySettings, totalSteps: number): Promise<SparsityController> {
+    const controlled: ControlledGroup[] = [];
+    for (const group of groups.filter((g) => g.prunable)) {
+      const gammas = group.members.flatMap((member) => (member.bn ? [gammaOf(model, member.bn)] : [])).filter((v): v is tf.LayerVariable => !!v);
+      if (gammas.length === 0) continue;
+      const values = await readAll(gammas);
+      controlled.push({
+        key: group.key,
+        size: group.size,
+        maxZeros: group.size - Math.max(1, Math.ceil(settings.minKeepFraction * group.size)),
+        gammas,
+        stepScale: Math.max(1, meanAbs(values) / REFERENCE_GAMMA),
+      });
+    }
+    return new SparsityController(controlled, settings, totalSteps);
   }
 
   get enabled(): boolean {
@@ -84,25 +91,25 @@ export class SparsityController {
   }
 
   /** Applies the proximal update after optimizer step `step` (1-based) and adapts λ. */
-  afterStep(step: number, learningRate: number): SparsityStatus {
+  async afterStep(step: number, learningRate: number): Promise<SparsityStatus> {
     const eta = learningRate * this.lambda;
-    for (const group of this.groups) this.proximalUpdate(group, eta * group.stepScale);
-    const status = this.status(step);
+    const current = await Promise.all(this.groups.map((group) => readAll(group.gammas)));
+    const zerosByGroup = this.groups.map((group, index) => this.proximalUpdate(group, current[index], eta * group.stepScale));
+    const status = this.statusOf(step, zerosByGroup);
     const factor = status.zeroShare < status.targetShare ? 1.1 : 0.9;
     this.lambda = Math.min(this.settings.lambdaMax, Math.max(1e-4, this.lambda * factor));
     return status;
   }
 
-  status(step: number): SparsityStatus {
+  private statusOf(step: number, zerosByGroup: number[]): SparsityStatus {
     const zeroShareByGroup: Record<string, number> = {};
     let zeros = 0;
     let total = 0;
-    for (const group of this.groups) {
-      const count = zeroChannels(group).length;
-      zeroShareByGroup[group.key] = count / group.size;
-      zeros += count;
+    this.groups.forEach((group, index) => {
+      zeroShareByGroup[group.key] = zerosByGroup[index] / group.size;
+      zeros += zerosByGroup[index];
       total += group.size;
-    }
+    });
     return { zeroShare: total ? zeros / total : 0, targetShare: this.scheduleAt(step), lambda: this.lambda, zeroShareByGroup };
   }
 
@@ -110,12 +117,12 @@ export class SparsityController {
    * γ ← sign(z)·max(|z| − η·t, 0) with z = γ + η·sign(γ − mean γ): a gradient
    * step on the concave −|γ − mean| and the proximal step of t·|γ|. Channels
    * beyond the group's floor keep their smallest non-zero magnitude instead.
+   * Returns how many channels are zero in every member afterwards.
    */
-  private proximalUpdate(group: ControlledGroup, eta: number): void {
+  private proximalUpdate(group: ControlledGroup, current: Float32Array[], eta: number): number {
     const threshold = eta * this.settings.polarization;
-    const alreadyZero = new Set(zeroChannels(group));
-    for (const variable of group.gammas) {
-      const gamma = variable.read().dataSync() as Float32Array;
+    const alreadyZero = new Set(zeroChannels(current, group.size));
+    const updated = current.map((gamma, member) => {
       const mean = gamma.reduce((sum, value) => sum + value, 0) / gamma.length;
       const next = Float32Array.from(gamma, (value) => {
         const z = value + eta * Math.sign(value - mean);
@@ -123,9 +130,11 @@ export class SparsityController {
       });
       limitZeros(next, gamma, alreadyZero, group.maxZeros);
       const tensor = tf.tensor1d(next);
-      variable.write(tensor);
+      group.gammas[member].write(tensor);
       tensor.dispose();
-    }
+      return next;
+    });
+    return zeroChannels(updated, group.size).length;
   }
 }
 
@@ -137,16 +146,20 @@ function limitZeros(next: Float32Array, previous: Float32Array, alreadyZero: Set
   for (const channel of fresh.slice(0, zeroed.length - maxZeros)) next[channel] = previous[channel];
 }
 
-function zeroChannels(group: ControlledGroup): number[] {
-  const values = group.gammas.map((variable) => variable.read().dataSync() as Float32Array);
-  return Array.from({ length: group.size }, (_, channel) => channel).filter((channel) => values.every((gamma) => gamma[channel] === 0));
+/** Channels whose γ is zero in every member. */
+function zeroChannels(values: Float32Array[], size: number): number[] {
+  return Array.from({ length: size }, (_, channel) => channel).filter((channel) => values.every((gamma) => gamma[channel] === 0));
+}
+
+async function readAll(variables: tf.LayerVariable[]): Promise<Float32Array[]> {
+  return Promise.all(variables.map(async (variable) => (await variable.read().data()) as Float32Array));
 }
 
 function gammaOf(model: tf.LayersModel, bnName: string): tf.LayerVariable | undefined {
   return model.getLayer(bnName).weights.find((weight) => weight.originalName.endsWith('/gamma'));
 }
 
-function meanAbs(variables: tf.LayerVariable[]): number {
-  const values = variables.flatMap((variable) => Array.from(variable.read().dataSync() as Float32Array));
-  return values.reduce((sum, value) => sum + Math.abs(value), 0) / Math.max(1, values.length);
+function meanAbs(values: Float32Array[]): number {
+  const all = values.flatMap((array) => Array.from(array));
+  return all.reduce((sum, value) => sum + Math.abs(value), 0) / Math.max(1, all.length);
 }

@@ -1,42 +1,17 @@
 /**
- * Placeholder page until the studio's panels land: it names the three stages,
- * shows which backend the engine worker runs (and why not a better one), and
- * offers a self-test. No tensor code here: only the bridge and its types.
+ * The studio: one page, three stages that follow the method (SPEC §5).
+ * All tensor work runs in the engine worker; this page only holds plain data
+ * in one zustand store (./store) and draws it.
  */
-
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 
 import type { WorkerBridge } from '../worker/bridge';
-import type { InitResult, SelfTestResult } from '../worker/messages';
-
-type Load<T> =
-  | { state: 'idle' }
-  | { state: 'running' }
-  | { state: 'done'; value: T }
-  | { state: 'error'; message: string };
-
-const STAGES = [
-  {
-    title: 'Model & data',
-    text: 'Pick a built-in network and dataset, or drop in your own TensorFlow.js model and images.',
-  },
-  {
-    title: 'Train & score',
-    text: 'Sparse training with a GFR gate after every BatchNormalization layer, with live charts, then a global channel ranking.',
-  },
-  {
-    title: 'Compress & export',
-    text: 'A grid search over pruning ratios without fine-tuning, then download the smaller model and its report.',
-  },
-];
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function format(value: number, digits = 4): string {
-  return Number.isFinite(value) ? value.toPrecision(digits) : String(value);
-}
+import { DropTarget } from './components/DropTarget';
+import { CompressExportPanel } from './panels/CompressExportPanel';
+import { EngineBar } from './panels/EngineBar';
+import { ModelDataPanel } from './panels/ModelDataPanel';
+import { TrainScorePanel } from './panels/TrainScorePanel';
+import { createStudioStore, StudioProvider, useStudio } from './store/store';
 
 export interface AppProps {
   engine: WorkerBridge;
@@ -45,166 +20,60 @@ export interface AppProps {
 }
 
 export function App({ engine, requestedBackend }: AppProps) {
-  const [init, setInit] = useState<Load<InitResult>>({ state: 'running' });
-  const [selfTest, setSelfTest] = useState<Load<SelfTestResult>>({ state: 'idle' });
-
+  const [store] = useState(() => createStudioStore({ engine, requestedBackend }));
   useEffect(() => {
-    let live = true;
-    engine.call('init', { requested: requestedBackend }).then(
-      (value) => {
-        if (live) setInit({ state: 'done', value });
-      },
-      (err: unknown) => {
-        if (live) setInit({ state: 'error', message: messageOf(err) });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [engine, requestedBackend]);
+    void store.getState().startEngine();
+  }, [store]);
+  return (
+    <StudioProvider store={store}>
+      <Studio />
+    </StudioProvider>
+  );
+}
 
-  const runSelfTest = (): void => {
-    setSelfTest({ state: 'running' });
-    engine.call('selfTest', {}).then(
-      (value) => setSelfTest({ state: 'done', value }),
-      (err: unknown) => setSelfTest({ state: 'error', message: messageOf(err) }),
-    );
-  };
-
+function Studio() {
   return (
     <main className="page">
       <header className="masthead">
         <h1>GFR Studio</h1>
         <p className="lede">
-          Make a convolutional network smaller and faster without leaving your browser. The studio adds a
-          gate to every BatchNormalization layer, trains it sparse on your own GPU, ranks every channel by
-          how much it matters, and searches for the largest share of channels it can remove without
-          fine-tuning — then hands you back a standard TensorFlow.js model. Nothing is uploaded.
+          Make a convolutional network smaller and faster without leaving your browser. The studio adds a gate to every
+          BatchNormalization layer, trains it sparse on your own GPU, ranks every channel by how much it matters, and searches for
+          the largest share of channels it can remove without fine-tuning, then hands you back a standard TensorFlow.js model.
+          Nothing is uploaded.
         </p>
       </header>
-
-      <section className="engine" aria-labelledby="engine-title">
-        <h2 id="engine-title">Engine</h2>
-        <EngineStatus init={init} />
-        <div className="self-test">
-          <button
-            type="button"
-            onClick={runSelfTest}
-            disabled={init.state !== 'done' || selfTest.state === 'running'}
-            aria-describedby="self-test-help"
-          >
-            {selfTest.state === 'running' ? 'Running self-test…' : 'Run self-test'}
-          </button>
-          <p id="self-test-help" className="hint">
-            A small convolution and one gradient step in the worker, checked against plain JavaScript.
-          </p>
-          <SelfTestOutcome selfTest={selfTest} />
-        </div>
-      </section>
-
-      <ol className="stages">
-        {STAGES.map((stage, i) => (
-          <li key={stage.title} className="stage">
-            <section aria-labelledby={`stage-${i}`}>
-              <h2 id={`stage-${i}`}>
-                <span className="stage-number">{i + 1}</span> {stage.title}
-              </h2>
-              <p>{stage.text}</p>
-              <p className="soon">Coming soon</p>
-            </section>
-          </li>
-        ))}
-      </ol>
+      <EngineBar />
+      <DropTarget />
+      <div className="stages">
+        <Stage n={1} title="Model & data" done={useStudio((s) => s.model.summary !== null && s.data.summary !== null)}
+          text="Choose the network to compress and the images to train and measure it on. The studio finds which channels can be removed and which must go together (a shortcut or a depthwise layer ties them).">
+          <ModelDataPanel />
+        </Stage>
+        <Stage n={2} title="Train & score" done={useStudio((s) => s.scores.result !== null)}
+          text="Sparse training pushes unneeded channels towards zero while a gate after each BN learns how much each channel matters (sr). Each channel then gets an importance, |γ| × sr, and one global ranking.">
+          <TrainScorePanel />
+        </Stage>
+        <Stage n={3} title="Compress & export" done={useStudio((s) => s.exported.state === 'done')}
+          text="For each ratio of a grid, the lowest-ranked channels are cut without fine-tuning, BN statistics are re-estimated, and the smaller model is measured. Keep the largest cut that stays within your tolerance, then download it.">
+          <CompressExportPanel />
+        </Stage>
+      </div>
     </main>
   );
 }
 
-function EngineStatus({ init }: { init: Load<InitResult> }) {
-  if (init.state === 'running' || init.state === 'idle') {
-    return (
-      <p className="status" role="status">
-        Starting the engine worker and choosing a backend…
-      </p>
-    );
-  }
-  if (init.state === 'error') {
-    return (
-      <p className="status status-error" role="alert" data-testid="backend-error">
-        The engine could not start: {init.message}
-      </p>
-    );
-  }
-  const { backend, note, attempts, adapter, tfjsVersion } = init.value;
-  const software = backend === 'webgpu' && adapter?.software === true;
-  const fellBack = backend !== 'webgpu';
+function Stage({ n, title, text, done, children }: { n: number; title: string; text: string; done: boolean; children: ReactNode }) {
   return (
-    <div role="status">
-      <p className="status">
-        Backend:{' '}
-        <strong className={fellBack || software ? 'badge badge-warn' : 'badge'} data-testid="backend">
-          {backend}
-        </strong>
-      </p>
-      <p className="note" data-testid="backend-note">
-        {note}
-      </p>
-      <details>
-        <summary>What was tried</summary>
-        <ul className="attempts">
-          {attempts.map((a) => (
-            <li key={a.backend}>
-              <code>{a.backend}</code>: {a.outcome === 'ok' ? 'works' : `${a.outcome} — ${a.reason}`}
-            </li>
-          ))}
-        </ul>
-        {adapter && (
-          <p>
-            WebGPU adapter: vendor “{adapter.vendor || 'not given'}”, architecture “
-            {adapter.architecture || 'not given'}”, description “{adapter.description || adapter.device || 'not given'}”,
-            fallback adapter: {adapter.isFallbackAdapter ? 'yes' : 'no'}.
-          </p>
-        )}
-        <p>TensorFlow.js {tfjsVersion}</p>
-      </details>
-    </div>
-  );
-}
-
-function SelfTestOutcome({ selfTest }: { selfTest: Load<SelfTestResult> }) {
-  if (selfTest.state === 'error') {
-    return (
-      <p className="status status-error" role="alert" data-testid="selftest-error">
-        Self-test failed: {selfTest.message}
-      </p>
-    );
-  }
-  if (selfTest.state !== 'done') return null;
-  const r = selfTest.value;
-  const stepOk = r.stepSkipped !== null || (r.lossAfter !== null && r.lossAfter < r.lossBefore);
-  const passed = r.maxAbsError < 1e-3 && stepOk && r.leakedTensors === 0;
-  return (
-    <div aria-live="polite">
-      <p className={passed ? 'status status-ok' : 'status status-error'} data-testid="selftest-verdict">
-        {passed ? 'Self-test passed' : 'Self-test gave unexpected numbers'} on {r.backend} in {r.ms.toFixed(0)} ms
-        {r.stepSkipped !== null && ' (forward pass only)'}.
-      </p>
-      {r.stepSkipped !== null && (
-        <p className="hint" data-testid="selftest-skipped">
-          Gradient step not run: {r.stepSkipped}.
-        </p>
-      )}
-      <dl className="figures" data-testid="selftest-result">
-        <dt>Loss before the step</dt>
-        <dd data-testid="selftest-loss-before">{format(r.lossBefore)}</dd>
-        <dt>Loss after the step</dt>
-        <dd data-testid="selftest-loss-after">{r.lossAfter === null ? '—' : format(r.lossAfter)}</dd>
-        <dt>Gradient norm</dt>
-        <dd>{r.gradNorm === null ? '—' : format(r.gradNorm)}</dd>
-        <dt>Largest error against plain JavaScript</dt>
-        <dd data-testid="selftest-max-error">{r.maxAbsError.toExponential(1)}</dd>
-        <dt>Tensors left behind</dt>
-        <dd>{r.leakedTensors}</dd>
-      </dl>
-    </div>
+    <section className="stage" aria-labelledby={`stage-${n}`} data-testid={`stage-${n}`}>
+      <h2 id={`stage-${n}`}>
+        <span className={done ? 'stage-number stage-done' : 'stage-number'} aria-hidden="true">
+          {done ? '✓' : n}
+        </span>{' '}
+        {title}
+      </h2>
+      <p className="stage-text">{text}</p>
+      {children}
+    </section>
   );
 }

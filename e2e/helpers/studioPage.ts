@@ -1,0 +1,152 @@
+/**
+ * Helpers for the studio's browser tests: error watching, long-task
+ * recording, driving the page's controls, and loading a downloaded model
+ * back in Node with stock tfjs.
+ */
+import { expect, type Download, type Page } from '@playwright/test';
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+
+export const ARTIFACTS = 'e2e/artifacts';
+
+/** Collects console errors (page and worker), uncaught exceptions and failed requests. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  page.on('worker', (worker) => {
+    worker.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(`worker console: ${msg.text()}`);
+    });
+  });
+  page.on('requestfailed', (req) => {
+    // Object URLs of downloads are revoked once saved; that is not a failure.
+    if (!req.url().startsWith('blob:')) errors.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  return errors;
+}
+
+/** Records the main thread's long tasks (> 50 ms) from the first script on. */
+export async function recordLongTasks(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** Long tasks between two page times (ms since navigation). */
+export async function longTasks(page: Page, from = 0, to = Infinity): Promise<{ start: number; duration: number }[]> {
+  const all = await page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks);
+  return all.filter((t) => t.start >= from && t.start <= to);
+}
+
+export const pageNow = (page: Page): Promise<number> => page.evaluate(() => performance.now());
+
+export async function waitForBackend(page: Page): Promise<string> {
+  const backend = page.getByTestId('backend');
+  await expect(backend).toHaveText(/^(webgpu|webgl|wasm|cpu)$/, { timeout: 90_000 });
+  return (await backend.textContent()) ?? '';
+}
+
+/** Fills a labelled number field in a stage. */
+export async function fill(page: Page, stage: number, label: string | RegExp, value: number): Promise<void> {
+  const input = page.getByTestId(`stage-${stage}`).getByLabel(label, { exact: typeof label === 'string' });
+  await input.fill(String(value), { timeout: 15_000 });
+  await expect(input).toHaveValue(String(value));
+}
+
+/** Small training and search settings: a few steps, a coarse grid, few recalibration batches. */
+export async function smallBudget(page: Page, steps: number): Promise<void> {
+  await fill(page, 2, 'Pretraining epochs', 1);
+  await fill(page, 2, /^(Sparse epochs|Epochs)$/, 1);
+  await fill(page, 2, 'Batch size', 16);
+  await fill(page, 2, 'Max steps per phase', steps);
+  await page.getByTestId('stage-3').getByLabel('Grid step').selectOption('0.3', { timeout: 15_000 });
+  await fill(page, 3, 'Refining steps', 1);
+  await fill(page, 3, 'BN recalibration batches', 2);
+  await fill(page, 3, 'Latency runs', 2);
+}
+
+/** Trains and waits for the scores; checks that the live charts updated while it ran. */
+export async function trainAndScore(page: Page): Promise<{ trainMs: number; longest: number; updates: number }> {
+  // Count the renders of the loss chart's line during training (every progress message redraws it).
+  await page.evaluate(() => {
+    const w = window as unknown as { __lossDraws: Set<string> };
+    w.__lossDraws = new Set();
+    new MutationObserver(() => {
+      const paths = document.querySelectorAll('[data-testid="chart-loss"] path.recharts-line-curve');
+      const d = Array.from(paths, (path) => path.getAttribute('d') ?? '').join('|');
+      if (d.replace(/\|/g, '')) w.__lossDraws.add(d);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+  const start = await pageNow(page);
+  await page.getByTestId('train-start').click();
+  // A plain query while waiting: Playwright's expect polling builds aria snapshots on the
+  // page's main thread, which would show up as long tasks of the test, not of the studio.
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-done"], [data-testid="train-error"]'), null, {
+    polling: 250,
+    timeout: 240_000,
+  });
+  const trainError = page.getByTestId('train-error');
+  expect(await trainError.count() ? await trainError.textContent() : null, 'training failed').toBeNull();
+  const end = await pageNow(page);
+  const updates = await page.evaluate(() => (window as unknown as { __lossDraws: Set<string> }).__lossDraws.size);
+  expect(updates, 'the loss chart was redrawn as steps arrived').toBeGreaterThan(1);
+  expect(await linePoints(page, 'chart-loss')).toBeGreaterThan(2);
+  await expect(page.getByTestId('chart-accuracy').locator('.recharts-line-curve').first()).toBeVisible();
+  await expect(page.getByTestId('scores-view')).toBeVisible({ timeout: 60_000 });
+  const tasks = await longTasks(page, start, end);
+  return { trainMs: end - start, longest: Math.max(0, ...tasks.map((t) => t.duration)), updates };
+}
+
+/** How many points the chart's lines have drawn (counts path commands). */
+export async function linePoints(page: Page, testId: string): Promise<number> {
+  const paths = await page.getByTestId(testId).locator('path.recharts-line-curve').evaluateAll((nodes) =>
+    nodes.map((n) => (n.getAttribute('d') ?? '').split(/[MLC]/).length - 1),
+  );
+  return paths.reduce((a, b) => a + b, 0);
+}
+
+export async function candidateCount(page: Page): Promise<number> {
+  return Number((await page.getByTestId('candidate-count').textContent()) ?? '0');
+}
+
+/** Saves a download and returns its bytes. */
+export async function bytesOf(download: Download): Promise<Buffer> {
+  const path = await download.path();
+  return readFile(path);
+}
+
+/** Loads model.json + weights with stock tfjs on the CPU backend and checks one prediction. */
+export async function checkLoadsAndPredicts(modelJson: Buffer | Uint8Array, weights: Buffer | Uint8Array, inputShape: number[]): Promise<number[]> {
+  await tf.setBackend('cpu');
+  const json = JSON.parse(Buffer.from(modelJson).toString('utf8')) as {
+    modelTopology: object;
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const weightData = new Uint8Array(weights).slice().buffer;
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }),
+  );
+  try {
+    const classNames = model.layers.map((l) => l.getClassName());
+    expect(classNames).not.toContain('GFR');
+    const x = tf.randomUniform([2, ...inputShape], 0, 1, 'float32', 3);
+    const y = model.predict(x) as tf.Tensor;
+    const shape = y.shape;
+    const sums = (await y.sum(1).data()) as Float32Array;
+    for (const sum of sums) expect(sum).toBeCloseTo(1, 4);
+    tf.dispose([x, y]);
+    return shape as number[];
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * A user's own model and data, dropped on the page: a LayersModel written by
+ * the test (a built-in LeNet saved with tfjs) and IDX files of 300 digits.
+ * The flow runs on them on wasm (fast on any machine) and the pruned model
+ * comes back as one zip that stock tfjs loads.
+ */
+import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
+
+import { digitIdxFiles, dropFiles, savedLayersModel } from './helpers/droppedFiles';
+import {
+  ARTIFACTS, bytesOf, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, waitForBackend, watchErrors,
+} from './helpers/studioPage';
+
+test.setTimeout(240_000);
+
+test('dropped LayersModel and IDX files: train, search, download a zip that loads', async ({ page }) => {
+  const errors = watchErrors(page);
+  await recordLongTasks(page);
+  await page.setViewportSize({ width: 1024, height: 900 });
+  await page.goto('/?backend=wasm');
+  expect(await waitForBackend(page)).toBe('wasm');
+  // Wait for the demo to load, so the drop replaces it.
+  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+
+  await dropFiles(page, await savedLayersModel());
+  await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', { timeout: 30_000 });
+  await expect(page.getByTestId('drop-note')).toHaveText('Dropped 2 model files.');
+  await expect(page.getByRole('radio', { name: /LeNet/ })).not.toBeChecked();
+
+  await dropFiles(page, await digitIdxFiles(30));
+  await expect(page.getByTestId('data-count')).toHaveText('300', { timeout: 30_000 });
+  await expect(page.getByTestId('data-summary')).toContainText('train-images-idx3-ubyte');
+  await expect(page.getByTestId('data-summary').locator('canvas')).not.toHaveCount(0);
+  await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-drop-stage1.png` });
+
+  await smallBudget(page, 4);
+  const training = await trainAndScore(page);
+  console.log(`wasm training (dropped files): ${(training.trainMs / 1000).toFixed(1)} s, longest long task ${training.longest.toFixed(0)} ms`);
+  test.info().annotations.push({ type: 'longest long task during training', description: `${training.longest.toFixed(0)} ms` });
+
+  await page.getByTestId('search-run').click();
+  await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 120_000 });
+
+  // A budget rule instead of the tolerance: the most accurate candidate under 200k FLOPs.
+  const stage3 = page.getByTestId('stage-3');
+  await stage3.getByRole('radio', { name: /under a budget/ }).check();
+  await stage3.getByLabel('At most').fill('0.2');
+  await expect(page.getByTestId('selection-note')).toContainText(/The rule selects candidate #\d+|No candidate meets/);
+  await expect(page.getByTestId('selected-candidate')).toBeVisible();
+
+  await stage3.getByRole('radio', { name: 'one zip' }).check();
+  await page.getByTestId('export').click();
+  const link = page.getByTestId('downloads').getByRole('link', { name: /\.zip$/ });
+  await expect(link).toBeVisible({ timeout: 60_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const entries = unzipSync(new Uint8Array(await bytesOf(download)));
+  expect(Object.keys(entries)).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));
+  expect(await checkLoadsAndPredicts(entries['model.json'], entries['weights.bin'], [28, 28, 1])).toEqual([2, 10]);
+
+  await page.screenshot({ path: `${ARTIFACTS}/studio-drop.png`, fullPage: true });
+  // A narrow window: the stages stack and nothing overflows sideways.
+  await page.setViewportSize({ width: 760, height: 900 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(760);
+  await page.getByTestId('stage-2').screenshot({ path: `${ARTIFACTS}/studio-narrow-stage2.png` });
+  expect(errors).toEqual([]);
+});

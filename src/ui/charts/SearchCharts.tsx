@@ -1,0 +1,73 @@
+/** The grid search as it fills in: accuracy against ratio and against cost, the selected candidate marked. */
+import { memo } from 'react';
+import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+
+import type { Candidate } from '../../engine/search/candidate';
+import { AXIS_TICK, ChartFrame, COLORS, Swatch } from './ChartFrame';
+
+export type CostAxis = 'flops' | 'params' | 'weightBytes' | 'latencyMs';
+
+export const COST_AXES: { value: CostAxis; label: string; unit: string; scale: number }[] = [
+  { value: 'flops', label: 'FLOPs', unit: 'M multiply–adds / image', scale: 1e-6 },
+  { value: 'params', label: 'Parameters', unit: 'thousand', scale: 1e-3 },
+  { value: 'weightBytes', label: 'Weight size', unit: 'KiB', scale: 1 / 1024 },
+  { value: 'latencyMs', label: 'Latency', unit: 'ms / image', scale: 1 },
+];
+
+interface Point {
+  index: number;
+  x: number;
+  accuracy: number;
+}
+
+interface SearchChartProps {
+  candidates: Candidate[];
+  selected: number | null;
+  /** Accuracy (%) a candidate must reach to pass the tolerance; null under a budget rule. */
+  passLine: number | null;
+  onPick: (index: number) => void;
+  axis: 'ratio' | CostAxis;
+}
+
+const tickNumber = (v: number): string => (Math.abs(v) >= 100 ? String(Math.round(v)) : Number(v.toPrecision(3)).toString());
+
+export const SearchChart = memo(function SearchChart({ candidates, selected, passLine, onPick, axis }: SearchChartProps) {
+  const cost = COST_AXES.find((c) => c.value === axis);
+  const xOf = (c: Candidate): number => (cost ? c[cost.value] * cost.scale : c.ratio * 100);
+  const points: Point[] = [...candidates]
+    .map((c) => ({ index: c.index, x: xOf(c), accuracy: c.accuracy * 100 }))
+    .sort((a, b) => a.x - b.x);
+  const chosen = points.filter((p) => p.index === selected);
+  const xLabel = cost ? `${cost.label} (${cost.unit})` : 'share of prunable channels removed (%)';
+  const pick = (item: unknown): void => {
+    const payload = (item as { payload?: Point } | undefined)?.payload;
+    if (payload) onPick(payload.index);
+  };
+  const best = chosen[0];
+  return (
+    <ChartFrame
+      title={cost ? `Accuracy against ${cost.value === 'flops' ? 'FLOPs' : cost.label.toLowerCase()}` : 'Accuracy against pruning ratio'}
+      testId={cost ? 'chart-search-cost' : 'chart-search-ratio'}
+      height={200}
+      legend={<><Swatch color={COLORS.candidate} label="candidate" /><Swatch color={COLORS.selected} label="selected" />{passLine !== null && <Swatch color={COLORS.target} label="tolerance" dashed />}</>}
+      summary={
+        points.length
+          ? `${points.length} candidates measured${best ? `; the selected one reaches ${best.accuracy.toFixed(1)}% at ${tickNumber(best.x)}${cost ? ` ${cost.unit}` : '% removed'}` : ''}. Click a point to pick it.`
+          : 'Candidates appear here as the search measures them.'
+      }
+    >
+      <ScatterChart margin={{ top: 8, right: 14, bottom: 6, left: 0 }}>
+        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+        <XAxis dataKey="x" type="number" interval={0} name={xLabel} domain={cost ? ['auto', 'auto'] : [0, 100]} tick={AXIS_TICK} tickFormatter={tickNumber} height={32} label={{ value: xLabel, position: 'insideBottom', offset: -2, fontSize: 11, fill: COLORS.axis }} />
+        <YAxis interval={0} dataKey="accuracy" type="number" name="accuracy" unit="%" domain={['auto', 'auto']} tick={AXIS_TICK} width={48} tickFormatter={tickNumber} />
+        <Tooltip
+          cursor={{ strokeDasharray: '3 3' }}
+          formatter={(value, name) => [name === 'accuracy' ? `${Number(value).toFixed(2)}%` : tickNumber(Number(value)), name === 'accuracy' ? 'accuracy' : cost ? cost.label : 'removed (%)']}
+        />
+        {passLine !== null && <ReferenceLine y={passLine} stroke={COLORS.target} strokeDasharray="5 4" ifOverflow="extendDomain" />}
+        <Scatter data={points} fill={COLORS.candidate} line={{ stroke: COLORS.candidate, strokeOpacity: 0.4 }} isAnimationActive={false} onClick={pick} cursor="pointer" />
+        <Scatter data={chosen} fill={COLORS.selected} shape="diamond" legendType="diamond" isAnimationActive={false} onClick={pick} />
+      </ScatterChart>
+    </ChartFrame>
+  );
+});

@@ -1,0 +1,104 @@
+/** Live training charts: loss, batch accuracy, and the share of zero channels against its schedule. */
+import { memo } from 'react';
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+
+import { fixed, percent } from '../lib/format';
+import type { StepPoint } from '../store/trainingSlice';
+import { AXIS_TICK, ChartFrame, COLORS, Swatch } from './ChartFrame';
+
+const xAxis = (
+  <XAxis
+    dataKey="x"
+    type="number"
+    interval={0}
+    domain={[1, 'dataMax']}
+    allowDecimals={false}
+    tick={AXIS_TICK}
+    label={{ value: 'training step', position: 'insideBottom', offset: -2, fontSize: 11, fill: COLORS.axis }}
+    height={32}
+  />
+);
+
+function splitByPhase(steps: StepPoint[], key: 'loss' | 'accuracy') {
+  // Two series so pretraining and sparse training get their own colours; the
+  // first sparse point repeats the last pretraining one so the line is unbroken.
+  return steps.map((p, i) => {
+    const next = steps[i + 1];
+    const value = key === 'accuracy' ? p.accuracy * 100 : p.loss;
+    return {
+      x: p.x,
+      pretrain: p.phase === 'pretrain' ? value : undefined,
+      sparse: p.phase === 'sparse' || next?.phase === 'sparse' ? value : undefined,
+    };
+  });
+}
+
+export const LossChart = memo(function LossChart({ steps }: { steps: StepPoint[] }) {
+  const last = steps[steps.length - 1];
+  const hasPretrain = steps.some((p) => p.phase === 'pretrain');
+  return (
+    <ChartFrame
+      title="Loss per step"
+      testId="chart-loss"
+      legend={hasPretrain && <><Swatch color={COLORS.pretrain} label="pretraining" /><Swatch color={COLORS.loss} label="sparse training" /></>}
+      summary={last ? `Step ${steps.length}: loss ${fixed(last.loss, 3)} (cross-entropy plus the sparsity terms).` : 'No steps yet.'}
+    >
+      <LineChart data={splitByPhase(steps, 'loss')} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+        {xAxis}
+        <YAxis interval={0} tick={AXIS_TICK} width={44} domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(1)} label={{ value: 'loss', angle: -90, position: 'insideLeft', offset: 10, fontSize: 11, fill: COLORS.axis }} />
+        <Tooltip formatter={(v) => fixed(Number(v), 4)} labelFormatter={(x) => `step ${x}`} />
+        <Line dataKey="pretrain" name="pretraining" stroke={COLORS.pretrain} dot={false} isAnimationActive={false} connectNulls={false} />
+        <Line dataKey="sparse" name="sparse training" stroke={COLORS.loss} dot={false} isAnimationActive={false} connectNulls={false} />
+      </LineChart>
+    </ChartFrame>
+  );
+});
+
+export const AccuracyChart = memo(function AccuracyChart({ steps }: { steps: StepPoint[] }) {
+  const last = steps[steps.length - 1];
+  return (
+    <ChartFrame
+      title="Batch accuracy per step"
+      testId="chart-accuracy"
+      summary={last ? `Step ${steps.length}: ${percent(last.accuracy)} of the batch classified right.` : 'No steps yet.'}
+    >
+      <LineChart data={splitByPhase(steps, 'accuracy')} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+        {xAxis}
+        <YAxis interval={0} tick={AXIS_TICK} width={44} domain={[0, 100]} unit="%" />
+        <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(x) => `step ${x}`} />
+        <Line dataKey="pretrain" name="pretraining" stroke={COLORS.pretrain} dot={false} isAnimationActive={false} />
+        <Line dataKey="sparse" name="sparse training" stroke={COLORS.accuracy} dot={false} isAnimationActive={false} />
+      </LineChart>
+    </ChartFrame>
+  );
+});
+
+export const SparsityChart = memo(function SparsityChart({ steps }: { steps: StepPoint[] }) {
+  const points = steps
+    .filter((p) => p.zeroShare !== undefined)
+    .map((p) => ({ x: p.x, zero: (p.zeroShare ?? 0) * 100, target: (p.targetShare ?? 0) * 100 }));
+  const last = points[points.length - 1];
+  return (
+    <ChartFrame
+      title="Channels at exactly zero"
+      testId="chart-sparsity"
+      legend={<><Swatch color={COLORS.zero} label="measured" /><Swatch color={COLORS.target} label="schedule" dashed /></>}
+      summary={
+        last
+          ? `${last.zero.toFixed(1)}% of prunable channels are at zero; the schedule asks for ${last.target.toFixed(1)}% now.`
+          : 'Appears during sparse training with a target share above 0.'
+      }
+    >
+      <LineChart data={points} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+        {xAxis}
+        <YAxis interval={0} tick={AXIS_TICK} width={44} domain={[0, 100]} unit="%" />
+        <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(x) => `step ${x}`} />
+        <Line dataKey="zero" name="at zero" stroke={COLORS.zero} dot={false} isAnimationActive={false} />
+        <Line dataKey="target" name="schedule" stroke={COLORS.target} strokeDasharray="5 4" dot={false} isAnimationActive={false} />
+      </LineChart>
+    </ChartFrame>
+  );
+});

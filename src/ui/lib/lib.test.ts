@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+
+import type { ScoresResult } from '../../worker/studioTypes';
+import { indexRanges, percent, compact, change } from './format';
+import { histogram } from './histogram';
+import { previewRatio } from './preview';
+
+describe('format', () => {
+  it('writes figures short', () => {
+    expect(indexRanges([7, 0, 1, 2, 5, 8])).toBe('0–2, 5, 7–8');
+    expect(indexRanges([])).toBe('none');
+    expect(percent(0.9123)).toBe('91.2%');
+    expect(compact(20_900)).toBe('20.9k');
+    expect(change(100, 13)).toBe('−87.0%');
+    expect(percent(Number.NaN)).toBe('—');
+  });
+});
+
+describe('histogram', () => {
+  it('puts every value in a bin', () => {
+    const bins = histogram([0, 0, 0.5, 1], 4);
+    expect(bins.reduce((sum, b) => sum + b.count, 0)).toBe(4);
+    expect(bins[0].count).toBe(2);
+    expect(histogram([3, 3], 5).reduce((sum, b) => sum + b.count, 0)).toBe(2);
+  });
+});
+
+describe('previewRatio', () => {
+  const group = (key: string, size: number) => ({ key, size, members: [], prunable: true, reasons: [] });
+  const result: ScoresResult = {
+    criterion: 'gfr',
+    groups: [
+      { group: group('a', 4), importance: [0.1, 0.2, 0.9, 0.8], gamma: null, sr: null },
+      { group: group('b', 2), importance: [0.05, 0.7], gamma: null, sr: null },
+    ],
+    ranking: [['b', 0], ['a', 0], ['a', 1], ['b', 1], ['a', 3], ['a', 2]],
+  };
+  it('removes the lowest-ranked channels, keeping a floor per group', () => {
+    const preview = previewRatio(result, 0.5, 0.05);
+    expect(preview.count).toBe(3);
+    expect([...preview.removed.get('a')!]).toEqual([0, 1]);
+    expect([...preview.removed.get('b')!]).toEqual([0]);
+    expect(preview.threshold).toBe(0.2);
+    // 'b' keeps its last channel: the next removal comes from 'a'.
+    expect([...previewRatio(result, 0.67, 0.05).removed.get('a')!]).toEqual([0, 1, 3]);
+  });
+});

@@ -1,0 +1,406 @@
+/** Stage 3: the grid search over pruning ratios, choosing a candidate, and downloading it. */
+import { useDeferredValue, useId, useMemo, useState } from 'react';
+
+import type { Candidate } from '../../engine/search/candidate';
+import type { ChannelGroup } from '../../engine/graph/analyze';
+import { COST_AXES, SearchChart, type CostAxis } from '../charts/SearchCharts';
+import { NumberField, SelectField } from '../components/fields';
+import { Busy, Empty, ProgressBar, StageError } from '../components/status';
+import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
+import { BUDGET_METRICS, CRITERIA, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
+import { selectedIndex } from '../store/searchSlice';
+import { useStudio } from '../store/store';
+
+export function CompressExportPanel() {
+  return (
+    <>
+      <SearchSettingsForm />
+      <SearchControls />
+      <SearchView />
+      <SelectionForm />
+      <CandidateTable />
+      <SelectedCandidate />
+      <ExportBlock />
+    </>
+  );
+}
+
+const GRID_STEPS = [0.05, 0.1, 0.15, 0.2, 0.3].map((s) => ({ value: String(s), label: `every ${Math.round(s * 100)}%` }));
+
+function SearchSettingsForm() {
+  const form = useStudio((s) => s.searchForm);
+  const set = useStudio((s) => s.setSearchForm);
+  const locked = useStudio((s) => s.search.state !== 'idle' && s.search.state !== 'done' && s.search.state !== 'cancelled' && s.search.state !== 'error');
+  const criterion = useStudio((s) => s.scores.criterion);
+  const ranking = useStudio((s) => s.scores.ranking);
+  const ratios = gridOf(form.gridStep, form.gridMax);
+  return (
+    <fieldset className="block" disabled={locked}>
+      <legend>Search settings</legend>
+      <p className="hint">
+        Ranks channels by <strong>{CRITERIA.find((c) => c.name === criterion)?.title}</strong>,{' '}
+        {RANKINGS.find((r) => r.name === ranking)?.title.toLowerCase()} (set under Channel importance). Grid: {ratios.length} ratios from 0
+        to {Math.round(form.gridMax * 100)}%, then up to {form.refineSteps} finer ones where accuracy starts to fall.
+      </p>
+      <div className="field-grid">
+        <SelectField label="Grid step" value={String(form.gridStep)} options={GRID_STEPS} onChange={(v) => set({ gridStep: Number(v) })} />
+        <NumberField label="Largest ratio" value={form.gridMax} min={0.05} max={0.95} step={0.05} onChange={(gridMax) => set({ gridMax })} />
+        <NumberField label="Refining steps" value={form.refineSteps} min={0} max={10} step={1} onChange={(refineSteps) => set({ refineSteps: Math.round(refineSteps) })} />
+        <NumberField label="BN recalibration batches" value={form.recalibrationBatches} min={0} max={200} step={1} onChange={(recalibrationBatches) => set({ recalibrationBatches: Math.round(recalibrationBatches) })} hint="Forward passes that re-estimate BN statistics after pruning." />
+        <NumberField label="Latency runs" value={form.latencyRuns} min={1} max={100} step={1} onChange={(latencyRuns) => set({ latencyRuns: Math.round(latencyRuns) })} />
+        <div className="field field-check">
+          <label>
+            <input type="checkbox" checked={form.compensate} onChange={(e) => set({ compensate: e.target.checked })} /> Compensate removed channels
+          </label>
+          <p className="field-hint">Adds a removed channel's constant output to the next layer's bias.</p>
+        </div>
+      </div>
+    </fieldset>
+  );
+}
+
+function SearchControls() {
+  const state = useStudio((s) => s.search.state);
+  const stopping = useStudio((s) => s.search.stopping);
+  const scored = useStudio((s) => s.training.state === 'done');
+  const trainingRunning = useStudio((s) => s.training.state === 'running');
+  const run = useStudio((s) => s.runSearch);
+  const step = useStudio((s) => s.stepSearch);
+  const pause = useStudio((s) => s.pauseSearch);
+  const cancel = useStudio((s) => s.cancelSearch);
+  const reset = useStudio((s) => s.resetSearch);
+  const busy = state === 'running' || state === 'starting';
+  const canPull = scored && !trainingRunning && !busy;
+  const resumable = state === 'paused';
+  return (
+    <div className="controls" role="group" aria-label="Grid search">
+      <button type="button" onClick={() => void run()} disabled={!canPull} data-testid="search-run">
+        {resumable ? 'Resume search' : state === 'idle' ? 'Run search' : 'Run a new search'}
+      </button>
+      <button type="button" className="secondary" onClick={() => void step()} disabled={!canPull || state === 'done'} data-testid="search-step">
+        Step one candidate
+      </button>
+      <button type="button" className="secondary" onClick={pause} disabled={state !== 'running' || stopping}>
+        {stopping ? 'Pausing…' : 'Pause'}
+      </button>
+      <button type="button" className="secondary" onClick={cancel} disabled={!busy}>
+        Cancel search
+      </button>
+      <button type="button" className="ghost" onClick={reset} disabled={state === 'idle' || busy}>
+        Clear
+      </button>
+    </div>
+  );
+}
+
+function SearchView() {
+  const search = useStudio((s) => s.search);
+  const rule = useStudio((s) => s.rule);
+  const pick = useStudio((s) => s.pickCandidate);
+  const [axis, setAxis] = useState<CostAxis>('flops');
+  const trained = useStudio((s) => s.training.state === 'done');
+  const selected = selectedIndex(search);
+  const candidates = useDeferredValue(search.candidates);
+  const baseline = search.candidates.find((c) => c.stage === 'baseline');
+  const passLine = rule.kind === 'tolerance' && baseline ? baseline.accuracy * 100 - rule.tolerance : null;
+  const expected = search.planned.length;
+  const measured = search.candidates.length;
+  const perCandidate = measured ? search.elapsedMs / measured : 0;
+  const remaining = Math.max(0, expected - measured);
+  return (
+    <div className="block" role="region" aria-label="Search progress">
+      <StageError message={search.error} testId="search-error" />
+      {search.state === 'starting' && <Busy>Scoring, folding the GFR gates into BN and planning the grid…</Busy>}
+      {search.state === 'cancelled' && <p className="notice">Search cancelled. The candidates measured so far stay; Run a new search to start over.</p>}
+      {expected > 0 && (
+        <p className="live-figures" data-testid="search-status">
+          <span>
+            <strong data-testid="candidate-count">{measured}</strong> of {expected}
+            {search.state === 'done' ? '' : '+'} candidates
+          </span>
+          <span>{search.state === 'done' ? 'search finished' : search.state === 'running' ? (search.stopping ? 'pausing after this one' : 'measuring') : 'paused'}</span>
+          <span>{duration(search.elapsedMs)} spent</span>
+          {search.state === 'running' && measured > 0 && <span>about {duration(perCandidate * Math.max(1, remaining))} left for the grid</span>}
+        </p>
+      )}
+      {search.state === 'running' && search.progress && <ProgressBar progress={search.progress} label="Measuring a candidate" />}
+      {search.state === 'running' && !search.progress && <Busy>Pruning, recalibrating and measuring the next candidate…</Busy>}
+      {measured === 0 ? (
+        search.state === 'idle' && <Empty>{trained ? 'Run the search, or step through it one candidate at a time.' : 'Train first: the search prunes the trained model.'}</Empty>
+      ) : (
+        <div className="charts">
+          <SearchChart candidates={candidates} selected={selected} passLine={passLine} onPick={pick} axis="ratio" />
+          <SelectField label="Cost axis" value={axis} options={COST_AXES.map((c) => ({ value: c.value, label: `${c.label} (${c.unit})` }))} onChange={setAxis} />
+          <SearchChart candidates={candidates} selected={selected} passLine={passLine} onPick={pick} axis={axis} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function SelectionForm() {
+  const rule = useStudio((s) => s.rule);
+  const setRule = useStudio((s) => s.setRule);
+  const autoSelected = useStudio((s) => s.search.autoSelected);
+  const picked = useStudio((s) => s.search.picked);
+  const measured = useStudio((s) => s.search.candidates.length);
+  const pick = useStudio((s) => s.pickCandidate);
+  const name = useId();
+  const budget = BUDGET_METRICS.find((m) => rule.kind === 'budget' && m.metric === rule.metric) ?? BUDGET_METRICS[1];
+  const update = (next: RuleForm): void => void setRule(next);
+  return (
+    <fieldset className="block">
+      <legend>Selection</legend>
+      <div className="rule">
+        <label>
+          <input type="radio" name={name} checked={rule.kind === 'tolerance'} onChange={() => update({ kind: 'tolerance', tolerance: 1, by: 'ratio' })} /> Within a tolerance of the
+          unpruned accuracy
+        </label>
+        {rule.kind === 'tolerance' && (
+          <div className="field-grid">
+            <NumberField label="Tolerance" unit="points" value={rule.tolerance} min={0} max={100} step={0.1} onChange={(tolerance) => update({ ...rule, tolerance })} testId="tolerance" />
+            <SelectField
+              label="Prefer"
+              value={rule.by}
+              options={[
+                { value: 'ratio', label: 'the largest ratio' },
+                { value: 'flops', label: 'the fewest FLOPs' },
+              ]}
+              onChange={(by) => update({ ...rule, by })}
+            />
+          </div>
+        )}
+        <label>
+          <input type="radio" name={name} checked={rule.kind === 'budget'} onChange={() => update({ kind: 'budget', metric: 'flops', max: 1e6 })} /> The most accurate
+          under a budget
+        </label>
+        {rule.kind === 'budget' && (
+          <div className="field-grid">
+            <SelectField
+              label="Budget on"
+              value={rule.metric}
+              options={BUDGET_METRICS.map((m) => ({ value: m.metric, label: m.title }))}
+              onChange={(metric) => update({ ...rule, metric })}
+            />
+            <NumberField label="At most" unit={budget.unit} value={rule.max / budget.scale} min={0} step="any" onChange={(v) => update({ ...rule, max: v * budget.scale })} />
+          </div>
+        )}
+      </div>
+      <p className="hint" data-testid="selection-note">
+        {measured === 0
+          ? 'The rule picks a candidate as the search measures them; you can also click any point or table row.'
+          : picked !== null
+            ? `You picked candidate #${picked}. `
+            : autoSelected === null
+              ? 'No candidate meets the rule yet.'
+              : `The rule selects candidate #${autoSelected}.`}
+        {picked !== null && (
+          <button type="button" className="link" onClick={() => pick(null)}>
+            Back to the rule's choice
+          </button>
+        )}
+      </p>
+    </fieldset>
+  );
+}
+
+function CandidateTable() {
+  const candidates = useStudio((s) => s.search.candidates);
+  const selected = useStudio((s) => selectedIndex(s.search));
+  const pick = useStudio((s) => s.pickCandidate);
+  if (candidates.length === 0) return null;
+  const baseline = candidates.find((c) => c.stage === 'baseline');
+  return (
+    <div className="block table-scroll">
+      <table className="table candidates" aria-label="Candidates" data-testid="candidate-table">
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col" className="num">Ratio</th>
+            <th scope="col" className="num">Accuracy</th>
+            <th scope="col" className="num"><abbr title="change in accuracy against the unpruned model, percentage points">Δ pts</abbr></th>
+            <th scope="col" className="num">Params</th>
+            <th scope="col" className="num">FLOPs</th>
+            <th scope="col" className="num"><abbr title="latency per image, milliseconds">ms</abbr></th>
+          </tr>
+        </thead>
+        <tbody>
+          {candidates.map((c) => (
+            <tr key={c.index} className={c.index === selected ? 'row-selected' : undefined} onClick={() => pick(c.index)} aria-selected={c.index === selected}>
+              <th scope="row">
+                <button type="button" className="link" onClick={(e) => { e.stopPropagation(); pick(c.index); }} aria-label={`Pick candidate ${c.index}, ratio ${percent(c.ratio, 0)}`} aria-pressed={c.index === selected}>
+                  {c.index}
+                </button>
+                {c.stage !== 'grid' && (
+                  <span className="tag" title={c.stage === 'baseline' ? 'the unpruned model, folded and recalibrated' : 'a ratio of the refining pass'}>
+                    {c.stage === 'baseline' ? 'base' : 'fine'}
+                  </span>
+                )}
+              </th>
+              <td className="num">{percent(c.ratio, c.stage === 'refine' ? 1 : 0)}</td>
+              <td className="num">{percent(c.accuracy, 2)}</td>
+              <td className="num">{baseline ? fixed((c.accuracy - baseline.accuracy) * 100, 2) : '—'}</td>
+              <td className="num">{compact(c.params)}</td>
+              <td className="num">{compact(c.flops)}</td>
+              <td className="num">{fixed(c.latencyMs, 2)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SelectedCandidate() {
+  const candidates = useStudio((s) => s.search.candidates);
+  const index = useStudio((s) => selectedIndex(s.search));
+  const groups = useStudio((s) => s.model.summary?.analysis.groups);
+  const trainMs = useStudio((s) => s.training.summary?.elapsedMs);
+  const searchMs = useStudio((s) => s.search.elapsedMs);
+  const candidate = candidates.find((c) => c.index === index);
+  const baseline = candidates.find((c) => c.stage === 'baseline');
+  if (!candidate || !baseline) return null;
+  return (
+    <section className="block selected" aria-labelledby="selected-title" data-testid="selected-candidate">
+      <h3 id="selected-title">
+        Candidate #{candidate.index}: {percent(candidate.ratio, 1)} of prunable channels removed
+      </h3>
+      <table className="table figures-table" aria-label="Before and after">
+        <thead>
+          <tr>
+            <th scope="col">Figure</th>
+            <th scope="col" className="num">Unpruned</th>
+            <th scope="col" className="num">Selected</th>
+            <th scope="col" className="num">Change</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <th scope="row">Accuracy</th>
+            <td className="num">{percent(baseline.accuracy, 2)}</td>
+            <td className="num" data-testid="selected-accuracy">{percent(candidate.accuracy, 2)}</td>
+            <td className="num">{fixed((candidate.accuracy - baseline.accuracy) * 100, 2)} pts</td>
+          </tr>
+          <tr>
+            <th scope="row">Parameters</th>
+            <td className="num">{compact(baseline.params)}</td>
+            <td className="num">{compact(candidate.params)}</td>
+            <td className="num">{change(baseline.params, candidate.params)}</td>
+          </tr>
+          <tr>
+            <th scope="row">FLOPs / image</th>
+            <td className="num">{compact(baseline.flops)}</td>
+            <td className="num">{compact(candidate.flops)}</td>
+            <td className="num">{change(baseline.flops, candidate.flops)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Weight bytes</th>
+            <td className="num">{bytes(baseline.weightBytes)}</td>
+            <td className="num">{bytes(candidate.weightBytes)}</td>
+            <td className="num">{change(baseline.weightBytes, candidate.weightBytes)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Latency ({candidate.backend})</th>
+            <td className="num">{fixed(baseline.latencyMs, 2)} ms</td>
+            <td className="num">{fixed(candidate.latencyMs, 2)} ms</td>
+            <td className="num">{change(baseline.latencyMs, candidate.latencyMs)}</td>
+          </tr>
+        </tbody>
+      </table>
+      <p className="hint">
+        Time spent: training {duration(trainMs)}, search {duration(searchMs)}. Unpruned = the trained model with its gates folded into BN
+        and recalibrated the same way.
+      </p>
+      {groups && <RemovedChannels candidate={candidate} groups={groups} />}
+    </section>
+  );
+}
+
+function RemovedChannels({ candidate, groups }: { candidate: Candidate; groups: ChannelGroup[] }) {
+  const rows = useMemo(
+    () =>
+      groups
+        .filter((g) => g.prunable)
+        .map((g) => {
+          const kept = new Set(candidate.plan.kept[g.key] ?? Array.from({ length: g.size }, (_, i) => i));
+          const removed = Array.from({ length: g.size }, (_, i) => i).filter((i) => !kept.has(i));
+          return { group: g, kept: kept.size, removed };
+        }),
+    [candidate, groups],
+  );
+  return (
+    <table className="table" aria-label="Channels removed per group" data-testid="removed-channels">
+      <thead>
+        <tr>
+          <th scope="col">Group (layers)</th>
+          <th scope="col" className="num">Kept</th>
+          <th scope="col">Removed channels</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ group, kept, removed }) => (
+          <tr key={group.key}>
+            <th scope="row">
+              {group.key}
+              <span className="muted"> ({group.members.map((m) => m.layer).join(', ')})</span>
+            </th>
+            <td className="num">
+              {kept}/{group.size}
+              <span className="keep-bar" aria-hidden="true">
+                <span style={{ width: `${(kept / group.size) * 100}%` }} />
+              </span>
+            </td>
+            <td className="channels">{indexRanges(removed)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ExportBlock() {
+  const index = useStudio((s) => selectedIndex(s.search));
+  const exported = useStudio((s) => s.exported);
+  const searching = useStudio((s) => s.search.state === 'running');
+  const exportCandidate = useStudio((s) => s.exportCandidate);
+  const [format, setFormat] = useState<'files' | 'zip'>('files');
+  const name = useId();
+  if (index === null) return null;
+  const current = exported.candidate === index && exported.state === 'done';
+  return (
+    <section className="block export" aria-labelledby="export-title">
+      <h3 id="export-title">Download</h3>
+      <p className="hint">
+        A standard TensorFlow.js LayersModel without GFR layers: it loads with plain <code>tf.loadLayersModel</code>. The report holds
+        the figures above and every candidate.
+      </p>
+      <div className="rule" role="radiogroup" aria-label="Model format">
+        <label>
+          <input type="radio" name={name} checked={format === 'files'} onChange={() => setFormat('files')} /> model.json + weights.bin
+        </label>
+        <label>
+          <input type="radio" name={name} checked={format === 'zip'} onChange={() => setFormat('zip')} /> one zip
+        </label>
+      </div>
+      <div className="controls">
+        <button type="button" onClick={() => void exportCandidate(format)} disabled={exported.state === 'running' || searching} data-testid="export">
+          Prepare candidate #{index} for download
+        </button>
+      </div>
+      {exported.state === 'running' && <Busy>Building the pruned model files…</Busy>}
+      <StageError message={exported.error} testId="export-error" />
+      {current && (
+        <ul className="downloads" aria-label="Files to download" data-testid="downloads">
+          {exported.files.map((f) => (
+            <li key={f.name}>
+              <a href={f.url} download={f.name} className={f.kind === 'model' ? 'download download-main' : 'download'}>
+                {f.kind === 'model' ? 'Download' : 'Report'} {f.name}
+              </a>{' '}
+              <span className="muted">{bytes(f.size)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,345 @@
+/** Stage 1: which network to compress and which images to train and measure it on. */
+import { useId, type ChangeEvent } from 'react';
+
+import type { DataSummary, ModelSummary } from '../../worker/studioTypes';
+import { SampleImage } from '../components/SampleImage';
+import { Busy, Empty, StageError } from '../components/status';
+import { fromInput, readAndSort } from '../lib/files';
+import { compact, percent } from '../lib/format';
+import { BUILTIN_MODELS } from '../store/defaults';
+import { selectBusy, useStudio } from '../store/store';
+
+export function ModelDataPanel() {
+  return (
+    <>
+      <ModelPicker />
+      <ModelView />
+      <DataPicker />
+      <DataView />
+    </>
+  );
+}
+
+function ModelPicker() {
+  const choice = useStudio((s) => s.model.choice);
+  const state = useStudio((s) => s.model.state);
+  const engineReady = useStudio((s) => s.engine.state === 'done');
+  const busy = useStudio(selectBusy);
+  const loadBuiltinModel = useStudio((s) => s.loadBuiltinModel);
+  const loadModelFiles = useStudio((s) => s.loadModelFiles);
+  const disabled = !engineReady || busy;
+  const fileId = useId();
+
+  const onFiles = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
+    const files = fromInput(event.target.files);
+    event.target.value = '';
+    if (!files.length) return;
+    const sorted = await readAndSort(files);
+    await loadModelFiles([...sorted.model, ...sorted.data]);
+  };
+
+  return (
+    <fieldset className="block" disabled={disabled}>
+      <legend>Model</legend>
+      <div className="choices" role="radiogroup" aria-label="Built-in model">
+        {BUILTIN_MODELS.map((m) => (
+          <label key={m.name} className={choice === m.name ? 'choice choice-on' : 'choice'}>
+            <input
+              type="radio"
+              name="model"
+              value={m.name}
+              checked={choice === m.name}
+              onChange={() => void loadBuiltinModel(m.name)}
+            />
+            <span className="choice-title">{m.title}</span>
+            <span className="choice-text">{m.text}</span>
+          </label>
+        ))}
+      </div>
+      <div className="file-row">
+        <input
+          id={fileId}
+          className="visually-hidden"
+          type="file"
+          multiple
+          accept=".json,.bin,.zip,application/json,application/zip"
+          aria-label="Open your model: model.json with its weight files, or one zip"
+          onChange={(e) => void onFiles(e)}
+          data-testid="model-files"
+        />
+        <label htmlFor={fileId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
+          Open your model…
+        </label>
+        <span className="hint">
+          {choice === 'files' && state !== 'error' ? 'Your model is loaded. ' : ''}A TensorFlow.js LayersModel: model.json with
+          its .bin weight files, or one zip. Or drop it anywhere on the page.
+        </span>
+      </div>
+    </fieldset>
+  );
+}
+
+function ModelView() {
+  const { state, summary, error } = useStudio((s) => s.model);
+  return (
+    <div className="block" aria-live="polite" data-testid="model-view">
+      {state === 'running' && <Busy>Reading the model and finding its channel groups…</Busy>}
+      <StageError message={error} testId="model-error" />
+      {summary ? <ModelSummaryView summary={summary} /> : state !== 'running' && <Empty>No model yet. Pick a built-in one or drop your own.</Empty>}
+    </div>
+  );
+}
+
+function ModelSummaryView({ summary }: { summary: ModelSummary }) {
+  const { analysis } = summary;
+  const prunable = analysis.groups.filter((g) => g.prunable);
+  const unprunable = analysis.groups.filter((g) => !g.prunable);
+  return (
+    <div className="summary" data-testid="model-summary">
+      <h3>
+        {summary.name} <span className="muted">· {summary.source}</span>
+      </h3>
+      <dl className="stats">
+        <div>
+          <dt>Input</dt>
+          <dd>{summary.inputShape.join(' × ')}</dd>
+        </div>
+        <div>
+          <dt>Classes</dt>
+          <dd>{summary.numClasses}</dd>
+        </div>
+        <div>
+          <dt>Parameters</dt>
+          <dd data-testid="model-params">{compact(analysis.params)}</dd>
+        </div>
+        <div>
+          <dt>FLOPs / image</dt>
+          <dd title="multiply–adds per image">{compact(analysis.flops)}</dd>
+        </div>
+        <div>
+          <dt>Prunable channels</dt>
+          <dd data-testid="model-prunable">
+            {analysis.prunableChannels} of {analysis.totalChannels}
+          </dd>
+        </div>
+        <div>
+          <dt>Groups</dt>
+          <dd>
+            {prunable.length} prunable{unprunable.length ? `, ${unprunable.length} not` : ''}
+          </dd>
+        </div>
+      </dl>
+      {analysis.prunableChannels === 0 && (
+        <p className="stage-error" role="alert">
+          This model has no channel the studio can prune: see the reasons below.
+        </p>
+      )}
+      <table className="table" aria-label="Channel groups">
+        <thead>
+          <tr>
+            <th scope="col">Group</th>
+            <th scope="col" className="num">
+              Channels
+            </th>
+            <th scope="col">Layers cut together</th>
+          </tr>
+        </thead>
+        <tbody>
+          {analysis.groups.map((g) => (
+            <tr key={g.key} className={g.prunable ? undefined : 'row-muted'}>
+              <th scope="row">
+                {g.key}
+                {!g.prunable && <span className="tag">kept whole</span>}
+              </th>
+              <td className="num">{g.size}</td>
+              <td>{g.members.map((m) => [m.layer, m.bn, m.gfr].filter(Boolean).join(' → ')).join('; ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {unprunable.length > 0 && (
+        <details className="reasons">
+          <summary>Why {unprunable.length === 1 ? 'one group is' : `${unprunable.length} groups are`} kept whole</summary>
+          <ul>
+            {unprunable.map((g) => (
+              <li key={g.key}>
+                <code>{g.key}</code>: {g.reasons.join('; ') || 'no reason given'}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {analysis.unsupportedLayers.length > 0 && (
+        <p className="hint" role="note">
+          Layers the engine does not understand (their channels stay as they are):{' '}
+          {analysis.unsupportedLayers.map((u) => `${u.layer} (${u.className}: ${u.reason})`).join('; ')}.
+        </p>
+      )}
+      <details>
+        <summary>All {analysis.layers.length} layers</summary>
+        <div className="table-scroll">
+          <table className="table" aria-label="Layers">
+            <thead>
+              <tr>
+                <th scope="col">Layer</th>
+                <th scope="col">Type</th>
+                <th scope="col">Output</th>
+                <th scope="col" className="num">
+                  Params
+                </th>
+                <th scope="col" className="num">
+                  FLOPs
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {analysis.layers.map((l) => (
+                <tr key={l.name} className={l.role === 'unsupported' ? 'row-warn' : undefined} title={l.reason}>
+                  <th scope="row">{l.name}</th>
+                  <td>{l.className}</td>
+                  <td>{l.outputShape ? l.outputShape.join('×') : '?'}</td>
+                  <td className="num">{compact(l.params)}</td>
+                  <td className="num">{compact(l.flops)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </div>
+  );
+}
+
+function DataPicker() {
+  const choice = useStudio((s) => s.data.choice);
+  const engineReady = useStudio((s) => s.engine.state === 'done');
+  const busy = useStudio(selectBusy);
+  const loadBuiltinData = useStudio((s) => s.loadBuiltinData);
+  const loadDataFiles = useStudio((s) => s.loadDataFiles);
+  const disabled = !engineReady || busy;
+  const filesId = useId();
+  const folderId = useId();
+
+  const onFiles = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
+    const files = fromInput(event.target.files);
+    event.target.value = '';
+    if (!files.length) return;
+    const sorted = await readAndSort(files);
+    await loadDataFiles([...sorted.data, ...sorted.model]);
+  };
+
+  return (
+    <fieldset className="block" disabled={disabled}>
+      <legend>Data</legend>
+      <div className="choices" role="radiogroup" aria-label="Data source">
+        <label className={choice === 'builtin' ? 'choice choice-on' : 'choice'}>
+          <input type="radio" name="data" value="builtin" checked={choice === 'builtin'} onChange={() => void loadBuiltinData()} />
+          <span className="choice-title">Built-in digits</span>
+          <span className="choice-text">10,000 handwritten digits (28×28, 10 classes) from the mnist package.</span>
+        </label>
+      </div>
+      <div className="file-row">
+        <input
+          id={filesId}
+          className="visually-hidden"
+          type="file"
+          multiple
+          aria-label="Open data files: IDX images and labels, or a zip of images in one folder per class"
+          onChange={(e) => void onFiles(e)}
+          data-testid="data-files"
+        />
+        <label htmlFor={filesId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
+          Open data files…
+        </label>
+        <input
+          id={folderId}
+          className="visually-hidden"
+          type="file"
+          aria-label="Open a folder of images, one subfolder per class"
+          {...{ webkitdirectory: '', directory: '' }}
+          onChange={(e) => void onFiles(e)}
+        />
+        <label htmlFor={folderId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
+          Open a folder…
+        </label>
+      </div>
+      <p className="hint">
+        IDX files (<code>*-idx3-ubyte</code> with <code>*-idx1-ubyte</code>, gzipped or not), or images in one folder per class
+        (as a folder or a zip). {choice === 'files' ? 'Your data is loaded.' : 'Or drop them anywhere on the page.'}
+      </p>
+    </fieldset>
+  );
+}
+
+function DataView() {
+  const { state, summary, error } = useStudio((s) => s.data);
+  return (
+    <div className="block" aria-live="polite" data-testid="data-view">
+      {state === 'running' && <Busy>Reading the images…</Busy>}
+      <StageError message={error} testId="data-error" />
+      {summary ? <DataSummaryView summary={summary} /> : state !== 'running' && <Empty>No data yet.</Empty>}
+    </div>
+  );
+}
+
+function DataSummaryView({ summary }: { summary: DataSummary }) {
+  const most = Math.max(1, ...summary.classCounts);
+  return (
+    <div className="summary" data-testid="data-summary">
+      <h3>
+        {summary.source}
+      </h3>
+      <dl className="stats">
+        <div>
+          <dt>Images</dt>
+          <dd data-testid="data-count">{summary.count.toLocaleString('en')}</dd>
+        </div>
+        <div>
+          <dt>Train / validation</dt>
+          <dd>
+            {summary.trainCount.toLocaleString('en')} / {summary.validationCount.toLocaleString('en')}
+          </dd>
+        </div>
+        <div>
+          <dt>Size</dt>
+          <dd>
+            {summary.height} × {summary.width} × {summary.channels}
+          </dd>
+        </div>
+      </dl>
+      {summary.notes && summary.notes.length > 0 && (
+        <ul className="hint notes" aria-label="Notes on reading the data">
+          {summary.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
+      <ul className="class-counts" aria-label="Images per class">
+        {summary.classNames.map((name, i) => (
+          <li key={name}>
+            <span className="class-name">{name}</span>
+            <span className="class-bar" aria-hidden="true">
+              <span style={{ width: `${(summary.classCounts[i] / most) * 100}%` }} />
+            </span>
+            <span className="num">
+              {summary.classCounts[i]} <span className="muted">({percent(summary.classCounts[i] / summary.count, 0)})</span>
+            </span>
+          </li>
+        ))}
+      </ul>
+      {summary.samples.length > 0 && (
+        <div className="samples" aria-label="Sample images">
+          {summary.samples.map((sample, i) => (
+            <SampleImage
+              key={i}
+              rgba={sample.rgba}
+              width={summary.width}
+              height={summary.height}
+              label={summary.classNames[sample.label] ?? String(sample.label)}
+            />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

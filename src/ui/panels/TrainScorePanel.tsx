@@ -1,0 +1,208 @@
+/** Stage 2: sparse training with live charts, then every channel's importance and the global ranking. */
+import { useDeferredValue, useId, useMemo } from 'react';
+
+import type { CriterionName } from '../../engine/score/criterion';
+import type { RankingMode } from '../../engine/score/importance';
+import { COLORS } from '../charts/ChartFrame';
+import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
+import { AccuracyChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
+import { NumberField, SelectField } from '../components/fields';
+import { Busy, Empty, ProgressBar, StageError } from '../components/status';
+import { duration, fixed, percent } from '../lib/format';
+import { previewRatio } from '../lib/preview';
+import { CRITERIA, GFR_REDUCTION, RANKINGS } from '../store/defaults';
+import { useStudio } from '../store/store';
+
+export function TrainScorePanel() {
+  return (
+    <>
+      <TrainSettingsForm />
+      <TrainControls />
+      <TrainingView />
+      <ImportanceView />
+    </>
+  );
+}
+
+const criterionOptions = CRITERIA.map((c) => ({ value: c.name, label: c.title }));
+
+function TrainSettingsForm() {
+  const form = useStudio((s) => s.trainForm);
+  const set = useStudio((s) => s.setTrainForm);
+  const running = useStudio((s) => s.training.state === 'running');
+  const criterion = CRITERIA.find((c) => c.name === form.criterion);
+  const sparse = form.criterion === 'gfr' || form.criterion === 'gamma';
+  return (
+    <fieldset className="block" disabled={running}>
+      <legend>Training settings</legend>
+      <SelectField label="Criterion" value={form.criterion} options={criterionOptions} onChange={(criterion: CriterionName) => set({ criterion })} hint={criterion?.text} />
+      <div className="field-grid">
+        <NumberField label="Pretraining epochs" value={form.pretrainEpochs} min={0} max={100} step={1} onChange={(pretrainEpochs) => set({ pretrainEpochs })} hint="Plain training first; built-in models start untrained." />
+        <NumberField label={sparse ? 'Sparse epochs' : 'Epochs'} value={form.epochs} min={0} max={100} step={1} onChange={(epochs) => set({ epochs })} />
+        <NumberField label="Batch size" value={form.batchSize} min={1} max={1024} step={1} onChange={(batchSize) => set({ batchSize })} />
+        <NumberField label="Learning rate" value={form.learningRate} min={0} max={1} step="any" onChange={(learningRate) => set({ learningRate })} />
+        <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint="Share of prunable channels driven to exactly zero (0 = plain L1)." disabled={!sparse} />
+        <NumberField label="Max steps per phase" value={form.maxSteps} min={0} step={1} onChange={(maxSteps) => set({ maxSteps: Math.round(maxSteps) })} hint="0 = no limit. A small budget for slow machines." testId="max-steps" />
+        <NumberField label="λγ (L1 on γ)" value={form.lambdaGamma} min={0} step="any" onChange={(lambdaGamma) => set({ lambdaGamma })} disabled={!sparse} hint="Used when the target share is 0." />
+        <NumberField label="λs (gate sum)" value={form.lambdaS} min={0} step="any" onChange={(lambdaS) => set({ lambdaS })} disabled={form.criterion !== 'gfr'} />
+      </div>
+      <p className="hint">
+        GFR gate reduction r = {GFR_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
+      </p>
+    </fieldset>
+  );
+}
+
+function TrainControls() {
+  const state = useStudio((s) => s.training.state);
+  const paused = useStudio((s) => s.training.paused);
+  const ready = useStudio((s) => s.model.summary !== null && s.data.summary !== null && s.engine.state === 'done');
+  const searching = useStudio((s) => s.search.state === 'running' || s.search.state === 'starting');
+  const start = useStudio((s) => s.startTraining);
+  const setPaused = useStudio((s) => s.setTrainingPaused);
+  const cancel = useStudio((s) => s.cancelTraining);
+  const running = state === 'running';
+  return (
+    <div className="controls" role="group" aria-label="Training">
+      <button type="button" onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
+        {state === 'done' || state === 'cancelled' || state === 'error' ? 'Train again' : 'Train'}
+      </button>
+      <button type="button" className="secondary" onClick={() => void setPaused(!paused)} disabled={!running} aria-pressed={paused}>
+        {paused ? 'Resume' : 'Pause'}
+      </button>
+      <button type="button" className="secondary" onClick={cancel} disabled={!running}>
+        Cancel training
+      </button>
+    </div>
+  );
+}
+
+function TrainingView() {
+  const training = useStudio((s) => s.training);
+  // Charts draw in an interruptible background render, so a burst of steps never blocks the page.
+  const steps = useDeferredValue(training.steps);
+  const last = training.steps[training.steps.length - 1];
+  const hasSparsity = steps.some((p) => p.zeroShare !== undefined);
+  return (
+    <div className="block" aria-label="Training progress" role="region">
+      <StageError message={training.error} testId="train-error" />
+      {training.state === 'cancelled' && <p className="notice">Training was cancelled; the model keeps its weights from before this run.</p>}
+      {training.progress && training.state === 'running' && (
+        <ProgressBar progress={training.progress} label="Training" paused={training.paused} testId="train-progress" />
+      )}
+      {last && (
+        <p className="live-figures" data-testid="train-live">
+          <span>
+            {last.phase === 'pretrain' ? 'Pretraining' : 'Sparse training'} step <strong data-testid="train-step">{last.step}</strong> of {last.totalSteps}
+          </span>
+          <span>loss {fixed(last.loss, 3)}</span>
+          <span>batch accuracy {percent(last.accuracy)}</span>
+          <span>{Math.round(last.imagesPerSec)} images/s</span>
+        </p>
+      )}
+      {steps.length === 0 ? (
+        training.state === 'idle' && <Empty>Press Train: the charts of loss, accuracy and sparsity fill in step by step.</Empty>
+      ) : (
+        <div className="charts">
+          <LossChart steps={steps} />
+          <AccuracyChart steps={steps} />
+          {hasSparsity && <SparsityChart steps={steps} />}
+        </div>
+      )}
+      {training.summary && (
+        <p className="notice notice-ok" data-testid="train-done">
+          Trained {training.summary.steps} steps on {training.summary.images.toLocaleString('en')} images in {duration(training.summary.elapsedMs)}
+          {training.summary.sparsity ? `; ${percent(training.summary.sparsity.zeroShare)} of prunable channels are now exactly zero` : ''}.
+        </p>
+      )}
+    </div>
+  );
+}
+
+const rankingOptions = RANKINGS.map((r) => ({ value: r.name, label: r.title }));
+
+function ImportanceView() {
+  const scores = useStudio((s) => s.scores);
+  const trained = useStudio((s) => s.training.state === 'done');
+  const minKeep = useStudio((s) => s.searchForm.minKeepFraction);
+  const compute = useStudio((s) => s.computeScores);
+  const setRatio = useStudio((s) => s.setPreviewRatio);
+  const setGroup = useStudio((s) => s.setScoresGroup);
+  const sliderId = useId();
+  const result = useDeferredValue(scores.result);
+  const previewAt = useDeferredValue(scores.previewRatio);
+
+  const flat = useMemo(() => {
+    const groups = result?.groups.filter((g) => g.group.prunable) ?? [];
+    return {
+      importance: groups.flatMap((g) => g.importance),
+      gamma: groups.flatMap((g) => g.gamma ?? []),
+      sr: groups.flatMap((g) => g.sr ?? []),
+    };
+  }, [result]);
+  const preview = useMemo(() => (result ? previewRatio(result, previewAt, minKeep) : null), [result, previewAt, minKeep]);
+  const group = result?.groups.find((g) => g.group.key === scores.groupKey);
+  const globalScale = scores.ranking === 'global';
+
+  return (
+    <section className="block" aria-labelledby="importance-title">
+      <h3 id="importance-title">Channel importance</h3>
+      <p className="hint">
+        Each channel's score under the chosen criterion; the global ranking removes the lowest first. Switch the criterion to
+        compare rankings.
+      </p>
+      <div className="field-grid">
+        <SelectField label="Score by" value={scores.criterion} options={criterionOptions} disabled={!trained || scores.state === 'running'} onChange={(c: CriterionName) => void compute(c)} />
+        <SelectField label="Ranking" value={scores.ranking} options={rankingOptions} disabled={!trained || scores.state === 'running'} onChange={(r: RankingMode) => void compute(undefined, r)} />
+      </div>
+      {scores.state === 'running' && <Busy>Scoring every channel…</Busy>}
+      <StageError message={scores.error} testId="scores-error" />
+      {!result ? (
+        scores.state !== 'running' && <Empty>Train first: the scores read γ and sr from the trained model.</Empty>
+      ) : (
+        <div data-testid="scores-view">
+          <div className="charts">
+            <HistogramChart title="Importance" values={flat.importance} color={COLORS.importance} xLabel={`${scores.criterion} score`} testId="hist-importance" threshold={globalScale ? preview?.threshold : null} />
+            {flat.gamma.length > 0 && <HistogramChart title="|γ| of BatchNormalization" values={flat.gamma} color={COLORS.gamma} xLabel="|γ|" testId="hist-gamma" />}
+            {flat.sr.length > 0 && <HistogramChart title="sr, the gates' moving average" values={flat.sr} color={COLORS.sr} xLabel="sr" testId="hist-sr" />}
+          </div>
+          <div className="field">
+            <label htmlFor={sliderId}>
+              Preview ratio: <strong data-testid="preview-ratio">{Math.round(scores.previewRatio * 100)}%</strong> of prunable channels removed
+              {preview && ` (${preview.count} channels)`}
+            </label>
+            <input
+              id={sliderId}
+              type="range"
+              min={0}
+              max={0.9}
+              step={0.05}
+              value={scores.previewRatio}
+              onChange={(e) => setRatio(Number(e.target.value))}
+              aria-valuetext={`${Math.round(scores.previewRatio * 100)} percent`}
+            />
+          </div>
+          <SelectField
+            label="Layer group"
+            value={scores.groupKey ?? ''}
+            options={result.groups.filter((g) => g.group.prunable).map((g) => ({ value: g.group.key, label: `${g.group.key} (${g.group.size} channels: ${g.group.members.map((m) => m.layer).join(', ')})` }))}
+            onChange={setGroup}
+          />
+          {group && preview && (
+            <GroupImportanceChart
+              groupKey={group.group.key}
+              importance={group.importance}
+              removed={preview.removed.get(group.group.key) ?? new Set()}
+              threshold={globalScale ? preview.threshold : null}
+              ratio={previewAt}
+            />
+          )}
+          <p className="hint" data-testid="ranking-head">
+            First to go: {result.ranking.slice(0, 6).map(([key, channel]) => `${key}[${channel}]`).join(', ')}
+            {result.ranking.length > 6 ? ', …' : ''}
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,228 @@
+/**
+ * Stage 3: the grid search, pulled one candidate at a time so it can run,
+ * pause (stop pulling), resume, step, or be cancelled; then selection by a
+ * rule or by hand, and export of the chosen candidate.
+ */
+import type { Candidate } from '../../engine/search/candidate';
+import type { SelectionRule } from '../../engine/search/select';
+import type { Progress } from '../../worker/messages';
+import type { ProgressDetail } from '../../worker/studioTypes';
+import { mimeOf } from '../lib/download';
+import { isCancelled, messageOf, type ProgressState, type Slice, type TaskState } from './common';
+import { DEFAULT_RULE, DEFAULT_SEARCH_FORM, gridOf, SEARCH_FIXED, type RuleForm, type SearchForm } from './defaults';
+
+export interface ExportedFile {
+  name: string;
+  size: number;
+  url: string;
+  kind: 'model' | 'report';
+}
+
+export type SearchState = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'error';
+
+export interface SearchSlice {
+  searchForm: SearchForm;
+  rule: RuleForm;
+  search: {
+    state: SearchState;
+    /** Pause was asked for; the search stops after the current candidate. */
+    stopping: boolean;
+    planned: number[];
+    prunableChannels: number;
+    candidates: Candidate[];
+    /** Criterion and ranking the search ranks channels by. */
+    criterion: string | null;
+    ranking: string | null;
+    /** Candidate the rule selects, and the one the user picked (which wins). */
+    autoSelected: number | null;
+    picked: number | null;
+    progress: ProgressState | null;
+    /** Time spent measuring candidates, ms. */
+    elapsedMs: number;
+    error: string | null;
+  };
+  /** The chosen candidate's files, as object URLs the user saves with a click. */
+  exported: { state: TaskState; candidate: number | null; format: 'files' | 'zip'; files: ExportedFile[]; error: string | null };
+  setSearchForm: (patch: Partial<SearchForm>) => void;
+  /** Runs until the end, or until paused / cancelled. */
+  runSearch: () => Promise<void>;
+  /** Measures one more candidate. */
+  stepSearch: () => Promise<void>;
+  pauseSearch: () => void;
+  cancelSearch: () => void;
+  /** Discards the search so that a new one (other settings) can start. */
+  resetSearch: () => void;
+  pickCandidate: (index: number | null) => void;
+  setRule: (rule: RuleForm) => Promise<void>;
+  exportCandidate: (format: 'files' | 'zip') => Promise<void>;
+}
+
+const emptySearch = (): SearchSlice['search'] => ({
+  state: 'idle',
+  stopping: false,
+  planned: [],
+  prunableChannels: 0,
+  candidates: [],
+  criterion: null,
+  ranking: null,
+  autoSelected: null,
+  picked: null,
+  progress: null,
+  elapsedMs: 0,
+  error: null,
+});
+
+export function selectedIndex(search: SearchSlice['search']): number | null {
+  return search.picked ?? search.autoSelected;
+}
+
+function ruleFor(form: RuleForm): SelectionRule {
+  return form.kind === 'tolerance'
+    ? { kind: 'tolerance', tolerance: form.tolerance, by: form.by }
+    : { kind: 'budget', metric: form.metric, max: form.max };
+}
+
+export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
+  let controller: AbortController | null = null;
+  let generation = 0;
+
+  const patch = (p: Partial<SearchSlice['search']>): void => set((s) => ({ search: { ...s.search, ...p } }));
+
+  const addCandidates = (incoming: Candidate[]): void =>
+    set((s) => {
+      const known = new Set(s.search.candidates.map((c) => c.index));
+      const fresh = incoming.filter((c) => !known.has(c.index));
+      if (!fresh.length) return {};
+      return { search: { ...s.search, candidates: [...s.search.candidates, ...fresh].sort((a, b) => a.index - b.index) } };
+    });
+
+  const reselect = async (): Promise<void> => {
+    const mine = generation;
+    if (get().search.candidates.length === 0) return;
+    try {
+      const { candidate } = await deps.engine.call('select', ruleFor(get().rule));
+      if (mine === generation) patch({ autoSelected: candidate });
+    } catch (err) {
+      if (mine === generation) patch({ error: messageOf(err) });
+    }
+  };
+
+  /** Starts the search on first use; false when it could not start. */
+  const ensureStarted = async (): Promise<boolean> => {
+    const state = get().search.state;
+    if (state === 'paused') return true;
+    if (state !== 'idle' && state !== 'cancelled' && state !== 'error' && state !== 'done') return false;
+    const mine = ++generation;
+    const form = get().searchForm;
+    const { criterion, ranking } = get().scores;
+    revoke(get().exported.files);
+    set({ search: { ...emptySearch(), state: 'starting', criterion, ranking }, exported: emptyExport() });
+    try {
+      const started = await deps.engine.call('searchStart', {
+        ...SEARCH_FIXED,
+        criterion,
+        ranking,
+        ratios: gridOf(form.gridStep, form.gridMax),
+        refineSteps: form.refineSteps,
+        minKeepFraction: form.minKeepFraction,
+        compensate: form.compensate,
+        recalibrationBatches: form.recalibrationBatches,
+        latencyRuns: form.latencyRuns,
+        tolerance: get().rule.kind === 'tolerance' ? (get().rule as { tolerance: number }).tolerance : 1,
+      });
+      if (mine !== generation) return false;
+      patch({ state: 'paused', planned: started.plannedRatios, prunableChannels: started.prunableChannels });
+      return true;
+    } catch (err) {
+      if (mine === generation) patch({ state: 'error', error: messageOf(err) });
+      return false;
+    }
+  };
+
+  const pull = async (all: boolean): Promise<void> => {
+    if (!(await ensureStarted())) return;
+    const mine = generation;
+    controller = new AbortController();
+    const { signal } = controller;
+    patch({ state: 'running', stopping: false, error: null });
+    try {
+      for (;;) {
+        const startedAt = performance.now();
+        const onProgress = (p: Progress): void => {
+          const detail = p.detail as ProgressDetail | undefined;
+          if (detail?.kind === 'candidate') addCandidates([detail.candidate]);
+          patch({ progress: { done: p.done, total: p.total, label: p.label ?? '', startedAt } });
+        };
+        const result = await deps.engine.call('searchNext', { count: 1 }, { signal, onProgress });
+        if (mine !== generation) return;
+        addCandidates(result.candidates);
+        patch({ elapsedMs: get().search.elapsedMs + (performance.now() - startedAt), progress: null });
+        await reselect();
+        if (result.done) {
+          patch({ state: 'done', stopping: false });
+          return;
+        }
+        if (!all || get().search.stopping) break;
+      }
+      patch({ state: 'paused', stopping: false });
+    } catch (err) {
+      if (mine !== generation) return;
+      patch(isCancelled(err) ? { state: 'cancelled', stopping: false, progress: null } : { state: 'error', stopping: false, progress: null, error: messageOf(err) });
+    } finally {
+      controller = null;
+    }
+  };
+
+  return {
+    searchForm: DEFAULT_SEARCH_FORM,
+    rule: DEFAULT_RULE,
+    search: emptySearch(),
+    exported: emptyExport(),
+
+    setSearchForm: (p) => set((s) => ({ searchForm: { ...s.searchForm, ...p } })),
+    runSearch: () => pull(true),
+    stepSearch: () => pull(false),
+    pauseSearch: () => {
+      if (get().search.state === 'running') patch({ stopping: true });
+    },
+    cancelSearch: () => controller?.abort(),
+    resetSearch: () => {
+      generation++;
+      controller?.abort();
+      revoke(get().exported.files);
+      set({ search: emptySearch(), exported: emptyExport() });
+    },
+    pickCandidate: (index) => patch({ picked: index }),
+    setRule: async (rule) => {
+      set((s) => ({ rule, search: { ...s.search, picked: null } }));
+      await reselect();
+    },
+
+    exportCandidate: async (format) => {
+      const index = selectedIndex(get().search);
+      if (index === null) return;
+      revoke(get().exported.files);
+      set({ exported: { state: 'running', candidate: index, format, files: [], error: null } });
+      try {
+        const { files } = await deps.engine.call('exportCandidate', { candidate: index, format });
+        const exported = files.map((f): ExportedFile => ({
+          name: f.name,
+          size: f.bytes.byteLength,
+          url: URL.createObjectURL(new Blob([f.bytes], { type: mimeOf(f.name) })),
+          kind: /^report\./.test(f.name) ? 'report' : 'model',
+        }));
+        set({ exported: { state: 'done', candidate: index, format, files: exported, error: null } });
+      } catch (err) {
+        set({ exported: { state: 'error', candidate: index, format, files: [], error: messageOf(err) } });
+      }
+    },
+  };
+};
+
+function emptyExport(): SearchSlice['exported'] {
+  return { state: 'idle', candidate: null, format: 'files', files: [], error: null };
+}
+
+function revoke(files: ExportedFile[]): void {
+  for (const file of files) URL.revokeObjectURL(file.url);
+}

@@ -1,0 +1,76 @@
+/**
+ * The studio's one store, built from slices (zustand's slices pattern): each
+ * stage owns its state and its actions, and components select only what they
+ * render. Settings the user typed survive a reload (localStorage).
+ */
+import { createContext, createElement, useContext, type ReactNode } from 'react';
+import { createStore, useStore, type StoreApi } from 'zustand';
+
+import type { StoreDeps } from './common';
+import { createDataSlice, type DataSlice } from './dataSlice';
+import { createEngineSlice, type EngineSlice } from './engineSlice';
+import { createModelSlice, type ModelSlice } from './modelSlice';
+import { createScoresSlice, type ScoresSlice } from './scoresSlice';
+import { createSearchSlice, type SearchSlice } from './searchSlice';
+import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
+
+export type StudioState = EngineSlice & ModelSlice & DataSlice & TrainingSlice & ScoresSlice & SearchSlice;
+export type StudioStore = StoreApi<StudioState>;
+
+const SETTINGS_KEY = 'gfr-studio:settings:v1';
+
+type Settings = Pick<StudioState, 'trainForm' | 'searchForm' | 'rule'>;
+
+function loadSettings(): Partial<Settings> {
+  try {
+    const text = globalThis.localStorage?.getItem(SETTINGS_KEY);
+    return text ? (JSON.parse(text) as Partial<Settings>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function createStudioStore(deps: StoreDeps): StudioStore {
+  const store = createStore<StudioState>()((...a) => ({
+    ...createEngineSlice(deps)(...a),
+    ...createModelSlice(deps)(...a),
+    ...createDataSlice(deps)(...a),
+    ...createTrainingSlice(deps)(...a),
+    ...createScoresSlice(deps)(...a),
+    ...createSearchSlice(deps)(...a),
+  }));
+  const saved = loadSettings();
+  store.setState((s) => ({
+    trainForm: { ...s.trainForm, ...saved.trainForm },
+    searchForm: { ...s.searchForm, ...saved.searchForm },
+    rule: saved.rule ?? s.rule,
+  }));
+  let last: Settings | null = null;
+  store.subscribe((s) => {
+    if (last && last.trainForm === s.trainForm && last.searchForm === s.searchForm && last.rule === s.rule) return;
+    last = { trainForm: s.trainForm, searchForm: s.searchForm, rule: s.rule };
+    try {
+      globalThis.localStorage?.setItem(SETTINGS_KEY, JSON.stringify(last));
+    } catch {
+      // Private windows may refuse storage; the settings then last for this visit.
+    }
+  });
+  return store;
+}
+
+const StoreContext = createContext<StudioStore | null>(null);
+
+export function StudioProvider({ store, children }: { store: StudioStore; children: ReactNode }) {
+  return createElement(StoreContext.Provider, { value: store }, children);
+}
+
+/** Reads what a component renders from the store; it re-renders only when that changes. */
+export function useStudio<T>(selector: (state: StudioState) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useStudio outside <StudioProvider>.');
+  return useStore(store, selector);
+}
+
+/** True while a long call runs that loading other files would disturb. */
+export const selectBusy = (s: StudioState): boolean =>
+  s.training.state === 'running' || s.search.state === 'running' || s.search.state === 'starting';

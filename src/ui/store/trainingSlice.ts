@@ -1,0 +1,169 @@
+/** Stage 2, training: settings, the running call, its live step events. */
+import type { CriterionName } from '../../engine/score/criterion';
+import type { TrainStepEvent, TrainSummary } from '../../engine/train/sparseTraining';
+import type { Progress } from '../../worker/messages';
+import type { ProgressDetail } from '../../worker/studioTypes';
+import { isCancelled, messageOf, type ProgressState, type Slice } from './common';
+import { DEFAULT_TRAIN_FORM, TRAIN_FIXED, type TrainForm } from './defaults';
+
+/** One training step as the charts plot it. */
+export interface StepPoint {
+  /** Running step number over both phases (x axis). */
+  x: number;
+  phase: 'pretrain' | 'sparse';
+  step: number;
+  totalSteps: number;
+  loss: number;
+  accuracy: number;
+  /** Share of prunable channels at exactly zero, and the schedule's share. */
+  zeroShare?: number;
+  targetShare?: number;
+  remainingMs: number;
+  imagesPerSec: number;
+}
+
+export type TrainingState = 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+
+export interface TrainingSlice {
+  trainForm: TrainForm;
+  training: {
+    state: TrainingState;
+    paused: boolean;
+    /** The criterion the current results were trained for. */
+    criterion: CriterionName | null;
+    steps: StepPoint[];
+    progress: ProgressState | null;
+    summary: TrainSummary | null;
+    /** Latest per-group share of zero channels. */
+    zeroShareByGroup: Record<string, number>;
+    error: string | null;
+  };
+  setTrainForm: (patch: Partial<TrainForm>) => void;
+  startTraining: () => Promise<void>;
+  setTrainingPaused: (paused: boolean) => Promise<void>;
+  cancelTraining: () => void;
+  /** Forgets results that belong to an earlier model or dataset. */
+  resetResults: () => void;
+}
+
+const MAX_POINTS = 4000;
+
+export const emptyTraining = (): TrainingSlice['training'] => ({
+  state: 'idle',
+  paused: false,
+  criterion: null,
+  steps: [],
+  progress: null,
+  summary: null,
+  zeroShareByGroup: {},
+  error: null,
+});
+
+function toPoint(event: TrainStepEvent, phase: StepPoint['phase'], x: number): StepPoint {
+  return {
+    x,
+    phase,
+    step: event.step,
+    totalSteps: event.totalSteps,
+    loss: event.loss,
+    accuracy: event.accuracy,
+    zeroShare: event.sparsity?.zeroShare,
+    targetShare: event.sparsity?.targetShare,
+    remainingMs: event.remainingMs,
+    imagesPerSec: event.imagesPerSec,
+  };
+}
+
+export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) => {
+  let controller: AbortController | null = null;
+
+  const onProgress = (startedAt: number) => (progress: Progress) => {
+    const detail = progress.detail as ProgressDetail | undefined;
+    set((s) => {
+      const training = { ...s.training };
+      training.progress = { done: progress.done, total: progress.total, label: progress.label ?? '', startedAt };
+      if (detail?.kind === 'train' && detail.events.length) {
+        const steps = [...training.steps];
+        for (const event of detail.events) {
+          const last = steps[steps.length - 1];
+          // Events may repeat across messages: keep each (phase, step) once.
+          if (last && last.phase === detail.phase && event.step <= last.step) continue;
+          steps.push(toPoint(event, detail.phase, steps.length + 1));
+          if (event.sparsity) training.zeroShareByGroup = event.sparsity.zeroShareByGroup;
+        }
+        training.steps = steps.length > MAX_POINTS ? steps.filter((_, i) => i % 2 === 0 || i === steps.length - 1) : steps;
+      }
+      return { training };
+    });
+  };
+
+  return {
+    trainForm: DEFAULT_TRAIN_FORM,
+    training: emptyTraining(),
+
+    setTrainForm: (patch) => set((s) => ({ trainForm: { ...s.trainForm, ...patch } })),
+
+    startTraining: async () => {
+      if (get().training.state === 'running') return;
+      const form = get().trainForm;
+      controller = new AbortController();
+      const startedAt = performance.now();
+      get().resetResults();
+      set({ training: { ...emptyTraining(), state: 'running', criterion: form.criterion, progress: { done: 0, total: 1, label: 'Starting…', startedAt } } });
+      try {
+        const summary = await deps.engine.call(
+          'train',
+          {
+            criterion: form.criterion,
+            pretrainEpochs: form.pretrainEpochs,
+            settings: {
+              epochs: form.epochs,
+              batchSize: form.batchSize,
+              learningRate: form.learningRate,
+              lambdaGamma: form.lambdaGamma,
+              lambdaS: form.lambdaS,
+              target: form.target,
+              ...TRAIN_FIXED,
+              ...(form.maxSteps > 0 ? { maxSteps: form.maxSteps } : {}),
+            },
+          },
+          { signal: controller.signal, onProgress: onProgress(startedAt) },
+        );
+        set((s) => ({ training: { ...s.training, state: 'done', paused: false, summary, progress: null } }));
+        // Scores follow training: the criterion it was trained for, ranked as chosen.
+        await get().computeScores(form.criterion);
+      } catch (err) {
+        set((s) => ({
+          training: isCancelled(err)
+            ? { ...s.training, state: 'cancelled', paused: false, progress: null }
+            : { ...s.training, state: 'error', paused: false, progress: null, error: messageOf(err) },
+        }));
+      } finally {
+        controller = null;
+      }
+    },
+
+    setTrainingPaused: async (paused) => {
+      if (get().training.state !== 'running') return;
+      set((s) => ({ training: { ...s.training, paused } }));
+      try {
+        const answer = await deps.engine.call('pauseTraining', { paused });
+        set((s) => ({ training: { ...s.training, paused: answer.paused } }));
+      } catch (err) {
+        set((s) => ({ training: { ...s.training, paused: !paused, error: messageOf(err) } }));
+      }
+    },
+
+    cancelTraining: () => {
+      // A paused run must wake up to see the cancel.
+      if (get().training.paused) void deps.engine.call('pauseTraining', { paused: false }).catch(() => undefined);
+      controller?.abort();
+    },
+
+    resetResults: () => {
+      if (get().training.state !== 'running') set({ training: emptyTraining() });
+      get().resetScores();
+      get().resetSearch();
+    },
+  };
+};

@@ -1,0 +1,39 @@
+/** Messages between the bench page and its worker. */
+import type { PruningLatency, TrainingSpeed } from '../speed/types';
+
+export interface BenchRequest {
+  backend: string;
+  steps: number;
+  warmupSteps: number;
+  batchSize: number;
+  latencyBatchSizes: number[];
+  latencyRuns: number;
+}
+
+export type BenchReply =
+  | { ok: true; backend: string; training: TrainingSpeed; latency: PruningLatency; note?: string }
+  | { ok: false; error: string; note?: string };
+
+/** Query string → request; the Node side builds the same query. */
+export function requestFromQuery(query: URLSearchParams): BenchRequest {
+  const number = (name: string, fallback: number) => Number(query.get(name) ?? fallback);
+  return {
+    backend: query.get('backend') ?? 'wasm',
+    steps: number('steps', 5),
+    warmupSteps: number('warmup', 2),
+    batchSize: number('batch', 64),
+    latencyBatchSizes: (query.get('latencyBatches') ?? '1,64').split(',').map(Number),
+    latencyRuns: number('latencyRuns', 10),
+  };
+}
+
+export function queryFromRequest(request: BenchRequest): string {
+  return new URLSearchParams({
+    backend: request.backend,
+    steps: String(request.steps),
+    warmup: String(request.warmupSteps),
+    batch: String(request.batchSize),
+    latencyBatches: request.latencyBatchSizes.join(','),
+    latencyRuns: String(request.latencyRuns),
+  }).toString();
+}

@@ -1,0 +1,63 @@
+/** Result files: one per run under bench/results/, and latest.json that the report is generated from. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { QualityResults, QualityRow } from '../quality/types';
+import type { SpeedResults } from '../speed/types';
+import type { Environment } from './environment';
+
+export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+export const LATEST_FILE = join(RESULTS_DIR, 'latest.json');
+
+export interface RunFile {
+  kind: 'quality' | 'speed';
+  mode: 'quick' | 'full';
+  date: string;
+  environment: Environment;
+  /** 1-minute load average at the start and the end of the run (the machine may be shared). */
+  load: { start: number; end: number };
+  result: QualityResults | SpeedResults;
+}
+
+export interface Latest {
+  updated: string;
+  environment: Environment;
+  /** Every candidate of every main search: the figures of the quality tables. */
+  quality: QualityRow[];
+  qualityRun: (QualityResults & { date: string; load: RunFile['load'] }) | null;
+  speed: (SpeedResults & { date: string; load: RunFile['load'] }) | null;
+}
+
+/** Writes bench/results/<date>-<kind>-<mode>.json and returns its path. */
+export function writeRunFile(run: RunFile, dir = RESULTS_DIR): string {
+  mkdirSync(dir, { recursive: true });
+  const stamp = run.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const path = join(dir, `${stamp}-${run.kind}-${run.mode}.json`);
+  writeFileSync(path, `${JSON.stringify(run, null, 1)}\n`);
+  return path;
+}
+
+export function readLatest(path = LATEST_FILE): Latest | null {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Latest) : null;
+}
+
+/** Replaces the part of latest.json that this run measured, keeping the other. */
+export function updateLatest(run: RunFile, path = LATEST_FILE): Latest {
+  const previous = readLatest(path);
+  const latest: Latest = {
+    updated: run.date,
+    environment: run.environment,
+    quality: previous?.quality ?? [],
+    qualityRun: previous?.qualityRun ?? null,
+    speed: previous?.speed ?? null,
+  };
+  if (run.kind === 'quality') {
+    const result = run.result as QualityResults;
+    latest.quality = result.rows;
+    latest.qualityRun = { ...result, date: run.date, load: run.load };
+  } else {
+    latest.speed = { ...(run.result as SpeedResults), date: run.date, load: run.load };
+  }
+  writeFileSync(path, `${JSON.stringify(latest, null, 1)}\n`);
+  return latest;
+}

@@ -1,0 +1,201 @@
+/**
+ * The two jobs of the quality benchmark, each runnable in its own process:
+ * normal training of a task's model (the common start), and one criterion
+ * from that start (sparse training where the criterion needs it, the main
+ * grid search, and the ablation searches). Engine calls only: the bench adds
+ * bookkeeping, not method.
+ */
+import '../../src/engine/gfr/gfrLayer';
+import type { ModelSpec } from '../../src/engine/core/types';
+import { batchCount } from '../../src/engine/data/split';
+import { analyzeModel } from '../../src/engine/graph/analyze';
+import { specFromModel } from '../../src/engine/io/modelSpec';
+import type { CriterionName } from '../../src/engine/score/criterion';
+import { RANKING_MODES, type RankingMode } from '../../src/engine/score/importance';
+import type { Candidate } from '../../src/engine/search/candidate';
+import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../../src/engine/search/gridSearch';
+import { DEFAULT_TOLERANCE } from '../../src/engine/search/select';
+import { CompressionSession, trainingModeFor } from '../../src/engine/session';
+import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../../src/engine/train/sparseTraining';
+import { buildBuiltinModel } from '../../src/engine/zoo';
+import type { TaskData } from './data';
+import { REPORTED_RATIOS, type QualityTask } from './tasks';
+import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun } from './types';
+
+/** Settings the benchmark passes over the engine's defaults (stated in the report). */
+export const BENCH_TRAIN_OVERRIDES: Partial<TrainSettings> = {};
+
+export const TOLERANCE = DEFAULT_TOLERANCE;
+
+interface Variant {
+  label: string;
+  compensate: boolean;
+  recalibrate: boolean;
+  ranking: RankingMode;
+}
+
+const DEFAULT_VARIANT: Variant = { label: 'default', compensate: true, recalibrate: true, ranking: DEFAULT_SEARCH_SETTINGS.ranking };
+
+/** Ablations of compensation and BN recalibration, and the other ranking modes. */
+export const ABLATIONS: Variant[] = [
+  { label: 'no compensation', compensate: false, recalibrate: true, ranking: DEFAULT_VARIANT.ranking },
+  { label: 'no recalibration', compensate: true, recalibrate: false, ranking: DEFAULT_VARIANT.ranking },
+  { label: 'neither', compensate: false, recalibrate: false, ranking: DEFAULT_VARIANT.ranking },
+  ...RANKING_MODES.filter((mode) => mode !== DEFAULT_VARIANT.ranking).map((ranking) => ({ label: `${ranking} ranking`, compensate: true, recalibrate: true, ranking })),
+];
+
+/** Criteria whose ablations are measured (random's tell nothing about the method). */
+export const ABLATED_CRITERIA: CriterionName[] = ['gfr', 'gamma', 'l1'];
+
+export function trainSettingsFor(task: QualityTask, epochs: number): TrainSettings {
+  return { ...DEFAULT_TRAIN_SETTINGS, ...BENCH_TRAIN_OVERRIDES, epochs, batchSize: task.batchSize, ...(task.maxSteps ? { maxSteps: task.maxSteps } : {}) };
+}
+
+export function searchSettingsFor(task: QualityTask, criterion: CriterionName, variant: Variant = DEFAULT_VARIANT, ratios = task.ratios): SearchSettings {
+  return {
+    ...DEFAULT_SEARCH_SETTINGS,
+    criterion,
+    ratios,
+    refineSteps: ratios === task.ratios ? task.refineSteps : 0,
+    recalibrationBatches: task.recalibrationBatches,
+    latencyRuns: task.latencyRuns,
+    compensate: variant.compensate,
+    recalibrate: variant.recalibrate,
+    ranking: variant.ranking,
+  };
+}
+
+export type Log = (line: string) => void;
+
+/** Builds the task's model with seeded weights and trains it normally: the start of every criterion. */
+export async function pretrainJob(task: QualityTask, data: TaskData, log: Log): Promise<{ spec: ModelSpec; result: PretrainResult }> {
+  const { train } = data;
+  const model = buildBuiltinModel(task.model, { inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses, seed: 1 });
+  const initial = await specFromModel(model);
+  model.dispose();
+  const session = new CompressionSession(initial, data);
+  const settings = trainSettingsFor(task, task.pretrainEpochs);
+  const recorder = trainingRecorder(`${task.name} pretrain`, log);
+  const summary = await session.pretrain(settings, { onEvent: recorder.onEvent });
+  const analysis = analyzeModel(session.original);
+  return {
+    spec: session.original,
+    result: {
+      spec: { params: analysis.params, flops: analysis.flops, prunableChannels: analysis.prunableChannels },
+      training: trainingRun(summary, settings, data, recorder.trace),
+    },
+  };
+}
+
+export async function criterionJob(task: QualityTask, data: TaskData, pretrained: ModelSpec, criterion: CriterionName, log: Log): Promise<CriterionResult> {
+  const session = new CompressionSession(pretrained, data);
+  let training: TrainingRun | null = null;
+  if (trainingModeFor(criterion) !== 'plain') {
+    const settings = trainSettingsFor(task, task.sparseEpochs);
+    const recorder = trainingRecorder(`${task.name} ${criterion}`, log);
+    const summary = await session.train(criterion, settings, { onEvent: recorder.onEvent });
+    training = trainingRun(summary, settings, data, recorder.trace);
+  }
+  const search = await runSearch(session, searchSettingsFor(task, criterion), DEFAULT_VARIANT, log, `${task.name} ${criterion}`);
+  const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
+  const baseline = search.candidates.find((candidate) => candidate.stage === 'baseline')!;
+  const variants: SearchRun[] = [];
+  if (ABLATED_CRITERIA.includes(criterion)) {
+    for (const variant of ABLATIONS) {
+      variants.push(await runSearch(session, searchSettingsFor(task, criterion, variant, task.ablationRatios), variant, log, `${task.name} ${criterion} ${variant.label}`));
+    }
+  }
+  return {
+    criterion,
+    training,
+    gates: criterion === 'gfr' ? gateStats(session.trained) : null,
+    baselineAccuracy: baseline.accuracy,
+    atRatios: Object.fromEntries(REPORTED_RATIOS.map((ratio) => [String(ratio), figureAt(search.candidates, ratio)])),
+    selected: selected ? selectedFigure(selected, baseline) : null,
+    search,
+    variants,
+  };
+}
+
+async function runSearch(session: CompressionSession, settings: SearchSettings, variant: Variant, log: Log, label: string): Promise<SearchRun> {
+  const start = performance.now();
+  const candidates: CandidateRow[] = [];
+  for await (const { candidate } of session.search(settings)) {
+    candidates.push(candidateRow(candidate));
+    log(`${label}: ratio ${candidate.ratio} (${candidate.stage}) accuracy ${(candidate.accuracy * 100).toFixed(2)}%`);
+  }
+  return { ...variant, elapsedMs: performance.now() - start, candidates };
+}
+
+function candidateRow(candidate: Candidate): CandidateRow {
+  const { ratio, stage, accuracy, loss, params, flops, weightBytes, latencyMs, keptChannels, prunableChannels } = candidate;
+  return { ratio, stage, accuracy, loss, params, flops, weightBytes, latencyMs, keptChannels, prunableChannels };
+}
+
+/** The candidate at `ratio`, or at the largest grid ratio below it when the two plans coincided. */
+export function figureAt(candidates: CandidateRow[], ratio: number): CriterionResult['atRatios'][string] {
+  const below = candidates.filter((candidate) => candidate.stage !== 'refine' && candidate.ratio <= ratio + 1e-9).sort((a, b) => b.ratio - a.ratio);
+  const candidate = below[0];
+  if (!candidate) return null;
+  return { ratio: candidate.ratio, accuracy: candidate.accuracy, removedShare: 1 - candidate.keptChannels / candidate.prunableChannels };
+}
+
+function selectedFigure(selected: Candidate, baseline: CandidateRow): SelectedFigure {
+  return {
+    ratio: selected.ratio,
+    accuracy: selected.accuracy,
+    params: selected.params,
+    flops: selected.flops,
+    paramsRemoved: 1 - selected.params / baseline.params,
+    flopsRemoved: 1 - selected.flops / baseline.flops,
+  };
+}
+
+/** Range of the GFR relationship factors sr per GFR layer (issue 6: do the gates carry information?). */
+function gateStats(spec: ModelSpec): GateStats[] {
+  return spec.layers
+    .filter((layer) => layer.weights.sr)
+    .map((layer) => {
+      const values = Array.from(layer.weights.sr.values);
+      return { layer: layer.name, min: Math.min(...values), mean: values.reduce((a, b) => a + b, 0) / values.length, max: Math.max(...values) };
+    });
+}
+
+const TRACE_POINTS = 60;
+
+function trainingRecorder(label: string, log: Log): { onEvent: (event: TrainEvent) => void; trace: TrainingRun['trace'] } {
+  const trace: TrainingRun['trace'] = [];
+  let lastLog = 0;
+  return {
+    trace,
+    onEvent(event) {
+      if (event.kind !== 'step') return;
+      const every = Math.max(1, Math.floor(event.totalSteps / TRACE_POINTS));
+      if (event.sparsity && (event.step % every === 0 || event.step === event.totalSteps)) {
+        const { zeroShare, targetShare, lambda } = event.sparsity;
+        trace.push({ step: event.step, zeroShare, targetShare, lambda, loss: event.loss });
+      }
+      if (performance.now() - lastLog > 30_000 || event.step === event.totalSteps) {
+        lastLog = performance.now();
+        const zeros = event.sparsity ? `, zero channels ${(event.sparsity.zeroShare * 100).toFixed(1)}% (schedule ${(event.sparsity.targetShare * 100).toFixed(1)}%)` : '';
+        log(`${label}: step ${event.step}/${event.totalSteps}, loss ${event.loss.toFixed(3)}, ${event.imagesPerSec.toFixed(0)} img/s${zeros}`);
+      }
+    },
+  };
+}
+
+function trainingRun(summary: TrainSummary, settings: TrainSettings, data: TaskData, trace: TrainingRun['trace']): TrainingRun {
+  const stepsPerEpoch = batchCount(data.train, settings.batchSize);
+  return {
+    epochs: settings.epochs,
+    steps: summary.steps,
+    elapsedMs: summary.elapsedMs,
+    epochMs: (summary.elapsedMs / Math.max(1, summary.steps)) * stepsPerEpoch,
+    imagesPerSec: summary.imagesPerSec,
+    lastLoss: summary.lastLoss,
+    lastAccuracy: summary.lastAccuracy,
+    zeroShare: summary.sparsity?.zeroShare ?? null,
+    zeroShareByGroup: summary.sparsity?.zeroShareByGroup ?? null,
+    trace,
+  };
+}

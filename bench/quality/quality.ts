@@ -1,0 +1,94 @@
+/**
+ * `npm run bench -- quality`: every task, from one normally trained start per
+ * task, every criterion; jobs run in child processes, one per core, or in this
+ * process (tests, --serial).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/node';
+import type { CriterionName } from '../../src/engine/score/criterion';
+import { DEFAULT_SEARCH_SETTINGS } from '../../src/engine/search/gridSearch';
+import { runTsChild, Slots } from '../common/pool';
+import { loadTaskData } from './data';
+import { runJob, type JobFile, type PretrainOutput } from './job';
+import { searchSettingsFor, TOLERANCE, trainSettingsFor, type Log } from './pipeline';
+import type { QualityTask } from './tasks';
+import type { CriterionResult, QualityResults, QualityRow, TaskResult } from './types';
+
+export const CRITERIA: CriterionName[] = ['gfr', 'gamma', 'l1', 'random'];
+
+export interface QualityOptions {
+  mode: 'quick' | 'full';
+  tasks: QualityTask[];
+  /** Child processes at a time; 0 runs every job in this process. */
+  parallel: number;
+  backend: NodeBackendName;
+  /** Scratch folder for job files and trained starts. */
+  workDir: string;
+  log: Log;
+}
+
+export async function runQuality(options: QualityOptions): Promise<QualityResults> {
+  const start = performance.now();
+  mkdirSync(options.workDir, { recursive: true });
+  const run = options.parallel > 0 ? childRunner(options) : await inProcessRunner(options);
+  const tasks = await Promise.all(options.tasks.map((task) => runTask(task, options, run)));
+  return { mode: options.mode, elapsedMs: performance.now() - start, tasks, rows: qualityRows(tasks) };
+}
+
+type JobRunner = (job: JobFile) => Promise<unknown>;
+
+function childRunner(options: QualityOptions): JobRunner {
+  const slots = new Slots(options.parallel);
+  const script = new URL('./job.ts', import.meta.url);
+  return (job) => slots.run(async () => {
+    const name = `${job.task.name}-${job.kind === 'pretrain' ? 'pretrain' : job.criterion}`;
+    const file = join(options.workDir, `${name}.job.json`);
+    writeFileSync(file, JSON.stringify(job));
+    options.log(`start ${name}`);
+    await runTsChild(script, [file], name);
+    options.log(`done ${name}`);
+    return JSON.parse(readFileSync(job.outFile, 'utf8'));
+  });
+}
+
+async function inProcessRunner(options: QualityOptions): Promise<JobRunner> {
+  await useNodeBackend(options.backend);
+  // One job at a time: tfjs has one engine per process.
+  const slots = new Slots(1);
+  const cache = new Map<string, ReturnType<typeof loadTaskData>>();
+  return (job) => slots.run(async () => {
+    if (!cache.has(job.task.name)) cache.set(job.task.name, loadTaskData(job.task));
+    return runJob(job, options.log, await cache.get(job.task.name));
+  });
+}
+
+async function runTask(task: QualityTask, options: QualityOptions, run: JobRunner): Promise<TaskResult> {
+  const specDir = join(options.workDir, `${task.name}-start`);
+  const job = (kind: JobFile['kind'], criterion?: CriterionName): JobFile => ({
+    kind, task, criterion, specDir, backend: options.backend,
+    outFile: join(options.workDir, `${task.name}-${criterion ?? kind}.out.json`),
+  });
+  const pretrain = (await run(job('pretrain'))) as PretrainOutput;
+  const criteria = (await Promise.all(CRITERIA.map((criterion) => run(job('criterion', criterion))))) as CriterionResult[];
+  const { criterion: _criterion, compensate: _c, recalibrate: _r, ranking: _k, ...search } = searchSettingsFor(task, 'gfr');
+  return {
+    task,
+    data: pretrain.data,
+    settings: { train: trainSettingsFor(task, task.sparseEpochs), search: { ...search, minKeepFraction: DEFAULT_SEARCH_SETTINGS.minKeepFraction }, tolerance: TOLERANCE },
+    pretrain: pretrain.result,
+    criteria,
+  };
+}
+
+export function qualityRows(tasks: TaskResult[]): QualityRow[] {
+  return tasks.flatMap((task) => task.criteria.flatMap((result) => result.search.candidates.map((candidate): QualityRow => ({
+    task: task.task.name,
+    criterion: result.criterion,
+    ratio: candidate.ratio,
+    stage: candidate.stage,
+    accuracy: candidate.accuracy,
+    params: candidate.params,
+    flops: candidate.flops,
+  }))));
+}

@@ -1,0 +1,66 @@
+/**
+ * The quality benchmark's reference tasks and their budgets (issue 4, issue 6).
+ * Full mode follows the reference runs of SPEC §2: the VGG task trains on a
+ * 20,000-image Fashion-MNIST subset, 3 plain epochs, then 2 sparse epochs.
+ * Quick mode keeps every task and criterion on tiny subsets, for CI.
+ */
+import type { BuiltinModelName } from '../../src/engine/zoo';
+
+export type DataName = 'fashion-mnist' | 'digits';
+
+export interface QualityTask {
+  name: string;
+  title: string;
+  model: BuiltinModelName;
+  data: DataName;
+  trainCount: number;
+  valCount: number;
+  pretrainEpochs: number;
+  sparseEpochs: number;
+  batchSize: number;
+  /** Caps every training run (tests only). */
+  maxSteps?: number;
+  /** Grid of the main search (0 is always measured: the unpruned baseline). */
+  ratios: number[];
+  refineSteps: number;
+  /** Ratios of the ablation searches (compensation, recalibration, ranking). */
+  ablationRatios: number[];
+  recalibrationBatches: number;
+  latencyRuns: number;
+}
+
+/** Ratios the report quotes for every criterion. */
+export const REPORTED_RATIOS = [0.3, 0.5, 0.7];
+
+const FULL_GRID = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+export const FULL_TASKS: QualityTask[] = [
+  {
+    name: 'vgg-fashion', title: 'Small VGG (BN) on Fashion-MNIST', model: 'vgg', data: 'fashion-mnist',
+    trainCount: 20_000, valCount: 2000, pretrainEpochs: 3, sparseEpochs: 2, batchSize: 64,
+    ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10,
+  },
+  {
+    name: 'resnet-fashion', title: 'Small ResNet on Fashion-MNIST', model: 'resnet', data: 'fashion-mnist',
+    trainCount: 8000, valCount: 2000, pretrainEpochs: 2, sparseEpochs: 2, batchSize: 64,
+    ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10,
+  },
+  {
+    name: 'lenet-digits', title: 'LeNet (BN) on the built-in digits', model: 'lenet', data: 'digits',
+    trainCount: 9000, valCount: 1000, pretrainEpochs: 3, sparseEpochs: 2, batchSize: 64,
+    ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10,
+  },
+];
+
+export const QUICK_TASKS: QualityTask[] = FULL_TASKS.map((task) => ({
+  ...task,
+  trainCount: 512,
+  valCount: 256,
+  pretrainEpochs: 1,
+  sparseEpochs: 1,
+  ratios: REPORTED_RATIOS,
+  refineSteps: 0,
+  ablationRatios: [0.5],
+  recalibrationBatches: 4,
+  latencyRuns: 2,
+}));

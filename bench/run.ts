@@ -1,0 +1,82 @@
+/**
+ * GFR Studio benchmarks (issue 4).
+ *   npm run bench -- quality [--quick] [--serial] [--jobs N] [--tasks a,b]
+ *   npm run bench -- speed [--quick] [--skip-browser]
+ *   npm run bench -- all [--quick]
+ *   npm run bench -- report        (docs/BENCHMARKS.md from bench/results/latest.json)
+ * Every run writes bench/results/<date>-<kind>-<mode>.json. Full runs also
+ * update bench/results/latest.json and regenerate docs/BENCHMARKS.md; quick
+ * runs (CI) leave both alone unless --latest is given.
+ */
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeEnvironment, loadAverage } from './common/environment';
+import { readLatest, updateLatest, writeRunFile, type RunFile } from './common/results';
+import { runQuality } from './quality/quality';
+import { FULL_TASKS, QUICK_TASKS } from './quality/tasks';
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]';
+
+async function main(): Promise<void> {
+  const { values: flags, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean' },
+      serial: { type: 'boolean' },
+      jobs: { type: 'string' },
+      tasks: { type: 'string' },
+      'skip-browser': { type: 'boolean' },
+      latest: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const what = positionals[0];
+  if (flags.help || !['quality', 'speed', 'all', 'report'].includes(what ?? '')) {
+    log(USAGE);
+    process.exitCode = flags.help ? 0 : 2;
+    return;
+  }
+  const mode = flags.quick ? 'quick' : 'full';
+  const keep = mode === 'full' || Boolean(flags.latest);
+  if (what === 'report') return writeDocs();
+
+  if (what === 'quality' || what === 'all') {
+    const names = flags.tasks?.split(',');
+    const tasks = (mode === 'quick' ? QUICK_TASKS : FULL_TASKS).filter((task) => !names || names.includes(task.name));
+    if (tasks.length === 0) throw new Error(`No task named ${flags.tasks}; tasks: ${FULL_TASKS.map((task) => task.name).join(', ')}.`);
+    const parallel = flags.serial ? 0 : Number(flags.jobs ?? availableParallelism());
+    const workDir = join(tmpdir(), `gfr-bench-${process.pid}`);
+    log(`quality (${mode}): ${tasks.map((task) => task.name).join(', ')}; ${parallel ? `${parallel} processes` : 'in process'}`);
+    const load = loadAverage();
+    const result = await runQuality({ mode, tasks, parallel, backend: 'wasm', workDir, log });
+    record({ kind: 'quality', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
+  }
+  if (what === 'speed' || what === 'all') {
+    const { runSpeed } = await import('./speed/speed');
+    const load = loadAverage();
+    const result = await runSpeed({ mode, browser: !flags['skip-browser'], log });
+    record({ kind: 'speed', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
+  }
+  if (keep) await writeDocs();
+}
+
+function record(run: RunFile, keep: boolean): void {
+  log(`wrote ${writeRunFile(run)}`);
+  if (keep) updateLatest(run);
+}
+
+async function writeDocs(): Promise<void> {
+  const latest = readLatest();
+  if (!latest) throw new Error('bench/results/latest.json is missing: run a full benchmark first.');
+  const { writeReport } = await import('./report/report');
+  log(`wrote ${writeReport(latest).join(', ')}`);
+}
+
+main().catch((error: unknown) => {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

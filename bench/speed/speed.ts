@@ -1,0 +1,88 @@
+/**
+ * `npm run bench -- speed`: training throughput of the same model, batch and
+ * input on every tfjs path (Node cpu and wasm; Chromium webgpu, webgl, wasm)
+ * against PyTorch on the CPU, and the pruned model's latency on each.
+ */
+import { availableParallelism } from 'node:os';
+import { loadAverage } from '../common/environment';
+import { SPEED_BATCH, SPEED_INPUT, SPEED_MODEL } from './probe';
+import { measureInChromium, type BrowserRun } from './browserSpeed';
+import { measureInNode, type NodeRun } from './nodeSpeed';
+import { measurePytorch } from './torch';
+import type { SpeedPath, SpeedResults } from './types';
+
+export interface SpeedOptions {
+  mode: 'quick' | 'full';
+  browser: boolean;
+  log: (line: string) => void;
+}
+
+interface Plan {
+  node: NodeRun[];
+  chromium: BrowserRun[];
+  pytorchSteps: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Step counts per path. The cpu backend takes about 100 s per step of this
+ * model and the software (SwiftShader) GPU paths tens of seconds: they get one
+ * or a few steps; quick mode skips them.
+ */
+function plan(mode: SpeedOptions['mode']): Plan {
+  const batchSize = SPEED_BATCH;
+  const fast = { batchSizes: [1, batchSize], runs: 10 };
+  const slow = { batchSizes: [1], runs: 5 };
+  if (mode === 'quick') {
+    return {
+      node: [
+        { backend: 'wasm', training: { steps: 3, warmupSteps: 1, batchSize }, latency: { batchSizes: [1], runs: 3 } },
+        { backend: 'cpu', training: null, latency: { batchSizes: [1], runs: 1 }, note: 'training skipped in quick mode' },
+      ],
+      chromium: [{ backend: 'wasm', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: [1], latencyRuns: 3, timeoutMs: 3 * MINUTE }],
+      pytorchSteps: 5,
+    };
+  }
+  return {
+    node: [
+      { backend: 'wasm', training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast },
+      { backend: 'cpu', training: { steps: 1, warmupSteps: 0, batchSize }, latency: { batchSizes: [1], runs: 3 } },
+    ],
+    chromium: [
+      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, timeoutMs: 5 * MINUTE },
+      { backend: 'webgl', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, timeoutMs: 8 * MINUTE },
+      { backend: 'webgpu', steps: 2, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, timeoutMs: 8 * MINUTE },
+    ],
+    pytorchSteps: 30,
+  };
+}
+
+export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
+  const start = performance.now();
+  const { log } = options;
+  const steps = plan(options.mode);
+  const paths: SpeedPath[] = [];
+  for (const run of steps.node) paths.push({ ...(await measureInNode(run, log)), loadAverage: loadAverage() });
+  if (options.browser) paths.push(...(await measureInChromium(steps.chromium, log)));
+  const pytorch = await measurePytorch(steps.pytorchSteps, SPEED_BATCH, availableParallelism());
+  if (typeof pytorch === 'string') log(pytorch);
+  else log(`pytorch: ${pytorch.multiThreadImagesPerSec.toFixed(1)} images/s (${pytorch.threads} threads), ${pytorch.singleThreadImagesPerSec.toFixed(1)} (1 thread)`);
+
+  const backends = Object.fromEntries(paths.flatMap((path) => (path.training ? [[path.name, path.training.imagesPerSec]] : [])));
+  const bestPath = paths.filter((path) => path.training).sort((a, b) => b.training!.imagesPerSec - a.training!.imagesPerSec)[0];
+  const pytorchImagesPerSec = typeof pytorch === 'string' ? null : pytorch.imagesPerSec;
+  return {
+    mode: options.mode,
+    elapsedMs: performance.now() - start,
+    model: SPEED_MODEL,
+    input: SPEED_INPUT,
+    batchSize: SPEED_BATCH,
+    backends,
+    paths,
+    pytorchImagesPerSec,
+    pytorch: typeof pytorch === 'string' ? null : pytorch,
+    ...(typeof pytorch === 'string' ? { pytorchSkipped: pytorch } : {}),
+    best: bestPath ? { name: bestPath.name, imagesPerSec: bestPath.training!.imagesPerSec, ratioToPytorch: pytorchImagesPerSec ? bestPath.training!.imagesPerSec / pytorchImagesPerSec : null } : null,
+  };
+}

@@ -1,0 +1,70 @@
+/** The speed benchmark's result JSON. */
+
+export interface LatencyPair {
+  batchSize: number;
+  unprunedMs: number;
+  prunedMs: number;
+}
+
+export interface PruningLatency {
+  /** Share of prunable channels removed in the pruned model. */
+  ratio: number;
+  flopsUnpruned: number;
+  flopsPruned: number;
+  /** Pruned FLOPs / unpruned FLOPs. */
+  flopsRatio: number;
+  runs: LatencyPair[];
+}
+
+export interface TrainingSpeed {
+  backend: string;
+  imagesPerSec: number;
+  /** Timed steps, after `warmupSteps` untimed ones. */
+  steps: number;
+  warmupSteps: number;
+  batchSize: number;
+}
+
+export interface SpeedPath {
+  /** e.g. node-wasm, chromium-webgpu. */
+  name: string;
+  environment: 'node' | 'chromium';
+  backend: string;
+  training: TrainingSpeed | null;
+  latency: PruningLatency | null;
+  /** Why the path has no figure, when it failed. */
+  error?: string;
+  /** e.g. the WebGPU adapter. */
+  note?: string;
+  /** 1-minute load average when the path started. */
+  loadAverage?: number;
+}
+
+export interface PytorchSpeed {
+  version: string;
+  threads: number;
+  /** The reference: the better of the multi- and single-threaded runs. */
+  imagesPerSec: number;
+  /** With `threads` threads (all cores). */
+  multiThreadImagesPerSec: number;
+  /** The same with one thread, for comparison with tfjs's single-threaded wasm. */
+  singleThreadImagesPerSec: number;
+  steps: number;
+  batchSize: number;
+}
+
+export interface SpeedResults {
+  mode: 'quick' | 'full';
+  elapsedMs: number;
+  model: string;
+  input: number[];
+  batchSize: number;
+  /** Path name → training images/s. */
+  backends: Record<string, number>;
+  paths: SpeedPath[];
+  pytorchImagesPerSec: number | null;
+  pytorch: PytorchSpeed | null;
+  /** Why PyTorch was not measured. */
+  pytorchSkipped?: string;
+  best: { name: string; imagesPerSec: number; ratioToPytorch: number | null } | null;
+}

@@ -40,7 +40,7 @@ Options:
   --criterion C         gfr | gamma | l1 | random (default gfr)
   --ranking M           global (raw scores, one list), normalized (each
                         layer's scores divided by its largest) or per-flop
-                        (score per FLOP freed) (global)
+                        (score per FLOP freed) (normalized)
   --tolerance P         accuracy points the selected model may lose (1.0)
   --select-by K         among candidates within the tolerance, the largest
                         ratio (ratio) or the fewest FLOPs kept (flops) (ratio)

@@ -9,7 +9,9 @@ import { UserError } from './core/errors';
 import type { ImageDataset, ModelSpec } from './core/types';
 import { evaluate, type Evaluation } from './eval/evaluate';
 import { analyzeModel, type ModelAnalysis } from './graph/analyze';
+import { isGfrLayer } from './gfr/gfrLayer';
 import { foldGfrLayers, hasGfrLayers, insertGfrLayers } from './gfr/instrument';
+import { DEFAULT_RECALIBRATION, recalibrateBatchNorm } from './search/recalibrate';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from './io/modelSpec';
 import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
@@ -63,6 +65,10 @@ export class CompressionSession {
       const prunable = this.analysis.groups.filter((g) => g.prunable);
       const regularizedBns = prunable.flatMap((g) => g.members.flatMap((m) => (m.bn ? [m.bn] : [])));
       const summary = await trainSparse(model, this.data.train, modeSettings, { ...options, regularizedBns, groups: prunable });
+      // The controller moves γ until the last step; BN's moving statistics (momentum 0.99) lag behind,
+      // so the trained model is only valid once they are measured again.
+      await recalibrateBatchNorm(model, this.data.train, { ...DEFAULT_RECALIBRATION, signal: options.signal });
+      model.layers.filter(isGfrLayer).forEach((layer) => layer.releaseGates());
       this.trained = await specFromModel(model);
       return summary;
     } finally {

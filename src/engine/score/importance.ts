@@ -26,9 +26,10 @@ export type GroupAggregation = 'mean' | 'max' | 'sum';
 
 /**
  * How channels of different groups are compared (SPEC §2 Step 3):
- * - `global`: raw scores, one list (SPEC default);
+ * - `global`: raw scores, one list (SPEC's starting point);
  * - `normalized`: each group's scores divided by the group's largest, so
- *   layers with larger scales are not spared wholesale;
+ *   layers with larger scales are not spared wholesale (the default, chosen
+ *   by the quality benchmark: docs/DECISIONS.md);
  * - `per-flop`: score per FLOP a channel's removal frees (cost-aware), so
  *   expensive layers thin first at equal importance.
  */

@@ -25,7 +25,7 @@ export interface ScoresSlice {
 export const createScoresSlice: Slice<ScoresSlice> = (deps) => (set, get) => {
   let request = 0;
   return {
-    scores: { state: 'idle', criterion: 'gfr', ranking: 'global', result: null, previewRatio: 0.5, groupKey: null, error: null },
+    scores: { state: 'idle', criterion: 'gfr', ranking: 'normalized', result: null, previewRatio: 0.5, groupKey: null, error: null },
 
     computeScores: async (criterion = get().scores.criterion, ranking = get().scores.ranking) => {
       const mine = ++request;

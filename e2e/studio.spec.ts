@@ -38,11 +38,13 @@ test('built-in demo on WebGPU: train, score, search step by step, pick, download
   // Stage 2: a few training steps, with live charts.
   await page.getByTestId('stage-2').getByLabel('Criterion').selectOption(CRITERION);
   await smallBudget(page, 3);
-  const training = await trainAndScore(page);
+  // Pause and resume need steps slow enough to click between: the WebGPU (software) run has them.
+  const training = await trainAndScore(page, { checkPause: BACKEND === 'webgpu' });
   test.info().annotations.push({ type: 'training', description: `${(training.trainMs / 1000).toFixed(1)} s; longest long task during training ${training.longest.toFixed(0)} ms` });
   console.log(`${BACKEND} training: ${(training.trainMs / 1000).toFixed(1)} s, longest long task ${training.longest.toFixed(0)} ms`);
   if (CRITERION === 'gfr') {
     await expect(page.getByTestId('chart-sparsity')).toBeVisible();
+    await expect(page.getByTestId('chart-sparsity-layers')).toBeVisible();
     await expect(page.getByTestId('hist-sr')).toBeVisible();
   }
   await expect(page.getByTestId('chart-group-importance').locator('.recharts-bar-rectangle').first()).toBeVisible();

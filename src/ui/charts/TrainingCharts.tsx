@@ -1,6 +1,6 @@
-/** Live training charts: loss, batch accuracy, and the share of zero channels against its schedule. */
+/** Live training charts: loss, batch accuracy, and the share of zero channels against its schedule, overall and per layer. */
 import { memo } from 'react';
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 
 import { fixed, percent } from '../lib/format';
 import type { StepPoint } from '../store/trainingSlice';
@@ -99,6 +99,29 @@ export const SparsityChart = memo(function SparsityChart({ steps }: { steps: Ste
         <Line dataKey="zero" name="at zero" stroke={COLORS.zero} dot={false} isAnimationActive={false} />
         <Line dataKey="target" name="schedule" stroke={COLORS.target} strokeDasharray="5 4" dot={false} isAnimationActive={false} />
       </LineChart>
+    </ChartFrame>
+  );
+});
+
+/** The latest share of exactly-zero channels of each group (layer), against the current schedule. */
+export const GroupSparsityChart = memo(function GroupSparsityChart({ byGroup, target }: { byGroup: Record<string, number>; target: number }) {
+  const rows = Object.entries(byGroup).map(([group, share]) => ({ group, zero: share * 100 }));
+  const dead = rows.filter((row) => row.zero >= 100).map((row) => row.group);
+  return (
+    <ChartFrame
+      title="Channels at zero, per layer"
+      testId="chart-sparsity-layers"
+      legend={<><Swatch color={COLORS.zero} label="at zero now" /><Swatch color={COLORS.target} label="schedule" dashed /></>}
+      summary={dead.length ? `Layers at their floor: ${dead.join(', ')}.` : `Every layer keeps channels; the schedule asks for ${target.toFixed(1)}% overall now.`}
+    >
+      <BarChart data={rows} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+        <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+        <XAxis dataKey="group" tick={AXIS_TICK} interval={0} height={32} label={{ value: 'channel group (first layer)', position: 'insideBottom', offset: -2, fontSize: 11, fill: COLORS.axis }} />
+        <YAxis interval={0} tick={AXIS_TICK} width={44} domain={[0, 100]} unit="%" />
+        <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
+        <ReferenceLine y={target} stroke={COLORS.target} strokeDasharray="5 4" />
+        <Bar dataKey="zero" name="at zero" fill={COLORS.zero} isAnimationActive={false} />
+      </BarChart>
     </ChartFrame>
   );
 });

@@ -5,7 +5,7 @@ import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
-import { AccuracyChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
+import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
 import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
@@ -107,6 +107,9 @@ function TrainingView() {
           <LossChart steps={steps} />
           <AccuracyChart steps={steps} />
           {hasSparsity && <SparsityChart steps={steps} />}
+          {hasSparsity && Object.keys(training.zeroShareByGroup).length > 0 && (
+            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={(last?.targetShare ?? 0) * 100} />
+          )}
         </div>
       )}
       {training.summary && (

@@ -114,38 +114,44 @@ export class SparsityController {
   }
 
   /**
-   * γ ← sign(z)·max(|z| − η·t, 0) with z = γ + η·sign(γ − mean γ): a gradient
-   * step on the concave −|γ − mean| and the proximal step of t·|γ|. Channels
-   * beyond the group's floor keep their smallest non-zero magnitude instead.
-   * Returns how many channels are zero in every member afterwards.
+   * z = γ + η·sign(γ − mean γ) per member BN (a gradient step on the concave
+   * −|γ − mean|), then the proximal step of t·|γ| taken on each coupled
+   * channel as a whole (group lasso): z_c ← z_c·max(0, 1 − η·t·√M / ‖z_c‖)
+   * over the M members. With one member this is sign(z)·max(|z| − η·t, 0);
+   * with several, channel c of every member reaches zero at the same step, as
+   * channels joined by a residual Add must. Channels beyond the group's floor
+   * keep their previous values instead. Returns how many channels are zero.
    */
   private proximalUpdate(group: ControlledGroup, current: Float32Array[], eta: number): number {
-    const threshold = eta * this.settings.polarization;
+    const threshold = eta * this.settings.polarization * Math.sqrt(current.length);
     const alreadyZero = new Set(zeroChannels(current, group.size));
-    const updated = current.map((gamma, member) => {
+    const pushed = current.map((gamma) => {
       const mean = gamma.reduce((sum, value) => sum + value, 0) / gamma.length;
-      const next = Float32Array.from(gamma, (value) => {
-        const z = value + eta * Math.sign(value - mean);
-        return Math.sign(z) * Math.max(Math.abs(z) - threshold, 0);
-      });
-      limitZeros(next, gamma, alreadyZero, group.maxZeros);
+      return Float32Array.from(gamma, (value) => value + eta * Math.sign(value - mean));
+    });
+    const shrink = Array.from({ length: group.size }, (_, channel) => {
+      const norm = Math.hypot(...pushed.map((z) => z[channel]));
+      return norm > threshold ? 1 - threshold / norm : 0;
+    });
+    const updated = pushed.map((z) => Float32Array.from(z, (value, channel) => value * shrink[channel]));
+    limitZeros(updated, current, alreadyZero, group.maxZeros);
+    updated.forEach((next, member) => {
       const tensor = tf.tensor1d(next);
       group.gammas[member].write(tensor);
       tensor.dispose();
-      return next;
     });
     return zeroChannels(updated, group.size).length;
   }
 }
 
-/** Restores the largest of the newly zeroed channels while more than `maxZeros` channels would be zero. */
-function limitZeros(next: Float32Array, previous: Float32Array, alreadyZero: Set<number>, maxZeros: number): void {
-  const zeroed = Array.from(next.keys()).filter((channel) => next[channel] === 0);
+/** Restores the largest of the newly zeroed channels (in every member) while more than `maxZeros` would be zero. */
+function limitZeros(next: Float32Array[], previous: Float32Array[], alreadyZero: Set<number>, maxZeros: number): void {
+  const zeroed = zeroChannels(next, next[0].length);
   if (zeroed.length <= maxZeros) return;
-  const fresh = zeroed.filter((channel) => !alreadyZero.has(channel)).sort((a, b) => Math.abs(previous[b]) - Math.abs(previous[a]));
-  for (const channel of fresh.slice(0, zeroed.length - maxZeros)) next[channel] = previous[channel];
+  const magnitude = (channel: number) => Math.hypot(...previous.map((gamma) => gamma[channel]));
+  const fresh = zeroed.filter((channel) => !alreadyZero.has(channel)).sort((a, b) => magnitude(b) - magnitude(a));
+  for (const channel of fresh.slice(0, zeroed.length - maxZeros)) next.forEach((gamma, member) => (gamma[channel] = previous[member][channel]));
 }
-
 /** Channels whose γ is zero in every member. */
 function zeroChannels(values: Float32Array[], size: number): number[] {
   return Array.from({ length: size }, (_, channel) => channel).filter((channel) => values.every((gamma) => gamma[channel] === 0));

@@ -1,14 +1,18 @@
 /**
  * Files a user would drop, written by the test in Node: a tfjs LayersModel
- * (a built-in model saved as model.json + weights.bin) and IDX files of a
- * few hundred built-in digits. Plus the page-side drop of such files.
+ * (a built-in model saved as model.json + weights.bin), a Keras `.keras`
+ * file, broken model files, and IDX files of a few hundred built-in digits.
+ * Plus the page-side drop of such files.
  */
 import type { Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
+import { zipSync } from 'fflate';
 import { readFile } from 'node:fs/promises';
 
 import { encodeIdx } from '../../src/engine/data/idx';
 import { modelFilesFromArtifacts } from '../../src/engine/io/modelFiles';
+import { specFromModel } from '../../src/engine/io/modelSpec';
+import { kerasArchive, kerasH5 } from '../../src/engine/testing/kerasFiles';
 import { lenet } from '../../src/engine/zoo/lenet';
 
 export interface TestFile {
@@ -68,4 +72,38 @@ export async function dropFiles(page: Page, files: TestFile[]): Promise<void> {
       target.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }
   }, payload);
+}
+
+/** A built-in LeNet (seed 11, 28×28×1, 10 classes) written as Keras 3 writes a `.keras` file. */
+export async function kerasLenetFile(name = 'digits-lenet.keras'): Promise<TestFile> {
+  await tf.setBackend('cpu');
+  const model = lenet({ inputShape: [28, 28, 1], numClasses: 10, seed: 11 });
+  try {
+    const spec = await specFromModel(model);
+    return { name, bytes: await kerasArchive({ ...spec, name: 'digits_lenet' }) };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Broken model files a user might drop, each with the message the studio must give. */
+export async function brokenModelFiles(): Promise<{ name: string; files: TestFile[]; error: RegExp }[]> {
+  const [modelJson, weights] = await savedLayersModel();
+  const h5 = await kerasH5(await (async () => {
+    const model = lenet({ inputShape: [28, 28, 1], numClasses: 10, seed: 12 });
+    try {
+      return await specFromModel(model);
+    } finally {
+      model.dispose();
+    }
+  })());
+  return [
+    {
+      name: 'truncated model.json',
+      files: [{ name: 'model.json', bytes: modelJson.bytes.slice(0, Math.floor(modelJson.bytes.length / 2)) }, weights],
+      error: /model\.json is not valid JSON/,
+    },
+    { name: 'zip with ../ paths', files: [{ name: 'model.zip', bytes: zipSync({ '../../evil.json': modelJson.bytes }) }], error: /'\.\.\/\.\.\/evil\.json' that points outside the archive/ },
+    { name: 'truncated .h5', files: [{ name: 'cut.h5', bytes: h5.slice(0, 700) }], error: /cut\.h5 could not be read as HDF5 .*truncated/ },
+  ];
 }

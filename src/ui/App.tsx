@@ -7,6 +7,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 
 import type { WorkerBridge } from '../worker/bridge';
 import { DropTarget } from './components/DropTarget';
+import { RestoredNote } from './components/RestoredNote';
 import { CompressExportPanel } from './panels/CompressExportPanel';
 import { EngineBar } from './panels/EngineBar';
 import { ModelDataPanel } from './panels/ModelDataPanel';
@@ -44,6 +45,7 @@ function Studio() {
         </p>
       </header>
       <EngineBar />
+      <RestoredNote />
       <DropTarget />
       <div className="stages">
         <Stage n={1} title="Model & data" done={useStudio((s) => s.model.summary !== null && s.data.summary !== null)}

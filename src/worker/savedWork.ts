@@ -10,16 +10,16 @@ import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings } from '../engine/search/gridSearch';
 import type { TrainSummary } from '../engine/train/sparseTraining';
 import type { StateStore } from './stateStore';
-import type { DroppedFile, TrainParams } from './studioTypes';
+import type { DroppedFile, TrainingRecord, TrainPoint } from './studioTypes';
 
 export type SavedModel = { kind: 'builtin'; name: string } | { kind: 'files'; spec: ModelSpec; source: string };
 export type SavedData = { kind: 'builtin' } | { kind: 'files'; files: DroppedFile[] };
 
 export interface SavedTraining {
-  record: { params: TrainParams; pretraining?: TrainSummary; training: TrainSummary };
+  record: TrainingRecord;
   original: ModelSpec;
   trained: ModelSpec;
-  pretrained: { key: string; spec: ModelSpec; summary: TrainSummary } | null;
+  pretrained: { key: string; spec: ModelSpec; summary: TrainSummary; curve?: TrainPoint[] } | null;
 }
 
 export interface SavedSearch {

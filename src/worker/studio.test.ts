@@ -338,8 +338,12 @@ describe('Studio: nothing is lost on a reload', () => {
     expect(restored).not.toBeNull();
     expect(restored!.model).toMatchObject({ name: 'lenet', inputShape: [28, 28, 1] });
     expect(restored!.data).toMatchObject({ count: DIGITS, trainCount: DIGITS - 150 });
+    expect(restored).toMatchObject({ modelChoice: 'lenet', dataChoice: 'builtin' });
     expect(restored!.training?.params).toEqual(params);
+    // The training curve comes back for the charts: one point per step.
+    expect(restored!.training?.curve?.map((point) => [point.phase, point.step])).toEqual([1, 2, 3, 4].map((step) => ['sparse', step]));
     expect(restored!.search).toMatchObject({ candidates, done: false, exportable: [0, 1], plannedRatios: [0, 0.3, 0.6] });
+    expect(restored!.search!.elapsedMs).toBeGreaterThan(0);
     expect(restored!.notes).toEqual([]);
     expect(second.scores({ criterion: 'gfr', ranking: 'global' })).toEqual(first.scores({ criterion: 'gfr', ranking: 'global' }));
     const fromFirst = first.exportCandidate({ candidate: 1, format: 'files' }, context()).files[1].bytes;

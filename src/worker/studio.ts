@@ -18,7 +18,7 @@ import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
 import type { SelectionRule } from '../engine/search/select';
 import { CompressionSession } from '../engine/session';
-import type { TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
+import type { TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
 import { buildBuiltinModel } from '../engine/zoo';
 import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
@@ -31,7 +31,7 @@ import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
   DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, ModelSource, ModelSummary, RestoredWork, ScoresParams,
-  ScoresResult, SearchNextResult, TrainParams,
+  ScoresResult, SearchNextResult, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
 
@@ -69,10 +69,29 @@ interface LoadedData {
   images: FileEntry[] | null;
 }
 
-interface TrainingRecord {
-  params: TrainParams;
-  pretraining?: TrainSummary;
-  training: TrainSummary;
+/** Training points kept per phase for the charts after a reload; longer curves are thinned. */
+export const MAX_CURVE_POINTS = 2000;
+
+/** Keeps every n-th point (and the last) so that a curve fits in `max` points. */
+function thinned(points: TrainPoint[], max = MAX_CURVE_POINTS): TrainPoint[] {
+  if (points.length <= max) return points;
+  const every = Math.ceil(points.length / max);
+  return points.filter((_, i) => i % every === 0 || i === points.length - 1);
+}
+
+/** Records the step events of one phase as chart points. */
+function curveRecorder(phase: TrainPoint['phase']): { points: TrainPoint[]; onEvent: (event: TrainEvent) => void } {
+  const points: TrainPoint[] = [];
+  return {
+    points,
+    onEvent: (event) => {
+      if (event.kind !== 'step') return;
+      points.push({
+        phase, step: event.step, totalSteps: event.totalSteps, loss: event.loss, accuracy: event.accuracy, imagesPerSec: event.imagesPerSec,
+        ...(event.sparsity ? { zeroShare: event.sparsity.zeroShare, targetShare: event.sparsity.targetShare } : {}),
+      });
+    },
+  };
 }
 
 interface SearchState {
@@ -111,7 +130,7 @@ export class Studio {
   private data: LoadedData | null = null;
   private session: CompressionSession | null = null;
   /** Normal pretraining, kept per settings so that retraining does not repeat it. */
-  private pretrained: { key: string; spec: ModelSpec; summary: TrainSummary } | null = null;
+  private pretrained: { key: string; spec: ModelSpec; summary: TrainSummary; curve?: TrainPoint[] } | null = null;
   private training: TrainingRecord | null = null;
   private search: SearchState | null = null;
   private readonly pause = new PauseGate();
@@ -183,7 +202,14 @@ export class Studio {
       const session = this.requireSession();
       const loaded = this.model!.spec;
       const before = { original: session.original, trained: session.trained };
-      const options = (relay: TrainRelay): TrainOptions => ({ signal: ctx.signal, onEvent: relay.onEvent, whilePaused: () => this.pause.wait(ctx.signal) });
+      const options = (relay: TrainRelay, curve: ReturnType<typeof curveRecorder>): TrainOptions => ({
+        signal: ctx.signal,
+        onEvent: (event) => {
+          relay.onEvent(event);
+          curve.onEvent(event);
+        },
+        whilePaused: () => this.pause.wait(ctx.signal),
+      });
       this.pause.set(false);
       try {
         let pretraining: TrainSummary | undefined;
@@ -193,16 +219,19 @@ export class Studio {
           const key = JSON.stringify(settings);
           if (this.pretrained?.key !== key) {
             const relay = new TrainRelay('pretrain', 'pretraining', ctx.progress);
-            const summary = await session.pretrain(settings, options(relay)).finally(() => relay.flush());
-            this.pretrained = { key, spec: session.original, summary };
+            const curve = curveRecorder('pretrain');
+            const summary = await session.pretrain(settings, options(relay, curve)).finally(() => relay.flush());
+            this.pretrained = { key, spec: session.original, summary, curve: thinned(curve.points) };
           }
           session.original = this.pretrained!.spec;
           pretraining = this.pretrained!.summary;
         }
         const relay = new TrainRelay('sparse', `sparse training (${params.criterion})`, ctx.progress);
-        const training = await session.train(params.criterion, params.settings, options(relay)).finally(() => relay.flush());
+        const curve = curveRecorder('sparse');
+        const training = await session.train(params.criterion, params.settings, options(relay, curve)).finally(() => relay.flush());
         this.stopSearch();
-        this.training = { params, pretraining, training };
+        const pretrainCurve = pretraining ? (this.pretrained?.curve ?? []) : [];
+        this.training = { params, pretraining, training, curve: [...pretrainCurve, ...thinned(curve.points)] };
         this.saved.training({ record: this.training, original: session.original, trained: session.trained, pretrained: this.pretrained });
         return training;
       } catch (error) {
@@ -348,7 +377,15 @@ export class Studio {
       this.model = model;
       this.data = data;
       this.session = session;
-      const restored: RestoredWork = { model: model.summary, data: data ? this.dataSummary(data, ctx) : null, training: null, search: null, notes };
+      const restored: RestoredWork = {
+        model: model.summary,
+        modelChoice: savedModel.kind === 'builtin' ? savedModel.name : 'files',
+        data: data ? this.dataSummary(data, ctx) : null,
+        dataChoice: data ? savedData!.kind : null,
+        training: null,
+        search: null,
+        notes,
+      };
       if (!session) return restored;
 
       const training = await this.saved.read<SavedTraining>('training');
@@ -382,6 +419,7 @@ export class Studio {
           prunableChannels: session.analysis.prunableChannels,
           plannedRatios: [0, ...new Set(search.settings.ratios.filter((ratio) => ratio > 0))],
           candidates: search.candidates,
+          elapsedMs: search.elapsedMs,
           done: search.done,
           exportable: [...specs.keys()],
         };

@@ -109,17 +109,43 @@ export type ProgressDetail =
   | { kind: 'train'; phase: 'pretrain' | 'sparse'; events: TrainStepEvent[] }
   | { kind: 'candidate'; candidate: Candidate };
 
+/** One training step as the charts plot it, kept with the training record so the charts come back after a reload. */
+export interface TrainPoint {
+  phase: 'pretrain' | 'sparse';
+  step: number;
+  totalSteps: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSec: number;
+  zeroShare?: number;
+  targetShare?: number;
+}
+
+/** What a finished training leaves: its settings, its summaries and its curve (thinned to at most MAX_CURVE_POINTS). */
+export interface TrainingRecord {
+  params: TrainParams;
+  pretraining?: TrainSummary;
+  training: TrainSummary;
+  /** Absent in work saved before curves were kept. */
+  curve?: TrainPoint[];
+}
+
 /** The work of the last visit, as `restore` brings it back after a reload. */
 export interface RestoredWork {
   model: ModelSummary;
+  /** How the model was chosen: a built-in name, or `files` for the user's own. */
+  modelChoice: string;
   /** null when there was no data, or it could not be read again (see notes). */
   data: DataSummary | null;
-  training: { params: TrainParams; pretraining?: TrainSummary; training: TrainSummary } | null;
+  dataChoice: 'builtin' | 'files' | null;
+  training: TrainingRecord | null;
   search: {
     settings: SearchSettings;
     prunableChannels: number;
     plannedRatios: number[];
     candidates: Candidate[];
+    /** Time spent measuring the candidates, ms. */
+    elapsedMs: number;
     /** The search had run to its end; otherwise it cannot continue and must be started again. */
     done: boolean;
     /** Candidates that can be exported (all, unless their models were too large to keep). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ScoresResult } from '../../worker/studioTypes';
+import { readAndSort } from './files';
 import { indexRanges, percent, compact, change } from './format';
 import { histogram } from './histogram';
 import { previewRatio } from './preview';
@@ -43,5 +44,17 @@ describe('previewRatio', () => {
     expect(preview.threshold).toBe(0.2);
     // 'b' keeps its last channel: the next removal comes from 'a'.
     expect([...previewRatio(result, 0.67, 0.05).removed.get('a')!]).toEqual([0, 1, 3]);
+  });
+});
+
+describe('readAndSort', () => {
+  const file = (name: string) => ({ file: new File([new Uint8Array([1, 2, 3])], name), path: name });
+  it('sends model.json, shards and Keras files to the model, the rest to the data', async () => {
+    const sorted = await readAndSort([
+      file('model.json'), file('group1-shard1of2.bin'), file('net.keras'), file('legacy.h5'), file('old.hdf5'),
+      file('train-images-idx3-ubyte'), file('.DS_Store'),
+    ]);
+    expect(sorted.model.map((f) => f.name)).toEqual(['model.json', 'group1-shard1of2.bin', 'net.keras', 'legacy.h5', 'old.hdf5']);
+    expect(sorted.data.map((f) => f.name)).toEqual(['train-images-idx3-ubyte']);
   });
 });

@@ -363,10 +363,13 @@ function ExportBlock() {
   const exported = useStudio((s) => s.exported);
   const searching = useStudio((s) => s.search.state === 'running');
   const exportCandidate = useStudio((s) => s.exportCandidate);
+  const exportable = useStudio((s) => s.search.exportable);
   const [format, setFormat] = useState<'files' | 'zip'>('files');
   const name = useId();
   if (index === null) return null;
   const current = exported.candidate === index && exported.state === 'done';
+  // A candidate restored after a reload may have come back without its model (too large to keep).
+  const lost = exportable !== null && !exportable.includes(index);
   return (
     <section className="block export" aria-labelledby="export-title">
       <h3 id="export-title">Download</h3>
@@ -383,10 +386,15 @@ function ExportBlock() {
         </label>
       </div>
       <div className="controls">
-        <button type="button" onClick={() => void exportCandidate(format)} disabled={exported.state === 'running' || searching} data-testid="export">
+        <button type="button" onClick={() => void exportCandidate(format)} disabled={exported.state === 'running' || searching || lost} data-testid="export">
           Prepare candidate #{index} for download
         </button>
       </div>
+      {lost && (
+        <p className="notice" data-testid="export-lost">
+          Candidate #{index} came back from your last visit without its model (too large to keep): run the search again to download it.
+        </p>
+      )}
       {exported.state === 'running' && <Busy>Building the pruned model files…</Busy>}
       <StageError message={exported.error} testId="export-error" />
       {current && (

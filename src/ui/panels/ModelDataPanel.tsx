@@ -62,8 +62,8 @@ function ModelPicker() {
           className="visually-hidden"
           type="file"
           multiple
-          accept=".json,.bin,.zip,application/json,application/zip"
-          aria-label="Open your model: model.json with its weight files, or one zip"
+          accept=".json,.bin,.zip,.keras,.h5,.hdf5,application/json,application/zip"
+          aria-label="Open your model: model.json with its weight files, one zip, a .keras or an .h5 file"
           onChange={(e) => void onFiles(e)}
           data-testid="model-files"
         />
@@ -71,8 +71,8 @@ function ModelPicker() {
           Open your model…
         </label>
         <span className="hint">
-          {choice === 'files' && state !== 'error' ? 'Your model is loaded. ' : ''}A TensorFlow.js LayersModel: model.json with
-          its .bin weight files, or one zip. Or drop it anywhere on the page.
+          {choice === 'files' && state !== 'error' ? 'Your model is loaded. ' : ''}A TensorFlow.js LayersModel (model.json with
+          its .bin weight files, or one zip) or a Keras file (.keras or .h5). Or drop it anywhere on the page.
         </span>
       </div>
     </fieldset>

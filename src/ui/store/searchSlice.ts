@@ -39,6 +39,8 @@ export interface SearchSlice {
     progress: ProgressState | null;
     /** Time spent measuring candidates, ms. */
     elapsedMs: number;
+    /** Candidates whose models can be exported; null: all (a restored search may have lost some). */
+    exportable: number[] | null;
     error: string | null;
   };
   /** The chosen candidate's files, as object URLs the user saves with a click. */
@@ -57,7 +59,7 @@ export interface SearchSlice {
   exportCandidate: (format: 'files' | 'zip') => Promise<void>;
 }
 
-const emptySearch = (): SearchSlice['search'] => ({
+export const emptySearch = (): SearchSlice['search'] => ({
   state: 'idle',
   stopping: false,
   planned: [],
@@ -69,6 +71,7 @@ const emptySearch = (): SearchSlice['search'] => ({
   picked: null,
   progress: null,
   elapsedMs: 0,
+  exportable: null,
   error: null,
 });
 
@@ -219,7 +222,7 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
   };
 };
 
-function emptyExport(): SearchSlice['exported'] {
+export function emptyExport(): SearchSlice['exported'] {
   return { state: 'idle', candidate: null, format: 'files', files: [], error: null };
 }
 

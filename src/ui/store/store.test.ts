@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Candidate } from '../../engine/search/candidate';
+import type { SearchSettings } from '../../engine/search/gridSearch';
 import type { MethodName, ParamsOf, ResultOf } from '../../worker/messages';
 import type { CallOptions } from '../../worker/bridge';
+import type { DataSummary, ModelSummary, RestoredWork, TrainParams } from '../../worker/studioTypes';
 import type { EngineClient } from './common';
 import { selectedIndex } from './searchSlice';
 import { createStudioStore } from './store';
@@ -35,6 +37,7 @@ const candidate = (index: number, ratio: number, accuracy: number): Candidate =>
 });
 
 const basics: Partial<Record<MethodName, Handler>> = {
+  restore: () => null,
   init: () => ({ backend: 'cpu', attempts: [], adapter: null, missingTrainingKernels: [], note: 'cpu', requested: null, tfjsVersion: 'x' }),
   loadModel: () => ({ name: 'lenet', source: 'built-in lenet', inputShape: [28, 28, 1], numClasses: 10, analysis: { groups: [] } }),
   loadData: () => ({ source: 'digits', count: 10, trainCount: 9, validationCount: 1, height: 28, width: 28, channels: 1, classNames: [], classCounts: [], samples: [] }),
@@ -45,7 +48,8 @@ describe('studio store', () => {
     const engine = fakeEngine(basics);
     const store = createStudioStore({ engine, requestedBackend: null });
     await store.getState().startEngine();
-    expect(engine.calls).toEqual(['init', 'loadModel', 'loadData']);
+    expect(engine.calls).toEqual(['init', 'restore', 'loadModel', 'loadData']);
+    expect(store.getState().restored).toBeNull();
     expect(store.getState().model.summary?.name).toBe('lenet');
     expect(store.getState().data.summary?.source).toBe('digits');
   });
@@ -132,5 +136,85 @@ describe('studio store', () => {
     expect(training.state).toBe('done');
     expect(training.steps.map((p) => p.step)).toEqual([1, 2, 3]);
     expect(scores.state).toBe('done');
+  });
+
+  describe('after a reload', () => {
+    const summaryOf = (name: string): ModelSummary => ({ ...(basics.loadModel!({}, {}) as ModelSummary), name });
+    const work = (patch: Partial<RestoredWork> = {}): RestoredWork => ({
+      model: { ...summaryOf('lenet'), source: 'model.json (2 files)' },
+      modelChoice: 'files',
+      data: basics.loadData!({}, {}) as DataSummary,
+      dataChoice: 'builtin',
+      training: {
+        params: { criterion: 'gfr', pretrainEpochs: 1, settings: {} as TrainParams['settings'] },
+        training: { steps: 3, images: 48, elapsedMs: 10, imagesPerSec: 1, lastLoss: 1, lastAccuracy: 0.5 },
+        curve: [1, 2, 3].map((step) => ({ phase: 'sparse' as const, step, totalSteps: 3, loss: 1 / step, accuracy: 0.5, imagesPerSec: 10 })),
+      },
+      search: {
+        settings: { criterion: 'gfr', ranking: 'normalized' } as SearchSettings,
+        prunableChannels: 10,
+        plannedRatios: [0, 0.5],
+        candidates: [candidate(1, 0.5, 0.8), candidate(0, 0, 0.9)],
+        elapsedMs: 1234,
+        done: false,
+        exportable: [0],
+      },
+      notes: ['The data of the last visit could not be read again: gone.'],
+      ...patch,
+    });
+
+    it('fills the stages from the restored work instead of loading the demo', async () => {
+      const engine = fakeEngine({
+        ...basics,
+        restore: () => work(),
+        scores: (params) => ({ criterion: (params as { criterion: string }).criterion, groups: [], ranking: [] }),
+        select: () => ({ candidate: 1 }),
+      });
+      const store = createStudioStore({ engine, requestedBackend: null });
+      await store.getState().startEngine();
+      expect(engine.calls).toEqual(['init', 'restore', 'scores', 'select']);
+      const s = store.getState();
+      expect(s.engine.state).toBe('done');
+      expect(s.model).toMatchObject({ state: 'done', choice: 'files', error: null });
+      expect(s.model.summary?.source).toBe('model.json (2 files)');
+      expect(s.data).toMatchObject({ state: 'done', choice: 'builtin' });
+      expect(s.training).toMatchObject({ state: 'done', criterion: 'gfr', summary: { steps: 3 } });
+      expect(s.training.steps.map((p) => p.x)).toEqual([1, 2, 3]);
+      expect(s.scores).toMatchObject({ state: 'done', criterion: 'gfr', ranking: 'normalized' });
+      expect(s.search).toMatchObject({ state: 'cancelled', planned: [0, 0.5], elapsedMs: 1234, exportable: [0], autoSelected: 1 });
+      expect(s.search.candidates.map((c) => c.index)).toEqual([0, 1]);
+      expect(s.restored?.state).toBe('done');
+      expect(s.restored?.summary).toContain('trained 3 steps');
+      expect(s.restored?.notes).toEqual([
+        'The data of the last visit could not be read again: gone.',
+        expect.stringContaining('The search had not finished'),
+        expect.stringContaining('1 candidate(s) came back without their models'),
+      ]);
+      s.dismissRestored();
+      expect(store.getState().restored).toBeNull();
+    });
+
+    it('says nothing when only the demo comes back', async () => {
+      const engine = fakeEngine({ ...basics, restore: () => work({ modelChoice: 'lenet', model: summaryOf('lenet'), training: null, search: null, notes: [] }) });
+      const store = createStudioStore({ engine, requestedBackend: null });
+      await store.getState().startEngine();
+      expect(engine.calls).toEqual(['init', 'restore']);
+      expect(store.getState().model.choice).toBe('lenet');
+      expect(store.getState().restored).toBeNull();
+    });
+
+    it('loads the demo and says so when the work cannot be brought back', async () => {
+      const engine = fakeEngine({
+        ...basics,
+        restore: () => {
+          throw userError('The saved work is damaged.');
+        },
+      });
+      const store = createStudioStore({ engine, requestedBackend: null });
+      await store.getState().startEngine();
+      expect(engine.calls).toEqual(['init', 'restore', 'loadModel', 'loadData']);
+      expect(store.getState().restored).toMatchObject({ state: 'failed', notes: [expect.stringContaining('The saved work is damaged.')] });
+      expect(store.getState().model.summary?.name).toBe('lenet');
+    });
   });
 });

@@ -2,7 +2,7 @@
 import type { CriterionName } from '../../engine/score/criterion';
 import type { TrainStepEvent, TrainSummary } from '../../engine/train/sparseTraining';
 import type { Progress } from '../../worker/messages';
-import type { ProgressDetail } from '../../worker/studioTypes';
+import type { ProgressDetail, TrainPoint } from '../../worker/studioTypes';
 import { isCancelled, messageOf, type ProgressState, type Slice } from './common';
 import { DEFAULT_TRAIN_FORM, TRAIN_FIXED, type TrainForm } from './defaults';
 
@@ -72,6 +72,11 @@ function toPoint(event: TrainStepEvent, phase: StepPoint['phase'], x: number): S
     remainingMs: event.remainingMs,
     imagesPerSec: event.imagesPerSec,
   };
+}
+
+/** A restored training record's curve as chart points. */
+export function pointsFromCurve(curve: TrainPoint[]): StepPoint[] {
+  return curve.map((p, i) => ({ ...p, x: i + 1, remainingMs: 0 }));
 }
 
 export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) => {

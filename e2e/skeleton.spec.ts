@@ -14,26 +14,7 @@
 import { expect, test as base } from '@playwright/test';
 import type { Page } from '@playwright/test';
 
-const ARTIFACTS = 'e2e/artifacts';
-
-/** Collects console errors (page and worker), uncaught exceptions and failed requests. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
-  page.on('worker', (worker) => {
-    worker.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(`worker console: ${msg.text()}`);
-    });
-  });
-  page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  return errors;
-}
+import { ARTIFACTS, watchErrors } from './helpers/studioPage';
 
 function expectNoErrors(errors: string[]): void {
   expect(errors, 'console errors, failed requests or uncaught exceptions on the page').toEqual([]);

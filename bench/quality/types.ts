@@ -1,22 +1,13 @@
 /** The quality benchmark's result JSON (one object per task, rows per criterion). */
 import type { CriterionName } from '../../src/engine/score/criterion';
 import type { RankingMode } from '../../src/engine/score/importance';
+import type { Candidate } from '../../src/engine/search/candidate';
 import type { SearchSettings } from '../../src/engine/search/gridSearch';
 import type { TrainSettings } from '../../src/engine/train/sparseTraining';
 import type { QualityTask } from './tasks';
 
-export interface CandidateRow {
-  ratio: number;
-  stage: 'baseline' | 'grid' | 'refine';
-  accuracy: number;
-  loss: number;
-  params: number;
-  flops: number;
-  weightBytes: number;
-  latencyMs: number;
-  keptChannels: number;
-  prunableChannels: number;
-}
+/** A candidate's figures as the benchmark keeps them (no plan, no backend). */
+export type CandidateRow = Pick<Candidate, 'ratio' | 'stage' | 'accuracy' | 'loss' | 'params' | 'flops' | 'weightBytes' | 'latencyMs' | 'keptChannels' | 'prunableChannels'>;
 
 export interface SearchRun {
   label: string;

@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 
 import { digitIdxFiles, dropFiles, savedLayersModel } from './helpers/droppedFiles';
 import {
-  ARTIFACTS, bytesOf, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, waitForBackend, watchErrors,
+  ARTIFACTS, bytesOf, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, openDemoOnWasm, watchErrors,
 } from './helpers/studioPage';
 
 test.setTimeout(240_000);
@@ -17,11 +17,8 @@ test.setTimeout(240_000);
 test('dropped LayersModel and IDX files: train, search, download a zip that loads', async ({ page }) => {
   const errors = watchErrors(page);
   await recordLongTasks(page);
-  await page.setViewportSize({ width: 1024, height: 900 });
-  await page.goto('/?backend=wasm');
-  expect(await waitForBackend(page)).toBe('wasm');
-  // Wait for the demo to load, so the drop replaces it.
-  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+  // The demo first, so that a drop replaces it.
+  await openDemoOnWasm(page);
 
   await dropFiles(page, await savedLayersModel());
   await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', { timeout: 30_000 });

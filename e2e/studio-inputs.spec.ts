@@ -8,7 +8,7 @@
 import { expect, test } from '@playwright/test';
 
 import { brokenModelFiles, dropFiles, kerasLenetFile } from './helpers/droppedFiles';
-import { ARTIFACTS, waitForBackend, watchErrors } from './helpers/studioPage';
+import { ARTIFACTS, openDemoOnWasm, watchErrors } from './helpers/studioPage';
 
 test.setTimeout(90_000);
 
@@ -16,11 +16,8 @@ test('a dropped .keras file loads; broken files get clear errors and the studio 
   const errors = watchErrors(page);
   const keras = await kerasLenetFile();
   const broken = await brokenModelFiles();
-  await page.setViewportSize({ width: 1024, height: 900 });
-  await page.goto('/?backend=wasm');
-  expect(await waitForBackend(page)).toBe('wasm');
-  // The demo first, so that the drop replaces it.
-  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+  // The demo first, so that a drop replaces it.
+  await openDemoOnWasm(page);
   await expect(page.getByTestId('model-summary')).toContainText('built-in lenet');
 
   // The Keras file: routed to the model, read by the worker (h5wasm), analysed.

@@ -8,7 +8,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import {
-  ARTIFACTS, bytesOf, candidateCount, checkLoadsAndPredicts, linePoints, recordLongTasks, smallBudget, trainAndScore, waitForBackend,
+  ARTIFACTS, bytesOf, candidateCount, checkLoadsAndPredicts, linePoints, recordLongTasks, smallBudget, trainAndScore, openDemoOnWasm, waitForBackend,
   watchErrors,
 } from './helpers/studioPage';
 
@@ -38,10 +38,8 @@ async function searchSaved(page: Page, count: number): Promise<void> {
 test('a reload brings back the model, the training, the candidates, and a restored candidate downloads', async ({ page }) => {
   const errors = watchErrors(page);
   await recordLongTasks(page);
-  await page.setViewportSize({ width: 1024, height: 900 });
-  await page.goto('/?backend=wasm');
-  expect(await waitForBackend(page)).toBe('wasm');
-  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+  // The demo first, so that a drop replaces it.
+  await openDemoOnWasm(page);
   // A first visit opens the demo, with nothing to bring back.
   await expect(page.getByTestId('restored-note')).toHaveCount(0);
 

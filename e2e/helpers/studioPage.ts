@@ -56,6 +56,14 @@ export async function waitForBackend(page: Page): Promise<string> {
   return (await backend.textContent()) ?? '';
 }
 
+/** Opens the studio on wasm at laptop-ish width and waits for the built-in demo (model and data) to load. */
+export async function openDemoOnWasm(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 1024, height: 900 });
+  await page.goto('/?backend=wasm');
+  expect(await waitForBackend(page)).toBe('wasm');
+  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+}
+
 /** Fills a labelled number field in a stage. */
 export async function fill(page: Page, stage: number, label: string | RegExp, value: number): Promise<void> {
   const input = page.getByTestId(`stage-${stage}`).getByLabel(label, { exact: typeof label === 'string' });

@@ -10,20 +10,13 @@ import { applyPlan } from '../prune/applyPlan';
 import type { PrunePlan } from '../prune/plan';
 import { savedArtifacts, shardedFiles, stockLoad } from '../testing/artifacts';
 import { concatBranches, invertedResiduals, nestedSequential, resnetStages, scalelessBn } from '../testing/realModels';
-import { maxAbsDifference, predictValues, randomInput } from '../testing/tensors';
+import { maxAbsDifference, predictSpec, predictValues, randomInput } from '../testing/tensors';
 import { loadModelFiles, modelFilesFromArtifacts } from './modelFiles';
-import { artifactsFromSpec, modelFromSpec } from './modelSpec';
+import { artifactsFromSpec } from './modelSpec';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-async function predictSpec(spec: ModelSpec, input: tf.Tensor): Promise<Float32Array> {
-  const model = await modelFromSpec(spec);
-  const values = await predictValues(model, input);
-  model.dispose();
-  return values;
-}
 
 /** Drops the last channel of every prunable group of at least two channels. */
 function dropLastChannels(spec: ModelSpec): PrunePlan {

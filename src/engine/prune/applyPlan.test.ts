@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../core/types';
 import { analyzeModel } from '../graph/analyze';
-import { artifactsFromSpec, layerByName, modelFromSpec } from '../io/modelSpec';
-import { expectNoLeaks, maxAbsDifference, predictValues, randomInput } from '../testing/tensors';
+import { artifactsFromSpec, layerByName } from '../io/modelSpec';
+import { expectNoLeaks, maxAbsDifference, predictSpec, randomInput } from '../testing/tensors';
 import { concatModel, depthwiseModel, flattenModel, residualModel, twoConvModel } from '../testing/tinyModels';
 import { applyPlan } from './applyPlan';
 import type { PrunePlan } from './plan';
@@ -11,13 +11,6 @@ import type { PrunePlan } from './plan';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-async function outputsOf(spec: ModelSpec, input: tf.Tensor): Promise<Float32Array> {
-  const model = await modelFromSpec(spec);
-  const values = await predictValues(model, input);
-  model.dispose();
-  return values;
-}
 
 /** Sets γ of the given channels of a BN to exactly zero, with a β that survives ReLU. */
 function zeroGamma(spec: ModelSpec, bn: string, channels: number[]): void {
@@ -33,8 +26,8 @@ const keepAllBut = (size: number, removed: number[]): number[] =>
 
 async function compareAfterPruning(spec: ModelSpec, plan: PrunePlan, compensate: boolean): Promise<number> {
   const input = randomInput([3, 6, 6, 2]);
-  const before = await outputsOf(spec, input);
-  const after = await outputsOf(applyPlan(spec, analyzeModel(spec), plan, { compensate }), input);
+  const before = await predictSpec(spec, input);
+  const after = await predictSpec(applyPlan(spec, analyzeModel(spec), plan, { compensate }), input);
   input.dispose();
   return maxAbsDifference(before, after);
 }
@@ -90,7 +83,7 @@ describe('applyPlan', () => {
     expect(layerByName(pruned, 'fc').weights.kernel.shape).toEqual([3, 3]);
     await expectNoLeaks(async () => {
       const input = randomInput([2, 6, 6, 2]);
-      expect((await outputsOf(pruned, input)).length).toBe(6);
+      expect((await predictSpec(pruned, input)).length).toBe(6);
       input.dispose();
     });
   });

@@ -1,5 +1,7 @@
 /** Test helpers shared by the engine's tests. */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../core/types';
+import { modelFromSpec } from '../io/modelSpec';
 import { expect } from 'vitest';
 
 /** Runs `body` and asserts that it leaves no tensor behind. */
@@ -26,5 +28,13 @@ export async function predictValues(model: tf.LayersModel, input: tf.Tensor): Pr
   const output = model.predict(input) as tf.Tensor;
   const values = (await output.data()) as Float32Array;
   output.dispose();
+  return values;
+}
+
+/** Builds the spec's model, predicts `input`, and disposes the model. */
+export async function predictSpec(spec: ModelSpec, input: tf.Tensor): Promise<Float32Array> {
+  const model = await modelFromSpec(spec);
+  const values = await predictValues(model, input);
+  model.dispose();
   return values;
 }

@@ -1,6 +1,9 @@
 /**
  * GFR Studio benchmarks (issue 4).
  *   npm run bench -- quality [--quick] [--serial] [--jobs N] [--tasks a,b]
+ *   npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train key=value,…] [--start DIR]
+ *       (an experiment: writes bench/results/experiments/NAME.json, leaves latest.json and the docs alone;
+ *        --start keeps the normally trained starts in DIR for the next experiment)
  *   npm run bench -- speed [--quick] [--skip-browser]
  *   npm run bench -- all [--quick]
  *   npm run bench -- report        (docs/BENCHMARKS.md from bench/results/latest.json)
@@ -12,13 +15,15 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeEnvironment, loadAverage } from './common/environment';
-import { readLatest, updateLatest, writeRunFile, type RunFile } from './common/results';
+import { readLatest, updateLatest, writeExperimentFile, writeRunFile, type RunFile } from './common/results';
+import { parseCriteria, parseTrainOverrides } from './quality/experiment';
 import { runQuality } from './quality/quality';
 import { FULL_TASKS, QUICK_TASKS } from './quality/tasks';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]';
+const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]\n'
+  + '       npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train lambdaS=0.01,gatePenalty=polarization] [--start DIR]';
 
 async function main(): Promise<void> {
   const { values: flags, positionals } = parseArgs({
@@ -31,6 +36,10 @@ async function main(): Promise<void> {
       tasks: { type: 'string' },
       'skip-browser': { type: 'boolean' },
       latest: { type: 'boolean' },
+      experiment: { type: 'string' },
+      criteria: { type: 'string' },
+      train: { type: 'string' },
+      start: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,7 +50,8 @@ async function main(): Promise<void> {
     return;
   }
   const mode = flags.quick ? 'quick' : 'full';
-  const keep = mode === 'full' || Boolean(flags.latest);
+  const experiment = flags.experiment;
+  const keep = !experiment && (mode === 'full' || Boolean(flags.latest));
   if (what === 'report') return writeDocs();
 
   if (what === 'quality' || what === 'all') {
@@ -52,8 +62,13 @@ async function main(): Promise<void> {
     const workDir = join(tmpdir(), `gfr-bench-${process.pid}`);
     log(`quality (${mode}): ${tasks.map((task) => task.name).join(', ')}; ${parallel ? `${parallel} processes` : 'in process'}`);
     const load = loadAverage();
-    const result = await runQuality({ mode, tasks, parallel, backend: 'wasm', workDir, log });
-    record({ kind: 'quality', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
+    const result = await runQuality({
+      mode, tasks, parallel, backend: 'wasm', workDir, log,
+      criteria: parseCriteria(flags.criteria), trainOverrides: parseTrainOverrides(flags.train), startDir: flags.start,
+    });
+    const run: RunFile = { kind: 'quality', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result };
+    if (experiment) log(`wrote ${writeExperimentFile(experiment, { ...run, experiment: { criteria: flags.criteria, train: flags.train } })}`);
+    else record(run, keep);
   }
   if (what === 'speed' || what === 'all') {
     const { runSpeed } = await import('./speed/speed');

@@ -13,6 +13,7 @@ export const OPTIONS = {
   criterion: { type: 'string' },
   ranking: { type: 'string' },
   target: { type: 'string' },
+  'target-of': { type: 'string' },
   'select-by': { type: 'string' },
   budget: { type: 'string' },
   tolerance: { type: 'string' },
@@ -21,6 +22,8 @@ export const OPTIONS = {
   'learning-rate': { type: 'string' },
   'lambda-gamma': { type: 'string' },
   'lambda-s': { type: 'string' },
+  'gate-penalty': { type: 'string' },
+  'gate-temperature': { type: 'string' },
   backend: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
@@ -49,6 +52,13 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
 
 export const wholeFlag = (value: string | undefined, name: string, fallback: number, min = 0): number =>
   numberFlag(value, name, fallback, (n) => Number.isInteger(n) && n >= min, `a whole number ≥ ${min}`);
+
+/** One of a fixed set of words. */
+export function choiceFlag<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) throw new UserError(`--${name} must be one of ${choices.join(', ')}, got '${value}'.`);
+  return value as T;
+}
 
 export function listFlag(value: string | undefined, name: string): number[] | undefined {
   if (value === undefined) return undefined;

@@ -7,13 +7,15 @@ import { measureLatency } from '../src/engine/eval/latency';
 import { analyzeModel } from '../src/engine/graph/analyze';
 import { withInputScaling } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
-import { criterionByName, RANKING_MODES, type RankingMode } from '../src/engine/score/importance';
+import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
 import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src/engine/search/select';
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
+import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
-import { listFlag, numberFlag, wholeFlag, type Flags } from './args';
+import { SPARSITY_MEASURES, type SparsityStatus } from '../src/engine/train/sparsityController';
+import { choiceFlag, listFlag, numberFlag, wholeFlag, type Flags } from './args';
 import { writeModelFolder } from './modelFiles';
 import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
 
@@ -45,8 +47,11 @@ function trainSettings(flags: Flags, epochs: number): TrainSettings {
     learningRate: numberFlag(flags['learning-rate'], 'learning-rate', DEFAULT_TRAIN_SETTINGS.learningRate, (n) => n > 0, 'a number > 0'),
     lambdaGamma: numberFlag(flags['lambda-gamma'], 'lambda-gamma', DEFAULT_TRAIN_SETTINGS.lambdaGamma, (n) => n >= 0, 'a number ≥ 0'),
     lambdaS: numberFlag(flags['lambda-s'], 'lambda-s', DEFAULT_TRAIN_SETTINGS.lambdaS, (n) => n >= 0, 'a number ≥ 0'),
+    gatePenalty: choiceFlag(flags['gate-penalty'], 'gate-penalty', GATE_PENALTIES, DEFAULT_TRAIN_SETTINGS.gatePenalty),
+    gateTemperature: numberFlag(flags['gate-temperature'], 'gate-temperature', DEFAULT_TRAIN_SETTINGS.gateTemperature, (n) => n > 0, 'a number > 0'),
     seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
-    target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => n >= 0 && n < 1, 'a share of channels in [0, 1)'),
+    target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => n >= 0 && n < 1, 'a share in [0, 1)'),
+    targetKind: choiceFlag(flags['target-of'], 'target-of', SPARSITY_MEASURES, DEFAULT_TRAIN_SETTINGS.targetKind),
   };
 }
 
@@ -57,7 +62,7 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
     if (event.kind === 'epoch') return log(`${label}: epoch ${event.epoch}/${event.epochs} done`);
     if (performance.now() - lastLine < 5000 && event.step !== event.totalSteps) return;
     lastLine = performance.now();
-    const zeros = event.sparsity ? ` zero channels ${(event.sparsity.zeroShare * 100).toFixed(1)}% (schedule ${(event.sparsity.targetShare * 100).toFixed(1)}%)` : '';
+    const zeros = event.sparsity ? ` ${sparsityLine(event.sparsity)}` : '';
     log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s${zeros}`);
   };
 }
@@ -93,7 +98,7 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const settings: SearchSettings = {
     ...DEFAULT_SEARCH_SETTINGS,
     criterion,
-    ranking: rankingFlag(flags.ranking),
+    ranking: choiceFlag(flags.ranking, 'ranking', RANKING_MODES, DEFAULT_SEARCH_SETTINGS.ranking),
     tolerance,
     ratios: listFlag(flags.ratios, 'ratios') ?? DEFAULT_SEARCH_SETTINGS.ratios,
     compensate: !flags['no-compensate'],
@@ -129,15 +134,13 @@ function selectionRule(flags: Flags, tolerance: number): SelectionRule {
     if (!BUDGET_METRICS.includes(metric as BudgetMetric)) throw new UserError(`--budget must look like flops=150000, with one of ${BUDGET_METRICS.join(', ')}; got '${flags.budget}'.`);
     return { kind: 'budget', metric: metric as BudgetMetric, max: numberFlag(value, 'budget', 0, (n) => n > 0, 'a positive number after =') };
   }
-  const by = flags['select-by'] ?? 'ratio';
-  if (by !== 'ratio' && by !== 'flops') throw new UserError(`--select-by must be ratio or flops, got '${by}'.`);
-  return { kind: 'tolerance', tolerance, by };
+  return { kind: 'tolerance', tolerance, by: choiceFlag(flags['select-by'], 'select-by', ['ratio', 'flops'] as const, 'ratio') };
 }
 
-function rankingFlag(value: string | undefined): RankingMode {
-  if (value === undefined) return DEFAULT_SEARCH_SETTINGS.ranking;
-  if (!RANKING_MODES.includes(value as RankingMode)) throw new UserError(`--ranking must be one of ${RANKING_MODES.join(', ')}, got '${value}'.`);
-  return value as RankingMode;
+/** Zero channels and the FLOPs they free, against the schedule of the measure the controller follows. */
+function sparsityLine({ zeroShare, freedFlopsShare, targetShare, measure }: SparsityStatus): string {
+  const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+  return `zero channels ${pct(zeroShare)}, FLOPs freed ${pct(freedFlopsShare)} (schedule ${pct(targetShare)} of ${measure})`;
 }
 
 export async function evalCommand(positionals: string[], flags: Flags): Promise<void> {

@@ -32,8 +32,10 @@ Options:
                         --mean 0.5 --std 0.5 for inputs in [-1, 1])
   --epochs N            sparse-training epochs (default 1; 0 prunes as is,
                         with --criterion l1 or gamma)
-  --target T            share of channels sparse training drives to exactly
-                        zero (0.5; 0 = plain L1 on γ in the loss)
+  --target T            share sparse training frees by driving channels to
+                        exactly zero (0.5; 0 = plain L1 on γ in the loss)
+  --target-of K         what T is a share of: channels, or the model's flops
+                        that the zero channels free (channels)
   --pretrain-epochs N   normal training first, e.g. for untrained built-ins (0)
   --samples N           training images (default: all not used for validation)
   --val-samples N       validation images (default: 10% up to 1,000)
@@ -50,7 +52,10 @@ Options:
   --batch-size N        training batch size (64)
   --learning-rate X     Adam learning rate (0.001)
   --lambda-gamma X      λγ, weight of Σ|γ| (0.0001)
-  --lambda-s X          λs, weight of the GFR gates (0.0001)
+  --lambda-s X          λs, weight of the GFR gates' penalty (0.0001)
+  --gate-penalty P      sum (Σ of the gates) or polarization (split the gates
+                        of each layer apart) (sum)
+  --gate-temperature τ  gates s = sigmoid(u / τ) (1)
   --no-compensate       do not fold removed channels into the next bias
   --no-recalibrate      do not recalibrate BatchNormalization statistics
   --backend B           wasm (default) or cpu

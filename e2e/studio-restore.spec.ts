@@ -44,7 +44,11 @@ test('a reload brings back the model, the training, the candidates, and a restor
   await expect(page.getByTestId('restored-note')).toHaveCount(0);
 
   await smallBudget(page, 3);
+  // A FLOPs target this time: the setting is part of what comes back.
+  await page.getByTestId('stage-2').getByLabel('Target counts').selectOption('flops');
   await trainAndScore(page);
+  await expect(page.getByTestId('chart-sparsity')).toContainText('of the FLOPs are freed; the schedule asks for');
+  await expect(page.getByTestId('train-done')).toContainText('of the FLOPs');
   await page.getByTestId('search-run').click();
   await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 60_000 });
   const count = await candidateCount(page);
@@ -74,6 +78,8 @@ test('a reload brings back the model, the training, the candidates, and a restor
   await expect(page.getByTestId('model-prunable')).toHaveText(before.prunable ?? '');
   await expect(page.getByTestId('data-summary')).toContainText('10,000');
   await expect(page.getByTestId('train-done')).toHaveText(before.trained ?? '');
+  await expect(page.getByTestId('stage-2').getByLabel('Target counts')).toHaveValue('flops');
+  await expect(page.getByTestId('chart-sparsity')).toContainText('of the FLOPs are freed');
   expect(await linePoints(page, 'chart-loss')).toBe(before.lossPoints);
   await expect(page.getByTestId('scores-view')).toBeVisible();
   // The search: every candidate, finished, and the rule's selection.

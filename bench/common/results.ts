@@ -37,6 +37,15 @@ export function writeRunFile(run: RunFile, dir = RESULTS_DIR): string {
   return path;
 }
 
+/** Writes bench/results/experiments/<name>.json (an experiment's run, apart from the reported ones) and returns its path. */
+export function writeExperimentFile(name: string, run: RunFile & { experiment: Record<string, string | undefined> }, dir = join(RESULTS_DIR, 'experiments')): string {
+  if (!/^[\w.-]+$/.test(name)) throw new Error(`An experiment name may hold letters, digits, '.', '-' and '_' only; got '${name}'.`);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, `${JSON.stringify(run, null, 1)}\n`);
+  return path;
+}
+
 export function readLatest(path = LATEST_FILE): Latest | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Latest) : null;
 }

@@ -6,10 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/node';
 import type { CriterionName } from '../../src/engine/score/criterion';
+import type { TrainSettings } from '../../src/engine/train/sparseTraining';
 import { loadTaskData, type TaskData } from './data';
 import { criterionJob, pretrainJob, type Log } from './pipeline';
 import { readSpec, writeSpec } from './specFile';
-import type { QualityTask } from './tasks';
+import type { ExtraRun, QualityTask } from './tasks';
 import type { CriterionResult, PretrainResult } from './types';
 
 export interface JobFile {
@@ -20,6 +21,10 @@ export interface JobFile {
   specDir: string;
   outFile: string;
   backend: NodeBackendName;
+  /** Training settings over the engine's defaults for the sparse run. */
+  trainOverrides?: Partial<TrainSettings>;
+  /** An extra run's label and own settings (over trainOverrides). */
+  extra?: ExtraRun;
 }
 
 export type DataInfo = { source: string; train: number; validation: number; substitute?: string };
@@ -39,7 +44,10 @@ export async function runJob(job: JobFile, log: Log, data?: TaskData): Promise<P
     return { result, data: dataInfo(taskData) };
   }
   if (!job.criterion) throw new Error('A criterion job needs a criterion.');
-  return criterionJob(job.task, taskData, readSpec(job.specDir), job.criterion, log);
+  if (!job.extra) return criterionJob(job.task, taskData, readSpec(job.specDir), job.criterion, log, job.trainOverrides);
+  const overrides = { ...job.trainOverrides, ...job.extra.train };
+  const result = await criterionJob(job.task, taskData, readSpec(job.specDir), job.criterion, log, overrides, { label: job.extra.label, ablations: false });
+  return { ...result, label: job.extra.label, train: job.extra.train };
 }
 
 async function main(path: string): Promise<void> {

@@ -22,9 +22,6 @@ import type { TaskData } from './data';
 import { REPORTED_RATIOS, type QualityTask } from './tasks';
 import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun } from './types';
 
-/** Settings the benchmark passes over the engine's defaults (stated in the report). */
-export const BENCH_TRAIN_OVERRIDES: Partial<TrainSettings> = {};
-
 export const TOLERANCE = DEFAULT_TOLERANCE;
 
 interface Variant {
@@ -47,8 +44,8 @@ export const ABLATIONS: Variant[] = [
 /** Criteria whose ablations are measured (random's tell nothing about the method). */
 export const ABLATED_CRITERIA: CriterionName[] = ['gfr', 'gamma', 'l1'];
 
-export function trainSettingsFor(task: QualityTask, epochs: number): TrainSettings {
-  return { ...DEFAULT_TRAIN_SETTINGS, ...BENCH_TRAIN_OVERRIDES, epochs, batchSize: task.batchSize, ...(task.maxSteps ? { maxSteps: task.maxSteps } : {}) };
+export function trainSettingsFor(task: QualityTask, epochs: number, overrides: Partial<TrainSettings> = {}): TrainSettings {
+  return { ...DEFAULT_TRAIN_SETTINGS, ...overrides, epochs, batchSize: task.batchSize, ...(task.maxSteps ? { maxSteps: task.maxSteps } : {}) };
 }
 
 export function searchSettingsFor(task: QualityTask, criterion: CriterionName, variant: Variant = DEFAULT_VARIANT, ratios = task.ratios): SearchSettings {
@@ -87,20 +84,28 @@ export async function pretrainJob(task: QualityTask, data: TaskData, log: Log): 
   };
 }
 
-export async function criterionJob(task: QualityTask, data: TaskData, pretrained: ModelSpec, criterion: CriterionName, log: Log): Promise<CriterionResult> {
+export async function criterionJob(
+  task: QualityTask,
+  data: TaskData,
+  pretrained: ModelSpec,
+  criterion: CriterionName,
+  log: Log,
+  overrides: Partial<TrainSettings> = {},
+  { label = criterion, ablations = true }: { label?: string; ablations?: boolean } = {},
+): Promise<CriterionResult> {
   const session = new CompressionSession(pretrained, data);
   let training: TrainingRun | null = null;
   if (trainingModeFor(criterion) !== 'plain') {
-    const settings = trainSettingsFor(task, task.sparseEpochs);
-    const recorder = trainingRecorder(`${task.name} ${criterion}`, log);
+    const settings = trainSettingsFor(task, task.sparseEpochs, overrides);
+    const recorder = trainingRecorder(`${task.name} ${label}`, log);
     const summary = await session.train(criterion, settings, { onEvent: recorder.onEvent });
     training = trainingRun(summary, settings, data, recorder.trace);
   }
-  const search = await runSearch(session, searchSettingsFor(task, criterion), DEFAULT_VARIANT, log, `${task.name} ${criterion}`);
+  const search = await runSearch(session, searchSettingsFor(task, criterion), DEFAULT_VARIANT, log, `${task.name} ${label}`);
   const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
   const baseline = search.candidates.find((candidate) => candidate.stage === 'baseline')!;
   const variants: SearchRun[] = [];
-  if (ABLATED_CRITERIA.includes(criterion)) {
+  if (ablations && ABLATED_CRITERIA.includes(criterion)) {
     for (const variant of ABLATIONS) {
       variants.push(await runSearch(session, searchSettingsFor(task, criterion, variant, task.ablationRatios), variant, log, `${task.name} ${criterion} ${variant.label}`));
     }
@@ -172,12 +177,12 @@ function trainingRecorder(label: string, log: Log): { onEvent: (event: TrainEven
       if (event.kind !== 'step') return;
       const every = Math.max(1, Math.floor(event.totalSteps / TRACE_POINTS));
       if (event.sparsity && (event.step % every === 0 || event.step === event.totalSteps)) {
-        const { zeroShare, targetShare, lambda } = event.sparsity;
-        trace.push({ step: event.step, zeroShare, targetShare, lambda, loss: event.loss });
+        const { zeroShare, freedFlopsShare, targetShare, lambda } = event.sparsity;
+        trace.push({ step: event.step, zeroShare, freedFlopsShare, targetShare, lambda, loss: event.loss });
       }
       if (performance.now() - lastLog > 30_000 || event.step === event.totalSteps) {
         lastLog = performance.now();
-        const zeros = event.sparsity ? `, zero channels ${(event.sparsity.zeroShare * 100).toFixed(1)}% (schedule ${(event.sparsity.targetShare * 100).toFixed(1)}%)` : '';
+        const zeros = event.sparsity ? `, zero channels ${(event.sparsity.zeroShare * 100).toFixed(1)}%, FLOPs freed ${(event.sparsity.freedFlopsShare * 100).toFixed(1)}% (schedule ${(event.sparsity.targetShare * 100).toFixed(1)}% of ${event.sparsity.measure})` : '';
         log(`${label}: step ${event.step}/${event.totalSteps}, loss ${event.loss.toFixed(3)}, ${event.imagesPerSec.toFixed(0)} img/s${zeros}`);
       }
     },
@@ -196,6 +201,7 @@ function trainingRun(summary: TrainSummary, settings: TrainSettings, data: TaskD
     lastAccuracy: summary.lastAccuracy,
     zeroShare: summary.sparsity?.zeroShare ?? null,
     zeroShareByGroup: summary.sparsity?.zeroShareByGroup ?? null,
+    freedFlopsShare: summary.sparsity?.freedFlopsShare ?? null,
     trace,
   };
 }

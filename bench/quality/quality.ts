@@ -3,7 +3,7 @@
  * task, every criterion; jobs run in child processes, one per core, or in this
  * process (tests, --serial).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/node';
 import type { CriterionName } from '../../src/engine/score/criterion';
@@ -12,7 +12,8 @@ import { runTsChild, Slots } from '../common/pool';
 import { loadTaskData } from './data';
 import { runJob, type JobFile, type PretrainOutput } from './job';
 import { searchSettingsFor, TOLERANCE, trainSettingsFor, type Log } from './pipeline';
-import type { QualityTask } from './tasks';
+import type { TrainSettings } from '../../src/engine/train/sparseTraining';
+import type { ExtraRun, QualityTask } from './tasks';
 import type { CriterionResult, QualityResults, QualityRow, TaskResult } from './types';
 
 export const CRITERIA: CriterionName[] = ['gfr', 'gamma', 'l1', 'random'];
@@ -25,6 +26,12 @@ export interface QualityOptions {
   backend: NodeBackendName;
   /** Scratch folder for job files and trained starts. */
   workDir: string;
+  /** Criteria to run (default: all). */
+  criteria?: CriterionName[];
+  /** Training settings over the engine's defaults, for the sparse runs (experiments). */
+  trainOverrides?: Partial<TrainSettings>;
+  /** Folder of trained starts kept between runs: `<task>-start` is reused when present. */
+  startDir?: string;
   log: Log;
 }
 
@@ -42,7 +49,7 @@ function childRunner(options: QualityOptions): JobRunner {
   const slots = new Slots(options.parallel);
   const script = new URL('./job.ts', import.meta.url);
   return (job) => slots.run(async () => {
-    const name = `${job.task.name}-${job.kind === 'pretrain' ? 'pretrain' : job.criterion}`;
+    const name = `${job.task.name}-${fileLabel(job.kind === 'pretrain' ? 'pretrain' : (job.extra?.label ?? job.criterion!))}`;
     const file = join(options.workDir, `${name}.job.json`);
     writeFileSync(file, JSON.stringify(job));
     options.log(`start ${name}`);
@@ -64,27 +71,48 @@ async function inProcessRunner(options: QualityOptions): Promise<JobRunner> {
 }
 
 async function runTask(task: QualityTask, options: QualityOptions, run: JobRunner): Promise<TaskResult> {
-  const specDir = join(options.workDir, `${task.name}-start`);
-  const job = (kind: JobFile['kind'], criterion?: CriterionName): JobFile => ({
-    kind, task, criterion, specDir, backend: options.backend,
-    outFile: join(options.workDir, `${task.name}-${criterion ?? kind}.out.json`),
+  const specDir = join(options.startDir ?? options.workDir, `${task.name}-start`);
+  const trainOverrides = options.trainOverrides ?? {};
+  const job = (kind: JobFile['kind'], criterion?: CriterionName, extra?: ExtraRun): JobFile => ({
+    kind, task, criterion, specDir, backend: options.backend, trainOverrides, extra,
+    outFile: join(options.workDir, `${task.name}-${fileLabel(extra?.label ?? criterion ?? kind)}.out.json`),
   });
-  const pretrain = (await run(job('pretrain'))) as PretrainOutput;
-  const criteria = (await Promise.all(CRITERIA.map((criterion) => run(job('criterion', criterion))))) as CriterionResult[];
+  const pretrain = await trainedStart(specDir, () => run(job('pretrain')) as Promise<PretrainOutput>, options.log);
+  const criteria = options.criteria ?? CRITERIA;
+  const extras = task.extraRuns.filter((extra) => criteria.includes(extra.criterion));
+  const results = (await Promise.all([
+    ...criteria.map((criterion) => run(job('criterion', criterion))),
+    ...extras.map((extra) => run(job('criterion', extra.criterion, extra))),
+  ])) as CriterionResult[];
   const { criterion: _criterion, compensate: _c, recalibrate: _r, ranking: _k, ...search } = searchSettingsFor(task, 'gfr');
   return {
     task,
     data: pretrain.data,
-    settings: { train: trainSettingsFor(task, task.sparseEpochs), search: { ...search, minKeepFraction: DEFAULT_SEARCH_SETTINGS.minKeepFraction }, tolerance: TOLERANCE },
+    settings: { train: trainSettingsFor(task, task.sparseEpochs, trainOverrides), search: { ...search, minKeepFraction: DEFAULT_SEARCH_SETTINGS.minKeepFraction }, tolerance: TOLERANCE },
     pretrain: pretrain.result,
-    criteria,
+    criteria: results,
   };
+}
+
+const fileLabel = (label: string): string => label.replace(/[^\w.-]+/g, '-');
+
+/** The pretrain job's output, kept beside the trained start so that a later run with the same start can reuse both. */
+async function trainedStart(specDir: string, pretrain: () => Promise<PretrainOutput>, log: Log): Promise<PretrainOutput> {
+  const kept = join(specDir, 'pretrain.json');
+  if (existsSync(kept)) {
+    log(`reusing the trained start in ${specDir}`);
+    return JSON.parse(readFileSync(kept, 'utf8')) as PretrainOutput;
+  }
+  const output = await pretrain();
+  writeFileSync(kept, JSON.stringify(output));
+  return output;
 }
 
 export function qualityRows(tasks: TaskResult[]): QualityRow[] {
   return tasks.flatMap((task) => task.criteria.flatMap((result) => result.search.candidates.map((candidate): QualityRow => ({
     task: task.task.name,
     criterion: result.criterion,
+    ...(result.label ? { label: result.label } : {}),
     ratio: candidate.ratio,
     stage: candidate.stage,
     accuracy: candidate.accuracy,

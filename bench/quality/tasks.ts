@@ -4,9 +4,18 @@
  * 20,000-image Fashion-MNIST subset, 3 plain epochs, then 2 sparse epochs.
  * Quick mode keeps every task and criterion on tiny subsets, for CI.
  */
+import type { CriterionName } from '../../src/engine/score/criterion';
+import type { TrainSettings } from '../../src/engine/train/sparseTraining';
 import type { BuiltinModelName } from '../../src/engine/zoo';
 
 export type DataName = 'fashion-mnist' | 'digits';
+
+/** A sparse run besides the four criteria at the defaults: the same criterion with other training settings. */
+export interface ExtraRun {
+  criterion: CriterionName;
+  label: string;
+  train: Partial<TrainSettings>;
+}
 
 export interface QualityTask {
   name: string;
@@ -27,6 +36,8 @@ export interface QualityTask {
   ablationRatios: number[];
   recalibrationBatches: number;
   latencyRuns: number;
+  /** Runs at other targets (issue 6: 70% of the channels, a FLOPs target). */
+  extraRuns: ExtraRun[];
 }
 
 /** Ratios the report quotes for every criterion. */
@@ -39,16 +50,21 @@ export const FULL_TASKS: QualityTask[] = [
     name: 'vgg-fashion', title: 'Small VGG (BN) on Fashion-MNIST', model: 'vgg', data: 'fashion-mnist',
     trainCount: 20_000, valCount: 2000, pretrainEpochs: 3, sparseEpochs: 2, batchSize: 64,
     ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10,
+    extraRuns: [
+      { criterion: 'gfr', label: 'gfr, target 0.7', train: { target: 0.7 } },
+      { criterion: 'gamma', label: 'gamma, target 0.7', train: { target: 0.7 } },
+      { criterion: 'gfr', label: 'gfr, 80% of FLOPs', train: { target: 0.8, targetKind: 'flops' } },
+    ],
   },
   {
     name: 'resnet-fashion', title: 'Small ResNet on Fashion-MNIST', model: 'resnet', data: 'fashion-mnist',
     trainCount: 8000, valCount: 2000, pretrainEpochs: 2, sparseEpochs: 2, batchSize: 64,
-    ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10,
+    ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10, extraRuns: [],
   },
   {
     name: 'lenet-digits', title: 'LeNet (BN) on the built-in digits', model: 'lenet', data: 'digits',
     trainCount: 9000, valCount: 1000, pretrainEpochs: 3, sparseEpochs: 2, batchSize: 64,
-    ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10,
+    ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10, extraRuns: [],
   },
 ];
 
@@ -63,4 +79,5 @@ export const QUICK_TASKS: QualityTask[] = FULL_TASKS.map((task) => ({
   ablationRatios: [0.5],
   recalibrationBatches: 4,
   latencyRuns: 2,
+  extraRuns: [],
 }));

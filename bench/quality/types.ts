@@ -30,8 +30,10 @@ export interface TrainingRun {
   /** Share of prunable channels at exactly zero at the end, overall and per group; null without a target. */
   zeroShare: number | null;
   zeroShareByGroup: Record<string, number> | null;
-  /** Sampled progress of the sparsity controller. */
-  trace: { step: number; zeroShare: number; targetShare: number; lambda: number; loss: number }[];
+  /** Share of the FLOPs the zero channels free; null without a target (absent in older results). */
+  freedFlopsShare?: number | null;
+  /** Sampled progress of the sparsity controller; targetShare is of the measure the controller follows. */
+  trace: { step: number; zeroShare: number; freedFlopsShare?: number; targetShare: number; lambda: number; loss: number }[];
 }
 
 export interface GateStats {
@@ -61,6 +63,9 @@ export interface SelectedFigure {
 
 export interface CriterionResult {
   criterion: CriterionName;
+  /** Extra runs only (the criterion with other training settings, which `train` gives). */
+  label?: string;
+  train?: Partial<TrainSettings>;
   training: TrainingRun | null;
   gates: GateStats[] | null;
   /** Unpruned, folded and recalibrated the same way as the candidates. */
@@ -88,11 +93,21 @@ export interface TaskResult {
 export interface QualityRow {
   task: string;
   criterion: CriterionName;
+  /** Extra runs only. */
+  label?: string;
   ratio: number;
   stage: CandidateRow['stage'];
   accuracy: number;
   params: number;
   flops: number;
+}
+
+/** How tables and charts name a run: its criterion, or an extra run's label. */
+export const runLabel = (result: Pick<CriterionResult, 'criterion' | 'label'>): string => result.label ?? result.criterion;
+
+/** The run of `criterion` at the default settings. */
+export function mainRun(results: CriterionResult[], criterion: CriterionName): CriterionResult | undefined {
+  return results.find((result) => result.criterion === criterion && result.label === undefined);
 }
 
 export interface QualityResults {

@@ -5,7 +5,7 @@
  */
 import type { Latest } from '../common/results';
 import { REPORTED_RATIOS } from '../quality/tasks';
-import type { CriterionResult, TaskResult } from '../quality/types';
+import { mainRun, runLabel, type CriterionResult, type TaskResult } from '../quality/types';
 import type { SpeedResults } from '../speed/types';
 import { count, millis, pct, rate, ratio, seconds, share, table } from './format';
 import { lineChart, logBarChart, PALETTE, type Series } from './svg';
@@ -78,8 +78,8 @@ function qualitySection(tasks: TaskResult[], mode: string, elapsedMs: number, fi
 function targets(tasks: TaskResult[]): string[] {
   const lines = ['### Targets', ''];
   for (const result of tasks) {
-    const gfr = result.criteria.find((c) => c.criterion === 'gfr');
-    const gamma = result.criteria.find((c) => c.criterion === 'gamma');
+    const gfr = mainRun(result.criteria, 'gfr');
+    const gamma = mainRun(result.criteria, 'gamma');
     if (!gfr || !gamma) continue;
     const ratios = REPORTED_RATIOS.map((r) => {
       const a = gfr.atRatios[String(r)]?.accuracy;
@@ -90,7 +90,7 @@ function targets(tasks: TaskResult[]): string[] {
   }
   const vgg = tasks.find((t) => t.task.model === 'vgg');
   if (vgg) {
-    const within = vgg.criteria.map((c) => `\`${c.criterion}\` ${c.selected ? String(c.selected.ratio) : '–'}`).join(', ');
+    const within = vgg.criteria.map((c) => `\`${runLabel(c)}\` ${c.selected ? String(c.selected.ratio) : '–'}`).join(', ');
     const best = Math.max(...vgg.criteria.map((c) => c.selected?.ratio ?? 0));
     lines.push(`- ${vgg.task.name}: at least 50% of the prunable channels removed within 1 point: ${best >= 0.5 ? 'yes' : 'no'}; 70%: ${best >= 0.7 ? 'yes' : 'no'} (largest ratio within 1 point: ${within}).`);
   }
@@ -99,9 +99,9 @@ function targets(tasks: TaskResult[]): string[] {
 
 /** What sparse training itself costs the unpruned model, against the normally trained start. */
 function sparseCost(result: TaskResult): string {
-  const start = result.criteria.find((c) => c.criterion === 'l1')?.baselineAccuracy;
+  const start = mainRun(result.criteria, 'l1')?.baselineAccuracy;
   if (start === undefined) return '';
-  const costs = result.criteria.filter((c) => c.training).map((c) => `\`${c.criterion}\` ${((c.baselineAccuracy - start) * 100).toFixed(1)} pts`);
+  const costs = result.criteria.filter((c) => c.training).map((c) => `\`${runLabel(c)}\` ${((c.baselineAccuracy - start) * 100).toFixed(1)} pts`);
   return costs.length ? ` Unpruned after sparse training, against the normal start (${pct(start)}): ${costs.join(', ')}.` : '';
 }
 
@@ -112,12 +112,12 @@ function taskSection(result: TaskResult, figure: Figure): string[] {
   const lines = [
     `### ${task.title} (\`${name}\`)`,
     '',
-    `Data: ${data.source}, ${count(data.train)} training and ${count(data.validation)} validation images${data.substitute ? ` (**${data.substitute}**)` : ''}. Model: ${count(pretrain.spec.params)} parameters, ${count(pretrain.spec.flops)} FLOPs (multiply–accumulates) per image, ${pretrain.spec.prunableChannels} prunable channels. Normal training: ${task.pretrainEpochs} epochs (${seconds(pretrain.training.elapsedMs)}, ${rate(pretrain.training.imagesPerSec)} images/s); sparse training: ${task.sparseEpochs} epochs. Adam ${train.learningRate}, batch ${train.batchSize}, target ${train.target}, γ rescaling ${train.gammaScale}, λs ${train.lambdaS}${train.maxSteps ? `, at most ${train.maxSteps} steps` : ''}. Search: ratios ${task.ratios.join(', ')} plus ${task.refineSteps} refining steps, ${settings.search.recalibrationBatches} recalibration batches of ${settings.search.batchSize}, ranking \`${result.criteria[0]?.search.ranking ?? 'global'}\`, tolerance ${settings.tolerance} point.`,
+    `Data: ${data.source}, ${count(data.train)} training and ${count(data.validation)} validation images${data.substitute ? ` (**${data.substitute}**)` : ''}. Model: ${count(pretrain.spec.params)} parameters, ${count(pretrain.spec.flops)} FLOPs (multiply–accumulates) per image, ${pretrain.spec.prunableChannels} prunable channels. Normal training: ${task.pretrainEpochs} epochs (${seconds(pretrain.training.elapsedMs)}, ${rate(pretrain.training.imagesPerSec)} images/s); sparse training: ${task.sparseEpochs} epochs. Adam ${train.learningRate}, batch ${train.batchSize}, target ${train.target} of the ${train.targetKind ?? 'channels'}, γ rescaling ${train.gammaScale}, λs ${train.lambdaS} (gate penalty \`${train.gatePenalty ?? 'sum'}\`, τ ${train.gateTemperature ?? 1})${train.maxSteps ? `, at most ${train.maxSteps} steps` : ''}. Search: ratios ${task.ratios.join(', ')} plus ${task.refineSteps} refining steps, ${settings.search.recalibrationBatches} recalibration batches of ${settings.search.batchSize}, ranking \`${result.criteria[0]?.search.ranking ?? 'global'}\`, tolerance ${settings.tolerance} point.`,
     '',
     table(
-      ['criterion', 'unpruned', ...REPORTED_RATIOS.map((r) => `@${r}`), 'largest ratio within 1 pt', 'accuracy there', 'params removed', 'FLOPs removed', 'exact zeros', 'training', 'search'],
+      ['criterion', 'unpruned', ...REPORTED_RATIOS.map((r) => `@${r}`), 'largest ratio within 1 pt', 'accuracy there', 'params removed', 'FLOPs removed', 'exact zeros', 'FLOPs they free', 'training', 'search'],
       result.criteria.map((c) => [
-        `\`${c.criterion}\``,
+        `\`${runLabel(c)}\``,
         pct(c.baselineAccuracy),
         ...REPORTED_RATIOS.map((r) => atRatio(c, r)),
         c.selected ? String(c.selected.ratio) : '–',
@@ -125,6 +125,7 @@ function taskSection(result: TaskResult, figure: Figure): string[] {
         share(c.selected?.paramsRemoved),
         share(c.selected?.flopsRemoved),
         c.training?.zeroShare == null ? '–' : share(c.training.zeroShare),
+        c.training?.freedFlopsShare == null ? '–' : share(c.training.freedFlopsShare),
         c.training ? seconds(c.training.elapsedMs) : '–',
         `${seconds(c.search.elapsedMs)} (${c.search.candidates.length})`,
       ]),
@@ -150,12 +151,13 @@ function accuracyChart(result: TaskResult, x: 'ratio' | 'flops'): string {
   const series: Series[] = result.criteria.map((c) => {
     const baseline = c.search.candidates.find((candidate) => candidate.stage === 'baseline')!;
     return {
-      name: c.criterion,
+      name: runLabel(c),
       color: COLORS[c.criterion] ?? PALETTE[5],
+      dashed: c.label !== undefined,
       points: c.search.candidates.map((candidate): [number, number] => [x === 'ratio' ? candidate.ratio : candidate.flops / baseline.flops, candidate.accuracy * 100]),
     };
   });
-  const start = result.criteria.find((c) => c.criterion === 'l1')?.baselineAccuracy;
+  const start = mainRun(result.criteria, 'l1')?.baselineAccuracy;
   return lineChart({
     title: `${result.task.name}: accuracy without fine-tuning`,
     xLabel: x === 'ratio' ? 'share of prunable channels removed' : 'share of FLOPs kept',
@@ -172,15 +174,16 @@ function sparsityTables(result: TaskResult, figure: Figure): string[] {
   if (sparse.length === 0) return [];
   const groups = [...new Set(sparse.flatMap((c) => Object.keys(c.training!.zeroShareByGroup!)))];
   const series: Series[] = sparse.flatMap((c) => [
-    { name: `${c.criterion} zeros`, color: COLORS[c.criterion], points: c.training!.trace.map((p): [number, number] => [p.step, p.zeroShare * 100]) },
+    { name: `${runLabel(c)} zeros`, color: COLORS[c.criterion], dashed: c.label !== undefined, points: c.training!.trace.map((p): [number, number] => [p.step, p.zeroShare * 100]) },
   ]);
-  const schedule = sparse[0].training!.trace.map((p): [number, number] => [p.step, p.targetShare * 100]);
-  series.push({ name: 'schedule', color: '#444', points: schedule, dashed: true });
+  const main = sparse[0];
+  const schedule = main.training!.trace.map((p): [number, number] => [p.step, p.targetShare * 100]);
+  series.push({ name: `schedule of \`${runLabel(main)}\``, color: '#444', points: schedule, dashed: true });
   const maxStep = Math.max(1, ...sparse.flatMap((c) => c.training!.trace.map((p) => p.step)));
   return [
     'Share of channels at exactly zero after sparse training, per group of coupled channels (layer):',
     '',
-    table(['group', ...sparse.map((c) => `\`${c.criterion}\``)], groups.map((group) => [group, ...sparse.map((c) => share(c.training!.zeroShareByGroup![group]))])),
+    table(['group', ...sparse.map((c) => `\`${runLabel(c)}\``)], groups.map((group) => [group, ...sparse.map((c) => share(c.training!.zeroShareByGroup![group]))])),
     '',
     figure(`quality-${result.task.name}-sparsity.svg`, lineChart({
       title: `${result.task.name}: channels at exactly zero during sparse training`,
@@ -276,7 +279,7 @@ function searchSection(latest: Latest): string[] {
     'A whole grid search (all candidates: prune, fold, compensate, recalibrate, evaluate, time) against one epoch of normal training of the same model on the same data, both on Node `wasm` in the quality run.',
     '',
     table(['task', 'criterion', 'search', 'candidates', 'one training epoch', 'search / epoch'], tasks.flatMap((result) => result.criteria.map((c) => [
-      result.task.name, `\`${c.criterion}\``, seconds(c.search.elapsedMs), String(c.search.candidates.length), seconds(result.pretrain.training.epochMs), ratio(c.search.elapsedMs / result.pretrain.training.epochMs),
+      result.task.name, `\`${runLabel(c)}\``, seconds(c.search.elapsedMs), String(c.search.candidates.length), seconds(result.pretrain.training.epochMs), ratio(c.search.elapsedMs / result.pretrain.training.epochMs),
     ]))),
   ];
 }

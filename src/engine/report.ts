@@ -55,6 +55,18 @@ const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
 const change = (after: number, before: number): string => `${after.toLocaleString('en')} of ${before.toLocaleString('en')} (−${(100 * (1 - after / before)).toFixed(1)}%)`;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
+function sparsityLines({ training, settings }: CompressionReport): string[] {
+  const reached = training?.sparsity;
+  if (!reached || !settings.train) return [];
+  const { target, targetKind } = settings.train;
+  return [
+    `Sparse training: target ${percent(target)} of the ${targetKind === 'flops' ? 'FLOPs' : 'channels'}; reached ${percent(reached.zeroShare)} of the channels at exactly zero`
+      // Work saved before FLOPs were tracked has no freedFlopsShare.
+      + (reached.freedFlopsShare === undefined ? '.' : `, freeing ${percent(reached.freedFlopsShare)} of the FLOPs.`),
+    '',
+  ];
+}
+
 /** A plain-text (Markdown) summary with the figures of SPEC §6. */
 export function reportSummary(report: CompressionReport): string {
   const { baseline, selected } = report;
@@ -74,6 +86,7 @@ export function reportSummary(report: CompressionReport): string {
     `| latency (1 image, ${report.backend}) | ${baseline.latencyMs.toFixed(2)} ms | ${selected.latencyMs.toFixed(2)} ms |`,
     '',
     ...(report.startAccuracy === undefined ? [] : [`Before sparse training the model reached ${percent(report.startAccuracy)}; "unpruned" above is the sparse-trained model, recalibrated.`, '']),
+    ...sparsityLines(report),
     `Time: training ${seconds(report.timings.pretrainMs + report.timings.trainMs)}, search ${seconds(report.timings.searchMs)} (${report.candidates.length} candidates).`,
     '',
     '## Candidates',

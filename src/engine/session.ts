@@ -58,13 +58,13 @@ export class CompressionSession {
     const rescaled = sparse && settings.target > 0 && settings.gammaScale !== 1
       ? rescaleGammaForOptimizer(this.original, this.analysis, settings.gammaScale).spec
       : this.original;
-    const start = mode === 'gfr' ? insertGfrLayers(rescaled, this.analysis, { seed: settings.seed }) : rescaled;
+    const start = mode === 'gfr' ? insertGfrLayers(rescaled, this.analysis, { seed: settings.seed, temperature: settings.gateTemperature }) : rescaled;
     const modeSettings = mode === 'gfr' ? settings : mode === 'gamma' ? { ...settings, lambdaS: 0 } : { ...settings, lambdaGamma: 0, lambdaS: 0, target: 0 };
     const model = await modelFromSpec(start);
     try {
       const prunable = this.analysis.groups.filter((g) => g.prunable);
       const regularizedBns = prunable.flatMap((g) => g.members.flatMap((m) => (m.bn ? [m.bn] : [])));
-      const summary = await trainSparse(model, this.data.train, modeSettings, { ...options, regularizedBns, groups: prunable });
+      const summary = await trainSparse(model, this.data.train, modeSettings, { ...options, regularizedBns, analysis: this.analysis });
       // The controller moves γ until the last step; BN's moving statistics (momentum 0.99) lag behind,
       // so the trained model is only valid once they are measured again.
       await recalibrateBatchNorm(model, this.data.train, { ...DEFAULT_RECALIBRATION, signal: options.signal });

@@ -19,6 +19,7 @@ import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
 import type { SelectionRule } from '../engine/search/select';
 import { CompressionSession } from '../engine/session';
 import type { TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
+import type { SparsityStatus } from '../engine/train/sparsityController';
 import { buildBuiltinModel } from '../engine/zoo';
 import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
@@ -88,10 +89,14 @@ function curveRecorder(phase: TrainPoint['phase']): { points: TrainPoint[]; onEv
       if (event.kind !== 'step') return;
       points.push({
         phase, step: event.step, totalSteps: event.totalSteps, loss: event.loss, accuracy: event.accuracy, imagesPerSec: event.imagesPerSec,
-        ...(event.sparsity ? { zeroShare: event.sparsity.zeroShare, targetShare: event.sparsity.targetShare } : {}),
+        ...(event.sparsity ? sparsityFigures(event.sparsity) : {}),
       });
     },
   };
+}
+
+function sparsityFigures({ zeroShare, freedFlopsShare, targetShare, measure }: SparsityStatus): Pick<TrainPoint, 'zeroShare' | 'freedFlopsShare' | 'targetShare' | 'measure'> {
+  return { zeroShare, freedFlopsShare, targetShare, measure };
 }
 
 interface SearchState {

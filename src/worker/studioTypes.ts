@@ -11,6 +11,7 @@ import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings } from '../engine/search/gridSearch';
 import type { SelectionRule } from '../engine/search/select';
 import type { TrainSettings, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
+import type { SparsityMeasure } from '../engine/train/sparsityController';
 
 /** A file as the page read it (drop or file dialog). `path` keeps folder structure when known. */
 export interface DroppedFile {
@@ -118,7 +119,10 @@ export interface TrainPoint {
   accuracy: number;
   imagesPerSec: number;
   zeroShare?: number;
+  freedFlopsShare?: number;
+  /** The schedule's share, of channels or of FLOPs (measure). */
   targetShare?: number;
+  measure?: SparsityMeasure;
 }
 
 /** What a finished training leaves: its settings, its summaries and its curve (thinned to at most MAX_CURVE_POINTS). */

@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 export interface GfrLayerArgs {
   /** Reduction r of the hidden width h = max(4, ceil(C / r)). */
   reduction?: number;
+  /** Temperature τ of the gates' sigmoid: s = sigmoid(u / τ); below 1 the gates saturate sooner. */
+  temperature?: number;
   /** Seed of the kernels' initializers, for reproducible instrumentation. */
   seed?: number;
   name?: string;
@@ -19,6 +21,7 @@ export interface GfrLayerArgs {
 }
 
 export const DEFAULT_REDUCTION = 4;
+export const DEFAULT_GATE_TEMPERATURE = 1;
 /** μ of the moving average sr ← μ·sr + (1 − μ)·mean_N(s). */
 export const DEFAULT_SR_MOMENTUM = 0.9;
 
@@ -31,6 +34,9 @@ export const DEFAULT_SR_MOMENTUM = 0.9;
 export const INITIAL_GATE_BIAS = 2;
 export const INITIAL_SR = 1 / (1 + Math.exp(-INITIAL_GATE_BIAS));
 
+/** The last bias that starts the gates at INITIAL_SR whatever the temperature. */
+export const initialGateBias = (temperature: number): number => INITIAL_GATE_BIAS * temperature;
+
 export function hiddenWidth(channels: number, reduction: number): number {
   return Math.max(4, Math.ceil(channels / reduction));
 }
@@ -38,6 +44,7 @@ export function hiddenWidth(channels: number, reduction: number): number {
 export class GfrLayer extends tf.layers.Layer {
   static className = 'GFR';
   readonly reduction: number;
+  readonly temperature: number;
   private readonly seed: number | undefined;
   private kernel1!: tf.LayerVariable;
   private bias1!: tf.LayerVariable;
@@ -54,6 +61,7 @@ export class GfrLayer extends tf.layers.Layer {
   constructor(args: GfrLayerArgs = {}) {
     super(args);
     this.reduction = args.reduction ?? DEFAULT_REDUCTION;
+    this.temperature = args.temperature ?? DEFAULT_GATE_TEMPERATURE;
     this.seed = args.seed;
   }
 
@@ -65,7 +73,7 @@ export class GfrLayer extends tf.layers.Layer {
     this.kernel1 = this.addWeight('kernel1', [channels, hidden], 'float32', tf.initializers.glorotUniform({ seed }));
     this.bias1 = this.addWeight('bias1', [hidden], 'float32', tf.initializers.zeros());
     this.kernel2 = this.addWeight('kernel2', [hidden, channels], 'float32', tf.initializers.glorotUniform({ seed: seed === undefined ? undefined : seed + 1 }));
-    this.bias2 = this.addWeight('bias2', [channels], 'float32', tf.initializers.constant({ value: INITIAL_GATE_BIAS }));
+    this.bias2 = this.addWeight('bias2', [channels], 'float32', tf.initializers.constant({ value: initialGateBias(this.temperature) }));
     // The inference form starts where the gates start.
     this.sr = this.addWeight('sr', [channels], 'float32', tf.initializers.constant({ value: INITIAL_SR }), undefined, false);
     this.built = true;
@@ -90,7 +98,8 @@ export class GfrLayer extends tf.layers.Layer {
     return tf.tidy(() => {
       const squeezed = (x.rank === 4 ? tf.mean(x, [1, 2]) : x) as tf.Tensor2D;
       const hidden = tf.relu(tf.add(tf.matMul(squeezed, this.kernel1.read() as tf.Tensor2D), this.bias1.read()));
-      return tf.sigmoid(tf.add(tf.matMul(hidden as tf.Tensor2D, this.kernel2.read() as tf.Tensor2D), this.bias2.read())) as tf.Tensor2D;
+      const logits = tf.add(tf.matMul(hidden as tf.Tensor2D, this.kernel2.read() as tf.Tensor2D), this.bias2.read());
+      return tf.sigmoid(this.temperature === 1 ? logits : tf.div(logits, this.temperature)) as tf.Tensor2D;
     });
   }
 
@@ -116,7 +125,7 @@ export class GfrLayer extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), reduction: this.reduction };
+    return { ...super.getConfig(), reduction: this.reduction, temperature: this.temperature };
   }
 }
 

@@ -8,10 +8,11 @@ import { seededRandom } from '../core/random';
 import { vector } from '../core/weightArrays';
 import type { ModelAnalysis } from '../graph/analyze';
 import { cloneSpec, layerByName } from '../io/modelSpec';
-import { DEFAULT_REDUCTION, GFR_CLASS_NAME, hiddenWidth, INITIAL_GATE_BIAS, INITIAL_SR } from './gfrLayer';
+import { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION, GFR_CLASS_NAME, hiddenWidth, initialGateBias, INITIAL_SR } from './gfrLayer';
 
 export interface InstrumentOptions {
   reduction?: number;
+  temperature?: number;
   seed?: number;
 }
 
@@ -24,6 +25,7 @@ export function gfrTargets(analysis: ModelAnalysis): string[] {
 
 export function insertGfrLayers(spec: ModelSpec, analysis: ModelAnalysis, options: InstrumentOptions = {}): ModelSpec {
   const reduction = options.reduction ?? DEFAULT_REDUCTION;
+  const temperature = options.temperature ?? DEFAULT_GATE_TEMPERATURE;
   const random = seededRandom(options.seed ?? 1);
   let result = cloneSpec(spec);
   for (const bnName of gfrTargets(analysis)) {
@@ -31,9 +33,9 @@ export function insertGfrLayers(spec: ModelSpec, analysis: ModelAnalysis, option
     const gfr: LayerSpec = {
       name: `${bnName}_gfr`,
       className: GFR_CLASS_NAME,
-      config: { name: `${bnName}_gfr`, trainable: true, reduction },
+      config: { name: `${bnName}_gfr`, trainable: true, reduction, temperature },
       inbound: [bnName],
-      weights: gfrWeights(channels, hiddenWidth(channels, reduction), random),
+      weights: gfrWeights(channels, hiddenWidth(channels, reduction), initialGateBias(temperature), random),
     };
     result = insertAfter(result, bnName, gfr);
   }
@@ -46,12 +48,12 @@ function glorotUniform(fanIn: number, fanOut: number, random: () => number): Wei
   return { shape: [fanIn, fanOut], values };
 }
 
-function gfrWeights(channels: number, hidden: number, random: () => number): Record<string, WeightArray> {
+function gfrWeights(channels: number, hidden: number, gateBias: number, random: () => number): Record<string, WeightArray> {
   return {
     kernel1: glorotUniform(channels, hidden, random),
     bias1: vector(new Float32Array(hidden)),
     kernel2: glorotUniform(hidden, channels, random),
-    bias2: vector(new Float32Array(channels).fill(INITIAL_GATE_BIAS)),
+    bias2: vector(new Float32Array(channels).fill(gateBias)),
     sr: vector(new Float32Array(channels).fill(INITIAL_SR)),
   };
 }

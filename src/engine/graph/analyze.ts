@@ -293,28 +293,3 @@ export function groupOfLayer(analysis: ModelAnalysis, layerName: string): Channe
   if (!layout || layout.kind === 'opaque' || layout.segments.length !== 1) return undefined;
   return analysis.groups.find((group) => group.key === layout.segments[0].group);
 }
-
-/**
- * FLOPs freed by removing one channel of each group: the group's own layers'
- * cost per output channel plus its readers' cost per input channel.
- */
-export function flopsPerChannel(analysis: ModelAnalysis): Record<string, number> {
-  const cost: Record<string, number> = Object.fromEntries(analysis.groups.map((group) => [group.key, 0]));
-  const infos = new Map(analysis.layers.map((layer) => [layer.name, layer]));
-  const sizes = new Map(analysis.groups.map((group) => [group.key, group.size]));
-  const inputsOf = (layer: LayerInfo) => analysis.layerInbound[layer.name]?.map((name) => infos.get(name)!) ?? [];
-  for (const layer of analysis.layers) {
-    if (!layer.flops || layer.layout.kind === 'opaque') continue;
-    if (layer.role === 'source' || layer.role === 'depthwise') {
-      const [segment] = layer.layout.segments;
-      if (layer.layout.segments.length === 1) cost[segment.group] += layer.flops / sizes.get(segment.group)!;
-    }
-    if (layer.role !== 'source') continue;
-    for (const input of inputsOf(layer)) {
-      if (input.layout.kind === 'opaque') continue;
-      const channels = input.layout.segments.reduce((sum, segment) => sum + segment.size, 0);
-      for (const segment of input.layout.segments) cost[segment.group] += layer.flops / channels;
-    }
-  }
-  return cost;
-}

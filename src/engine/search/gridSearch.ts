@@ -5,7 +5,8 @@
  */
 import { UserError } from '../core/errors';
 import type { ImageDataset, ModelSpec } from '../core/types';
-import { analyzeModel, flopsPerChannel } from '../graph/analyze';
+import { analyzeModel } from '../graph/analyze';
+import { flopsPerChannel } from '../graph/flops';
 import { foldGfrLayers } from '../gfr/instrument';
 import type { CriterionName } from '../score/criterion';
 import { rankChannels, scoreChannels, type GroupAggregation, type RankingMode } from '../score/importance';

@@ -1,16 +1,31 @@
 /**
  * Sparsity terms of the training loss (SPEC §2 Step 1):
- * λγ·Σ|γ| (Network Slimming's L1 on BN scales) and λs·Σ mean_N(s) (GFR gates).
+ * λγ·Σ|γ| (Network Slimming's L1 on BN scales) and λs·R(s) on the GFR gates,
+ * where R is the plain sum of the gates' batch means or their polarization.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GfrLayer } from '../gfr/gfrLayer';
+
+/** How the gates are regularized: their sum (L1, the gates are positive) or its polarized form. */
+export type GatePenalty = 'sum' | 'polarization';
+export const GATE_PENALTIES: readonly GatePenalty[] = ['sum', 'polarization'];
 
 /** Σ|γ| over the given BN scale variables. */
 export function gammaL1(gammas: tf.Variable[]): tf.Scalar {
   return tf.tidy(() => tf.addN(gammas.map((gamma) => tf.sum(tf.abs(gamma)))) as tf.Scalar);
 }
 
-/** Σ over layers and channels of the batch mean of the gates s (the latest training call's). */
-export function gateSum(layers: GfrLayer[]): tf.Scalar {
-  return tf.tidy(() => tf.addN(layers.map((layer) => tf.sum(tf.mean(layer.lastGates(), 0)))) as tf.Scalar);
+/**
+ * R(s) over the gates of the latest training call, with m = mean_N(s) per layer:
+ * `sum` is Σ m; `polarization` is Σ (t·m − |m − mean(m)|) (Zhuang et al., the
+ * regularizer the controller applies to γ), which pulls the gates below their
+ * layer's mean down (t + 1) / (t − 1) times harder than those above it, so the
+ * gates split instead of sinking together.
+ */
+export function gatePenalty(layers: GfrLayer[], penalty: GatePenalty, polarization: number): tf.Scalar {
+  return tf.tidy(() => tf.addN(layers.map((layer) => {
+    const m = tf.mean(layer.lastGates(), 0);
+    if (penalty === 'sum') return tf.sum(m);
+    return tf.sub(tf.mul(tf.sum(m), polarization), tf.sum(tf.abs(tf.sub(m, tf.mean(m)))));
+  })) as tf.Scalar);
 }

@@ -1,7 +1,7 @@
 /**
  * Step 2: sparse training of a (GFR-instrumented) model with a custom loop,
  * so that the loss can carry the sparsity terms and sr can follow the gates.
- *   L = cross-entropy + λγ·Σ|γ| + λs·Σ mean_N(s)
+ *   L = cross-entropy + λγ·Σ|γ| + λs·R(s)   (R: the gates' sum, or its polarized form)
  * With a target share of channels (SPEC §2 design), the γ term leaves the loss
  * and a SparsityController applies a proximal polarization step after every
  * optimizer step instead, driving that share of channels to exactly zero.
@@ -14,11 +14,11 @@ import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
 import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
-import { DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
-import type { ChannelGroup } from '../graph/analyze';
-import { gammaL1, gateSum } from './regularizers';
+import { DEFAULT_GATE_TEMPERATURE, DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
+import type { ModelAnalysis } from '../graph/analyze';
+import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regularizers';
 import { DEFAULT_GAMMA_SCALE } from './rescale';
-import { DEFAULT_SPARSITY, SparsityController, type SparsityStatus } from './sparsityController';
+import { DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type SparsityMeasure, type SparsityStatus } from './sparsityController';
 
 export interface TrainSettings {
   epochs: number;
@@ -26,14 +26,19 @@ export interface TrainSettings {
   learningRate: number;
   /** λγ: weight of Σ|γ|. */
   lambdaGamma: number;
-  /** λs: weight of the gates' Σ mean_N(s). */
+  /** λs: weight of the gates' penalty R(s). */
   lambdaS: number;
+  /** R(s): Σ mean_N(s), or the polarization of the gates within each layer. */
+  gatePenalty: GatePenalty;
+  /** τ of the gates' sigmoid, applied when GFR is inserted (1 = the plain sigmoid). */
+  gateTemperature: number;
   /** μ of sr's moving average. */
   srMomentum: number;
   /** Seed of the batch order. */
   seed: number;
-  /** Share of prunable channels to free (drive to exactly zero); 0 = plain L1 on γ in the loss. */
+  /** Share to free: of prunable channels driven to exactly zero, or of FLOPs (targetKind); 0 = plain L1 on γ in the loss. */
   target: number;
+  targetKind: SparsityMeasure;
   /** Factor applied to BN γ, β before training (1 = none). */
   gammaScale: number;
   /** Stop after this many steps (a budget for demos and tests). */
@@ -46,9 +51,12 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   learningRate: 1e-3,
   lambdaGamma: 1e-4,
   lambdaS: 1e-4,
+  gatePenalty: 'sum',
+  gateTemperature: DEFAULT_GATE_TEMPERATURE,
   srMomentum: DEFAULT_SR_MOMENTUM,
   seed: 1,
   target: DEFAULT_SPARSITY.target,
+  targetKind: DEFAULT_SPARSITY.measure,
   gammaScale: DEFAULT_GAMMA_SCALE,
 };
 
@@ -82,8 +90,8 @@ export interface TrainOptions {
   onEvent?: (event: TrainEvent) => void;
   /** BN layers whose γ gets the L1 term (default: every BN with a γ). */
   regularizedBns?: string[];
-  /** The model's prunable groups: with a target, the controller frees their channels. */
-  groups?: ChannelGroup[];
+  /** The model's analysis (without GFR): with a target, the controller frees channels of its prunable groups. */
+  analysis?: ModelAnalysis;
   /** Awaited before every step: resolves at once, or when a paused run is resumed. */
   whilePaused?: () => Promise<void>;
 }
@@ -112,8 +120,8 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = batchCount(data, settings.batchSize);
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
-  const controller = options.groups && settings.target > 0
-    ? await SparsityController.create(model, options.groups, { ...DEFAULT_SPARSITY, target: settings.target }, totalSteps)
+  const controller = options.analysis && settings.target > 0
+    ? await SparsityController.create(model, options.analysis, { ...DEFAULT_SPARSITY, target: settings.target, measure: settings.targetKind }, totalSteps)
     : undefined;
   const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
   let sparsity: SparsityStatus | undefined;
@@ -177,7 +185,7 @@ async function trainStep(
         const crossEntropy = categoricalCrossEntropy(probabilities, labels, data.numClasses);
         let loss: tf.Scalar = crossEntropy;
         if (settings.lambdaGamma > 0 && context.gammas.length) loss = tf.add(loss, tf.mul(gammaL1(context.gammas), settings.lambdaGamma));
-        if (settings.lambdaS > 0 && gfrLayers.length) loss = tf.add(loss, tf.mul(gateSum(gfrLayers), settings.lambdaS));
+        if (settings.lambdaS > 0 && gfrLayers.length) loss = tf.add(loss, tf.mul(gatePenalty(gfrLayers, settings.gatePenalty, DEFAULT_SPARSITY.polarization), settings.lambdaS));
         const correct = tf.sum(tf.cast(tf.equal(tf.argMax(probabilities, 1), labels), 'float32'));
         parts = tf.keep(tf.stack([loss, crossEntropy, correct]));
         return loss;
@@ -214,7 +222,10 @@ function checkSettings(settings: TrainSettings, data: ImageDataset): void {
   if (!positiveInt(settings.batchSize)) throw new UserError(`Batch size must be a whole number ≥ 1, got ${settings.batchSize}.`);
   if (!(settings.learningRate > 0)) throw new UserError(`The learning rate must be > 0, got ${settings.learningRate}.`);
   if (!(settings.lambdaGamma >= 0) || !(settings.lambdaS >= 0)) throw new UserError('λγ and λs must be ≥ 0.');
-  if (!(settings.target >= 0 && settings.target < 1)) throw new UserError(`The target share of channels to free must be in [0, 1), got ${settings.target}.`);
+  if (!GATE_PENALTIES.includes(settings.gatePenalty)) throw new UserError(`The gate penalty must be one of ${GATE_PENALTIES.join(', ')}, got '${settings.gatePenalty}'.`);
+  if (!(settings.gateTemperature > 0)) throw new UserError(`The gates' temperature must be > 0, got ${settings.gateTemperature}.`);
+  if (!SPARSITY_MEASURES.includes(settings.targetKind)) throw new UserError(`The target is a share of ${SPARSITY_MEASURES.join(' or ')}, got '${settings.targetKind}'.`);
+  if (!(settings.target >= 0 && settings.target < 1)) throw new UserError(`The target share of ${settings.targetKind} to free must be in [0, 1), got ${settings.target}.`);
   if (!(settings.gammaScale > 0 && settings.gammaScale <= 1)) throw new UserError(`The γ rescaling factor must be in (0, 1], got ${settings.gammaScale}.`);
   if (!(settings.srMomentum >= 0 && settings.srMomentum < 1)) throw new UserError(`The sr momentum μ must be in [0, 1), got ${settings.srMomentum}.`);
   if (data.count < 1) throw new UserError('The training data is empty: add images to train on.');

@@ -4,7 +4,8 @@ import { analyzeModel } from '../graph/analyze';
 import { layerByName, modelFromSpec } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks, maxAbsDifference, predictValues, randomInput } from '../testing/tensors';
-import { depthwiseModel, flattenModel, residualModel } from '../testing/tinyModels';
+import { depthwiseModel, flattenModel, residualModel, twoConvModel } from '../testing/tinyModels';
+import { keptFlops } from '../graph/flops';
 import { rescaleGammaForOptimizer } from './rescale';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse, type TrainStepEvent } from './sparseTraining';
 
@@ -36,6 +37,8 @@ describe('rescaleGammaForOptimizer', () => {
   });
 });
 
+const SMALL_RUN = { ...DEFAULT_TRAIN_SETTINGS, epochs: 8, batchSize: 16, learningRate: 0.01 };
+
 describe('sparse training with a target', () => {
   it('drives the target share of channels to exactly zero without killing a layer', async () => {
     const spec = await residualModel();
@@ -43,9 +46,8 @@ describe('sparse training with a target', () => {
     const start = rescaleGammaForOptimizer(spec, analysis).spec;
     const model = await modelFromSpec(start);
     const events: TrainStepEvent[] = [];
-    const groups = analysis.groups.filter((group) => group.prunable);
-    const summary = await expectNoLeaks(() => trainSparse(model, syntheticDataset(96), { ...DEFAULT_TRAIN_SETTINGS, epochs: 8, batchSize: 16, learningRate: 0.01, target: 0.5 }, {
-      groups,
+    const summary = await expectNoLeaks(() => trainSparse(model, syntheticDataset(96), { ...SMALL_RUN, target: 0.5 }, {
+      analysis,
       onEvent: (event) => event.kind === 'step' && events.push(event),
     }));
     expect(summary.sparsity!.zeroShare).toBeGreaterThanOrEqual(0.4);
@@ -57,6 +59,25 @@ describe('sparse training with a target', () => {
     const gammaB = model.getLayer('bn_b').getWeights()[0].dataSync();
     const zeros = Array.from(gammaA).filter((value, channel) => value === 0 && gammaB[channel] === 0).length;
     expect(zeros / gammaA.length).toBe(summary.sparsity!.zeroShareByGroup.conv_a);
+    model.dispose();
+  });
+
+  it('follows a FLOPs target: the zero channels free that share of the FLOPs', async () => {
+    const spec = await twoConvModel(3);
+    const analysis = analyzeModel(spec);
+    const model = await modelFromSpec(rescaleGammaForOptimizer(spec, analysis).spec);
+    const events: TrainStepEvent[] = [];
+    const summary = await trainSparse(model, syntheticDataset(96), { ...SMALL_RUN, target: 0.4, targetKind: 'flops' }, {
+      analysis,
+      onEvent: (event) => event.kind === 'step' && events.push(event),
+    });
+    const status = summary.sparsity!;
+    expect(status.measure).toBe('flops');
+    expect(events.at(-1)!.sparsity!.targetShare).toBe(0.4);
+    const kept = Object.fromEntries(analysis.groups.filter((g) => g.prunable).map((g) => [g.key, Math.round(g.size * (1 - status.zeroShareByGroup[g.key]))]));
+    expect(status.freedFlopsShare).toBeCloseTo(1 - keptFlops(analysis, kept) / analysis.flops, 6);
+    expect(status.freedFlopsShare).toBeGreaterThanOrEqual(0.3);
+    for (const share of Object.values(status.zeroShareByGroup)) expect(share).toBeLessThan(1);
     model.dispose();
   });
 });

@@ -4,38 +4,58 @@
  * each member BN's γ (Zhuang et al., NeurIPS 2020: R(γ) = t·|γ| − |γ − mean γ|
  * per layer), with a strength λ that a controller raises while the share of
  * zero channels lags a schedule (0 at the start, the target at 80% of the
- * steps) and lowers when it runs ahead. No layer falls below its floor of
- * channels, so no layer dies.
+ * steps) and lowers when it runs ahead. The share it follows is of channels,
+ * or of the model's FLOPs that the zero channels free. No layer falls below its
+ * floor of channels, so no layer dies.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ChannelGroup } from '../graph/analyze';
+import type { ModelAnalysis } from '../graph/analyze';
+import { keptFlops } from '../graph/flops';
+
+/** What the target share is a share of: prunable channels, or the model's FLOPs. */
+export type SparsityMeasure = 'channels' | 'flops';
+export const SPARSITY_MEASURES: readonly SparsityMeasure[] = ['channels', 'flops'];
 
 export interface SparsitySettings {
-  /** Share of prunable channels to drive to exactly zero, 0..1 (0 turns the controller off). */
+  /** Share to free, 0..1 (0 turns the controller off): of channels driven to exactly zero, or of FLOPs they free. */
   target: number;
+  measure: SparsityMeasure;
   /** t of the polarization regularizer. */
   polarization: number;
   /** Share of the steps at which the schedule reaches the target. */
   scheduleEnd: number;
   lambdaStart: number;
+  /** Cap of λ while the schedule rises: a zero shows only steps after λ rose, so a higher cap overshoots. */
   lambdaMax: number;
+  /**
+   * Cap of λ once the schedule has reached the target: with λ capped at 1 Adam
+   * revived zeroed channels as fast as the step zeroed them, and VGG stalled at
+   * 45% of 50% (docs/DECISIONS.md).
+   */
+  lateLambdaMax: number;
   /** Channels kept per group at least: max(1, ceil(minKeepFraction·C)). */
   minKeepFraction: number;
 }
 
 export const DEFAULT_SPARSITY: SparsitySettings = {
   target: 0.5,
+  measure: 'channels',
   polarization: 1.2,
   scheduleEnd: 0.8,
   lambdaStart: 0.05,
   lambdaMax: 1,
+  lateLambdaMax: 10,
   minKeepFraction: 0.05,
 };
 
 export interface SparsityStatus {
   /** Share of prunable channels whose γ is exactly zero in every member BN. */
   zeroShare: number;
-  /** The schedule's share at this step. */
+  /** Share of the model's FLOPs that removing those channels frees. */
+  freedFlopsShare: number;
+  /** Which of the two shares the controller follows. */
+  measure: SparsityMeasure;
+  /** The schedule's share at this step (of the measure). */
   targetShare: number;
   lambda: number;
   /** Per group key, share of its channels at zero. */
@@ -61,13 +81,19 @@ const REFERENCE_GAMMA = 0.1;
 export class SparsityController {
   private lambda: number;
 
-  private constructor(private readonly groups: ControlledGroup[], private readonly settings: SparsitySettings, private readonly totalSteps: number) {
+  private constructor(
+    private readonly groups: ControlledGroup[],
+    private readonly analysis: ModelAnalysis,
+    private readonly settings: SparsitySettings,
+    private readonly totalSteps: number,
+  ) {
     this.lambda = settings.lambdaStart;
   }
 
-  static async create(model: tf.LayersModel, groups: ChannelGroup[], settings: SparsitySettings, totalSteps: number): Promise<SparsityController> {
+  /** `analysis` is the model's without GFR: its groups' member BNs are found by name in `model`. */
+  static async create(model: tf.LayersModel, analysis: ModelAnalysis, settings: SparsitySettings, totalSteps: number): Promise<SparsityController> {
     const controlled: ControlledGroup[] = [];
-    for (const group of groups.filter((g) => g.prunable)) {
+    for (const group of analysis.groups.filter((g) => g.prunable)) {
       const gammas = group.members.flatMap((member) => (member.bn ? [gammaOf(model, member.bn)] : [])).filter((v): v is tf.LayerVariable => !!v);
       if (gammas.length === 0) continue;
       const values = await readAll(gammas);
@@ -79,7 +105,7 @@ export class SparsityController {
         stepScale: Math.max(1, meanAbs(values) / REFERENCE_GAMMA),
       });
     }
-    return new SparsityController(controlled, settings, totalSteps);
+    return new SparsityController(controlled, analysis, settings, totalSteps);
   }
 
   get enabled(): boolean {
@@ -96,21 +122,29 @@ export class SparsityController {
     const current = await Promise.all(this.groups.map((group) => readAll(group.gammas)));
     const zerosByGroup = this.groups.map((group, index) => this.proximalUpdate(group, current[index], eta * group.stepScale));
     const status = this.statusOf(step, zerosByGroup);
-    const factor = status.zeroShare < status.targetShare ? 1.1 : 0.9;
-    this.lambda = Math.min(this.settings.lambdaMax, Math.max(1e-4, this.lambda * factor));
+    const reached = status.measure === 'flops' ? status.freedFlopsShare : status.zeroShare;
+    const factor = reached < status.targetShare ? 1.1 : 0.9;
+    const cap = step >= this.settings.scheduleEnd * this.totalSteps ? this.settings.lateLambdaMax : this.settings.lambdaMax;
+    this.lambda = Math.min(cap, Math.max(1e-4, this.lambda * factor));
     return status;
   }
 
   private statusOf(step: number, zerosByGroup: number[]): SparsityStatus {
     const zeroShareByGroup: Record<string, number> = {};
+    const kept: Record<string, number> = {};
     let zeros = 0;
     let total = 0;
     this.groups.forEach((group, index) => {
       zeroShareByGroup[group.key] = zerosByGroup[index] / group.size;
+      kept[group.key] = group.size - zerosByGroup[index];
       zeros += zerosByGroup[index];
       total += group.size;
     });
-    return { zeroShare: total ? zeros / total : 0, targetShare: this.scheduleAt(step), lambda: this.lambda, zeroShareByGroup };
+    const freedFlopsShare = this.analysis.flops ? 1 - keptFlops(this.analysis, kept) / this.analysis.flops : 0;
+    return {
+      zeroShare: total ? zeros / total : 0, freedFlopsShare, measure: this.settings.measure,
+      targetShare: this.scheduleAt(step), lambda: this.lambda, zeroShareByGroup,
+    };
   }
 
   /**

@@ -43,6 +43,7 @@ export const COLORS = {
   accuracy: '#1a7f37',
   pretrain: '#8c959f',
   zero: '#8250df',
+  flops: '#0a7ea4',
   target: '#bc4c00',
   kept: '#1f4e79',
   removed: '#cf222e',

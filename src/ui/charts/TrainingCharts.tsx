@@ -78,48 +78,51 @@ export const AccuracyChart = memo(function AccuracyChart({ steps }: { steps: Ste
 export const SparsityChart = memo(function SparsityChart({ steps }: { steps: StepPoint[] }) {
   const points = steps
     .filter((p) => p.zeroShare !== undefined)
-    .map((p) => ({ x: p.x, zero: (p.zeroShare ?? 0) * 100, target: (p.targetShare ?? 0) * 100 }));
+    .map((p) => ({ x: p.x, zero: (p.zeroShare ?? 0) * 100, flops: p.freedFlopsShare === undefined ? null : p.freedFlopsShare * 100, target: (p.targetShare ?? 0) * 100 }));
   const last = points[points.length - 1];
+  const byFlops = steps[steps.length - 1]?.measure === 'flops';
+  const reached = last && (byFlops ? `${(last.flops ?? 0).toFixed(1)}% of the FLOPs are freed` : `${last.zero.toFixed(1)}% of prunable channels are at zero`);
   return (
     <ChartFrame
-      title="Channels at exactly zero"
+      title="Sparsity against the schedule"
       testId="chart-sparsity"
-      legend={<><Swatch color={COLORS.zero} label="measured" /><Swatch color={COLORS.target} label="schedule" dashed /></>}
-      summary={
-        last
-          ? `${last.zero.toFixed(1)}% of prunable channels are at zero; the schedule asks for ${last.target.toFixed(1)}% now.`
-          : 'Appears during sparse training with a target share above 0.'
-      }
+      legend={<>
+        <Swatch color={COLORS.zero} label="channels at zero" />
+        <Swatch color={COLORS.flops} label="FLOPs freed" />
+        <Swatch color={COLORS.target} label={`schedule (${byFlops ? 'FLOPs' : 'channels'})`} dashed />
+      </>}
+      summary={last ? `${reached}; the schedule asks for ${last.target.toFixed(1)}% now.` : 'Appears during sparse training with a target share above 0.'}
     >
       <LineChart data={points} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
         {xAxis}
         <YAxis interval={0} tick={AXIS_TICK} width={44} domain={[0, 100]} unit="%" />
         <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(x) => `step ${x}`} />
-        <Line dataKey="zero" name="at zero" stroke={COLORS.zero} dot={false} isAnimationActive={false} />
+        <Line dataKey="zero" name="channels at zero" stroke={COLORS.zero} dot={false} isAnimationActive={false} />
+        <Line dataKey="flops" name="FLOPs freed" stroke={COLORS.flops} dot={false} isAnimationActive={false} />
         <Line dataKey="target" name="schedule" stroke={COLORS.target} strokeDasharray="5 4" dot={false} isAnimationActive={false} />
       </LineChart>
     </ChartFrame>
   );
 });
 
-/** The latest share of exactly-zero channels of each group (layer), against the current schedule. */
-export const GroupSparsityChart = memo(function GroupSparsityChart({ byGroup, target }: { byGroup: Record<string, number>; target: number }) {
+/** The latest share of exactly-zero channels of each group (layer), against the current schedule when it counts channels (null otherwise). */
+export const GroupSparsityChart = memo(function GroupSparsityChart({ byGroup, target }: { byGroup: Record<string, number>; target: number | null }) {
   const rows = Object.entries(byGroup).map(([group, share]) => ({ group, zero: share * 100 }));
   const dead = rows.filter((row) => row.zero >= 100).map((row) => row.group);
   return (
     <ChartFrame
       title="Channels at zero, per layer"
       testId="chart-sparsity-layers"
-      legend={<><Swatch color={COLORS.zero} label="at zero now" /><Swatch color={COLORS.target} label="schedule" dashed /></>}
-      summary={dead.length ? `Layers at their floor: ${dead.join(', ')}.` : `Every layer keeps channels; the schedule asks for ${target.toFixed(1)}% overall now.`}
+      legend={<><Swatch color={COLORS.zero} label="at zero now" />{target !== null && <Swatch color={COLORS.target} label="schedule" dashed />}</>}
+      summary={dead.length ? `Layers at their floor: ${dead.join(', ')}.` : `Every layer keeps channels${target !== null ? `; the schedule asks for ${target.toFixed(1)}% overall now` : ''}.`}
     >
       <BarChart data={rows} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
         <XAxis dataKey="group" tick={AXIS_TICK} interval={0} height={32} label={{ value: 'channel group (first layer)', position: 'insideBottom', offset: -2, fontSize: 11, fill: COLORS.axis }} />
         <YAxis interval={0} tick={AXIS_TICK} width={44} domain={[0, 100]} unit="%" />
         <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
-        <ReferenceLine y={target} stroke={COLORS.target} strokeDasharray="5 4" />
+        {target !== null && <ReferenceLine y={target} stroke={COLORS.target} strokeDasharray="5 4" />}
         <Bar dataKey="zero" name="at zero" fill={COLORS.zero} isAnimationActive={false} />
       </BarChart>
     </ChartFrame>

@@ -3,6 +3,8 @@ import { useDeferredValue, useId, useMemo } from 'react';
 
 import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
+import type { GatePenalty } from '../../engine/train/regularizers';
+import type { SparsityMeasure } from '../../engine/train/sparsityController';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
@@ -25,6 +27,14 @@ export function TrainScorePanel() {
 }
 
 const criterionOptions = CRITERIA.map((c) => ({ value: c.name, label: c.title }));
+const TARGET_KINDS: { value: SparsityMeasure; label: string }[] = [
+  { value: 'channels', label: 'Share of channels' },
+  { value: 'flops', label: 'Share of FLOPs' },
+];
+const GATE_PENALTY_OPTIONS: { value: GatePenalty; label: string }[] = [
+  { value: 'sum', label: 'Sum of the gates (L1)' },
+  { value: 'polarization', label: 'Polarization (split the gates)' },
+];
 
 function TrainSettingsForm() {
   const form = useStudio((s) => s.trainForm);
@@ -41,10 +51,13 @@ function TrainSettingsForm() {
         <NumberField label={sparse ? 'Sparse epochs' : 'Epochs'} value={form.epochs} min={0} max={100} step={1} onChange={(epochs) => set({ epochs })} />
         <NumberField label="Batch size" value={form.batchSize} min={1} max={1024} step={1} onChange={(batchSize) => set({ batchSize })} />
         <NumberField label="Learning rate" value={form.learningRate} min={0} max={1} step="any" onChange={(learningRate) => set({ learningRate })} />
-        <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint="Share of prunable channels driven to exactly zero (0 = plain L1)." disabled={!sparse} />
+        <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint="Driven to exactly zero during training (0 = plain L1)." disabled={!sparse} />
+        <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: SparsityMeasure) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
         <NumberField label="Max steps per phase" value={form.maxSteps} min={0} step={1} onChange={(maxSteps) => set({ maxSteps: Math.round(maxSteps) })} hint="0 = no limit. A small budget for slow machines." testId="max-steps" />
         <NumberField label="λγ (L1 on γ)" value={form.lambdaGamma} min={0} step="any" onChange={(lambdaGamma) => set({ lambdaGamma })} disabled={!sparse} hint="Used when the target share is 0." />
-        <NumberField label="λs (gate sum)" value={form.lambdaS} min={0} step="any" onChange={(lambdaS) => set({ lambdaS })} disabled={form.criterion !== 'gfr'} />
+        <NumberField label="λs (gate penalty)" value={form.lambdaS} min={0} step="any" onChange={(lambdaS) => set({ lambdaS })} disabled={form.criterion !== 'gfr'} />
+        <SelectField label="Gate penalty" value={form.gatePenalty} options={GATE_PENALTY_OPTIONS} onChange={(gatePenalty: GatePenalty) => set({ gatePenalty })} disabled={form.criterion !== 'gfr'} hint="How λs acts on the GFR gates." />
+        <NumberField label="Gate temperature τ" value={form.gateTemperature} min={0.05} max={10} step="any" onChange={(gateTemperature) => set({ gateTemperature })} disabled={form.criterion !== 'gfr'} hint="s = sigmoid(u / τ); below 1 the gates saturate sooner." />
       </div>
       <p className="hint">
         GFR gate reduction r = {GFR_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
@@ -108,14 +121,17 @@ function TrainingView() {
           <AccuracyChart steps={steps} />
           {hasSparsity && <SparsityChart steps={steps} />}
           {hasSparsity && Object.keys(training.zeroShareByGroup).length > 0 && (
-            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={(last?.targetShare ?? 0) * 100} />
+            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.measure === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
           )}
         </div>
       )}
       {training.summary && (
         <p className="notice notice-ok" data-testid="train-done">
           Trained {training.summary.steps} steps on {training.summary.images.toLocaleString('en')} images in {duration(training.summary.elapsedMs)}
-          {training.summary.sparsity ? `; ${percent(training.summary.sparsity.zeroShare)} of prunable channels are now exactly zero` : ''}.
+          {training.summary.sparsity
+            ? `; ${percent(training.summary.sparsity.zeroShare)} of prunable channels are now exactly zero`
+              + (training.summary.sparsity.freedFlopsShare === undefined ? '' : `, freeing ${percent(training.summary.sparsity.freedFlopsShare)} of the FLOPs`)
+            : ''}.
         </p>
       )}
     </div>

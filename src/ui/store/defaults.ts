@@ -7,6 +7,8 @@
 import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
 import type { BudgetMetric } from '../../engine/search/select';
+import type { GatePenalty } from '../../engine/train/regularizers';
+import type { SparsityMeasure } from '../../engine/train/sparsityController';
 
 export const BUILTIN_MODELS = [
   { name: 'lenet', title: 'LeNet (BN)', text: 'Two 5×5 convolutions and a small dense layer: the classic first CNN. Fast; a good first run.' },
@@ -38,8 +40,11 @@ export interface TrainForm {
   learningRate: number;
   lambdaGamma: number;
   lambdaS: number;
-  /** Share of prunable channels to free, 0..0.9. */
+  gatePenalty: GatePenalty;
+  gateTemperature: number;
+  /** Share to free, 0..0.9: of prunable channels, or of FLOPs (targetKind). */
   target: number;
+  targetKind: SparsityMeasure;
   /** 0: no limit. A budget for demos, slow backends and tests. */
   maxSteps: number;
 }
@@ -52,7 +57,10 @@ export const DEFAULT_TRAIN_FORM: TrainForm = {
   learningRate: 1e-3,
   lambdaGamma: 1e-4,
   lambdaS: 1e-4,
+  gatePenalty: 'sum',
+  gateTemperature: 1,
   target: 0.5,
+  targetKind: 'channels',
   maxSteps: 0,
 };
 

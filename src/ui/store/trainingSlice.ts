@@ -1,6 +1,7 @@
 /** Stage 2, training: settings, the running call, its live step events. */
 import type { CriterionName } from '../../engine/score/criterion';
 import type { TrainStepEvent, TrainSummary } from '../../engine/train/sparseTraining';
+import type { SparsityMeasure } from '../../engine/train/sparsityController';
 import type { Progress } from '../../worker/messages';
 import type { ProgressDetail, TrainPoint } from '../../worker/studioTypes';
 import { isCancelled, messageOf, type ProgressState, type Slice } from './common';
@@ -15,9 +16,11 @@ export interface StepPoint {
   totalSteps: number;
   loss: number;
   accuracy: number;
-  /** Share of prunable channels at exactly zero, and the schedule's share. */
+  /** Share of prunable channels at exactly zero, of FLOPs they free, and the schedule's share of the measure it follows. */
   zeroShare?: number;
+  freedFlopsShare?: number;
   targetShare?: number;
+  measure?: SparsityMeasure;
   remainingMs: number;
   imagesPerSec: number;
 }
@@ -68,7 +71,9 @@ function toPoint(event: TrainStepEvent, phase: StepPoint['phase'], x: number): S
     loss: event.loss,
     accuracy: event.accuracy,
     zeroShare: event.sparsity?.zeroShare,
+    freedFlopsShare: event.sparsity?.freedFlopsShare,
     targetShare: event.sparsity?.targetShare,
+    measure: event.sparsity?.measure,
     remainingMs: event.remainingMs,
     imagesPerSec: event.imagesPerSec,
   };
@@ -127,7 +132,10 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
               learningRate: form.learningRate,
               lambdaGamma: form.lambdaGamma,
               lambdaS: form.lambdaS,
+              gatePenalty: form.gatePenalty,
+              gateTemperature: form.gateTemperature,
               target: form.target,
+              targetKind: form.targetKind,
               ...TRAIN_FIXED,
               ...(form.maxSteps > 0 ? { maxSteps: form.maxSteps } : {}),
             },

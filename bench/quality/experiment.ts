@@ -1,0 +1,26 @@
+/** Parsing of the quality benchmark's experiment flags: which criteria, and which training settings to change. */
+import type { CriterionName } from '../../src/engine/score/criterion';
+import { CRITERION_NAMES } from '../../src/engine/score/importance';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/engine/train/sparseTraining';
+
+export function parseCriteria(list: string | undefined): CriterionName[] | undefined {
+  if (!list) return undefined;
+  const names = list.split(',');
+  const unknown = names.filter((name) => !(CRITERION_NAMES as string[]).includes(name));
+  if (unknown.length) throw new Error(`Unknown criteria ${unknown.join(', ')}; choose among ${CRITERION_NAMES.join(', ')}.`);
+  return names as CriterionName[];
+}
+
+/** `key=value,…` over TrainSettings: numbers stay numbers, the rest are strings (the engine checks them). */
+export function parseTrainOverrides(list: string | undefined): Partial<TrainSettings> {
+  if (!list) return {};
+  const overrides: Record<string, number | string> = {};
+  for (const pair of list.split(',')) {
+    const [key, value] = pair.split('=');
+    if (!(key in DEFAULT_TRAIN_SETTINGS) || value === undefined) {
+      throw new Error(`--train takes key=value pairs of ${Object.keys(DEFAULT_TRAIN_SETTINGS).join(', ')}; got '${pair}'.`);
+    }
+    overrides[key] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+  }
+  return overrides as Partial<TrainSettings>;
+}

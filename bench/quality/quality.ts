@@ -26,7 +26,7 @@ export interface QualityOptions {
   backend: NodeBackendName;
   /** Scratch folder for job files and trained starts. */
   workDir: string;
-  /** Criteria to run (default: all). */
+  /** Criteria to run (default: all, and the tasks' extra runs). */
   criteria?: CriterionName[];
   /** Training settings over the engine's defaults, for the sparse runs (experiments). */
   trainOverrides?: Partial<TrainSettings>;
@@ -79,7 +79,8 @@ async function runTask(task: QualityTask, options: QualityOptions, run: JobRunne
   });
   const pretrain = await trainedStart(specDir, () => run(job('pretrain')) as Promise<PretrainOutput>, options.log);
   const criteria = options.criteria ?? CRITERIA;
-  const extras = task.extraRuns.filter((extra) => criteria.includes(extra.criterion));
+  // An experiment that names its criteria runs just those, at its own settings.
+  const extras = options.criteria ? [] : task.extraRuns;
   const results = (await Promise.all([
     ...criteria.map((criterion) => run(job('criterion', criterion))),
     ...extras.map((extra) => run(job('criterion', extra.criterion, extra))),

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeModel } from '../graph/analyze';
-import { layerByName, modelFromSpec } from '../io/modelSpec';
+import { layerByName, modelFromSpec, specFromModel } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
-import { expectNoLeaks, maxAbsDifference, predictValues, randomInput } from '../testing/tensors';
+import { expectNoLeaks, maxAbsDifference, predictSpec, predictValues, randomInput } from '../testing/tensors';
+import { applyPlan } from '../prune/applyPlan';
 import { depthwiseModel, flattenModel, residualModel, twoConvModel } from '../testing/tinyModels';
 import { keptFlops } from '../graph/flops';
 import { rescaleGammaForOptimizer } from './rescale';
@@ -78,6 +79,28 @@ describe('sparse training with a target', () => {
     expect(status.freedFlopsShare).toBeCloseTo(1 - keptFlops(analysis, kept) / analysis.flops, 6);
     expect(status.freedFlopsShare).toBeGreaterThanOrEqual(0.3);
     for (const share of Object.values(status.zeroShareByGroup)) expect(share).toBeLessThan(1);
+    model.dispose();
+  });
+
+  it('zeroes β with γ, so removing the zero channels changes nothing, even before 3×3 same convolutions', async () => {
+    const spec = await twoConvModel(3);
+    const analysis = analyzeModel(spec);
+    const model = await modelFromSpec(rescaleGammaForOptimizer(spec, analysis).spec);
+    const summary = await trainSparse(model, syntheticDataset(96), { ...SMALL_RUN, target: 0.5 }, { analysis });
+    expect(summary.sparsity!.zeroShare).toBeGreaterThan(0.2);
+    const trained = await specFromModel(model);
+    const kept: Record<string, number[]> = {};
+    for (const group of analysis.groups.filter((g) => g.prunable)) {
+      const bn = layerByName(trained, group.members[0].bn!);
+      const gamma = bn.weights.gamma.values;
+      kept[group.key] = Array.from(gamma.keys()).filter((channel) => gamma[channel] !== 0);
+      for (const channel of Array.from(gamma.keys()).filter((c) => gamma[c] === 0)) expect(Math.abs(bn.weights.beta.values[channel])).toBe(0);
+    }
+    // No compensation: the zero channels output exactly 0, so there is nothing to compensate.
+    const pruned = applyPlan(trained, analyzeModel(trained), { kept }, { compensate: false });
+    const input = randomInput([3, 6, 6, 2]);
+    expect(maxAbsDifference(await predictSpec(trained, input), await predictSpec(pruned, input))).toBeLessThan(1e-5);
+    input.dispose();
     model.dispose();
   });
 });

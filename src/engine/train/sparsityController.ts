@@ -6,10 +6,11 @@
  * zero channels lags a schedule (0 at the start, the target at 80% of the
  * steps) and lowers when it runs ahead. The share it follows is of channels,
  * or of the model's FLOPs that the zero channels free. No layer falls below its
- * floor of channels, so no layer dies.
+ * floor of channels, so no layer dies. A channel at zero has its β zeroed too:
+ * it outputs exactly 0, and removing it changes nothing.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelAnalysis } from '../graph/analyze';
+import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
 import { keptFlops } from '../graph/flops';
 
 /** What the target share is a share of: prunable channels, or the model's FLOPs. */
@@ -67,6 +68,8 @@ interface ControlledGroup {
   size: number;
   maxZeros: number;
   gammas: tf.LayerVariable[];
+  /** The members' β (absent where a BN has center: false). */
+  betas: tf.LayerVariable[];
   /** Multiplies the proximal step: > 1 for groups whose γ could not be rescaled. */
   stepScale: number;
 }
@@ -94,7 +97,7 @@ export class SparsityController {
   static async create(model: tf.LayersModel, analysis: ModelAnalysis, settings: SparsitySettings, totalSteps: number): Promise<SparsityController> {
     const controlled: ControlledGroup[] = [];
     for (const group of analysis.groups.filter((g) => g.prunable)) {
-      const gammas = group.members.flatMap((member) => (member.bn ? [gammaOf(model, member.bn)] : [])).filter((v): v is tf.LayerVariable => !!v);
+      const gammas = bnWeights(model, group.members, '/gamma');
       if (gammas.length === 0) continue;
       const values = await readAll(gammas);
       controlled.push({
@@ -102,6 +105,7 @@ export class SparsityController {
         size: group.size,
         maxZeros: group.size - Math.max(1, Math.ceil(settings.minKeepFraction * group.size)),
         gammas,
+        betas: bnWeights(model, group.members, '/beta'),
         stepScale: Math.max(1, meanAbs(values) / REFERENCE_GAMMA),
       });
     }
@@ -174,7 +178,9 @@ export class SparsityController {
       group.gammas[member].write(tensor);
       tensor.dispose();
     });
-    return zeroChannels(updated, group.size).length;
+    const zeros = zeroChannels(updated, group.size);
+    zeroBetas(group.betas, zeros, group.size);
+    return zeros.length;
   }
 }
 
@@ -195,8 +201,25 @@ async function readAll(variables: tf.LayerVariable[]): Promise<Float32Array[]> {
   return Promise.all(variables.map(async (variable) => (await variable.read().data()) as Float32Array));
 }
 
-function gammaOf(model: tf.LayersModel, bnName: string): tf.LayerVariable | undefined {
-  return model.getLayer(bnName).weights.find((weight) => weight.originalName.endsWith('/gamma'));
+function bnWeights(model: tf.LayersModel, members: ChannelGroup['members'], suffix: '/gamma' | '/beta'): tf.LayerVariable[] {
+  return members.flatMap((member) => (member.bn ? model.getLayer(member.bn).weights.filter((weight) => weight.originalName.endsWith(suffix)) : []));
+}
+
+/**
+ * β ← 0 on the zero channels: with γ = 0 a channel outputs act(β), a constant that
+ * removal can only approximate (compensation is inexact at the borders of a 'same'
+ * convolution); with β = 0 too it outputs act(0) = 0 for ReLU-like activations, the
+ * model trains without it, and removing it changes nothing. Written with tensor ops,
+ * so no read: Adam's momentum can move β again, and every step zeroes it anew.
+ */
+function zeroBetas(betas: tf.LayerVariable[], zeros: number[], size: number): void {
+  if (zeros.length === 0 || betas.length === 0) return;
+  const keep = new Float32Array(size).fill(1);
+  zeros.forEach((channel) => (keep[channel] = 0));
+  tf.tidy(() => {
+    const mask = tf.tensor1d(keep);
+    betas.forEach((beta) => beta.write(tf.mul(beta.read(), mask)));
+  });
 }
 
 function meanAbs(values: Float32Array[]): number {

@@ -37,7 +37,7 @@ async function loadWritten(dir: string): Promise<tf.LayersModel> {
 describe('gfr command line', () => {
   it('prunes a built-in model on the built-in digits and writes a model that stock tfjs reloads', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gfr-cli-'));
-    const result = await gfr('prune', 'lenet', '--data', 'digits', '--pretrain-epochs', '1', '--epochs', '1', '--samples', '600', '--val-samples', '200', '--ratios', '0,0.3,0.6', '--out', out);
+    const result = await gfr('prune', 'lenet', '--data', 'digits', '--pretrain-epochs', '1', '--epochs', '1', '--samples', '600', '--val-samples', '200', '--ratios', '0,0.3,0.6', '--target', '0.4', '--target-of', 'flops', '--out', out);
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
     expect(result.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
@@ -46,6 +46,11 @@ describe('gfr command line', () => {
     expect(report.baseline.ratio).toBe(0);
     expect(report.timings.trainMs).toBeGreaterThan(0);
     expect(report.selected.accuracy).toBeGreaterThanOrEqual(report.baseline.accuracy - 0.01 - 1e-9);
+    // A FLOPs target: the controller followed the FLOPs the zero channels free, and said so as it went.
+    expect(report.settings.train.targetKind).toBe('flops');
+    expect(report.training.sparsity.measure).toBe('flops');
+    expect(report.training.sparsity.freedFlopsShare).toEqual(expect.any(Number));
+    expect(result.stderr).toMatch(/FLOPs freed \d+\.\d% \(schedule \d+\.\d% of flops\)/);
 
     await tf.setBackend('cpu');
     const model = await loadWritten(out);
@@ -79,6 +84,7 @@ describe('gfr command line', () => {
       [['analyze', join(dir, 'model.json')], /not valid JSON/],
       [['prune', 'lenet', '--epochs', 'two', '--out', dir], /--epochs must be a whole number/],
       [['prune', 'lenet', '--epochs', '0', '--out', dir], /needs a criterion without retraining/],
+      [['prune', 'lenet', '--target-of', 'bytes', '--out', dir], /--target-of must be one of channels, flops, got 'bytes'/],
       [['eval', 'lenet', '--data', join(dir, 'nowhere')], /does not exist/],
     ];
     for (const [args, message] of cases) {

@@ -86,7 +86,12 @@ function targets(tasks: TaskResult[]): string[] {
       const b = gamma.atRatios[String(r)]?.accuracy;
       return a === undefined || b === undefined ? `${r}: –` : `${r}: ${a >= b ? 'yes' : 'no'} (${pct(a)} vs ${pct(b)})`;
     });
-    lines.push(`- ${result.task.name}: \`gfr\` ≥ \`gamma\` at ${ratios.join('; ')}.${sparseCost(result)}`);
+    const flops = FLOPS_KEPT_LEVELS.map((level) => {
+      const a = bestWithin(gfr, level);
+      const b = bestWithin(gamma, level);
+      return a === undefined || b === undefined ? `${pct(level)}: –` : `${pct(level)}: ${a >= b ? 'yes' : 'no'} (${pct(a)} vs ${pct(b)})`;
+    });
+    lines.push(`- ${result.task.name}: \`gfr\` ≥ \`gamma\` at ratio ${ratios.join('; ')}. At equal FLOPs (best accuracy keeping at most that share of the FLOPs): ${flops.join('; ')}.${sparseCost(result)}`);
   }
   const vgg = tasks.find((t) => t.task.model === 'vgg');
   if (vgg) {
@@ -95,6 +100,17 @@ function targets(tasks: TaskResult[]): string[] {
     lines.push(`- ${vgg.task.name}: at least 50% of the prunable channels removed within 1 point: ${best >= 0.5 ? 'yes' : 'no'}; 70%: ${best >= 0.7 ? 'yes' : 'no'} (largest ratio within 1 point: ${within}).`);
   }
   return lines;
+}
+
+/** Shares of the unpruned FLOPs at which `gfr` and `gamma` are compared. */
+const FLOPS_KEPT_LEVELS = [0.3, 0.2, 0.15, 0.1];
+
+/** The best accuracy among a run's candidates that keep at most `level` of its unpruned FLOPs. */
+function bestWithin(run: CriterionResult, level: number): number | undefined {
+  const baseline = run.search.candidates.find((candidate) => candidate.stage === 'baseline');
+  if (!baseline) return undefined;
+  const accuracies = run.search.candidates.filter((candidate) => candidate.flops <= level * baseline.flops).map((candidate) => candidate.accuracy);
+  return accuracies.length ? Math.max(...accuracies) : undefined;
 }
 
 /** What sparse training itself costs the unpruned model, against the normally trained start. */

@@ -18,6 +18,13 @@ export interface Report {
 
 const COLORS: Record<string, string> = { gfr: PALETTE[0], gamma: PALETTE[1], l1: PALETTE[2], random: PALETTE[3] };
 
+/** A main run in its criterion's colour; the extra runs, dashed, in the rest of the palette. */
+function runColor(run: CriterionResult, runs: CriterionResult[]): string {
+  if (run.label === undefined) return COLORS[run.criterion] ?? PALETTE[5];
+  const extras = runs.filter((other) => other.label !== undefined);
+  return PALETTE[(4 + extras.indexOf(run)) % PALETTE.length];
+}
+
 /** `figureDir`: the figures' folder as the Markdown file links it. */
 export function renderReport(latest: Latest, figureDir: string, findings = ''): Report {
   const figures: Record<string, string> = {};
@@ -168,7 +175,7 @@ function accuracyChart(result: TaskResult, x: 'ratio' | 'flops'): string {
     const baseline = c.search.candidates.find((candidate) => candidate.stage === 'baseline')!;
     return {
       name: runLabel(c),
-      color: COLORS[c.criterion] ?? PALETTE[5],
+      color: runColor(c, result.criteria),
       dashed: c.label !== undefined,
       points: c.search.candidates.map((candidate): [number, number] => [x === 'ratio' ? candidate.ratio : candidate.flops / baseline.flops, candidate.accuracy * 100]),
     };
@@ -190,7 +197,7 @@ function sparsityTables(result: TaskResult, figure: Figure): string[] {
   if (sparse.length === 0) return [];
   const groups = [...new Set(sparse.flatMap((c) => Object.keys(c.training!.zeroShareByGroup!)))];
   const series: Series[] = sparse.flatMap((c) => [
-    { name: `${runLabel(c)} zeros`, color: COLORS[c.criterion], dashed: c.label !== undefined, points: c.training!.trace.map((p): [number, number] => [p.step, p.zeroShare * 100]) },
+    { name: `${runLabel(c)} zeros`, color: runColor(c, result.criteria), dashed: c.label !== undefined, points: c.training!.trace.map((p): [number, number] => [p.step, p.zeroShare * 100]) },
   ]);
   const main = sparse[0];
   const schedule = main.training!.trace.map((p): [number, number] => [p.step, p.targetShare * 100]);

@@ -51,6 +51,7 @@ describe('gfr command line', () => {
     expect(report.training.sparsity.measure).toBe('flops');
     expect(report.training.sparsity.freedFlopsShare).toEqual(expect.any(Number));
     expect(result.stderr).toMatch(/FLOPs freed \d+\.\d% \(schedule \d+\.\d% of flops\)/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Sparse training: target 40\.00% of the FLOPs; reached \d+\.\d+% of the channels at exactly zero, freeing \d+\.\d+% of the FLOPs/);
 
     await tf.setBackend('cpu');
     const model = await loadWritten(out);

@@ -5,6 +5,7 @@ import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
 import type { GatePenalty } from '../../engine/train/regularizers';
 import type { SparsityMeasure } from '../../engine/train/sparsityController';
+import { sparsityShortfall } from '../../engine/train/sparsityShortfall';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
@@ -96,6 +97,7 @@ function TrainingView() {
   const steps = useDeferredValue(training.steps);
   const last = training.steps[training.steps.length - 1];
   const hasSparsity = steps.some((p) => p.zeroShare !== undefined);
+  const shortfall = training.summary?.sparsity ? sparsityShortfall(training.summary.sparsity) : null;
   return (
     <div className="block" aria-label="Training progress" role="region">
       <StageError message={training.error} testId="train-error" />
@@ -126,11 +128,12 @@ function TrainingView() {
         </div>
       )}
       {training.summary && (
-        <p className="notice notice-ok" data-testid="train-done">
+        <p className={shortfall ? 'notice' : 'notice notice-ok'} data-testid="train-done">
           Trained {training.summary.steps} steps on {training.summary.images.toLocaleString('en')} images in {duration(training.summary.elapsedMs)}
           {training.summary.sparsity
             ? `; ${percent(training.summary.sparsity.zeroShare)} of prunable channels are now exactly zero`
               + (training.summary.sparsity.freedFlopsShare === undefined ? '' : `, freeing ${percent(training.summary.sparsity.freedFlopsShare)} of the FLOPs`)
+              + (shortfall ? ` — ${shortfall}` : '')
             : ''}.
         </p>
       )}

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { sparsityShortfall } from './sparsityShortfall';
+
+describe('sparsityShortfall', () => {
+  it('says when training ended short of its target, in the measure it followed', () => {
+    expect(sparsityShortfall({ zeroShare: 0.572, targetShare: 0.7, measure: 'channels', freedFlopsShare: 0.83 })).toBe(
+      'short of the 70.0% target of the channels: more sparse epochs would get closer',
+    );
+    expect(sparsityShortfall({ zeroShare: 0.2, targetShare: 0.8, measure: 'flops', freedFlopsShare: 0.6 })).toMatch(/80\.0% target of the FLOPs/);
+    expect(sparsityShortfall({ zeroShare: 0.498, targetShare: 0.5, measure: 'channels', freedFlopsShare: 0.7 })).toBeNull();
+    expect(sparsityShortfall({ zeroShare: 0.3, targetShare: 0.8, measure: 'flops', freedFlopsShare: 0.81 })).toBeNull();
+    // Work saved before FLOPs were tracked: channels, as then.
+    expect(sparsityShortfall({ zeroShare: 0.3, targetShare: 0.5 })).toMatch(/of the channels/);
+  });
+});

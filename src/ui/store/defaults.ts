@@ -7,8 +7,7 @@
 import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
 import type { BudgetMetric } from '../../engine/search/select';
-import type { GatePenalty } from '../../engine/train/regularizers';
-import type { SparsityMeasure } from '../../engine/train/sparsityController';
+import type { TrainSettings } from '../../engine/train/sparseTraining';
 
 export const BUILTIN_MODELS = [
   { name: 'lenet', title: 'LeNet (BN)', text: 'Two 5×5 convolutions and a small dense layer: the classic first CNN. Fast; a good first run.' },
@@ -32,19 +31,12 @@ export const RANKINGS: { name: RankingMode; title: string }[] = [
   { name: 'per-flop', title: 'Per FLOP freed (cost-aware)' },
 ];
 
-export interface TrainForm {
+/** The engine's TrainSettings the studio lets the user set, and the studio's own fields. */
+export type TrainFormSettings = Pick<TrainSettings, 'epochs' | 'batchSize' | 'learningRate' | 'lambdaGamma' | 'lambdaS' | 'gatePenalty' | 'gateTemperature' | 'target' | 'targetKind'>;
+
+export interface TrainForm extends TrainFormSettings {
   criterion: CriterionName;
   pretrainEpochs: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  lambdaGamma: number;
-  lambdaS: number;
-  gatePenalty: GatePenalty;
-  gateTemperature: number;
-  /** Share to free, 0..0.9: of prunable channels, or of FLOPs (targetKind). */
-  target: number;
-  targetKind: SparsityMeasure;
   /** 0: no limit. A budget for demos, slow backends and tests. */
   maxSteps: number;
 }

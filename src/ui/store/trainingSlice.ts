@@ -115,36 +115,24 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
 
     startTraining: async () => {
       if (get().training.state === 'running') return;
-      const form = get().trainForm;
+      const { criterion, pretrainEpochs, maxSteps, ...settings } = get().trainForm;
       controller = new AbortController();
       const startedAt = performance.now();
       get().resetResults();
-      set({ training: { ...emptyTraining(), state: 'running', criterion: form.criterion, progress: { done: 0, total: 1, label: 'Starting…', startedAt } } });
+      set({ training: { ...emptyTraining(), state: 'running', criterion, progress: { done: 0, total: 1, label: 'Starting…', startedAt } } });
       try {
         const summary = await deps.engine.call(
           'train',
           {
-            criterion: form.criterion,
-            pretrainEpochs: form.pretrainEpochs,
-            settings: {
-              epochs: form.epochs,
-              batchSize: form.batchSize,
-              learningRate: form.learningRate,
-              lambdaGamma: form.lambdaGamma,
-              lambdaS: form.lambdaS,
-              gatePenalty: form.gatePenalty,
-              gateTemperature: form.gateTemperature,
-              target: form.target,
-              targetKind: form.targetKind,
-              ...TRAIN_FIXED,
-              ...(form.maxSteps > 0 ? { maxSteps: form.maxSteps } : {}),
-            },
+            criterion,
+            pretrainEpochs,
+            settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}) },
           },
           { signal: controller.signal, onProgress: onProgress(startedAt) },
         );
         set((s) => ({ training: { ...s.training, state: 'done', paused: false, summary, progress: null } }));
         // Scores follow training: the criterion it was trained for, ranked as chosen.
-        await get().computeScores(form.criterion);
+        await get().computeScores(criterion);
       } catch (err) {
         set((s) => ({
           training: isCancelled(err)

@@ -14,7 +14,8 @@ import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
-import { SPARSITY_MEASURES, type SparsityStatus } from '../src/engine/train/sparsityController';
+import { SPARSITY_MEASURES } from '../src/engine/train/sparsityController';
+import { sparsityProgress } from '../src/engine/train/sparsityText';
 import { choiceFlag, listFlag, numberFlag, wholeFlag, type Flags } from './args';
 import { writeModelFolder } from './modelFiles';
 import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
@@ -62,7 +63,7 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
     if (event.kind === 'epoch') return log(`${label}: epoch ${event.epoch}/${event.epochs} done`);
     if (performance.now() - lastLine < 5000 && event.step !== event.totalSteps) return;
     lastLine = performance.now();
-    const zeros = event.sparsity ? ` ${sparsityLine(event.sparsity)}` : '';
+    const zeros = event.sparsity ? ` ${sparsityProgress(event.sparsity)}` : '';
     log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s${zeros}`);
   };
 }
@@ -135,12 +136,6 @@ function selectionRule(flags: Flags, tolerance: number): SelectionRule {
     return { kind: 'budget', metric: metric as BudgetMetric, max: numberFlag(value, 'budget', 0, (n) => n > 0, 'a positive number after =') };
   }
   return { kind: 'tolerance', tolerance, by: choiceFlag(flags['select-by'], 'select-by', ['ratio', 'flops'] as const, 'ratio') };
-}
-
-/** Zero channels and the FLOPs they free, against the schedule of the measure the controller follows. */
-function sparsityLine({ zeroShare, freedFlopsShare, targetShare, measure }: SparsityStatus): string {
-  const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
-  return `zero channels ${pct(zeroShare)}, FLOPs freed ${pct(freedFlopsShare)} (schedule ${pct(targetShare)} of ${measure})`;
 }
 
 export async function evalCommand(positionals: string[], flags: Flags): Promise<void> {

@@ -17,6 +17,7 @@ import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../../src/engine/s
 import { DEFAULT_TOLERANCE } from '../../src/engine/search/select';
 import { CompressionSession, trainingModeFor } from '../../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../../src/engine/train/sparseTraining';
+import { sparsityProgress } from '../../src/engine/train/sparsityText';
 import { buildBuiltinModel } from '../../src/engine/zoo';
 import type { TaskData } from './data';
 import { REPORTED_RATIOS, type QualityTask } from './tasks';
@@ -182,7 +183,7 @@ function trainingRecorder(label: string, log: Log): { onEvent: (event: TrainEven
       }
       if (performance.now() - lastLog > 30_000 || event.step === event.totalSteps) {
         lastLog = performance.now();
-        const zeros = event.sparsity ? `, zero channels ${(event.sparsity.zeroShare * 100).toFixed(1)}%, FLOPs freed ${(event.sparsity.freedFlopsShare * 100).toFixed(1)}% (schedule ${(event.sparsity.targetShare * 100).toFixed(1)}% of ${event.sparsity.measure})` : '';
+        const zeros = event.sparsity ? `, ${sparsityProgress(event.sparsity)}` : '';
         log(`${label}: step ${event.step}/${event.totalSteps}, loss ${event.loss.toFixed(3)}, ${event.imagesPerSec.toFixed(0)} img/s${zeros}`);
       }
     },

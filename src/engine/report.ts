@@ -7,7 +7,7 @@ import type { SearchSettings } from './search/gridSearch';
 import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
-import { sparsityShortfall } from './train/sparsityShortfall';
+import { sparsityShortfall } from './train/sparsityText';
 
 export interface ReportInput {
   session: CompressionSession;
@@ -60,11 +60,12 @@ function sparsityLines({ training, settings }: CompressionReport): string[] {
   const reached = training?.sparsity;
   if (!reached || !settings.train) return [];
   const { target, targetKind } = settings.train;
+  const shortfall = sparsityShortfall(reached);
   return [
     `Sparse training: target ${percent(target)} of the ${targetKind === 'flops' ? 'FLOPs' : 'channels'}; reached ${percent(reached.zeroShare)} of the channels at exactly zero`
       // Work saved before FLOPs were tracked has no freedFlopsShare.
       + (reached.freedFlopsShare === undefined ? '' : `, freeing ${percent(reached.freedFlopsShare)} of the FLOPs`)
-      + (sparsityShortfall(reached) ? ` — ${sparsityShortfall(reached)}.` : '.'),
+      + (shortfall ? ` — ${shortfall}.` : '.'),
     '',
   ];
 }

@@ -5,7 +5,7 @@ import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
 import type { GatePenalty } from '../../engine/train/regularizers';
 import type { SparsityMeasure } from '../../engine/train/sparsityController';
-import { sparsityShortfall } from '../../engine/train/sparsityShortfall';
+import { sparsityShortfall } from '../../engine/train/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { sparsityShortfall } from './sparsityShortfall';
+import { sparsityProgress, sparsityShortfall } from './sparsityText';
 
-describe('sparsityShortfall', () => {
+describe('sparsity in words', () => {
+  it('gives both shares against the schedule of the measure followed', () => {
+    expect(sparsityProgress({ zeroShare: 0.483, freedFlopsShare: 0.728, targetShare: 0.5, measure: 'channels', lambda: 1, zeroShareByGroup: {} })).toBe(
+      'zero channels 48.3%, FLOPs freed 72.8% (schedule 50.0% of channels)',
+    );
+  });
+
   it('says when training ended short of its target, in the measure it followed', () => {
     expect(sparsityShortfall({ zeroShare: 0.572, targetShare: 0.7, measure: 'channels', freedFlopsShare: 0.83 })).toBe(
       'short of the 70.0% target of the channels: more sparse epochs would get closer',

@@ -49,7 +49,7 @@ function childRunner(options: QualityOptions): JobRunner {
   const slots = new Slots(options.parallel);
   const script = new URL('./job.ts', import.meta.url);
   return (job) => slots.run(async () => {
-    const name = `${job.task.name}-${fileLabel(job.kind === 'pretrain' ? 'pretrain' : (job.extra?.label ?? job.criterion!))}`;
+    const name = jobName(job);
     const file = join(options.workDir, `${name}.job.json`);
     writeFileSync(file, JSON.stringify(job));
     options.log(`start ${name}`);
@@ -75,7 +75,7 @@ async function runTask(task: QualityTask, options: QualityOptions, run: JobRunne
   const trainOverrides = options.trainOverrides ?? {};
   const job = (kind: JobFile['kind'], criterion?: CriterionName, extra?: ExtraRun): JobFile => ({
     kind, task, criterion, specDir, backend: options.backend, trainOverrides, extra,
-    outFile: join(options.workDir, `${task.name}-${fileLabel(extra?.label ?? criterion ?? kind)}.out.json`),
+    outFile: join(options.workDir, `${jobName({ task, kind, criterion, extra })}.out.json`),
   });
   const pretrain = await trainedStart(specDir, () => run(job('pretrain')) as Promise<PretrainOutput>, options.log);
   const criteria = options.criteria ?? CRITERIA;
@@ -95,7 +95,11 @@ async function runTask(task: QualityTask, options: QualityOptions, run: JobRunne
   };
 }
 
-const fileLabel = (label: string): string => label.replace(/[^\w.-]+/g, '-');
+/** `<task>-<pretrain | criterion | extra run's label>`, safe as a file name. */
+function jobName({ task, kind, criterion, extra }: Pick<JobFile, 'task' | 'kind' | 'criterion' | 'extra'>): string {
+  const label = kind === 'pretrain' ? 'pretrain' : (extra?.label ?? criterion ?? kind);
+  return `${task.name}-${label.replace(/[^\w.-]+/g, '-')}`;
+}
 
 /** The pretrain job's output, kept beside the trained start so that a later run with the same start can reuse both. */
 async function trainedStart(specDir: string, pretrain: () => Promise<PretrainOutput>, log: Log): Promise<PretrainOutput> {

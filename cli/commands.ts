@@ -13,7 +13,9 @@ import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
-import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
+import { OUTPUT_KIND_TEXT } from '../src/engine/eval/outputKind';
+import { isBuiltinModelName } from '../src/engine/zoo';
 import { SPARSITY_MEASURES } from '../src/engine/train/sparsityController';
 import { sparsityProgress } from '../src/engine/train/sparsityText';
 import { choiceFlag, listFlag, numberFlag, wholeFlag, type Flags } from './args';
@@ -40,19 +42,30 @@ export async function analyzeCommand(positionals: string[]): Promise<void> {
   });
 }
 
-function trainSettings(flags: Flags, epochs: number): TrainSettings {
+/** `--target auto` (the default) or a share. */
+function targetFlags(flags: Flags): Pick<TrainSettings, 'target' | 'targetMode'> {
+  if (flags.target === undefined || flags.target === 'auto') return { target: DEFAULT_TRAIN_SETTINGS.target, targetMode: 'auto' };
+  return { target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => n >= 0 && n < 1, "'auto' or a share in [0, 1)"), targetMode: 'fixed' };
+}
+
+/** `trainedStart`: sparse training of a trained model, whose default learning rate is smaller. */
+function trainSettings(flags: Flags, epochs: number, trainedStart = false): TrainSettings {
+  const learningRate = trainedStart ? TRAINED_START_LEARNING_RATE : DEFAULT_TRAIN_SETTINGS.learningRate;
   return {
     ...DEFAULT_TRAIN_SETTINGS,
     epochs,
     batchSize: wholeFlag(flags['batch-size'], 'batch-size', DEFAULT_TRAIN_SETTINGS.batchSize, 1),
-    learningRate: numberFlag(flags['learning-rate'], 'learning-rate', DEFAULT_TRAIN_SETTINGS.learningRate, (n) => n > 0, 'a number > 0'),
+    learningRate: numberFlag(flags['learning-rate'], 'learning-rate', learningRate, (n) => n > 0, 'a number > 0'),
     lambdaGamma: numberFlag(flags['lambda-gamma'], 'lambda-gamma', DEFAULT_TRAIN_SETTINGS.lambdaGamma, (n) => n >= 0, 'a number ≥ 0'),
     lambdaS: numberFlag(flags['lambda-s'], 'lambda-s', DEFAULT_TRAIN_SETTINGS.lambdaS, (n) => n >= 0, 'a number ≥ 0'),
     gatePenalty: choiceFlag(flags['gate-penalty'], 'gate-penalty', GATE_PENALTIES, DEFAULT_TRAIN_SETTINGS.gatePenalty),
     gateTemperature: numberFlag(flags['gate-temperature'], 'gate-temperature', DEFAULT_TRAIN_SETTINGS.gateTemperature, (n) => n > 0, 'a number > 0'),
     seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
-    target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => n >= 0 && n < 1, 'a share in [0, 1)'),
+    ...targetFlags(flags),
     targetKind: choiceFlag(flags['target-of'], 'target-of', SPARSITY_MEASURES, DEFAULT_TRAIN_SETTINGS.targetKind),
+    distillation: numberFlag(flags.distill, 'distill', DEFAULT_TRAIN_SETTINGS.distillation, (n) => n >= 0 && n <= 1, 'a share in [0, 1]'),
+    distillTemperature: numberFlag(flags['distill-temperature'], 'distill-temperature', DEFAULT_TRAIN_SETTINGS.distillTemperature, (n) => n > 0, 'a number > 0'),
+    tolerance: toleranceFlag(flags),
   };
 }
 
@@ -64,7 +77,8 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
     if (performance.now() - lastLine < 5000 && event.step !== event.totalSteps) return;
     lastLine = performance.now();
     const zeros = event.sparsity ? ` ${sparsityProgress(event.sparsity)}` : '';
-    log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s${zeros}`);
+    const guard = event.guard ? ` calibration ${(event.guard.accuracy * 100).toFixed(1)}% (floor ${(event.guard.floor * 100).toFixed(1)}%${event.guard.restoredFrom !== undefined ? `: back to step ${event.guard.restoredFrom}, slower` : ''})` : '';
+    log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s${zeros}${guard}`);
   };
 }
 
@@ -73,15 +87,16 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const criterion = criterionByName(flags.criterion ?? 'gfr').name;
   const epochs = wholeFlag(flags.epochs, 'epochs', 1);
   const pretrainEpochs = wholeFlag(flags['pretrain-epochs'], 'pretrain-epochs', 0);
-  const tolerance = numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => n >= 0, 'a number of percentage points ≥ 0');
+  const tolerance = toleranceFlag(flags);
   if (epochs === 0 && criterion === 'gfr') {
     throw new UserError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
   }
   const backend = await selectBackend(flags);
   const { spec: model, data, scaling } = await loadInputs(positionals[0], flags);
   const split = splitData(data, flags);
-  const session = new CompressionSession(model, split);
-  log(`backend ${backend}; data ${data.source}: ${split.train.count} training, ${split.validation.count} validation images`);
+  // A built-in model is built untrained: it is a trained start only after --pretrain-epochs.
+  const session = new CompressionSession(model, split, { trainedStart: !isBuiltinModelName(positionals[0] ?? '') });
+  log(`backend ${backend}; data ${data.source}: ${session.fit.count} training, ${session.calibration.count} calibration (held out from training), ${split.validation.count} validation images`);
 
   const timings = { pretrainMs: 0, trainMs: 0, searchMs: 0 };
   let pretraining;
@@ -89,11 +104,12 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
     pretraining = await session.pretrain(trainSettings(flags, pretrainEpochs), { onEvent: trainingProgress('pretrain') });
     timings.pretrainMs = pretraining.elapsedMs;
   }
-  const startAccuracy = (await session.evaluateOriginal()).accuracy;
-  log(`accuracy before sparse training: ${(startAccuracy * 100).toFixed(2)}%`);
+  const reference = await session.reference();
+  const startAccuracy = reference.accuracy;
+  log(`original model${pretrainEpochs > 0 ? ' (after pretraining)' : ', as loaded'}: ${(reference.accuracy * 100).toFixed(2)}% on the validation images, ${(reference.calibrationAccuracy * 100).toFixed(2)}% on the calibration images; it outputs ${OUTPUT_KIND_TEXT[reference.outputKind]}`);
   let training;
   if (epochs > 0) {
-    training = await session.train(criterion, trainSettings(flags, epochs), { onEvent: trainingProgress(`train (${criterion})`) });
+    training = await session.train(criterion, trainSettings(flags, epochs, session.trainedStart), { onEvent: trainingProgress(`train (${criterion})`) });
     timings.trainMs = training.elapsedMs;
   }
   const settings: SearchSettings = {
@@ -111,20 +127,32 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
     log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}%, params ${candidate.params}, FLOPs ${candidate.flops}`);
   }
   timings.searchMs = performance.now() - searchStart;
-  const selected = session.select(selectionRule(flags, tolerance));
-  if (!selected) throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
+  const rule = selectionRule(flags, tolerance);
+  const chosen = session.select(rule);
+  if (!chosen && rule.kind === 'budget') throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
+  const verdict = session.verdict(chosen, tolerance);
+  // With --force and nothing within the tolerance, the most accurate candidate is written.
+  const selected = chosen ?? [...session.candidates].sort((a, b) => b.calibrationAccuracy - a.calibrationAccuracy)[0];
+  const baseline = session.candidates[0];
+  log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (original ${(reference.accuracy * 100).toFixed(2)}%, sparse-trained unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops} (−${(100 * (1 - selected.flops / baseline.flops)).toFixed(1)}%)`);
+  if (!verdict.withinTolerance && !flags.force) {
+    throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway).`);
+  }
   const out = resolve(flags.out);
   writeModelFolder(out, withInputScaling(session.exportCandidate(selected.index), scaling));
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
-    trainSettings: trainSettings(flags, epochs), searchSettings: settings, pretraining, training, startAccuracy, timings,
+    trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings,
   });
   writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2));
   writeFileSync(join(out, 'report.md'), reportSummary(report));
-  const baseline = session.candidates[0];
-  log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops}`);
   log(`wrote ${join(out, 'model.json')}, weights.bin, report.json and report.md`);
+  if (!verdict.withinTolerance) throw new UserError(verdict.message);
+  log(verdict.message);
 }
+
+const toleranceFlag = (flags: Flags): number =>
+  numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => n >= 0, 'a number of percentage points ≥ 0');
 
 const BUDGET_METRICS: BudgetMetric[] = ['params', 'flops', 'weightBytes', 'latencyMs'];
 

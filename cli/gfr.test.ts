@@ -1,8 +1,8 @@
 /** The command line end to end on a built-in model with a small budget, run as a user runs it. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,12 @@ import { loadBuiltinDigits } from '../src/engine/data/builtinDigits';
 import { evaluate } from '../src/engine/eval/evaluate';
 
 const run = promisify(execFile);
+/**
+ * LeNet with a linear last layer (logits), trained to convergence elsewhere: on the digits that the
+ * default split (seed 1) puts after its first 5,500, so `--samples 4500` trains, calibrates and
+ * validates on images it never saw (97.5% on the validation part).
+ */
+const LOGITS_FIXTURE = join(process.cwd(), 'src/engine/testing/fixtures/lenet-digits-logits/model.json');
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 async function gfr(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -34,18 +40,35 @@ async function loadWritten(dir: string): Promise<tf.LayersModel> {
   }));
 }
 
+/** The CLI's default split of the built-in digits (seed 1, 1,000 validation images). */
+async function digitsValidation() {
+  return splitDataset(await loadBuiltinDigits(), { valCount: 1000, seed: 1 }).validation;
+}
+
+async function evaluateFile(path: string, data: Awaited<ReturnType<typeof digitsValidation>>) {
+  await tf.setBackend('cpu');
+  const model = await loadWritten(dirname(path));
+  try {
+    return await evaluate(model, data);
+  } finally {
+    model.dispose();
+  }
+}
+
 describe('gfr command line', () => {
   it('prunes a built-in model on the built-in digits and writes a model that stock tfjs reloads', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gfr-cli-'));
-    const result = await gfr('prune', 'lenet', '--data', 'digits', '--pretrain-epochs', '1', '--epochs', '1', '--samples', '600', '--val-samples', '200', '--ratios', '0,0.3,0.6', '--target', '0.4', '--target-of', 'flops', '--out', out);
+    const result = await gfr('prune', 'lenet', '--data', 'digits', '--pretrain-epochs', '1', '--epochs', '1', '--samples', '600', '--val-samples', '200', '--ratios', '0,0.3,0.6', '--target', '0.4', '--target-of', 'flops', '--force', '--out', out);
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
-    expect(result.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    // A fixed target on a tiny budget may lose more than the tolerance: then it says so and exits 1, even with --force.
+    expect(result.code).toBe(report.verdict.withinTolerance ? 0 : 1);
     expect(report.backend).toBe('wasm');
     expect(report.candidates.length).toBeGreaterThanOrEqual(3);
     expect(report.baseline.ratio).toBe(0);
     expect(report.timings.trainMs).toBeGreaterThan(0);
-    expect(report.selected.accuracy).toBeGreaterThanOrEqual(report.baseline.accuracy - 0.01 - 1e-9);
+    expect(report.original.outputKind).toBe('softmax');
+    expect(report.verdict.drop).toBeCloseTo((report.original.accuracy - report.selected.accuracy) * 100, 6);
     // A FLOPs target: the controller followed the FLOPs the zero channels free, and said so as it went.
     expect(report.settings.train.targetKind).toBe('flops');
     expect(report.training.sparsity.measure).toBe('flops');
@@ -66,6 +89,57 @@ describe('gfr command line', () => {
     const evaluated = await gfr('eval', join(out, 'model.json'), '--data', 'digits', '--samples', '600', '--val-samples', '200');
     expect(evaluated.code).toBe(0);
     expect(JSON.parse(evaluated.stdout).accuracy).toBe(report.selected.accuracy);
+  });
+
+  it('keeps a converged logits model within the tolerance of itself, or says it did not and writes nothing', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gfr-logits-'));
+    const result = await gfr('prune', LOGITS_FIXTURE, '--data', 'digits', '--samples', '4500', '--epochs', '1', '--ratios', '0,0.1,0.2,0.3,0.4', '--out', out);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).toMatch(/it outputs logits/);
+    const validation = await digitsValidation();
+    const original = await evaluateFile(LOGITS_FIXTURE, validation);
+    expect(original.accuracy).toBeGreaterThan(0.96);
+    expect(result.stderr).toContain(`original model, as loaded: ${(original.accuracy * 100).toFixed(2)}% on the validation images`);
+    if (result.code !== 0) {
+      expect(result.stderr).toMatch(/error: (No candidate is within|Candidate #\d+ loses).*Nothing was written/);
+      expect(existsSync(join(out, 'model.json'))).toBe(false);
+      return;
+    }
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.original.outputKind).toBe('logits');
+    expect(report.original.accuracy).toBe(original.accuracy);
+    expect(report.verdict.withinTolerance).toBe(true);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\*\*Within the tolerance\.\*\*/);
+    // What the user gets back, reloaded with stock tfjs, is within 1 point of what they brought.
+    const pruned = await evaluateFile(join(out, 'model.json'), validation);
+    expect(Math.abs(pruned.accuracy - report.selected.accuracy)).toBeLessThanOrEqual(0.002);
+    expect(pruned.accuracy).toBeGreaterThanOrEqual(original.accuracy - 0.01 - 0.002);
+    expect(pruned.outputKind).toBe('logits');
+  });
+
+  it('says plainly when a run loses more than the tolerance: exit 1, nothing written, unless --force', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gfr-loss-'));
+    // A fixed target far past what one epoch at a large rate can keep.
+    const args = ['prune', LOGITS_FIXTURE, '--data', 'digits', '--epochs', '1', '--samples', '2000', '--learning-rate', '0.05', '--target', '0.8', '--ratios', '0,0.8', '--tolerance', '0.5', '--out', out];
+    const refused = await gfr(...args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error: .*(Not a success|No candidate is within 0\.5 points).* Nothing was written/);
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+    const forced = await gfr(...args, '--force');
+    expect(forced.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.verdict.withinTolerance).toBe(false);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\*\*NOT within the tolerance\.\*\*/);
+  });
+
+  it('with nothing trained and nothing removed, the unpruned candidate is the original exactly', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gfr-l1-'));
+    const result = await gfr('prune', LOGITS_FIXTURE, '--data', 'digits', '--criterion', 'l1', '--epochs', '0', '--ratios', '0,0.05', '--force', '--out', out);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.baseline.accuracy).toBe(report.original.accuracy);
+    expect(report.baseline.recalibrated).toBe(false);
+    expect(report.baseline.calibrationAccuracy).toBe(report.original.calibrationAccuracy);
   });
 
   it('prints the analysis as JSON', async () => {

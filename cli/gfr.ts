@@ -32,8 +32,13 @@ Options:
                         --mean 0.5 --std 0.5 for inputs in [-1, 1])
   --epochs N            sparse-training epochs (default 1; 0 prunes as is,
                         with --criterion l1 or gamma)
-  --target T            share sparse training frees by driving channels to
-                        exactly zero (0.5; 0 = plain L1 on γ in the loss)
+  --target T            auto (the default from a trained model: free as
+                        much as accuracy allows, holding it within half the
+                        tolerance of the original on held-out calibration
+                        images), or the share sparse training frees by
+                        driving channels to exactly zero (e.g. 0.5; 0 =
+                        plain L1 on γ in the loss; auto on an untrained
+                        built-in means 0.5)
   --target-of K         what T is a share of: channels, or the model's flops
                         that the zero channels free (channels)
   --pretrain-epochs N   normal training first, e.g. for untrained built-ins (0)
@@ -43,19 +48,27 @@ Options:
   --ranking M           global (raw scores, one list), normalized (each
                         layer's scores divided by its largest) or per-flop
                         (score per FLOP freed) (normalized)
-  --tolerance P         accuracy points the selected model may lose (1.0)
+  --tolerance P         accuracy points the selected model may lose against
+                        the original model as loaded (1.0); a run that loses
+                        more writes nothing (unless --force) and exits 1
+  --force               write the model even when it loses more than the
+                        tolerance (the exit code stays 1)
   --select-by K         among candidates within the tolerance, the largest
                         ratio (ratio) or the fewest FLOPs kept (flops) (ratio)
   --budget M=V          instead: the most accurate candidate with M at most V,
                         M one of params, flops, weightBytes, latencyMs
   --ratios R,R,…        grid of pruning ratios (default 0,0.05,…,0.9)
   --batch-size N        training batch size (64)
-  --learning-rate X     Adam learning rate (0.001)
+  --learning-rate X     Adam learning rate (0.001; 0.0001 for sparse
+                        training of a trained model)
   --lambda-gamma X      λγ, weight of Σ|γ| (0.0001)
   --lambda-s X          λs, weight of the GFR gates' penalty (0.0001)
   --gate-penalty P      sum (Σ of the gates) or polarization (split the gates
                         of each layer apart) (sum)
   --gate-temperature τ  gates s = sigmoid(u / τ) (1)
+  --distill W           share of the loss that distils from the original
+                        model (trained starts only; 0 = off) (0.7)
+  --distill-temperature T  temperature of distillation (4)
   --no-compensate       do not fold removed channels into the next bias
   --no-recalibrate      do not recalibrate BatchNormalization statistics
   --backend B           wasm (default) or cpu

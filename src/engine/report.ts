@@ -4,6 +4,7 @@
  */
 import type { Candidate } from './search/candidate';
 import type { SearchSettings } from './search/gridSearch';
+import { OUTPUT_KIND_TEXT } from './eval/outputKind';
 import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
@@ -27,6 +28,7 @@ export interface ReportInput {
 export function buildReport(input: ReportInput) {
   const { session, selected } = input;
   const baseline = session.candidates.find((candidate) => candidate.stage === 'baseline');
+  const reference = session.requireReference();
   return {
     generatedBy: 'GFR Studio',
     date: new Date().toISOString(),
@@ -38,8 +40,13 @@ export function buildReport(input: ReportInput) {
       flops: session.analysis.flops,
       prunableChannels: session.analysis.prunableChannels,
     },
-    data: { source: session.data.train.source, train: session.data.train.count, validation: session.data.validation.count },
+    data: { source: session.data.train.source, train: session.fit.count, calibration: session.calibration.count, validation: session.data.validation.count },
     settings: { criterion: input.criterion, train: input.trainSettings, search: input.searchSettings },
+    /** The model as the user brought it (or after pretraining), measured as it is: what every figure is compared with. */
+    original: { ...reference, trainedStart: session.trainedStart },
+    /** The selected candidate against the original on the validation images. */
+    verdict: session.verdict(selected, input.searchSettings.tolerance),
+    calibrationImages: session.calibration.count,
     startAccuracy: input.startAccuracy,
     pretraining: input.pretraining,
     training: input.training,
@@ -72,31 +79,34 @@ function sparsityLines({ training, settings }: CompressionReport): string[] {
 
 /** A plain-text (Markdown) summary with the figures of SPEC §6. */
 export function reportSummary(report: CompressionReport): string {
-  const { baseline, selected } = report;
+  const { baseline, selected, original, verdict } = report;
   if (!baseline) return `# GFR Studio report\n\nNo baseline was measured.\n`;
   const lines = [
     '# GFR Studio compression report',
     '',
-    `Model: ${report.model.name} (${report.model.source}); data: ${report.data.source}, ${report.data.train} training and ${report.data.validation} validation images; backend: ${report.backend}.`,
+    `**${verdict.withinTolerance ? 'Within the tolerance' : 'NOT within the tolerance'}.** ${verdict.message}`,
+    '',
+    `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them) and ${report.data.validation} validation images (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
     `Criterion: ${report.settings.criterion}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,
     '',
-    '| figure | unpruned | pruned |',
+    '| figure | original | pruned |',
     '|---|---|---|',
-    `| accuracy | ${percent(baseline.accuracy)} | ${percent(selected.accuracy)} |`,
+    `| accuracy | ${percent(original.accuracy)} | ${percent(selected.accuracy)} |`,
     `| parameters | ${baseline.params.toLocaleString('en')} | ${change(selected.params, baseline.params)} |`,
     `| FLOPs (multiply–adds) | ${baseline.flops.toLocaleString('en')} | ${change(selected.flops, baseline.flops)} |`,
     `| weight bytes | ${baseline.weightBytes.toLocaleString('en')} | ${change(selected.weightBytes, baseline.weightBytes)} |`,
     `| latency (1 image, ${report.backend}) | ${baseline.latencyMs.toFixed(2)} ms | ${selected.latencyMs.toFixed(2)} ms |`,
     '',
-    ...(report.startAccuracy === undefined ? [] : [`Before sparse training the model reached ${percent(report.startAccuracy)}; "unpruned" above is the sparse-trained model, recalibrated.`, '']),
+    `"Original" is the model as ${original.trainedStart ? 'loaded' : 'built'}${report.pretraining ? ', after pretraining' : ''}, measured as it is; the sparse-trained model, unpruned, measured ${percent(baseline.accuracy)}.`,
+    '',
     ...sparsityLines(report),
     `Time: training ${seconds(report.timings.pretrainMs + report.timings.trainMs)}, search ${seconds(report.timings.searchMs)} (${report.candidates.length} candidates).`,
     '',
     '## Candidates',
     '',
-    '| # | stage | ratio | accuracy | parameters | FLOPs | latency |',
-    '|---|---|---|---|---|---|---|',
-    ...report.candidates.map((c) => `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`),
+    '| # | stage | ratio | accuracy | vs original | calibration accuracy | BN recalibrated | parameters | FLOPs | latency |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...report.candidates.map((c) => `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${((c.accuracy - original.accuracy) * 100).toFixed(2)} | ${percent(c.calibrationAccuracy)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`),
     '',
   ];
   return lines.join('\n');

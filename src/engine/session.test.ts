@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImageDataset } from './core/types';
 import { splitDataset } from './data/split';
 import { hasGfrLayers } from './gfr/instrument';
 import { DEFAULT_SEARCH_SETTINGS } from './search/gridSearch';
-import { CompressionSession } from './session';
+import { calibrationSplit, CompressionSession } from './session';
 import { syntheticDataset } from './testing/syntheticData';
 import { flattenModel, residualModel } from './testing/tinyModels';
 import { DEFAULT_TRAIN_SETTINGS } from './train/sparseTraining';
@@ -56,6 +57,51 @@ describe('CompressionSession', () => {
     release();
     await run;
     expect(steps).toBe(3);
+  });
+
+  it('measures a logits head as logits; with no training and nothing removed, the baseline is the original', async () => {
+    // residualModel ends in a linear Dense: it outputs logits.
+    const session = new CompressionSession(await residualModel(), data);
+    const reference = await session.reference();
+    expect(reference.outputKind).toBe('logits');
+    expect((await session.evaluateOriginal()).outputKind).toBe('logits');
+    // As `--epochs 0` does: no training, the l1 criterion on the model as it is.
+    const steps = await drain(session.search({ ...search, criterion: 'l1', ratios: [0, 0.25, 0.5] }));
+    const baseline = steps[0].candidate;
+    expect(baseline.stage).toBe('baseline');
+    expect(baseline.keptChannels).toBe(baseline.prunableChannels);
+    expect(baseline.recalibrated).toBe(false);
+    expect(baseline.accuracy).toBe(reference.accuracy);
+    expect(baseline.calibrationAccuracy).toBe(reference.calibrationAccuracy);
+    expect(baseline.loss).toBeCloseTo(reference.loss, 6);
+    expect(steps.length).toBeGreaterThan(1);
+    expect(session.verdict(baseline, 1).withinTolerance).toBe(true);
+  });
+
+  it('holds out calibration images disjoint from the images it trains on', () => {
+    // Pixel 0 of image n is n: each image is known by its first value.
+    const base = syntheticDataset(60);
+    const per = base.height * base.width * base.channels;
+    const images = Float32Array.from(base.images);
+    for (let n = 0; n < base.count; n++) images[n * per] = n;
+    const train = { ...base, images };
+    const { fit, calibration } = calibrationSplit(train);
+    const ids = (ds: ImageDataset) => Array.from({ length: ds.count }, (_, k) => ds.images[k * per]);
+    const fitIds = ids(fit);
+    const calibrationIds = ids(calibration);
+    expect(calibration.count).toBe(6);
+    expect(fit.count).toBe(54);
+    expect(fitIds.filter((id) => calibrationIds.includes(id))).toEqual([]);
+    expect([...fitIds, ...calibrationIds].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+    // Labels travel with their images.
+    [fit, calibration].forEach((ds) => ids(ds).forEach((id, k) => expect(ds.labels[k]).toBe(train.labels[id])));
+    // Seeded: the same data gives the same split.
+    expect(ids(calibrationSplit(train).calibration)).toEqual(calibrationIds);
+    // Under 10 images there is nothing to spare.
+    const tiny = syntheticDataset(8);
+    const small = calibrationSplit(tiny);
+    expect(small.fit.count).toBe(8);
+    expect(small.calibration.count).toBe(8);
   });
 
   it('says when model and data do not fit together', async () => {

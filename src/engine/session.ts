@@ -7,23 +7,67 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from './core/errors';
 import type { ImageDataset, ModelSpec } from './core/types';
+import { shuffledIndices } from './core/random';
+import { batchCount, subsetDataset } from './data/split';
 import { evaluate, type Evaluation } from './eval/evaluate';
+import { detectOutputKind, type OutputKind } from './eval/outputKind';
 import { analyzeModel, type ModelAnalysis } from './graph/analyze';
 import { isGfrLayer } from './gfr/gfrLayer';
 import { foldGfrLayers, hasGfrLayers, insertGfrLayers } from './gfr/instrument';
-import { DEFAULT_RECALIBRATION, recalibrateBatchNorm } from './search/recalibrate';
+import { DEFAULT_RECALIBRATION, recalibrateIfBetter } from './search/recalibrate';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from './io/modelSpec';
 import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
 import type { Candidate } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
-import { selectCandidate, type SelectionRule } from './search/select';
+import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from './search/select';
+import type { AccuracyGuard } from './train/accuracyGuard';
+import { teacherFor } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';
 import { trainSparse, type TrainOptions, type TrainSettings, type TrainSummary } from './train/sparseTraining';
 
 export interface SessionData {
   train: ImageDataset;
   validation: ImageDataset;
+}
+
+export interface SessionOptions {
+  /**
+   * Whether the model is already trained (a user's model, or a built-in one
+   * after `pretrain`): then it is the reference every figure is compared
+   * with, sparse training distils from it and an accuracy guard holds
+   * sparsity where accuracy would fall too far. Default true.
+   */
+  trainedStart?: boolean;
+}
+
+/** The original model's figures: the reference of every comparison. */
+export interface Reference extends ReferenceAccuracy {
+  loss: number;
+  outputKind: OutputKind;
+}
+
+/** Share of the training images held out for calibration, and its cap. */
+export const CALIBRATION_SHARE = 0.1;
+export const MAX_CALIBRATION_IMAGES = 1000;
+/** Readings of the accuracy guard per epoch. */
+const GUARD_READINGS_PER_EPOCH = 5;
+/** The guard holds sparsity once accuracy is more than this share of the tolerance below the original. */
+const GUARD_SHARE_OF_TOLERANCE = 0.5;
+
+/**
+ * Splits the training images into images to train on and held-out
+ * calibration images (seeded, so the same data gives the same split). With
+ * under 10 images there is nothing to spare: both are the whole set.
+ */
+export function calibrationSplit(train: ImageDataset, seed = 7): { fit: ImageDataset; calibration: ImageDataset } {
+  if (train.count < 10) return { fit: train, calibration: train };
+  const count = Math.min(MAX_CALIBRATION_IMAGES, Math.round(train.count * CALIBRATION_SHARE));
+  const order = shuffledIndices(train.count, seed);
+  return {
+    fit: subsetDataset(train, order.subarray(count), train.source),
+    calibration: subsetDataset(train, order.subarray(0, count), `${train.source}, calibration part`),
+  };
 }
 
 /**
@@ -36,26 +80,92 @@ export function trainingModeFor(criterion: CriterionName): 'gfr' | 'gamma' | 'pl
 }
 
 export class CompressionSession {
-  /** The model as given, or after `pretrain`. */
-  original: ModelSpec;
   readonly analysis: ModelAnalysis;
   /** The model after training: instrumented with GFR when trained in `gfr` mode. */
   trained: ModelSpec;
   readonly candidates: Candidate[] = [];
+  /** Training images that training and BN statistics use. */
+  readonly fit: ImageDataset;
+  /** Training images held out from training: the tolerance rule, the guard and the recalibration choice measure on them. */
+  readonly calibration: ImageDataset;
   private readonly specs = new Map<number, ModelSpec>();
+  private originalSpec: ModelSpec;
+  private trainedStartFlag: boolean;
+  /** The reference of each model that was the original, once measured (the search measures it first). */
+  private readonly references = new WeakMap<ModelSpec, Promise<Reference>>();
+  private readonly measured = new WeakMap<ModelSpec, Reference>();
 
-  constructor(model: ModelSpec, readonly data: SessionData) {
-    this.original = model;
+  constructor(model: ModelSpec, readonly data: SessionData, options: SessionOptions = {}) {
+    this.originalSpec = model;
+    this.trainedStartFlag = options.trainedStart ?? true;
     this.analysis = analyzeModel(model);
     this.trained = model;
     checkCompatible(model, this.analysis, data);
+    ({ fit: this.fit, calibration: this.calibration } = calibrationSplit(data.train));
+  }
+
+  /** The model as the user brought it, or after `pretrain`: the reference. */
+  get original(): ModelSpec {
+    return this.originalSpec;
+  }
+
+  get trainedStart(): boolean {
+    return this.trainedStartFlag;
+  }
+
+  /** Makes `spec` the original (the reference of every comparison); `trained` says whether it is a trained model. */
+  setOriginal(spec: ModelSpec, trained: boolean): void {
+    if (spec === this.originalSpec && trained === this.trainedStartFlag) return;
+    this.originalSpec = spec;
+    this.trainedStartFlag = trained;
+  }
+
+  /**
+   * The original model measured as it is (no training, no recalibration) on
+   * the validation and the calibration images, and what it outputs.
+   */
+  reference(): Promise<Reference> {
+    const spec = this.originalSpec;
+    if (!this.references.has(spec)) this.references.set(spec, this.measureReference(spec));
+    return this.references.get(spec)!;
+  }
+
+  private async measureReference(spec: ModelSpec): Promise<Reference> {
+    const model = await modelFromSpec(spec);
+    try {
+      const { calibration } = this;
+      const sample = tf.tensor4d(calibration.images.subarray(0, Math.min(calibration.count, 64) * calibration.height * calibration.width * calibration.channels),
+        [Math.min(calibration.count, 64), calibration.height, calibration.width, calibration.channels]);
+      const outputKind = await detectOutputKind(model, sample).finally(() => sample.dispose());
+      const validation = await evaluate(model, this.data.validation, { outputKind });
+      const calibrated = await evaluate(model, calibration, { outputKind });
+      const reference = { accuracy: validation.accuracy, loss: validation.loss, calibrationAccuracy: calibrated.accuracy, outputKind };
+      this.measured.set(spec, reference);
+      return reference;
+    } catch (error) {
+      this.references.delete(spec);
+      throw error;
+    } finally {
+      model.dispose();
+    }
   }
 
   /** Instruments (for `gfr`) and trains a copy of the original model. */
   async train(criterion: CriterionName, settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
     const mode = trainingModeFor(criterion);
     const sparse = mode !== 'plain';
-    const rescaled = sparse && settings.target > 0 && settings.gammaScale !== 1
+    const reference = await this.reference();
+    const fromTrained = sparse && this.trainedStartFlag;
+    const teacher = fromTrained && settings.distillation > 0 ? await this.teacher(reference.outputKind, options.signal) : undefined;
+    // The automatic target from a trained start: sparsity rises as far as accuracy on the calibration images allows.
+    const guard: AccuracyGuard | undefined = fromTrained && settings.targetMode === 'auto' ? {
+      data: this.calibration,
+      floor: reference.calibrationAccuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
+      every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / GUARD_READINGS_PER_EPOCH)),
+    } : undefined;
+    // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
+    const gradual = guard !== undefined;
+    const rescaled = sparse && !gradual && settings.target > 0 && settings.gammaScale !== 1
       ? rescaleGammaForOptimizer(this.original, this.analysis, settings.gammaScale).spec
       : this.original;
     const start = mode === 'gfr' ? insertGfrLayers(rescaled, this.analysis, { seed: settings.seed, temperature: settings.gateTemperature }) : rescaled;
@@ -64,10 +174,12 @@ export class CompressionSession {
     try {
       const prunable = this.analysis.groups.filter((g) => g.prunable);
       const regularizedBns = prunable.flatMap((g) => g.members.flatMap((m) => (m.bn ? [m.bn] : [])));
-      const summary = await trainSparse(model, this.data.train, modeSettings, { ...options, regularizedBns, analysis: this.analysis });
+      const summary = await trainSparse(model, this.fit, modeSettings, {
+        ...options, regularizedBns, analysis: this.analysis, outputKind: reference.outputKind, teacher, guard,
+      });
       // The controller moves γ until the last step; BN's moving statistics (momentum 0.99) lag behind,
-      // so the trained model is only valid once they are measured again.
-      await recalibrateBatchNorm(model, this.data.train, { ...DEFAULT_RECALIBRATION, signal: options.signal });
+      // so they are measured again, and kept where they measure better.
+      await recalibrateIfBetter(model, { fit: this.fit, calibration: this.calibration, outputKind: reference.outputKind }, { ...DEFAULT_RECALIBRATION, signal: options.signal });
       model.layers.filter(isGfrLayer).forEach((layer) => layer.releaseGates());
       this.trained = await specFromModel(model);
       return summary;
@@ -76,21 +188,27 @@ export class CompressionSession {
     }
   }
 
-  /** Normal training (no sparsity terms) that replaces the original: a trained start for every criterion. */
-  async pretrain(settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
-    const summary = await this.train('l1', settings, options);
-    this.original = this.trained;
-    return summary;
-  }
-
-  /** Accuracy of the model before sparse training (as given, or after `pretrain`), BN as trained. */
-  async evaluateOriginal(): Promise<Evaluation> {
-    const model = await modelFromSpec(this.original);
+  /** The original's outputs on the training images, for distillation. */
+  private async teacher(kind: OutputKind, signal?: AbortSignal) {
+    const model = await modelFromSpec(this.originalSpec);
     try {
-      return await evaluate(model, this.data.validation);
+      return await teacherFor(model, this.fit, kind, signal);
     } finally {
       model.dispose();
     }
+  }
+
+  /** Normal training (no sparsity terms) that replaces the original: a trained start for every criterion. */
+  async pretrain(settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
+    const summary = await this.train('l1', settings, options);
+    this.setOriginal(this.trained, true);
+    return summary;
+  }
+
+  /** The original's figures on the validation images (as given, or after `pretrain`). */
+  async evaluateOriginal(): Promise<Evaluation> {
+    const { accuracy, loss, outputKind } = await this.reference();
+    return { accuracy, loss, outputKind, count: this.data.validation.count };
   }
 
   scores(criterion: CriterionName, seed = 1): GroupScores {
@@ -102,17 +220,21 @@ export class CompressionSession {
     if (settings.criterion === 'gfr' && !hasGfrLayers(this.trained)) {
       throw new UserError("The 'gfr' criterion needs sparse training with GFR first (epochs ≥ 1), or choose 'gamma', 'l1' or 'random'.");
     }
+    const reference = await this.reference();
     this.candidates.length = 0;
     this.specs.clear();
-    for await (const step of gridSearch({ trained: this.trained, calibration: this.data.train, validation: this.data.validation }, settings, signal)) {
+    const input = { trained: this.trained, fit: this.fit, calibration: this.calibration, validation: this.data.validation, reference, outputKind: reference.outputKind };
+    for await (const step of gridSearch(input, settings, signal)) {
       this.candidates.push(step.candidate);
       this.specs.set(step.candidate.index, step.spec);
       yield step;
     }
   }
 
-  /** Candidates measured in an earlier visit, with the models that were kept for them. */
-  restoreCandidates(candidates: Candidate[], specs: Map<number, ModelSpec>): void {
+  /** Candidates measured in an earlier visit, with the models that were kept for them and the reference they were compared with. */
+  restoreCandidates(candidates: Candidate[], specs: Map<number, ModelSpec>, reference: Reference): void {
+    this.measured.set(this.originalSpec, reference);
+    this.references.set(this.originalSpec, Promise.resolve(reference));
     this.candidates.push(...candidates);
     for (const [index, spec] of specs) this.specs.set(index, spec);
   }
@@ -123,7 +245,19 @@ export class CompressionSession {
   }
 
   select(rule: SelectionRule): Candidate | undefined {
-    return selectCandidate(this.candidates, rule);
+    return selectCandidate(this.candidates, rule, this.requireReference());
+  }
+
+  /** How a candidate (or none) stands against the original on the validation images. */
+  verdict(selected: Candidate | undefined, tolerance: number): Verdict {
+    return verdictFor(selected, this.requireReference(), tolerance);
+  }
+
+  /** The reference, once measured. */
+  requireReference(): Reference {
+    const reference = this.measured.get(this.originalSpec);
+    if (!reference) throw new UserError('Run the search first: the original model has not been measured yet.');
+    return reference;
   }
 
   /** The candidate's model as tfjs artifacts (model.json + one weight buffer), stock layers only. */

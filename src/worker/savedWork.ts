@@ -8,6 +8,7 @@ import type { ModelSpec } from '../engine/core/types';
 import { countSpecParams } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings } from '../engine/search/gridSearch';
+import type { Reference } from '../engine/session';
 import type { TrainSummary } from '../engine/train/sparseTraining';
 import type { StateStore } from './stateStore';
 import type { DroppedFile, TrainingRecord, TrainPoint } from './studioTypes';
@@ -18,12 +19,16 @@ export type SavedData = { kind: 'builtin' } | { kind: 'files'; files: DroppedFil
 export interface SavedTraining {
   record: TrainingRecord;
   original: ModelSpec;
+  /** Whether `original` is a trained model (the session's trainedStart); absent in work saved before it was kept. */
+  trainedStart?: boolean;
   trained: ModelSpec;
   pretrained: { key: string; spec: ModelSpec; summary: TrainSummary; curve?: TrainPoint[] } | null;
 }
 
 export interface SavedSearch {
   settings: SearchSettings;
+  /** The original's figures the candidates were compared with; absent in searches saved before the original became the reference. */
+  reference?: Reference;
   planned: number;
   candidates: Candidate[];
   elapsedMs: number;
@@ -79,8 +84,8 @@ export class SavedWork {
     });
   }
 
-  searchStarted(settings: SearchSettings, planned: number): void {
-    const search: SavedSearch = { settings, planned, candidates: [], elapsedMs: 0, done: false, saved: [] };
+  searchStarted(settings: SearchSettings, planned: number, reference: Reference): void {
+    const search: SavedSearch = { settings, reference, planned, candidates: [], elapsedMs: 0, done: false, saved: [] };
     this.write(async (store) => {
       await this.dropSearch(store);
       this.search = search;
@@ -110,6 +115,11 @@ export class SavedWork {
       Object.assign(this.search, progress);
       await store.set('search', this.search);
     });
+  }
+
+  /** Drops the saved search and its candidate models (one that can no longer be restored). */
+  forgetSearch(): void {
+    this.write((store) => this.dropSearch(store));
   }
 
   /** After a restore: the search record to extend (it cannot be continued, but it can be replaced). */

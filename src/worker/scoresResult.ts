@@ -16,7 +16,7 @@ function memberMean(spec: ModelSpec, members: GroupMember[], pick: (member: Grou
   return Array.from(arrays[0], (_, channel) => arrays.reduce((sum, values) => sum + (abs ? Math.abs(values[channel]) : values[channel]), 0) / arrays.length);
 }
 
-export function scoresResult(trained: ModelSpec, scores: GroupScores, params: ScoresParams): ScoresResult {
+export function scoresResult(trained: ModelSpec, scores: GroupScores, params: ScoresParams): Omit<ScoresResult, 'reference'> {
   const analysis = analyzeModel(trained);
   const groups = analysis.groups
     .filter((group) => scores[group.key] !== undefined)

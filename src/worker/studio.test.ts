@@ -15,6 +15,7 @@ import { useNodeBackend } from '../engine/backend/node';
 import { evaluate } from '../engine/eval/evaluate';
 import { modelFilesFromArtifacts } from '../engine/io/modelFiles';
 import { artifactsFromSpec, specFromModel } from '../engine/io/modelSpec';
+import type { Candidate } from '../engine/search/candidate';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../engine/search/gridSearch';
 import { DEFAULT_TRAIN_SETTINGS, type TrainStepEvent } from '../engine/train/sparseTraining';
 import { lenet } from '../engine/zoo';
@@ -126,6 +127,8 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     // Batched: fewer messages than steps.
     expect(details(ctx.log).length).toBeLessThan(24);
     expect(trainEvents(ctx.log, 'sparse').at(-1)?.sparsity).toBeDefined();
+    // Pretrained, the built-in model is a trained start: the accuracy guard reads the calibration images.
+    expect(trainEvents(ctx.log, 'sparse').at(-1)?.guard).toMatchObject({ step: 12, floor: expect.any(Number) });
   });
 
   it('scores every prunable group with importance, mean |γ| and mean sr, and ranks all channels', async () => {
@@ -139,6 +142,8 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     }
     const total = scores.groups.reduce((sum, g) => sum + g.group.size, 0);
     expect(scores.ranking).toHaveLength(total);
+    // Training measured the original (the pretrained model): the scores carry its figures.
+    expect(scores.reference).toMatchObject({ outputKind: 'softmax', accuracy: expect.any(Number) });
     const byKey = new Map(scores.groups.map((g) => [g.group.key, g.importance]));
     const ranked = scores.ranking.map(([key, channel]) => byKey.get(key)![channel]);
     expect([...ranked].sort((a, b) => a - b)).toEqual(ranked);
@@ -149,26 +154,42 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     const start = await studio.searchStart(SEARCH, context());
     expect(start.plannedRatios).toEqual([0, 0.1, 0.2, 0.3, 0.5, 0.7]);
     expect(start.prunableChannels).toBe(8 + 16 + 64);
+    // The original model, measured before the first candidate: what every candidate is compared with.
+    expect(start.reference.outputKind).toBe('softmax');
+    expect(start.reference.accuracy).toBeGreaterThan(0);
+    expect(start.reference.accuracy).toBeLessThanOrEqual(1);
 
-    const seen: number[] = [];
+    const stepped: Candidate[] = [];
     for (let i = 0; i < 3; i++) {
       const ctx = context();
       const next = await studio.searchNext({ count: 1 }, ctx);
       expect(next.candidates).toHaveLength(1);
       expect(next.done).toBe(false);
       expect(details(ctx.log)).toEqual([{ kind: 'candidate', candidate: next.candidates[0] }]);
-      seen.push(next.candidates[0].index);
+      stepped.push(next.candidates[0]);
     }
-    expect(seen).toEqual([0, 1, 2]);
+    expect(stepped.map((c) => c.index)).toEqual([0, 1, 2]);
     const rest = await studio.searchNext({ count: 100 }, context());
     expect(rest.done).toBe(true);
     expect(rest.candidates[0].index).toBe(3);
     expect(await studio.searchNext({ count: 1 }, context())).toEqual({ candidates: [], done: true });
 
-    const { candidate: tolerant } = studio.select({ kind: 'tolerance', tolerance: 100 });
-    expect(tolerant).not.toBeNull();
     const { candidate: index } = studio.select({ kind: 'budget', metric: 'params', max: Infinity });
     expect(index).not.toBeNull();
+    // Nothing under the budget: no candidate, and a verdict that says it is no success.
+    const none = studio.select({ kind: 'budget', metric: 'params', max: 0 });
+    expect(none).toMatchObject({ candidate: null, reference: start.reference, verdict: { withinTolerance: false, drop: null } });
+    expect(none.verdict.message).toMatch(/No candidate is within 1 points of the original model/);
+
+    // The search result compares with the original: its accuracy, and the verdict on the choice.
+    const chosen = studio.select({ kind: 'tolerance', tolerance: 100 });
+    const tolerant = chosen.candidate;
+    expect(tolerant).not.toBeNull();
+    expect(chosen.reference).toEqual(start.reference);
+    const selected = [...stepped, ...rest.candidates].find((c) => c.index === tolerant)!;
+    expect(chosen.verdict).toMatchObject({ withinTolerance: true, tolerance: 100 });
+    expect(chosen.verdict.drop).toBeCloseTo((start.reference.accuracy - selected.accuracy) * 100, 6);
+    expect(chosen.verdict.message).toMatch(new RegExp(`Candidate #${tolerant} keeps the original's accuracy within 100 points`));
 
     const ctx = context();
     const exported = studio.exportCandidate({ candidate: tolerant!, format: 'files' }, ctx);
@@ -178,6 +199,9 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     const modelJson = JSON.parse(new TextDecoder().decode(bytes('model.json')));
     const report = JSON.parse(new TextDecoder().decode(bytes('report.json')));
     expect(report.selected.index).toBe(tolerant);
+    // The report judges as the page does: the original as the reference, the tolerance of the last selection.
+    expect(report.original).toMatchObject({ accuracy: start.reference.accuracy, outputKind: 'softmax', trainedStart: true });
+    expect(report.verdict).toEqual(chosen.verdict);
     expect(report.candidates.length).toBe(rest.candidates.length + 3);
     expect(report.timings.searchMs).toBeGreaterThan(0);
     expect(new TextDecoder().decode(bytes('report.md'))).toContain('# GFR Studio compression report');
@@ -320,6 +344,31 @@ describe('Studio: errors the user can act on', () => {
   });
 });
 
+describe("Studio: the user's own model is the reference", () => {
+  it('reads what a dropped model outputs, starts from it trained, and measures it as it is', async () => {
+    const built = lenet({ inputShape: [28, 28, 1], numClasses: 10 });
+    const spec = await specFromModel(built);
+    built.dispose();
+    // Ends in logits, as models exported from PyTorch do.
+    const output = spec.layers.find((layer) => layer.name === spec.outputs[0])!;
+    output.config = { ...output.config, activation: 'linear' };
+    const files = modelFilesFromArtifacts(artifactsFromSpec(spec)).map((f) => file(f.name, f.bytes.slice().buffer));
+    const studio = digitsStudio();
+    expect((await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context())).outputKind).toBe('softmax');
+    expect((await studio.loadModel({ kind: 'files', files }, context())).outputKind).toBe('logits');
+    await studio.loadData({ kind: 'builtin' }, context());
+
+    const ctx = context();
+    await studio.train({ ...TRAIN, pretrainEpochs: 0, settings: { ...TRAIN.settings, maxSteps: 4 } }, ctx);
+    expect(trainEvents(ctx.log, 'pretrain')).toEqual([]);
+    // A trained start: the accuracy guard reads the calibration images against a floor below the original's.
+    const guard = trainEvents(ctx.log, 'sparse').at(-1)?.guard;
+    const { reference } = studio.scores({ criterion: 'gfr', ranking: 'global' });
+    expect(reference).toMatchObject({ outputKind: 'logits' });
+    expect(guard?.floor).toBeLessThan(reference!.calibrationAccuracy);
+  });
+});
+
 describe('Studio: nothing is lost on a reload', () => {
   it('restores the model, data, trained model, settings and candidates, and exports a restored candidate', async () => {
     const store = new MemoryStore();
@@ -329,7 +378,7 @@ describe('Studio: nothing is lost on a reload', () => {
     await first.loadData({ kind: 'builtin' }, context());
     const params: TrainParams = { ...TRAIN, pretrainEpochs: 0, settings: { ...TRAIN.settings, maxSteps: 4 } };
     await first.train(params, context());
-    await first.searchStart({ ...SEARCH, ratios: [0, 0.3, 0.6] }, context());
+    const started = await first.searchStart({ ...SEARCH, ratios: [0, 0.3, 0.6] }, context());
     const { candidates } = await first.searchNext({ count: 2 }, context());
     await first.savedWork();
 
@@ -342,7 +391,7 @@ describe('Studio: nothing is lost on a reload', () => {
     expect(restored!.training?.params).toEqual(params);
     // The training curve comes back for the charts: one point per step.
     expect(restored!.training?.curve?.map((point) => [point.phase, point.step])).toEqual([1, 2, 3, 4].map((step) => ['sparse', step]));
-    expect(restored!.search).toMatchObject({ candidates, done: false, exportable: [0, 1], plannedRatios: [0, 0.3, 0.6] });
+    expect(restored!.search).toMatchObject({ candidates, done: false, exportable: [0, 1], plannedRatios: [0, 0.3, 0.6], reference: started.reference });
     expect(restored!.search!.elapsedMs).toBeGreaterThan(0);
     expect(restored!.notes).toEqual([]);
     expect(second.scores({ criterion: 'gfr', ranking: 'global' })).toEqual(first.scores({ criterion: 'gfr', ranking: 'global' }));
@@ -351,6 +400,18 @@ describe('Studio: nothing is lost on a reload', () => {
     expect(new Uint8Array(fromSecond)).toEqual(new Uint8Array(fromFirst));
     expect(second.select({ kind: 'tolerance', tolerance: 100 }).candidate).not.toBeNull();
     await expect(second.searchNext({ count: 1 }, context())).rejects.toThrow(/interrupted by a reload.*Start the search again/);
+    expect(second.select({ kind: 'tolerance', tolerance: 100 }).reference).toEqual(started.reference);
+
+    // A search saved before the original became the reference comes back as a note, not as candidates.
+    const saved = await store.get<Record<string, unknown>>('search');
+    delete saved!.reference;
+    await store.set('search', saved);
+    const stale = new Studio({ loadBuiltinData: async () => digits, store });
+    const old = await stale.restore(context());
+    expect(old).toMatchObject({ search: null, training: { params } });
+    expect(old!.notes).toEqual([expect.stringMatching(/measured before the original model became the reference; run the search again/)]);
+    await stale.savedWork();
+    expect(await store.get('search')).toBeUndefined();
 
     // New data drops the training and the search of the old data.
     const count = 30;

@@ -11,14 +11,13 @@ import type { ImageDataset, ModelSpec } from '../engine/core/types';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
-import { analyzeModel } from '../engine/graph/analyze';
 import { loadModelFiles } from '../engine/io/modelFiles';
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
-import type { SelectionRule } from '../engine/search/select';
-import { CompressionSession } from '../engine/session';
-import type { TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
+import { DEFAULT_TOLERANCE, type SelectionRule } from '../engine/search/select';
+import { CompressionSession, type Reference } from '../engine/session';
+import type { TrainEvent, TrainOptions, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
 import type { SparsityStatus } from '../engine/train/sparsityController';
 import { buildBuiltinModel } from '../engine/zoo';
 import type { FileEntry } from './archive';
@@ -27,12 +26,13 @@ import { datasetFromFiles, datasetFromImageEntries } from './dataFiles';
 import { summarizeData, validationCount } from './dataSummary';
 import { exportFiles } from './exportFiles';
 import { browserDecoder } from './imageFolder';
+import { summarizeModel } from './modelSummary';
 import { SavedWork, candidateKey, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
   DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, ModelSource, ModelSummary, RestoredWork, ScoresParams,
-  ScoresResult, SearchNextResult, TrainingRecord, TrainParams, TrainPoint,
+  ScoresResult, SearchNextResult, SearchStartResult, SelectResult, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
 
@@ -90,6 +90,7 @@ function curveRecorder(phase: TrainPoint['phase']): { points: TrainPoint[]; onEv
       points.push({
         phase, step: event.step, totalSteps: event.totalSteps, loss: event.loss, accuracy: event.accuracy, imagesPerSec: event.imagesPerSec,
         ...(event.sparsity ? sparsityFigures(event.sparsity) : {}),
+        ...guardFigures(event),
       });
     },
   };
@@ -97,6 +98,11 @@ function curveRecorder(phase: TrainPoint['phase']): { points: TrainPoint[]; onEv
 
 function sparsityFigures({ zeroShare, freedFlopsShare, targetShare, measure }: SparsityStatus): Pick<TrainPoint, 'zeroShare' | 'freedFlopsShare' | 'targetShare' | 'measure'> {
   return { zeroShare, freedFlopsShare, targetShare, measure };
+}
+
+function guardFigures({ guard }: TrainStepEvent): Pick<TrainPoint, 'guardAccuracy' | 'guardFloor' | 'guardRestoredFrom'> {
+  if (!guard) return {};
+  return { guardAccuracy: guard.accuracy, guardFloor: guard.floor, ...(guard.restoredFrom === undefined ? {} : { guardRestoredFrom: guard.restoredFrom }) };
 }
 
 interface SearchState {
@@ -109,6 +115,8 @@ interface SearchState {
   done: boolean;
   /** Why the iterator ended early (cancel or error); it cannot go on. */
   stopped: string | null;
+  /** The tolerance of the latest selection: the report's verdict uses it, as the page's does. */
+  tolerance: number;
 }
 
 interface Job {
@@ -123,12 +131,22 @@ function shapeOf(summary: ModelSummary): Shape3 | null {
 
 const sameShape = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => v === b[i]);
 
-function summarizeModel(spec: ModelSpec, source: string): ModelSummary {
-  const analysis = analyzeModel(spec);
-  const input = analysis.layers.find((layer) => layer.role === 'input')?.outputShape ?? [];
-  const output = analysis.layers.find((layer) => layer.name === spec.outputs[0])?.outputShape ?? [];
-  return { name: spec.name, source, inputShape: [...input], numClasses: output[output.length - 1] ?? 0, analysis };
+/** A built-in model is built untrained; the user's own model is trained, and the reference as it is. */
+function sessionFor(model: LoadedModel, data: LoadedData): CompressionSession {
+  return new CompressionSession(model.spec, data.split, { trainedStart: !model.builtin });
 }
+
+/** The reference if it has been measured, else null (never measures). */
+function knownReference(session: CompressionSession): Reference | null {
+  try {
+    return session.requireReference();
+  } catch (error) {
+    if (error instanceof UserError) return null;
+    throw error;
+  }
+}
+
+const plannedRatiosOf = (settings: SearchSettings): number[] => [0, ...new Set(settings.ratios.filter((ratio) => ratio > 0))];
 
 export class Studio {
   private model: LoadedModel | null = null;
@@ -168,7 +186,7 @@ export class Studio {
       if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
         data = await this.readImages(data.images, shape, ctx.signal);
       }
-      const session = data ? new CompressionSession(model.spec, data.split) : null;
+      const session = data ? sessionFor(model, data) : null;
       this.resetWork();
       this.model = model;
       this.session = session;
@@ -190,7 +208,7 @@ export class Studio {
       const { dataset } = data;
       const rebuild = model?.builtin && (!sameShape(model.summary.inputShape, [dataset.height, dataset.width, dataset.channels]) || model.summary.numClasses !== dataset.numClasses);
       if (model?.builtin && rebuild) model = await this.builtinModel(model.builtin, dataset);
-      const session = model ? new CompressionSession(model.spec, data.split) : null;
+      const session = model ? sessionFor(model, data) : null;
       this.resetWork();
       this.data = data;
       this.model = model;
@@ -205,8 +223,8 @@ export class Studio {
   async train(params: TrainParams, ctx: CallContext): Promise<TrainSummary> {
     return this.exclusive('training', ctx.signal, async () => {
       const session = this.requireSession();
-      const loaded = this.model!.spec;
-      const before = { original: session.original, trained: session.trained };
+      const loaded = this.model!;
+      const before = { original: session.original, trainedStart: session.trainedStart, trained: session.trained };
       const options = (relay: TrainRelay, curve: ReturnType<typeof curveRecorder>): TrainOptions => ({
         signal: ctx.signal,
         onEvent: (event) => {
@@ -218,30 +236,32 @@ export class Studio {
       this.pause.set(false);
       try {
         let pretraining: TrainSummary | undefined;
-        session.original = loaded;
-        if (params.pretrainEpochs > 0) {
-          const settings = { ...params.settings, epochs: params.pretrainEpochs };
-          const key = JSON.stringify(settings);
-          if (this.pretrained?.key !== key) {
+        const pretrainSettings = { ...params.settings, epochs: params.pretrainEpochs };
+        const key = JSON.stringify(pretrainSettings);
+        if (params.pretrainEpochs > 0 && this.pretrained?.key === key) {
+          session.setOriginal(this.pretrained.spec, true);
+        } else {
+          session.setOriginal(loaded.spec, !loaded.builtin);
+          if (params.pretrainEpochs > 0) {
             const relay = new TrainRelay('pretrain', 'pretraining', ctx.progress);
             const curve = curveRecorder('pretrain');
-            const summary = await session.pretrain(settings, options(relay, curve)).finally(() => relay.flush());
+            // Sets the pretrained model as the original (a trained start).
+            const summary = await session.pretrain(pretrainSettings, options(relay, curve)).finally(() => relay.flush());
             this.pretrained = { key, spec: session.original, summary, curve: thinned(curve.points) };
           }
-          session.original = this.pretrained!.spec;
-          pretraining = this.pretrained!.summary;
         }
+        if (params.pretrainEpochs > 0) pretraining = this.pretrained!.summary;
         const relay = new TrainRelay('sparse', `sparse training (${params.criterion})`, ctx.progress);
         const curve = curveRecorder('sparse');
         const training = await session.train(params.criterion, params.settings, options(relay, curve)).finally(() => relay.flush());
         this.stopSearch();
         const pretrainCurve = pretraining ? (this.pretrained?.curve ?? []) : [];
         this.training = { params, pretraining, training, curve: [...pretrainCurve, ...thinned(curve.points)] };
-        this.saved.training({ record: this.training, original: session.original, trained: session.trained, pretrained: this.pretrained });
+        this.saved.training({ record: this.training, original: session.original, trainedStart: session.trainedStart, trained: session.trained, pretrained: this.pretrained });
         return training;
       } catch (error) {
         // A cancelled or failed training leaves the previous model as it was.
-        session.original = before.original;
+        session.setOriginal(before.original, before.trainedStart);
         session.trained = before.trained;
         throw error;
       } finally {
@@ -258,17 +278,20 @@ export class Studio {
 
   scores(params: ScoresParams): ScoresResult {
     const session = this.requireSession();
-    return scoresResult(session.trained, session.scores(params.criterion), params);
+    return { ...scoresResult(session.trained, session.scores(params.criterion), params), reference: knownReference(session) };
   }
 
-  async searchStart(settings: SearchSettings, ctx: CallContext): Promise<{ prunableChannels: number; plannedRatios: number[] }> {
+  async searchStart(settings: SearchSettings, ctx: CallContext): Promise<SearchStartResult> {
     return this.exclusive('starting the search', ctx.signal, async () => {
       const session = this.requireSession();
       // Scoring first gives the engine's clear error now (e.g. 'gfr' without GFR training), not at the first candidate.
       session.scores(settings.criterion);
+      // Measured now (once per original), so the page can draw it before the first candidate.
+      const reference = await session.reference();
+      throwIfAborted(ctx.signal);
       this.stopSearch();
       const controller = new AbortController();
-      const plannedRatios = [0, ...new Set(settings.ratios.filter((ratio) => ratio > 0))];
+      const plannedRatios = plannedRatiosOf(settings);
       this.search = {
         iterator: session.search(settings, controller.signal),
         controller,
@@ -277,9 +300,10 @@ export class Studio {
         elapsedMs: 0,
         done: false,
         stopped: null,
+        tolerance: settings.tolerance,
       };
-      this.saved.searchStarted(settings, plannedRatios.length);
-      return { prunableChannels: session.analysis.prunableChannels, plannedRatios };
+      this.saved.searchStarted(settings, plannedRatios.length, reference);
+      return { prunableChannels: session.analysis.prunableChannels, plannedRatios, reference };
     });
   }
 
@@ -326,9 +350,12 @@ export class Studio {
     });
   }
 
-  select(rule: SelectionRule): { candidate: number | null } {
+  select(rule: SelectionRule): SelectResult {
     const session = this.requireCandidates();
-    return { candidate: session.select(rule)?.index ?? null };
+    const selected = session.select(rule);
+    const tolerance = rule.kind === 'tolerance' ? rule.tolerance : DEFAULT_TOLERANCE;
+    this.search!.tolerance = tolerance;
+    return { candidate: selected?.index ?? null, reference: session.requireReference(), verdict: session.verdict(selected, tolerance) };
   }
 
   exportCandidate(params: ExportParams, ctx: CallContext): ExportResult {
@@ -348,7 +375,7 @@ export class Studio {
       modelSource: this.model!.summary.source,
       criterion: search.settings.criterion,
       trainSettings: training?.params.settings,
-      searchSettings: search.settings,
+      searchSettings: { ...search.settings, tolerance: search.tolerance },
       pretraining: training?.pretraining,
       training: training?.training,
       timings: { pretrainMs: training?.pretraining?.elapsedMs ?? 0, trainMs: training?.training.elapsedMs ?? 0, searchMs: search.elapsedMs },
@@ -377,7 +404,7 @@ export class Studio {
         notes.push(`The data of the last visit could not be read again: ${(error as Error).message}`);
       }
       const model = savedModel.kind === 'builtin' ? await this.builtinModel(savedModel.name, data?.dataset) : dropped!;
-      const session = data ? new CompressionSession(model.spec, data.split) : null;
+      const session = data ? sessionFor(model, data) : null;
       this.resetWork();
       this.model = model;
       this.data = data;
@@ -395,20 +422,24 @@ export class Studio {
 
       const training = await this.saved.read<SavedTraining>('training');
       if (training) {
-        session.original = training.original;
+        // Work saved before trainedStart was kept: the original was trained if it was pretrained or the user's own.
+        session.setOriginal(training.original, training.trainedStart ?? (training.record.pretraining !== undefined || !model.builtin));
         session.trained = training.trained;
         this.pretrained = training.pretrained;
         this.training = training.record;
         restored.training = training.record;
       }
       const search = await this.saved.read<SavedSearch>('search');
-      if (search && search.candidates.length > 0) {
+      if (search && search.candidates.length > 0 && !search.reference) {
+        notes.push('The search of the last visit was measured before the original model became the reference; run the search again.');
+        this.saved.forgetSearch();
+      } else if (search?.reference && search.candidates.length > 0) {
         const specs = new Map<number, ModelSpec>();
         for (const index of search.saved) {
           const spec = await this.saved.read<ModelSpec>(candidateKey(index));
           if (spec) specs.set(index, spec);
         }
-        session.restoreCandidates(search.candidates, specs);
+        session.restoreCandidates(search.candidates, specs, search.reference);
         this.search = {
           iterator: null,
           controller: new AbortController(),
@@ -417,16 +448,18 @@ export class Studio {
           elapsedMs: search.elapsedMs,
           done: search.done,
           stopped: search.done ? null : 'This search was interrupted by a reload.',
+          tolerance: search.settings.tolerance,
         };
         this.saved.adopt(search);
         restored.search = {
           settings: search.settings,
           prunableChannels: session.analysis.prunableChannels,
-          plannedRatios: [0, ...new Set(search.settings.ratios.filter((ratio) => ratio > 0))],
+          plannedRatios: plannedRatiosOf(search.settings),
           candidates: search.candidates,
           elapsedMs: search.elapsedMs,
           done: search.done,
           exportable: [...specs.keys()],
+          reference: search.reference,
         };
       }
       return restored;
@@ -453,7 +486,7 @@ export class Studio {
   private requireSession(): CompressionSession {
     if (!this.model) throw new UserError('Load a model first (a built-in one or your own).');
     if (!this.data) throw new UserError('Load data first (the built-in digits or your own).');
-    this.session ??= new CompressionSession(this.model.spec, this.data.split);
+    this.session ??= sessionFor(this.model, this.data);
     return this.session;
   }
 

@@ -4,14 +4,19 @@
  * holds one CompressionSession (src/engine/session.ts); these calls drive its
  * steps: load model and data → train → score → search (step by step) → export.
  */
+import type { OutputKind } from '../engine/eval/outputKind';
 import type { ChannelGroup, ModelAnalysis } from '../engine/graph/analyze';
 import type { CriterionName } from '../engine/score/criterion';
 import type { RankingMode } from '../engine/score/importance';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings } from '../engine/search/gridSearch';
-import type { SelectionRule } from '../engine/search/select';
+import type { SelectionRule, Verdict } from '../engine/search/select';
+import type { Reference } from '../engine/session';
 import type { TrainSettings, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
 import type { SparsityMeasure } from '../engine/train/sparsityController';
+
+/** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
+export type { Reference };
 
 /** A file as the page read it (drop or file dialog). `path` keeps folder structure when known. */
 export interface DroppedFile {
@@ -30,6 +35,8 @@ export interface ModelSummary {
   inputShape: number[];
   numClasses: number;
   analysis: ModelAnalysis;
+  /** What the model outputs as its last layers state it; absent when they leave it open (then measured on images once training or the search starts). */
+  outputKind?: OutputKind;
   /**
    * Set when the model changed the data: images of a dropped folder decoded
    * again at the model's input size. The page should show it instead of the old one.
@@ -61,7 +68,7 @@ export interface DataSummary {
 export interface TrainParams {
   criterion: CriterionName;
   settings: TrainSettings;
-  /** Normal training epochs first (built-in models start untrained). */
+  /** Normal training epochs first: built-in models start untrained; a user's model is already trained (0). */
   pretrainEpochs: number;
 }
 
@@ -86,6 +93,22 @@ export interface ScoresResult {
   groups: GroupImportance[];
   /** Global ranking as [group key, channel] pairs, least important first. */
   ranking: [string, number][];
+  /** The original's figures once measured (training measures them); null before. */
+  reference: Reference | null;
+}
+
+export interface SearchStartResult {
+  prunableChannels: number;
+  plannedRatios: number[];
+  /** The original model measured as it is: the line every candidate is compared with. */
+  reference: Reference;
+}
+
+export interface SelectResult {
+  candidate: number | null;
+  reference: Reference;
+  /** The rule's choice (or none) against the original, on the validation images. */
+  verdict: Verdict;
 }
 
 export interface SearchNextResult {
@@ -123,6 +146,11 @@ export interface TrainPoint {
   /** The schedule's share, of channels or of FLOPs (measure). */
   targetShare?: number;
   measure?: SparsityMeasure;
+  /** The accuracy guard's latest reading on the calibration images, and its floor (0..1). */
+  guardAccuracy?: number;
+  guardFloor?: number;
+  /** That reading was below the floor: training went back to the weights of this earlier step. */
+  guardRestoredFrom?: number;
 }
 
 /** What a finished training leaves: its settings, its summaries and its curve (thinned to at most MAX_CURVE_POINTS). */
@@ -154,6 +182,8 @@ export interface RestoredWork {
     done: boolean;
     /** Candidates that can be exported (all, unless their models were too large to keep). */
     exportable: number[];
+    /** The original's figures the candidates were compared with. */
+    reference: Reference;
   } | null;
   /** What could not be brought back, and why. */
   notes: string[];
@@ -167,10 +197,11 @@ export interface StudioMethods {
   pauseTraining: { params: { paused: boolean }; result: { paused: boolean } };
   scores: { params: ScoresParams; result: ScoresResult };
   /** Starts a new search (discarding any previous one). */
-  searchStart: { params: SearchSettings; result: { prunableChannels: number; plannedRatios: number[] } };
+  searchStart: { params: SearchSettings; result: SearchStartResult };
   /** Measures up to `count` more candidates; cancel stops after the current one. */
   searchNext: { params: { count: number }; result: SearchNextResult };
-  select: { params: SelectionRule; result: { candidate: number | null } };
+  /** The rule's choice, with the original's figures and the verdict (tolerance: the rule's, else DEFAULT_TOLERANCE). */
+  select: { params: SelectionRule; result: SelectResult };
   exportCandidate: { params: ExportParams; result: ExportResult };
   /**
    * Brings back the last visit's work from IndexedDB (model, data, trained

@@ -95,6 +95,8 @@ export interface Batch {
   images: Float32Array;
   labels: Int32Array;
   size: number;
+  /** Index in the dataset of each image of the batch. */
+  indices: Int32Array;
 }
 
 export interface BatchOptions {
@@ -130,16 +132,18 @@ function* batchGenerator(ds: ImageDataset, batchSize: number, options: BatchOpti
         images: ds.images.slice(start * per, (start + size) * per),
         labels: ds.labels.slice(start, start + size),
         size,
+        indices: Int32Array.from({ length: size }, (_, k) => start + k),
       };
       continue;
     }
     const images = new Float32Array(size * per);
     const labels = new Int32Array(size);
+    const indices = order.slice(start, start + size);
     for (let k = 0; k < size; k++) {
-      const i = order[start + k];
+      const i = indices[k];
       images.set(ds.images.subarray(i * per, (i + 1) * per), k * per);
       labels[k] = ds.labels[i];
     }
-    yield { images, labels, size };
+    yield { images, labels, size, indices };
   }
 }

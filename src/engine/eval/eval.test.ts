@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
+import { expectNoLeaks } from '../testing/tensors';
 import { lenet } from '../zoo';
 import { countParams, evaluate, measureLatency, median, predictProbabilities, weightBytes } from './index';
 
@@ -14,6 +15,16 @@ function identityClassifier(): tf.LayersModel {
   const input = tf.input({ shape: [1, 1, 2], name: 'input' });
   const flat = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
   const dense = tf.layers.dense({ units: 2, activation: 'softmax', name: 'predictions' });
+  const model = tf.model({ inputs: input, outputs: dense.apply(flat) as tf.SymbolicTensor });
+  tf.tidy(() => dense.setWeights([tf.tensor2d([[1, 0], [0, 1]]), tf.zeros([2])]));
+  return model;
+}
+
+/** The same with a linear head: it outputs the two pixels as logits. */
+function identityLogits(): tf.LayersModel {
+  const input = tf.input({ shape: [1, 1, 2], name: 'input' });
+  const flat = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
+  const dense = tf.layers.dense({ units: 2, name: 'logits' });
   const model = tf.model({ inputs: input, outputs: dense.apply(flat) as tf.SymbolicTensor });
   tf.tidy(() => dense.setWeights([tf.tensor2d([[1, 0], [0, 1]]), tf.zeros([2])]));
   return model;
@@ -95,6 +106,50 @@ describe('evaluate', () => {
     controller.abort();
     await expect(evaluate(model, dataset(PIXELS, LABELS), { signal: controller.signal })).rejects.toThrow(CancelledError);
     expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
+describe('evaluate on a model that outputs logits', () => {
+  // Softmax cross-entropy of two logits is −log σ(z_true − z_other); the last sample's is 200, not clipped.
+  const LOGITS_LOSS = (-2 * Math.log(sigmoid(5)) - 2 * Math.log(sigmoid(-5)) + 200) / 5;
+
+  it('reports outputKind logits and the softmax cross-entropy of the logits', async () => {
+    const model = identityLogits();
+    const data = dataset(PIXELS, LABELS);
+    for (const batchSize of [2, 256]) {
+      const result = await expectNoLeaks(() => evaluate(model, data, { batchSize }));
+      expect(result.outputKind).toBe('logits');
+      expect(result.accuracy).toBeCloseTo(0.4, 10);
+      expect(Number.isFinite(result.loss)).toBe(true);
+      expect(result.loss).toBeCloseTo(LOGITS_LOSS, 3);
+    }
+    const reference = tf.tidy(() => {
+      const logits = tf.tensor2d(PIXELS);
+      return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(LABELS, 'int32'), 2), logits).dataSync()[0];
+    });
+    expect((await evaluate(model, data)).loss).toBeCloseTo(reference, 3);
+    model.dispose();
+  });
+
+  it('takes the accuracy from the argmax whatever kind it is told, and the loss from the kind', async () => {
+    const model = identityLogits();
+    const data = dataset([[3, 1], [1, 3], [2, 1.5]], [0, 1, 1]);
+    const asLogits = await evaluate(model, data, { outputKind: 'logits' });
+    const asProbabilities = await evaluate(model, data, { outputKind: 'softmax' });
+    expect(asLogits.accuracy).toBeCloseTo(2 / 3, 10);
+    expect(asProbabilities.accuracy).toBe(asLogits.accuracy);
+    expect(asProbabilities.outputKind).toBe('softmax');
+    // Read as probabilities, every true value is ≥ 1 and costs nothing, even the misclassified row: the bug of issue 10.
+    expect(asProbabilities.loss).toBeLessThan(1e-5);
+    expect(asLogits.loss).toBeGreaterThan(0.3);
+    expect(asLogits.loss).toBeCloseTo((-Math.log(sigmoid(2)) * 2 - Math.log(sigmoid(-0.5))) / 3, 5);
+    model.dispose();
+  });
+
+  it('still reports softmax for a softmax model', async () => {
+    const model = identityClassifier();
+    expect((await evaluate(model, dataset(PIXELS, LABELS))).outputKind).toBe('softmax');
     model.dispose();
   });
 });

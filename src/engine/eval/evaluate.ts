@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
+import { classificationLossSum, declaredOutputKind, kindFromOutputs, outputLayerView, type OutputKind } from './outputKind';
 import {
   batches, checkBatchSize, checkInputShape, DEFAULT_EVAL_BATCH_SIZE, outputClasses, type BatchOptions,
 } from './predict';
@@ -9,13 +10,16 @@ import {
 export interface Evaluation {
   /** Share of samples whose top-1 class is the label, 0..1. */
   accuracy: number;
-  /** Mean cross-entropy of the predicted probabilities. */
+  /** Mean loss that matches the model's outputs (cross-entropy of softmax or logits, binary for sigmoid). */
   loss: number;
   count: number;
+  outputKind: OutputKind;
 }
 
-/** Probabilities are clipped to [EPSILON, 1] before the log, as Keras does. */
-export const PROBABILITY_EPSILON = 1e-7;
+export interface EvaluateOptions extends BatchOptions {
+  /** What the model outputs; when absent, its last layers (or its first outputs) tell. */
+  outputKind?: OutputKind;
+}
 
 function checkDataset(model: tf.LayersModel, data: ImageDataset): void {
   if (data.count < 1) throw new UserError(`Dataset "${data.source}" is empty: there is nothing to evaluate.`);
@@ -31,44 +35,43 @@ function checkDataset(model: tf.LayersModel, data: ImageDataset): void {
   }
 }
 
-/** Sum of cross-entropy and number of correct top-1 predictions in one batch. */
-function scoreBatch(model: tf.LayersModel, images: tf.Tensor, labels: tf.Tensor1D, classes: number): tf.Tensor1D {
+/** Summed loss and number of correct top-1 predictions in one batch. */
+function scoreBatch(outputs: tf.Tensor2D, labels: tf.Tensor1D, kind: OutputKind): tf.Tensor1D {
   return tf.tidy(() => {
-    const probs = model.predict(images) as tf.Tensor2D;
-    const oneHot = tf.oneHot(labels, classes);
-    const logP = tf.log(tf.clipByValue(probs, PROBABILITY_EPSILON, 1));
-    const lossSum = tf.neg(tf.sum(tf.mul(oneHot, logP)));
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), labels), 'float32'));
+    const lossSum = classificationLossSum(outputs, labels, kind);
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'float32'));
     return tf.stack([lossSum, correct]) as tf.Tensor1D;
   });
 }
 
 /**
- * Top-1 accuracy and mean cross-entropy of a softmax classifier on a dataset,
- * in batches. Labels must be in [0, numClasses).
+ * Top-1 accuracy and mean loss of a classifier on a dataset, in batches, with
+ * the loss that matches what the model outputs. Labels must be in [0, numClasses).
  */
 export async function evaluate(
-  model: tf.LayersModel, data: ImageDataset, options: BatchOptions = {},
+  model: tf.LayersModel, data: ImageDataset, options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const { batchSize = DEFAULT_EVAL_BATCH_SIZE, signal } = options;
   checkBatchSize(batchSize);
   checkDataset(model, data);
   const shape = [data.height, data.width, data.channels];
+  let kind = options.outputKind ?? declaredOutputKind(outputLayerView(model));
   let lossSum = 0;
   let correct = 0;
   for (const batch of batches(data.images, shape, batchSize)) {
     throwIfAborted(signal);
     const labels = data.labels.subarray(batch.start, batch.start + batch.size);
-    const scores = tf.tidy(() =>
-      scoreBatch(model, tf.tensor(batch.images, [batch.size, ...shape]), tf.tensor1d(labels, 'int32'), data.numClasses),
-    );
+    const outputs = tf.tidy(() => model.predict(tf.tensor(batch.images, [batch.size, ...shape])) as tf.Tensor2D);
     try {
+      kind ??= kindFromOutputs((await outputs.data()) as Float32Array, data.numClasses);
+      const scores = tf.tidy(() => scoreBatch(outputs, tf.tensor1d(labels, 'int32'), kind!));
       const [batchLoss, batchCorrect] = await scores.data();
+      scores.dispose();
       lossSum += batchLoss;
       correct += batchCorrect;
     } finally {
-      scores.dispose();
+      outputs.dispose();
     }
   }
-  return { accuracy: correct / data.count, loss: lossSum / data.count, count: data.count };
+  return { accuracy: correct / data.count, loss: lossSum / data.count, count: data.count, outputKind: kind ?? 'softmax' };
 }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelSpec } from '../core/types';
 import { splitDataset } from '../data/split';
 import { evaluate } from '../eval/evaluate';
 import { analyzeModel } from '../graph/analyze';
-import { insertGfrLayers } from '../gfr/instrument';
+import { foldGfrLayers, insertGfrLayers } from '../gfr/instrument';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks } from '../testing/tensors';
@@ -11,58 +12,92 @@ import { residualModel } from '../testing/tinyModels';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../train/sparseTraining';
 import type { Candidate } from './candidate';
 import { DEFAULT_SEARCH_SETTINGS, gridSearch, refinementRatios, type SearchStep } from './gridSearch';
-import { selectCandidate } from './select';
+import { selectCandidate, type ReferenceAccuracy } from './select';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 const { train, validation } = splitDataset(syntheticDataset(120), { valCount: 30, seed: 1 });
+// Held-out training images for the tolerance rule and the recalibration choice.
+const { train: fit, validation: calibration } = splitDataset(train, { valCount: 15, seed: 2 });
 const settings = { ...DEFAULT_SEARCH_SETTINGS, ratios: [0, 0.25, 0.5, 0.75], refineSteps: 1, recalibrationBatches: 2, batchSize: 16, latencyRuns: 2 };
 
 async function trainedResidual() {
   const spec = await residualModel();
   const model = await modelFromSpec(insertGfrLayers(spec, analyzeModel(spec), { seed: 2 }));
-  await trainSparse(model, train, { ...DEFAULT_TRAIN_SETTINGS, epochs: 3, batchSize: 16, learningRate: 0.01 });
+  await trainSparse(model, fit, { ...DEFAULT_TRAIN_SETTINGS, epochs: 3, batchSize: 16, learningRate: 0.01 }, { outputKind: 'logits' });
   const trained = await specFromModel(model);
   model.dispose();
   return trained;
 }
 
+/** The trained model's own figures, folded and unpruned, as the reference. */
+async function referenceOf(trained: ModelSpec): Promise<ReferenceAccuracy> {
+  const model = await modelFromSpec(foldGfrLayers(trained));
+  const accuracy = (await evaluate(model, validation, { outputKind: 'logits' })).accuracy;
+  const calibrationAccuracy = (await evaluate(model, calibration, { outputKind: 'logits' })).accuracy;
+  model.dispose();
+  return { accuracy, calibrationAccuracy };
+}
+
 describe('gridSearch', () => {
   it('yields the baseline then one candidate per ratio; each export reloads with stock tfjs and predicts what was measured', async () => {
     const trained = await trainedResidual();
+    const reference = await referenceOf(trained);
     const steps: SearchStep[] = await expectNoLeaks(async () => {
       const collected: SearchStep[] = [];
-      for await (const step of gridSearch({ trained, calibration: train, validation }, settings)) collected.push(step);
+      for await (const step of gridSearch({ trained, fit, calibration, validation, reference, outputKind: 'logits' }, settings)) collected.push(step);
       return collected;
     });
     const candidates = steps.map((step) => step.candidate);
     expect(candidates[0].stage).toBe('baseline');
     expect(candidates[0].keptChannels).toBe(candidates[0].prunableChannels);
+    // Nothing removed: the baseline is the model it was given, statistics and all.
+    expect(candidates[0].recalibrated).toBe(false);
+    expect(candidates[0].accuracy).toBe(reference.accuracy);
+    expect(candidates[0].calibrationAccuracy).toBe(reference.calibrationAccuracy);
     expect(candidates.filter((c) => c.stage === 'grid').map((c) => c.ratio)).toEqual([0.25, 0.5, 0.75]);
     for (let i = 1; i < 4; i++) {
       expect(candidates[i].params).toBeLessThan(candidates[i - 1].params);
       expect(candidates[i].flops).toBeLessThan(candidates[i - 1].flops);
     }
+    const calibrationMismatches: object[] = [];
     for (const { candidate, spec } of steps) {
       expect(spec.layers.some((layer) => layer.className === 'GFR')).toBe(false);
       const reloaded = await tf.loadLayersModel(tf.io.fromMemory(artifactsFromSpec(spec)));
       const evaluation = await evaluate(reloaded, validation);
+      expect(evaluation.outputKind).toBe('logits');
       expect(evaluation.accuracy).toBe(candidate.accuracy);
       expect(evaluation.loss).toBeCloseTo(candidate.loss, 6);
+      const calibrationAccuracy = (await evaluate(reloaded, calibration)).accuracy;
+      if (calibrationAccuracy !== candidate.calibrationAccuracy) calibrationMismatches.push({ index: candidate.index, recalibrated: candidate.recalibrated, measured: candidate.calibrationAccuracy, exported: calibrationAccuracy });
       reloaded.dispose();
     }
-    const selected = selectCandidate(candidates, { kind: 'tolerance', tolerance: 100 });
+    const selected = selectCandidate(candidates, { kind: 'tolerance', tolerance: 100 }, reference);
     expect(selected!.ratio).toBe(Math.max(...candidates.map((c) => c.ratio)));
+    // With a real tolerance: the largest ratio within it on the calibration images.
+    const passing = candidates.filter((c) => c.calibrationAccuracy >= reference.calibrationAccuracy - 0.05 - 1e-9);
+    expect(passing.map((c) => c.index)).toContain(0);
+    expect(selectCandidate(candidates, { kind: 'tolerance', tolerance: 5 }, reference)!.ratio).toBe(Math.max(...passing.map((c) => c.ratio)));
+    // The calibration figure the rule chose by is the exported model's, with the statistics it kept.
+    expect(calibrationMismatches).toEqual([]);
   });
 
   it('refines between the last passing and the first failing ratio', async () => {
-    const make = (ratio: number, accuracy: number, stage: Candidate['stage'] = 'grid') => ({ ratio, accuracy, stage }) as Candidate;
+    // Validation accuracy says nothing here (all at the reference's 0.5): the calibration figures decide.
+    const make = (ratio: number, calibrationAccuracy: number, stage: Candidate['stage'] = 'grid') =>
+      ({ ratio, accuracy: 0.5, calibrationAccuracy, stage }) as Candidate;
+    const reference: ReferenceAccuracy = { accuracy: 0.5, calibrationAccuracy: 0.9 };
     const candidates = [make(0, 0.9, 'baseline'), make(0.2, 0.895), make(0.4, 0.85), make(0.6, 0.5)];
-    expect(refinementRatios(candidates, { refineSteps: 3, tolerance: 1 })).toEqual([0.25, 0.3, 0.35]);
-    expect(selectCandidate(candidates, { kind: 'tolerance', tolerance: 1 })!.ratio).toBe(0.2);
-    const budget = [{ ...make(0, 0.9, 'baseline'), flops: 100 }, { ...make(0.5, 0.8), flops: 40 }, { ...make(0.7, 0.7), flops: 20 }] as Candidate[];
-    expect(selectCandidate(budget, { kind: 'budget', metric: 'flops', max: 50 })!.ratio).toBe(0.5);
+    expect(candidates.every((c) => c.accuracy >= reference.accuracy)).toBe(true);
+    expect(refinementRatios(candidates, { refineSteps: 3, tolerance: 1 }, reference)).toEqual([0.25, 0.3, 0.35]);
+    expect(selectCandidate(candidates, { kind: 'tolerance', tolerance: 1 }, reference)!.ratio).toBe(0.2);
+    // Refined candidates do not move the bracket; no failing grid ratio, nothing to refine.
+    expect(refinementRatios([...candidates, make(0.3, 0.9, 'refine')], { refineSteps: 1, tolerance: 1 }, reference)).toEqual([0.3]);
+    expect(refinementRatios(candidates.slice(0, 2), { refineSteps: 3, tolerance: 1 }, reference)).toEqual([]);
+    expect(refinementRatios(candidates, { refineSteps: 3, tolerance: 1 }, { accuracy: 0.5, calibrationAccuracy: 0.99 })).toEqual([]);
+    const budget = [{ ...make(0, 0.9, 'baseline'), accuracy: 0.9, flops: 100 }, { ...make(0.5, 0.8), accuracy: 0.8, flops: 40 }, { ...make(0.7, 0.7), accuracy: 0.7, flops: 20 }] as Candidate[];
+    expect(selectCandidate(budget, { kind: 'budget', metric: 'flops', max: 50 }, reference)!.ratio).toBe(0.5);
   });
 });

@@ -14,7 +14,8 @@ import { DEFAULT_MIN_KEEP_FRACTION, planForRatio } from '../score/planForRatio';
 import type { PrunePlan } from '../prune/plan';
 import { evaluatePlan, planSize, type Candidate, type EvaluationContext } from './candidate';
 import { DEFAULT_RECALIBRATION } from './recalibrate';
-import { DEFAULT_TOLERANCE, passesTolerance } from './select';
+import type { OutputKind } from '../eval/outputKind';
+import { DEFAULT_TOLERANCE, passesTolerance, type ReferenceAccuracy } from './select';
 
 export interface SearchSettings {
   criterion: CriterionName;
@@ -60,8 +61,13 @@ export interface SearchInput {
   /** The trained model, with GFR layers when it was trained with them. */
   trained: ModelSpec;
   /** Training images, for BN recalibration. */
+  fit: ImageDataset;
+  /** Held-out training images: the tolerance rule and the recalibration choice measure on them. */
   calibration: ImageDataset;
   validation: ImageDataset;
+  /** The original model's accuracy, which every candidate is compared with. */
+  reference: ReferenceAccuracy;
+  outputKind: OutputKind;
 }
 
 export interface SearchStep {
@@ -83,8 +89,10 @@ export async function* gridSearch(input: SearchInput, settings: SearchSettings, 
   const context: EvaluationContext = {
     folded,
     analysis,
+    fit: input.fit,
     calibration: input.calibration,
     validation: input.validation,
+    outputKind: input.outputKind,
     compensate: settings.compensate,
     recalibration: settings.recalibrate ? { batches: settings.recalibrationBatches, batchSize: settings.batchSize, seed: settings.seed } : null,
     latencyRuns: settings.latencyRuns,
@@ -113,20 +121,19 @@ export async function* gridSearch(input: SearchInput, settings: SearchSettings, 
     const plan = planOf(ratio);
     if (plan) yield await measure(ratio, 'grid', plan);
   }
-  for (const ratio of refinementRatios(candidates, settings)) {
+  for (const ratio of refinementRatios(candidates, settings, input.reference)) {
     const plan = planOf(ratio);
     if (plan) yield await measure(ratio, 'refine', plan);
   }
 }
 
-/** Evenly spaced ratios between the largest passing grid ratio and the next failing one. */
-export function refinementRatios(candidates: Candidate[], settings: Pick<SearchSettings, 'refineSteps' | 'tolerance'>): number[] {
-  const baseline = candidates.find((candidate) => candidate.stage === 'baseline');
-  if (!baseline || settings.refineSteps < 1) return [];
+/** Evenly spaced ratios between the largest grid ratio within the tolerance of the original and the next failing one. */
+export function refinementRatios(candidates: Candidate[], settings: Pick<SearchSettings, 'refineSteps' | 'tolerance'>, reference: ReferenceAccuracy): number[] {
+  if (settings.refineSteps < 1) return [];
   const grid = candidates.filter((candidate) => candidate.stage !== 'refine').sort((a, b) => a.ratio - b.ratio);
-  const passing = grid.filter((candidate) => passesTolerance(candidate, baseline, settings.tolerance));
+  const passing = grid.filter((candidate) => passesTolerance(candidate, reference, settings.tolerance));
   const last = passing.at(-1);
-  const firstFailing = last && grid.find((candidate) => candidate.ratio > last.ratio && !passesTolerance(candidate, baseline, settings.tolerance));
+  const firstFailing = last && grid.find((candidate) => candidate.ratio > last.ratio && !passesTolerance(candidate, reference, settings.tolerance));
   if (!last || !firstFailing) return [];
   const step = (firstFailing.ratio - last.ratio) / (settings.refineSteps + 1);
   return Array.from({ length: settings.refineSteps }, (_, i) => Math.round((last.ratio + (i + 1) * step) * 10000) / 10000);

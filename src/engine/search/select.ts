@@ -1,28 +1,79 @@
-/** Which candidate to export (SPEC §2 Step 4 selection rules). */
+/**
+ * Which candidate to export (SPEC §2 Step 4 selection rules), and whether it
+ * keeps the accuracy of the model as the user brought it (issue 10).
+ *
+ * The tolerance rule chooses on the held-out calibration images; the verdict
+ * judges the choice on the validation images, which no choice has seen, so
+ * the figure a user reads is not flattered by the selection.
+ */
 import type { Candidate } from './candidate';
 
 export type BudgetMetric = 'params' | 'flops' | 'weightBytes' | 'latencyMs';
 
 export type SelectionRule =
-  /** The largest ratio whose accuracy is within `tolerance` percentage points of the unpruned model. */
+  /** The largest ratio whose accuracy is within `tolerance` percentage points of the original model. */
   | { kind: 'tolerance'; tolerance: number; by?: 'ratio' | 'flops' }
   /** The most accurate candidate whose metric is at most `max`. */
   | { kind: 'budget'; metric: BudgetMetric; max: number };
 
 export const DEFAULT_TOLERANCE = 1.0;
 
-export function passesTolerance(candidate: Candidate, baseline: Candidate, tolerance: number): boolean {
-  return candidate.accuracy >= baseline.accuracy - tolerance / 100 - 1e-9;
+/** The original model's accuracy (as the user brought it, nothing trained or recalibrated), 0..1. */
+export interface ReferenceAccuracy {
+  /** On the validation images: what every reported figure is compared with. */
+  accuracy: number;
+  /** On the calibration images: what the tolerance rule and the training guard compare with. */
+  calibrationAccuracy: number;
 }
 
-export function selectCandidate(candidates: Candidate[], rule: SelectionRule): Candidate | undefined {
-  const baseline = candidates.find((candidate) => candidate.stage === 'baseline');
+const within = (accuracy: number, reference: number, tolerance: number): boolean => accuracy >= reference - tolerance / 100 - 1e-9;
+
+/** Whether a candidate is within `tolerance` points of the original on the calibration images. */
+export function passesTolerance(candidate: Pick<Candidate, 'calibrationAccuracy'>, reference: ReferenceAccuracy, tolerance: number): boolean {
+  return within(candidate.calibrationAccuracy, reference.calibrationAccuracy, tolerance);
+}
+
+export function selectCandidate(candidates: Candidate[], rule: SelectionRule, reference: ReferenceAccuracy): Candidate | undefined {
   if (rule.kind === 'tolerance') {
-    if (!baseline) return undefined;
-    const passing = candidates.filter((candidate) => passesTolerance(candidate, baseline, rule.tolerance));
+    const passing = candidates.filter((candidate) => passesTolerance(candidate, reference, rule.tolerance));
     // Fewest FLOPs kept when asked, else the largest ratio; ties go to fewer FLOPs.
     return passing.sort((a, b) => (rule.by === 'flops' ? a.flops - b.flops : b.ratio - a.ratio || a.flops - b.flops))[0];
   }
-  const within = candidates.filter((candidate) => candidate[rule.metric] <= rule.max);
-  return within.sort((a, b) => b.accuracy - a.accuracy || a[rule.metric] - b[rule.metric])[0];
+  const under = candidates.filter((candidate) => candidate[rule.metric] <= rule.max);
+  return under.sort((a, b) => b.accuracy - a.accuracy || a[rule.metric] - b[rule.metric])[0];
+}
+
+/** How a result stands against the original on the validation images. */
+export interface Verdict {
+  /** True only when a candidate was selected and is within the tolerance of the original. */
+  withinTolerance: boolean;
+  /** Percentage points below the original (negative: above); null without a selection. */
+  drop: number | null;
+  tolerance: number;
+  /** One plain sentence for the CLI, the studio and the report. */
+  message: string;
+}
+
+const points = (value: number): string => `${value.toFixed(2)} points`;
+const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
+
+/** What to try when a run loses too much; the same advice everywhere. */
+export const SHORTFALL_ADVICE = 'try more sparse-training epochs, a lower or automatic target (--target auto), a smaller ratio, or a larger tolerance';
+
+export function verdictFor(selected: Candidate | undefined, reference: ReferenceAccuracy, tolerance: number): Verdict {
+  if (!selected) {
+    return {
+      withinTolerance: false, drop: null, tolerance,
+      message: `No candidate is within ${tolerance} points of the original model (${percent(reference.accuracy)}): ${SHORTFALL_ADVICE}.`,
+    };
+  }
+  const drop = (reference.accuracy - selected.accuracy) * 100;
+  const withinTolerance = within(selected.accuracy, reference.accuracy, tolerance);
+  const comparison = `${percent(selected.accuracy)} against the original's ${percent(reference.accuracy)} on the validation images`;
+  return {
+    withinTolerance, drop, tolerance,
+    message: withinTolerance
+      ? `Candidate #${selected.index} keeps the original's accuracy within ${tolerance} points: ${comparison} (${drop >= 0 ? `−${points(drop)}` : `+${points(-drop)}`}).`
+      : `Candidate #${selected.index} loses ${points(drop)}, more than the tolerance of ${tolerance}: ${comparison}. Not a success: ${SHORTFALL_ADVICE}.`,
+  };
 }

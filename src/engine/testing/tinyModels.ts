@@ -84,3 +84,14 @@ export function concatModel(): Promise<ModelSpec> {
   x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
   return finish(input, apply(classifier(3), x), 'concat_model');
 }
+
+/** A plain conv group before a residual block: conv p → BN → relu → [conv a → BN → relu ─┬─ conv b → BN ─ Add] → relu → GAP → dense. */
+export function plainThenResidualModel(): Promise<ModelSpec> {
+  const input = tf.input({ shape: [6, 6, 2], name: 'input' });
+  const p = apply(relu('relu_p'), apply(bn('bn_p'), apply(conv('conv_p', 4, 3), input)));
+  const a = apply(relu('relu_a'), apply(bn('bn_a'), apply(conv('conv_a', 4, 3), p)));
+  const b = apply(bn('bn_b'), apply(conv('conv_b', 4, 3), a));
+  let x = apply(relu('relu_sum'), apply(tf.layers.add({ name: 'add' }), [a, b]));
+  x = apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
+  return finish(input, apply(classifier(3), x), 'plain_then_residual_model');
+}

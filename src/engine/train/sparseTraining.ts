@@ -13,12 +13,19 @@ import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
+import { classificationLoss, distributionLogits, type OutputKind } from '../eval/outputKind';
 import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
 import { DEFAULT_GATE_TEMPERATURE, DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regularizers';
+import { batchStatisticsAccuracy, type AccuracyGuard } from './accuracyGuard';
+import { DEFAULT_DISTILLATION, distillationLoss, teacherBatch, type Teacher } from './distillation';
 import { DEFAULT_GAMMA_SCALE } from './rescale';
-import { DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type SparsityMeasure, type SparsityStatus } from './sparsityController';
+import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
+
+/** `auto`: free as much as accuracy allows (needs a guard); `fixed`: follow the schedule to `target`. */
+export type TargetMode = 'auto' | 'fixed';
+export const TARGET_MODES: readonly TargetMode[] = ['auto', 'fixed'];
 
 export interface TrainSettings {
   epochs: number;
@@ -39,11 +46,30 @@ export interface TrainSettings {
   /** Share to free: of prunable channels driven to exactly zero, or of FLOPs (targetKind); 0 = plain L1 on γ in the loss. */
   target: number;
   targetKind: SparsityMeasure;
+  /**
+   * `auto` (with an accuracy guard, i.e. from a trained start): the schedule
+   * rises toward AUTO_SPARSITY.target and stops while accuracy is too low;
+   * `target` is then unused. `fixed`: the schedule reaches `target`.
+   */
+  targetMode: TargetMode;
+  /** Share of the task loss given to distillation from the original (used when a teacher is given), 0..1. */
+  distillation: number;
+  /** T of distillation. */
+  distillTemperature: number;
   /** Factor applied to BN γ, β before training (1 = none). */
   gammaScale: number;
   /** Stop after this many steps (a budget for demos and tests). */
   maxSteps?: number;
+  /** Points of accuracy the selection may lose against the original; the guard holds sparsity at half of it (default 1). */
+  tolerance?: number;
 }
+
+/**
+ * Adam's rate for sparse training from a trained start (the CLI's and the
+ * studio's default there): 1e-3 moved a converged model off its optimum
+ * before a channel was removed (docs/DECISIONS.md).
+ */
+export const TRAINED_START_LEARNING_RATE = 1e-4;
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   epochs: 2,
@@ -57,6 +83,9 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   seed: 1,
   target: DEFAULT_SPARSITY.target,
   targetKind: DEFAULT_SPARSITY.measure,
+  targetMode: 'auto',
+  distillation: DEFAULT_DISTILLATION.weight,
+  distillTemperature: DEFAULT_DISTILLATION.temperature,
   gammaScale: DEFAULT_GAMMA_SCALE,
 };
 
@@ -75,6 +104,34 @@ export interface TrainStepEvent {
   remainingMs: number;
   /** Share of channels at exactly zero against the schedule; absent without a target. */
   sparsity?: SparsityStatus;
+  /** The accuracy guard's latest reading on the calibration images, with its floor (0..1). */
+  guard?: GuardReading;
+}
+
+export interface GuardReading {
+  step: number;
+  accuracy: number;
+  floor: number;
+  /** Below the floor: training went back to the weights and zeros of this earlier step's reading. */
+  restoredFrom?: number;
+}
+
+/** Weights and controller state at a good reading of the accuracy guard. */
+class Checkpoint {
+  private constructor(private readonly weights: tf.Tensor[], readonly state: ControllerState, readonly reading: GuardReading) {}
+
+  static take(model: tf.LayersModel, controller: SparsityController, reading: GuardReading, previous?: Checkpoint): Checkpoint {
+    previous?.dispose();
+    return new Checkpoint(model.weights.map((weight) => tf.clone(weight.read())), controller.checkpoint(), reading);
+  }
+
+  restore(model: tf.LayersModel): void {
+    model.weights.forEach((weight, index) => weight.write(this.weights[index]));
+  }
+
+  dispose(): void {
+    this.weights.forEach((tensor) => tensor.dispose());
+  }
 }
 
 export interface TrainEpochEvent {
@@ -94,6 +151,12 @@ export interface TrainOptions {
   analysis?: ModelAnalysis;
   /** Awaited before every step: resolves at once, or when a paused run is resumed. */
   whilePaused?: () => Promise<void>;
+  /** What the model outputs, for the matching loss (default softmax). */
+  outputKind?: OutputKind;
+  /** The original's outputs on the training images: adds distillation (settings.distillation). */
+  teacher?: Teacher;
+  /** Stops sparsity from rising while calibration accuracy is below its floor; makes `auto` possible. */
+  guard?: AccuracyGuard;
 }
 
 export interface TrainSummary {
@@ -104,6 +167,8 @@ export interface TrainSummary {
   lastLoss: number;
   lastAccuracy: number;
   sparsity?: SparsityStatus;
+  /** The last reading of the accuracy guard. */
+  guard?: GuardReading;
 }
 
 interface StepResult {
@@ -120,9 +185,15 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = batchCount(data, settings.batchSize);
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
-  const controller = options.analysis && settings.target > 0
-    ? await SparsityController.create(model, options.analysis, { ...DEFAULT_SPARSITY, target: settings.target, measure: settings.targetKind }, totalSteps)
+  const auto = settings.targetMode === 'auto' && options.guard !== undefined;
+  const sparsitySettings = { ...DEFAULT_SPARSITY, ...(auto ? AUTO_SPARSITY : { target: settings.target }), measure: settings.targetKind };
+  const controller = options.analysis && sparsitySettings.target > 0
+    ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps)
     : undefined;
+  const guard = controller?.enabled ? options.guard : undefined;
+  let guardReading: GuardReading | undefined;
+  // The model as it starts is the first good state: it is the original, or close to it.
+  let lastGood = guard && controller ? Checkpoint.take(model, controller, { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
   const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
   let sparsity: SparsityStatus | undefined;
   const start = performance.now();
@@ -136,9 +207,21 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         if (step >= totalSteps) break;
         await options.whilePaused?.();
         throwIfAborted(options.signal);
-        last = await trainStep(model, batch, data, { optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0 });
+        last = await trainStep(model, batch, data, {
+          optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0,
+          outputKind: options.outputKind ?? 'softmax', teacher: settings.distillation > 0 ? options.teacher : undefined,
+        });
         step++;
-        if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
+        if (controller?.enabled) sparsity = await controller.afterStep(step);
+        if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
+          guardReading = { step, accuracy: await batchStatisticsAccuracy(model, guard.data), floor: guard.floor };
+          if (guardReading.accuracy >= guard.floor) lastGood = Checkpoint.take(model, controller, guardReading, lastGood);
+          else if (lastGood) {
+            lastGood.restore(model);
+            controller.setBack(lastGood.state);
+            guardReading = { ...guardReading, restoredFrom: lastGood.reading.step };
+          }
+        }
         images += batch.size;
         lastBatch = batch.size;
         const elapsedMs = performance.now() - start;
@@ -146,6 +229,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           kind: 'step', step, totalSteps, epoch: epoch + 1,
           loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size,
           imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step), sparsity,
+          ...(guardReading ? { guard: guardReading } : {}),
         });
         await nextTick();
       }
@@ -154,9 +238,13 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   } finally {
     gfrLayers.forEach((layer) => layer.releaseGates());
     optimizer.dispose();
+    lastGood?.dispose();
   }
   const elapsedMs = performance.now() - start;
-  return { steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity };
+  return {
+    steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity,
+    ...(guardReading ? { guard: guardReading } : {}),
+  };
 }
 
 interface StepContext {
@@ -166,11 +254,13 @@ interface StepContext {
   gfrLayers: GfrLayer[];
   settings: TrainSettings;
   firstStep: boolean;
+  outputKind: OutputKind;
+  teacher?: Teacher;
 }
 
 async function trainStep(
   model: tf.LayersModel,
-  batch: { images: Float32Array; labels: Int32Array; size: number },
+  batch: { images: Float32Array; labels: Int32Array; size: number; indices: Int32Array },
   data: ImageDataset,
   context: StepContext,
 ): Promise<StepResult> {
@@ -181,12 +271,16 @@ async function trainStep(
       const x = tf.tensor4d(batch.images, [batch.size, data.height, data.width, data.channels]);
       const labels = tf.tensor1d(batch.labels, 'int32');
       context.optimizer.minimize(() => {
-        const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
-        const crossEntropy = categoricalCrossEntropy(probabilities, labels, data.numClasses);
+        const outputs = model.apply(x, { training: true }) as tf.Tensor2D;
+        const crossEntropy = classificationLoss(outputs, labels, context.outputKind);
         let loss: tf.Scalar = crossEntropy;
+        if (context.teacher) {
+          const distilled = distillationLoss(distributionLogits(outputs, context.outputKind), teacherBatch(context.teacher, batch.indices), settings.distillTemperature);
+          loss = tf.add(tf.mul(crossEntropy, 1 - settings.distillation), tf.mul(distilled, settings.distillation));
+        }
         if (settings.lambdaGamma > 0 && context.gammas.length) loss = tf.add(loss, tf.mul(gammaL1(context.gammas), settings.lambdaGamma));
         if (settings.lambdaS > 0 && gfrLayers.length) loss = tf.add(loss, tf.mul(gatePenalty(gfrLayers, settings.gatePenalty, DEFAULT_SPARSITY.polarization), settings.lambdaS));
-        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(probabilities, 1), labels), 'float32'));
+        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'float32'));
         parts = tf.keep(tf.stack([loss, crossEntropy, correct]));
         return loss;
       }, false, context.variables);
@@ -198,15 +292,6 @@ async function trainStep(
     parts?.dispose();
     gfrLayers.forEach((layer) => layer.releaseGates());
   }
-}
-
-/** Mean cross-entropy of softmax probabilities, clipped as Keras does. */
-export function categoricalCrossEntropy(probabilities: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
-  return tf.tidy(() => {
-    const oneHot = tf.oneHot(labels, classes);
-    const logP = tf.log(tf.clipByValue(probabilities, 1e-7, 1));
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logP), 1))) as tf.Scalar;
-  });
 }
 
 function gammaVariables(model: tf.LayersModel, names: string[] | undefined): tf.Variable[] {
@@ -225,6 +310,9 @@ function checkSettings(settings: TrainSettings, data: ImageDataset): void {
   if (!GATE_PENALTIES.includes(settings.gatePenalty)) throw new UserError(`The gate penalty must be one of ${GATE_PENALTIES.join(', ')}, got '${settings.gatePenalty}'.`);
   if (!(settings.gateTemperature > 0)) throw new UserError(`The gates' temperature must be > 0, got ${settings.gateTemperature}.`);
   if (!SPARSITY_MEASURES.includes(settings.targetKind)) throw new UserError(`The target is a share of ${SPARSITY_MEASURES.join(' or ')}, got '${settings.targetKind}'.`);
+  if (!TARGET_MODES.includes(settings.targetMode)) throw new UserError(`The target mode must be one of ${TARGET_MODES.join(', ')}, got '${settings.targetMode}'.`);
+  if (!(settings.distillation >= 0 && settings.distillation <= 1)) throw new UserError(`The distillation weight must be in [0, 1], got ${settings.distillation}.`);
+  if (!(settings.distillTemperature > 0)) throw new UserError(`The distillation temperature must be > 0, got ${settings.distillTemperature}.`);
   if (!(settings.target >= 0 && settings.target < 1)) throw new UserError(`The target share of ${settings.targetKind} to free must be in [0, 1), got ${settings.target}.`);
   if (!(settings.gammaScale > 0 && settings.gammaScale <= 1)) throw new UserError(`The γ rescaling factor must be in (0, 1], got ${settings.gammaScale}.`);
   if (!(settings.srMomentum >= 0 && settings.srMomentum < 1)) throw new UserError(`The sr momentum μ must be in [0, 1), got ${settings.srMomentum}.`);

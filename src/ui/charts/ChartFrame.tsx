@@ -52,6 +52,8 @@ export const COLORS = {
   importance: '#8250df',
   candidate: '#1f4e79',
   selected: '#cf222e',
+  original: '#1a7f37',
+  guard: '#9a6700',
   grid: '#d0d7de',
   axis: '#57606a',
 };

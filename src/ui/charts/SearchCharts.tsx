@@ -1,4 +1,8 @@
-/** The grid search as it fills in: accuracy against ratio and against cost, the selected candidate marked. */
+/**
+ * The grid search as it fills in: accuracy against ratio and against cost, the
+ * selected candidate marked, against the original model's accuracy (the
+ * reference) and the sparse-trained model's unpruned (the baseline candidate).
+ */
 import { memo } from 'react';
 import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 
@@ -23,6 +27,8 @@ interface Point {
 interface SearchChartProps {
   candidates: Candidate[];
   selected: number | null;
+  /** The original model's accuracy (%); null until measured. */
+  original: number | null;
   /** Accuracy (%) a candidate must reach to pass the tolerance; null under a budget rule. */
   passLine: number | null;
   onPick: (index: number) => void;
@@ -31,7 +37,7 @@ interface SearchChartProps {
 
 const tickNumber = (v: number): string => (Math.abs(v) >= 100 ? String(Math.round(v)) : Number(v.toPrecision(3)).toString());
 
-export const SearchChart = memo(function SearchChart({ candidates, selected, passLine, onPick, axis }: SearchChartProps) {
+export const SearchChart = memo(function SearchChart({ candidates, selected, original, passLine, onPick, axis }: SearchChartProps) {
   const cost = COST_AXES.find((c) => c.value === axis);
   const xOf = (c: Candidate): number => (cost ? c[cost.value] * cost.scale : c.ratio * 100);
   const points: Point[] = [...candidates]
@@ -44,15 +50,23 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, pas
     if (payload) onPick(payload.index);
   };
   const best = chosen[0];
+  const unpruned = candidates.find((c) => c.stage === 'baseline');
+  const vsOriginal = best && original !== null ? ` (${(best.accuracy - original).toFixed(2)} points against the original's ${original.toFixed(1)}%)` : '';
   return (
     <ChartFrame
       title={cost ? `Accuracy against ${cost.value === 'flops' ? 'FLOPs' : cost.label.toLowerCase()}` : 'Accuracy against pruning ratio'}
       testId={cost ? 'chart-search-cost' : 'chart-search-ratio'}
       height={200}
-      legend={<><Swatch color={COLORS.candidate} label="candidate" /><Swatch color={COLORS.selected} label="selected" />{passLine !== null && <Swatch color={COLORS.target} label="tolerance" dashed />}</>}
+      legend={<>
+        <Swatch color={COLORS.candidate} label="candidate" />
+        <Swatch color={COLORS.selected} label="selected" />
+        {original !== null && <Swatch color={COLORS.original} label="original" />}
+        {unpruned && <Swatch color={COLORS.pretrain} label="sparse-trained, unpruned" dashed />}
+        {passLine !== null && <Swatch color={COLORS.target} label="tolerance" dashed />}
+      </>}
       summary={
         points.length
-          ? `${points.length} candidates measured${best ? `; the selected one reaches ${best.accuracy.toFixed(1)}% at ${tickNumber(best.x)}${cost ? ` ${cost.unit}` : '% removed'}` : ''}. Click a point to pick it.`
+          ? `${points.length} candidates measured${best ? `; the selected one reaches ${best.accuracy.toFixed(1)}% at ${tickNumber(best.x)}${cost ? ` ${cost.unit}` : '% removed'}${vsOriginal}` : ''}. Click a point to pick it.`
           : 'Candidates appear here as the search measures them.'
       }
     >
@@ -64,6 +78,10 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, pas
           cursor={{ strokeDasharray: '3 3' }}
           formatter={(value, name) => [name === 'accuracy' ? `${Number(value).toFixed(2)}%` : tickNumber(Number(value)), name === 'accuracy' ? 'accuracy' : cost ? cost.label : 'removed (%)']}
         />
+        {original !== null && (
+          <ReferenceLine y={original} stroke={COLORS.original} ifOverflow="extendDomain" label={{ value: 'original', position: 'insideTopRight', fontSize: 11, fill: COLORS.original }} />
+        )}
+        {unpruned && <ReferenceLine y={unpruned.accuracy * 100} stroke={COLORS.pretrain} strokeDasharray="3 3" ifOverflow="extendDomain" />}
         {passLine !== null && <ReferenceLine y={passLine} stroke={COLORS.target} strokeDasharray="5 4" ifOverflow="extendDomain" />}
         <Scatter data={points} fill={COLORS.candidate} line={{ stroke: COLORS.candidate, strokeOpacity: 0.4 }} isAnimationActive={false} onClick={pick} cursor="pointer" />
         <Scatter data={chosen} fill={COLORS.selected} shape="diamond" legendType="diamond" isAnimationActive={false} onClick={pick} />

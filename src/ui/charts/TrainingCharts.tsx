@@ -1,9 +1,13 @@
-/** Live training charts: loss, batch accuracy, and the share of zero channels against its schedule, overall and per layer. */
+/**
+ * Live training charts: loss, batch accuracy (with the accuracy guard's readings
+ * on the calibration images against their floor), and the share of zero
+ * channels against its schedule, overall and per layer.
+ */
 import { memo } from 'react';
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 
 import { fixed, percent } from '../lib/format';
-import type { StepPoint } from '../store/trainingSlice';
+import { holdingText, type StepPoint } from '../store/trainingSlice';
 import { AXIS_TICK, ChartFrame, COLORS, Swatch } from './ChartFrame';
 
 const xAxis = (
@@ -57,19 +61,30 @@ export const LossChart = memo(function LossChart({ steps }: { steps: StepPoint[]
 
 export const AccuracyChart = memo(function AccuracyChart({ steps }: { steps: StepPoint[] }) {
   const last = steps[steps.length - 1];
+  const guarded = steps.some((p) => p.guardAccuracy !== undefined);
+  const data = splitByPhase(steps, 'accuracy').map((point, i) => {
+    const { guardAccuracy, guardFloor } = steps[i];
+    return { ...point, guard: guardAccuracy === undefined ? undefined : guardAccuracy * 100, floor: guardFloor === undefined ? undefined : guardFloor * 100 };
+  });
+  const guardText = last?.guardAccuracy !== undefined
+    ? ` Calibration accuracy ${percent(last.guardAccuracy)} against a floor of ${percent(last.guardFloor)}.`
+    : '';
   return (
     <ChartFrame
       title="Batch accuracy per step"
       testId="chart-accuracy"
-      summary={last ? `Step ${steps.length}: ${percent(last.accuracy)} of the batch classified right.` : 'No steps yet.'}
+      legend={guarded && <><Swatch color={COLORS.accuracy} label="batch" /><Swatch color={COLORS.guard} label="calibration images" /><Swatch color={COLORS.target} label="floor" dashed /></>}
+      summary={last ? `Step ${steps.length}: ${percent(last.accuracy)} of the batch classified right.${guardText}` : 'No steps yet.'}
     >
-      <LineChart data={splitByPhase(steps, 'accuracy')} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+      <LineChart data={data} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
         {xAxis}
         <YAxis interval={0} tick={AXIS_TICK} width={44} domain={[0, 100]} unit="%" />
         <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(x) => `step ${x}`} />
         <Line dataKey="pretrain" name="pretraining" stroke={COLORS.pretrain} dot={false} isAnimationActive={false} />
         <Line dataKey="sparse" name="sparse training" stroke={COLORS.accuracy} dot={false} isAnimationActive={false} />
+        {guarded && <Line dataKey="guard" name="calibration images" type="stepAfter" stroke={COLORS.guard} dot={false} isAnimationActive={false} />}
+        {guarded && <Line dataKey="floor" name="floor" type="stepAfter" stroke={COLORS.target} strokeDasharray="5 4" dot={false} isAnimationActive={false} />}
       </LineChart>
     </ChartFrame>
   );
@@ -82,6 +97,8 @@ export const SparsityChart = memo(function SparsityChart({ steps }: { steps: Ste
   const last = points[points.length - 1];
   const byFlops = steps[steps.length - 1]?.measure === 'flops';
   const reached = last && (byFlops ? `${(last.flops ?? 0).toFixed(1)}% of the FLOPs are freed` : `${last.zero.toFixed(1)}% of prunable channels are at zero`);
+  const holding = holdingText(steps[steps.length - 1]);
+  const held = holding ? ` ${holding[0].toUpperCase()}${holding.slice(1)}.` : '';
   return (
     <ChartFrame
       title="Sparsity against the schedule"
@@ -91,7 +108,7 @@ export const SparsityChart = memo(function SparsityChart({ steps }: { steps: Ste
         <Swatch color={COLORS.flops} label="FLOPs freed" />
         <Swatch color={COLORS.target} label={`schedule (${byFlops ? 'FLOPs' : 'channels'})`} dashed />
       </>}
-      summary={last ? `${reached}; the schedule asks for ${last.target.toFixed(1)}% now.` : 'Appears during sparse training with a target share above 0.'}
+      summary={last ? `${reached}; the schedule asks for ${last.target.toFixed(1)}% now.${held}` : 'Appears during sparse training with a target share above 0.'}
     >
       <LineChart data={points} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />

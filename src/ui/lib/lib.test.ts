@@ -35,6 +35,7 @@ describe('previewRatio', () => {
       { group: group('b', 2), importance: [0.05, 0.7], gamma: null, sr: null },
     ],
     ranking: [['b', 0], ['a', 0], ['a', 1], ['b', 1], ['a', 3], ['a', 2]],
+    reference: null,
   };
   it('removes the lowest-ranked channels, keeping a floor per group', () => {
     const preview = previewRatio(result, 0.5, 0.05);

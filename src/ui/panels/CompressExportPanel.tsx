@@ -8,7 +8,7 @@ import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
 import { BUDGET_METRICS, CRITERIA, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
-import { selectedIndex } from '../store/searchSlice';
+import { selectedIndex, verdictOf } from '../store/searchSlice';
 import { useStudio } from '../store/store';
 
 export function CompressExportPanel() {
@@ -18,6 +18,7 @@ export function CompressExportPanel() {
       <SearchControls />
       <SearchView />
       <SelectionForm />
+      <SearchVerdict />
       <CandidateTable />
       <SelectedCandidate />
       <ExportBlock />
@@ -101,8 +102,8 @@ function SearchView() {
   const trained = useStudio((s) => s.training.state === 'done');
   const selected = selectedIndex(search);
   const candidates = useDeferredValue(search.candidates);
-  const baseline = search.candidates.find((c) => c.stage === 'baseline');
-  const passLine = rule.kind === 'tolerance' && baseline ? baseline.accuracy * 100 - rule.tolerance : null;
+  const original = search.reference ? search.reference.accuracy * 100 : null;
+  const passLine = rule.kind === 'tolerance' && original !== null ? original - rule.tolerance : null;
   const expected = search.planned.length;
   const measured = search.candidates.length;
   const perCandidate = measured ? search.elapsedMs / measured : 0;
@@ -129,9 +130,9 @@ function SearchView() {
         search.state === 'idle' && <Empty>{trained ? 'Run the search, or step through it one candidate at a time.' : 'Train first: the search prunes the trained model.'}</Empty>
       ) : (
         <div className="charts">
-          <SearchChart candidates={candidates} selected={selected} passLine={passLine} onPick={pick} axis="ratio" />
+          <SearchChart candidates={candidates} selected={selected} original={original} passLine={passLine} onPick={pick} axis="ratio" />
           <SelectField label="Cost axis" value={axis} options={COST_AXES.map((c) => ({ value: c.value, label: `${c.label} (${c.unit})` }))} onChange={setAxis} />
-          <SearchChart candidates={candidates} selected={selected} passLine={passLine} onPick={pick} axis={axis} />
+          <SearchChart candidates={candidates} selected={selected} original={original} passLine={passLine} onPick={pick} axis={axis} />
         </div>
       )}
     </div>
@@ -154,11 +155,21 @@ function SelectionForm() {
       <div className="rule">
         <label>
           <input type="radio" name={name} checked={rule.kind === 'tolerance'} onChange={() => update({ kind: 'tolerance', tolerance: 1, by: 'ratio' })} /> Within a tolerance of the
-          unpruned accuracy
+          original model's accuracy
         </label>
         {rule.kind === 'tolerance' && (
           <div className="field-grid">
-            <NumberField label="Tolerance" unit="points" value={rule.tolerance} min={0} max={100} step={0.1} onChange={(tolerance) => update({ ...rule, tolerance })} testId="tolerance" />
+            <NumberField
+              label="Tolerance"
+              unit="points"
+              value={rule.tolerance}
+              min={0}
+              max={100}
+              step={0.1}
+              onChange={(tolerance) => update({ ...rule, tolerance })}
+              testId="tolerance"
+              hint="Judged on calibration images held out from training; the verdict below is on the validation images."
+            />
             <SelectField
               label="Prefer"
               value={rule.by}
@@ -204,12 +215,43 @@ function SelectionForm() {
   );
 }
 
+/** The shown candidate against the original: a success only when it is within the tolerance. */
+function SearchVerdict() {
+  const search = useStudio((s) => s.search);
+  const rule = useStudio((s) => s.rule);
+  const verdict = useMemo(() => verdictOf(search, rule), [search, rule]);
+  if (!verdict) return null;
+  const sofar = search.state === 'running' ? 'So far: ' : '';
+  if (verdict.withinTolerance) {
+    return (
+      <p className="block notice notice-ok" role="status" data-testid="verdict">
+        {sofar}
+        {verdict.message}
+      </p>
+    );
+  }
+  return (
+    <div className="block notice" role="status" data-testid="verdict">
+      <p>
+        <strong>
+          {sofar}Not within {verdict.tolerance} points of the original model.
+        </strong>{' '}
+        {verdict.message}
+      </p>
+      <p>
+        What to try: more sparse epochs, the automatic target or a higher distillation weight (training settings), a candidate
+        further left on the chart (a smaller ratio), or a larger tolerance.
+      </p>
+    </div>
+  );
+}
+
 function CandidateTable() {
   const candidates = useStudio((s) => s.search.candidates);
   const selected = useStudio((s) => selectedIndex(s.search));
   const pick = useStudio((s) => s.pickCandidate);
+  const original = useStudio((s) => s.search.reference?.accuracy);
   if (candidates.length === 0) return null;
-  const baseline = candidates.find((c) => c.stage === 'baseline');
   return (
     <div className="block table-scroll">
       <table className="table candidates" aria-label="Candidates" data-testid="candidate-table">
@@ -218,7 +260,7 @@ function CandidateTable() {
             <th scope="col">#</th>
             <th scope="col" className="num">Ratio</th>
             <th scope="col" className="num">Accuracy</th>
-            <th scope="col" className="num"><abbr title="change in accuracy against the unpruned model, percentage points">Δ pts</abbr></th>
+            <th scope="col" className="num"><abbr title="change in accuracy against the original model, percentage points">Δ pts</abbr></th>
             <th scope="col" className="num">Params</th>
             <th scope="col" className="num">FLOPs</th>
             <th scope="col" className="num"><abbr title="latency per image, milliseconds">ms</abbr></th>
@@ -232,14 +274,14 @@ function CandidateTable() {
                   {c.index}
                 </button>
                 {c.stage !== 'grid' && (
-                  <span className="tag" title={c.stage === 'baseline' ? 'the unpruned model, folded and recalibrated' : 'a ratio of the refining pass'}>
+                  <span className="tag" title={c.stage === 'baseline' ? 'the sparse-trained model, unpruned, folded and recalibrated' : 'a ratio of the refining pass'}>
                     {c.stage === 'baseline' ? 'base' : 'fine'}
                   </span>
                 )}
               </th>
               <td className="num">{percent(c.ratio, c.stage === 'refine' ? 1 : 0)}</td>
               <td className="num">{percent(c.accuracy, 2)}</td>
-              <td className="num">{baseline ? fixed((c.accuracy - baseline.accuracy) * 100, 2) : '—'}</td>
+              <td className="num">{original !== undefined ? fixed((c.accuracy - original) * 100, 2) : '—'}</td>
               <td className="num">{compact(c.params)}</td>
               <td className="num">{compact(c.flops)}</td>
               <td className="num">{fixed(c.latencyMs, 2)}</td>
@@ -257,9 +299,12 @@ function SelectedCandidate() {
   const groups = useStudio((s) => s.model.summary?.analysis.groups);
   const trainMs = useStudio((s) => s.training.summary?.elapsedMs);
   const searchMs = useStudio((s) => s.search.elapsedMs);
+  const reference = useStudio((s) => s.search.reference);
   const candidate = candidates.find((c) => c.index === index);
   const baseline = candidates.find((c) => c.stage === 'baseline');
   if (!candidate || !baseline) return null;
+  // The original's size and latency are the unpruned candidate's: the same layers, GFR folded away.
+  const originalAccuracy = reference?.accuracy ?? baseline.accuracy;
   return (
     <section className="block selected" aria-labelledby="selected-title" data-testid="selected-candidate">
       <h3 id="selected-title">
@@ -269,7 +314,7 @@ function SelectedCandidate() {
         <thead>
           <tr>
             <th scope="col">Figure</th>
-            <th scope="col" className="num">Unpruned</th>
+            <th scope="col" className="num">Original</th>
             <th scope="col" className="num">Selected</th>
             <th scope="col" className="num">Change</th>
           </tr>
@@ -277,9 +322,9 @@ function SelectedCandidate() {
         <tbody>
           <tr>
             <th scope="row">Accuracy</th>
-            <td className="num">{percent(baseline.accuracy, 2)}</td>
+            <td className="num" data-testid="original-accuracy">{percent(originalAccuracy, 2)}</td>
             <td className="num" data-testid="selected-accuracy">{percent(candidate.accuracy, 2)}</td>
-            <td className="num">{fixed((candidate.accuracy - baseline.accuracy) * 100, 2)} pts</td>
+            <td className="num">{fixed((candidate.accuracy - originalAccuracy) * 100, 2)} pts</td>
           </tr>
           <tr>
             <th scope="row">Parameters</th>
@@ -308,8 +353,9 @@ function SelectedCandidate() {
         </tbody>
       </table>
       <p className="hint">
-        Time spent: training {duration(trainMs)}, search {duration(searchMs)}. Unpruned = the trained model with its gates folded into BN
-        and recalibrated the same way.
+        Time spent: training {duration(trainMs)}, search {duration(searchMs)}. Original = the model as you loaded it (after any
+        pretraining), measured as it is; the sparse-trained model, unpruned, reaches {percent(baseline.accuracy, 2)}. Size and
+        latency of the original are the unpruned model's (the same layers).
       </p>
       {groups && <RemovedChannels candidate={candidate} groups={groups} />}
     </section>

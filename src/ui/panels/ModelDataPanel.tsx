@@ -6,8 +6,8 @@ import { SampleImage } from '../components/SampleImage';
 import { Busy, Empty, StageError } from '../components/status';
 import { fromInput, readAndSort } from '../lib/files';
 import { compact, percent } from '../lib/format';
-import { BUILTIN_MODELS } from '../store/defaults';
-import { selectBusy, useStudio } from '../store/store';
+import { BUILTIN_MODELS, OUTPUT_KIND_TEXT } from '../store/defaults';
+import { selectBusy, selectReference, useStudio } from '../store/store';
 
 export function ModelDataPanel() {
   return (
@@ -92,6 +92,9 @@ function ModelView() {
 
 function ModelSummaryView({ summary }: { summary: ModelSummary }) {
   const { analysis } = summary;
+  const reference = useStudio(selectReference);
+  // Measured on images once training or the search has run; before that, what the last layers state.
+  const outputKind = reference?.outputKind ?? summary.outputKind;
   const prunable = analysis.groups.filter((g) => g.prunable);
   const unprunable = analysis.groups.filter((g) => !g.prunable);
   return (
@@ -108,6 +111,20 @@ function ModelSummaryView({ summary }: { summary: ModelSummary }) {
           <dt>Classes</dt>
           <dd>{summary.numClasses}</dd>
         </div>
+        <div>
+          <dt>Outputs</dt>
+          <dd data-testid="model-outputs" title={reference ? 'measured on the images' : 'as its last layers state'}>
+            {outputKind ? OUTPUT_KIND_TEXT[outputKind] : 'found from its outputs when training starts'}
+          </dd>
+        </div>
+        {reference && (
+          <div>
+            <dt>Original accuracy</dt>
+            <dd data-testid="model-original-accuracy" title="on the validation images, as loaded (a built-in model: after pretraining): the reference of every result">
+              {percent(reference.accuracy, 2)}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Parameters</dt>
           <dd data-testid="model-params">{compact(analysis.params)}</dd>

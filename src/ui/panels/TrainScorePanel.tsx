@@ -4,6 +4,7 @@ import { useDeferredValue, useId, useMemo } from 'react';
 import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
 import type { GatePenalty } from '../../engine/train/regularizers';
+import type { TargetMode } from '../../engine/train/sparseTraining';
 import type { SparsityMeasure } from '../../engine/train/sparsityController';
 import { sparsityShortfall } from '../../engine/train/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
@@ -14,6 +15,7 @@ import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
 import { previewRatio } from '../lib/preview';
 import { CRITERIA, GFR_REDUCTION, RANKINGS } from '../store/defaults';
+import { holdingText } from '../store/trainingSlice';
 import { useStudio } from '../store/store';
 
 export function TrainScorePanel() {
@@ -32,6 +34,10 @@ const TARGET_KINDS: { value: SparsityMeasure; label: string }[] = [
   { value: 'channels', label: 'Share of channels' },
   { value: 'flops', label: 'Share of FLOPs' },
 ];
+const TARGET_MODES: { value: TargetMode; label: string }[] = [
+  { value: 'auto', label: 'Automatic (as much as accuracy allows)' },
+  { value: 'fixed', label: 'A fixed share' },
+];
 const GATE_PENALTY_OPTIONS: { value: GatePenalty; label: string }[] = [
   { value: 'sum', label: 'Sum of the gates (L1)' },
   { value: 'polarization', label: 'Polarization (split the gates)' },
@@ -41,19 +47,51 @@ function TrainSettingsForm() {
   const form = useStudio((s) => s.trainForm);
   const set = useStudio((s) => s.setTrainForm);
   const running = useStudio((s) => s.training.state === 'running');
+  const ownModel = useStudio((s) => s.model.choice === 'files');
   const criterion = CRITERIA.find((c) => c.name === form.criterion);
   const sparse = form.criterion === 'gfr' || form.criterion === 'gamma';
+  // The automatic target and distillation need a trained model to start from: the user's own, or a pretrained built-in one.
+  const trainedStart = ownModel || form.pretrainEpochs > 0;
+  const automatic = form.targetMode === 'auto' && trainedStart;
   return (
     <fieldset className="block" disabled={running}>
       <legend>Training settings</legend>
       <SelectField label="Criterion" value={form.criterion} options={criterionOptions} onChange={(criterion: CriterionName) => set({ criterion })} hint={criterion?.text} />
       <div className="field-grid">
-        <NumberField label="Pretraining epochs" value={form.pretrainEpochs} min={0} max={100} step={1} onChange={(pretrainEpochs) => set({ pretrainEpochs })} hint="Plain training first; built-in models start untrained." />
+        <NumberField
+          label="Pretraining epochs"
+          value={form.pretrainEpochs}
+          min={0}
+          max={100}
+          step={1}
+          onChange={(pretrainEpochs) => set({ pretrainEpochs })}
+          hint={ownModel ? 'Plain training first. Your model is already trained: 0 keeps it as it is.' : 'Plain training first; built-in models start untrained.'}
+        />
         <NumberField label={sparse ? 'Sparse epochs' : 'Epochs'} value={form.epochs} min={0} max={100} step={1} onChange={(epochs) => set({ epochs })} />
         <NumberField label="Batch size" value={form.batchSize} min={1} max={1024} step={1} onChange={(batchSize) => set({ batchSize })} />
         <NumberField label="Learning rate" value={form.learningRate} min={0} max={1} step="any" onChange={(learningRate) => set({ learningRate })} />
-        <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint="Driven to exactly zero during training (0 = plain L1)." disabled={!sparse} />
+        <SelectField
+          label="Target"
+          value={form.targetMode}
+          options={TARGET_MODES}
+          onChange={(targetMode: TargetMode) => set({ targetMode })}
+          disabled={!sparse}
+          hint={trainedStart
+            ? 'Automatic: sparsity rises while accuracy on held-out calibration images stays within half the tolerance of the original.'
+            : 'Automatic needs a trained start (your own model, or pretraining epochs ≥ 1); without one the fixed share is used.'}
+        />
+        <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint={automatic ? 'Unused with the automatic target.' : 'Driven to exactly zero during training (0 = plain L1).'} disabled={!sparse || automatic} />
         <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: SparsityMeasure) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
+        <NumberField
+          label="Distillation from the original (weight)"
+          value={form.distillation}
+          min={0}
+          max={1}
+          step={0.05}
+          onChange={(distillation) => set({ distillation })}
+          disabled={!sparse || !trainedStart}
+          hint="Share of the loss that follows the original model's outputs (0 = labels only); from a trained start."
+        />
         <NumberField label="Max steps per phase" value={form.maxSteps} min={0} step={1} onChange={(maxSteps) => set({ maxSteps: Math.round(maxSteps) })} hint="0 = no limit. A small budget for slow machines." testId="max-steps" />
         <NumberField label="λγ (L1 on γ)" value={form.lambdaGamma} min={0} step="any" onChange={(lambdaGamma) => set({ lambdaGamma })} disabled={!sparse} hint="Used when the target share is 0." />
         <NumberField label="λs (gate penalty)" value={form.lambdaS} min={0} step="any" onChange={(lambdaS) => set({ lambdaS })} disabled={form.criterion !== 'gfr'} />
@@ -96,8 +134,13 @@ function TrainingView() {
   // Charts draw in an interruptible background render, so a burst of steps never blocks the page.
   const steps = useDeferredValue(training.steps);
   const last = training.steps[training.steps.length - 1];
+  const holding = holdingText(last);
   const hasSparsity = steps.some((p) => p.zeroShare !== undefined);
-  const shortfall = training.summary?.sparsity ? sparsityShortfall(training.summary.sparsity) : null;
+  const { summary } = training;
+  // The automatic target rises toward a share it need not reach: no shortfall to report, the guard's last reading instead.
+  const guard = training.automatic ? summary?.guard : undefined;
+  const shortfall = summary?.sparsity && !guard ? sparsityShortfall(summary.sparsity) : null;
+  const warn = shortfall !== null || (guard !== undefined && guard.accuracy < guard.floor);
   return (
     <div className="block" aria-label="Training progress" role="region">
       <StageError message={training.error} testId="train-error" />
@@ -113,6 +156,12 @@ function TrainingView() {
           <span>loss {fixed(last.loss, 3)}</span>
           <span>batch accuracy {percent(last.accuracy)}</span>
           <span>{Math.round(last.imagesPerSec)} images/s</span>
+          {last.guardAccuracy !== undefined && (
+            <span>
+              calibration accuracy {percent(last.guardAccuracy)} (floor {percent(last.guardFloor)})
+            </span>
+          )}
+          {holding && <strong data-testid="train-held">{holding}</strong>}
         </p>
       )}
       {steps.length === 0 ? (
@@ -127,13 +176,15 @@ function TrainingView() {
           )}
         </div>
       )}
-      {training.summary && (
-        <p className={shortfall ? 'notice' : 'notice notice-ok'} data-testid="train-done">
-          Trained {training.summary.steps} steps on {training.summary.images.toLocaleString('en')} images in {duration(training.summary.elapsedMs)}
-          {training.summary.sparsity
-            ? `; ${percent(training.summary.sparsity.zeroShare)} of prunable channels are now exactly zero`
-              + (training.summary.sparsity.freedFlopsShare === undefined ? '' : `, freeing ${percent(training.summary.sparsity.freedFlopsShare)} of the FLOPs`)
+      {summary && (
+        <p className={warn ? 'notice' : 'notice notice-ok'} data-testid="train-done">
+          Trained {summary.steps} steps on {summary.images.toLocaleString('en')} images in {duration(summary.elapsedMs)}
+          {summary.sparsity
+            ? `; ${percent(summary.sparsity.zeroShare)} of prunable channels are now exactly zero`
+              + (summary.sparsity.freedFlopsShare === undefined ? '' : `, freeing ${percent(summary.sparsity.freedFlopsShare)} of the FLOPs`)
               + (shortfall ? ` — ${shortfall}` : '')
+              + (guard ? ` — automatic target: accuracy on the calibration images ${percent(guard.accuracy)}, against a floor of ${percent(guard.floor)}` : '')
+              + (summary.sparsity.setbacks ? `; the accuracy guard set training back ${summary.sparsity.setbacks} time(s)` : '')
             : ''}.
         </p>
       )}

@@ -4,9 +4,10 @@
  * src/engine/search/gridSearch.ts DEFAULT_SEARCH_SETTINGS, SPEC §2) but are
  * written out here: those modules import tfjs, and the page bundle must not.
  */
+import type { OutputKind } from '../../engine/eval/outputKind';
 import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
-import type { BudgetMetric } from '../../engine/search/select';
+import { DEFAULT_TOLERANCE, type BudgetMetric } from '../../engine/search/select';
 import type { TrainSettings } from '../../engine/train/sparseTraining';
 
 export const BUILTIN_MODELS = [
@@ -32,7 +33,10 @@ export const RANKINGS: { name: RankingMode; title: string }[] = [
 ];
 
 /** The engine's TrainSettings the studio lets the user set, and the studio's own fields. */
-export type TrainFormSettings = Pick<TrainSettings, 'epochs' | 'batchSize' | 'learningRate' | 'lambdaGamma' | 'lambdaS' | 'gatePenalty' | 'gateTemperature' | 'target' | 'targetKind'>;
+export type TrainFormSettings = Pick<
+  TrainSettings,
+  'epochs' | 'batchSize' | 'learningRate' | 'lambdaGamma' | 'lambdaS' | 'gatePenalty' | 'gateTemperature' | 'target' | 'targetKind' | 'targetMode' | 'distillation'
+>;
 
 export interface TrainForm extends TrainFormSettings {
   criterion: CriterionName;
@@ -41,9 +45,12 @@ export interface TrainForm extends TrainFormSettings {
   maxSteps: number;
 }
 
+/** Pretraining epochs for a built-in model, which starts untrained; the user's own model starts with none. */
+export const BUILTIN_PRETRAIN_EPOCHS = 1;
+
 export const DEFAULT_TRAIN_FORM: TrainForm = {
   criterion: 'gfr',
-  pretrainEpochs: 1,
+  pretrainEpochs: BUILTIN_PRETRAIN_EPOCHS,
   epochs: 1,
   batchSize: 64,
   learningRate: 1e-3,
@@ -53,11 +60,20 @@ export const DEFAULT_TRAIN_FORM: TrainForm = {
   gateTemperature: 1,
   target: 0.5,
   targetKind: 'channels',
+  targetMode: 'auto',
+  distillation: 0.7,
   maxSteps: 0,
 };
 
 /** Fixed parts of the engine's TrainSettings that the studio does not expose. */
-export const TRAIN_FIXED = { srMomentum: 0.9, seed: 1, gammaScale: 0.1 } as const;
+export const TRAIN_FIXED = { srMomentum: 0.9, seed: 1, gammaScale: 0.1, distillTemperature: 4 } as const;
+
+/** What a model outputs, in words (the engine's OUTPUT_KIND_TEXT, whose module imports tfjs). */
+export const OUTPUT_KIND_TEXT: Record<OutputKind, string> = {
+  softmax: 'probabilities (softmax)',
+  sigmoid: 'per-class probabilities (sigmoid)',
+  logits: 'logits (no final softmax)',
+};
 
 /** GFR reduction r (hidden width max(4, ceil(C / r))): shown, not settable yet. */
 export const GFR_REDUCTION = 4;
@@ -95,7 +111,10 @@ export type RuleForm =
   | { kind: 'tolerance'; tolerance: number; by: 'ratio' | 'flops' }
   | { kind: 'budget'; metric: BudgetMetric; max: number };
 
-export const DEFAULT_RULE: RuleForm = { kind: 'tolerance', tolerance: 1.0, by: 'ratio' };
+export const DEFAULT_RULE: RuleForm = { kind: 'tolerance', tolerance: DEFAULT_TOLERANCE, by: 'ratio' };
+
+/** The tolerance results are judged by: the rule's, or the default under a budget rule (as the worker's select does). */
+export const toleranceOf = (rule: RuleForm): number => (rule.kind === 'tolerance' ? rule.tolerance : DEFAULT_TOLERANCE);
 
 export const BUDGET_METRICS: { metric: BudgetMetric; title: string; unit: string; scale: number }[] = [
   { metric: 'params', title: 'Parameters', unit: 'thousand', scale: 1e3 },

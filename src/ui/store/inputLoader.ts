@@ -21,13 +21,13 @@ type SummaryOf<K extends InputKey> = NonNullable<StudioState[K]['summary']>;
 /**
  * A `load(choice, run)` for the slice under `key`. `alongside` updates another
  * slice from what loaded (a built-in model rebuilt for the data, images decoded
- * again at the model's size).
+ * again at the model's size, the training form for the kind of model).
  */
 export function inputLoader<K extends InputKey>(
   key: K,
   set: StoreApi<StudioState>['setState'],
   get: StoreApi<StudioState>['getState'],
-  alongside: (summary: SummaryOf<K>, state: StudioState) => Partial<StudioState>,
+  alongside: (summary: SummaryOf<K>, state: StudioState, choice: StudioState[K]['choice']) => Partial<StudioState>,
 ): (choice: StudioState[K]['choice'], run: () => Promise<SummaryOf<K>>) => Promise<void> {
   let request = 0;
   const update = (state: StudioState, patch: Partial<InputState<SummaryOf<K>>>): Partial<StudioState> =>
@@ -39,7 +39,7 @@ export function inputLoader<K extends InputKey>(
     try {
       const summary = await run();
       if (mine !== request) return;
-      set((s) => ({ ...update(s, { state: 'done', choice, summary, error: null }), ...alongside(summary, s) }));
+      set((s) => ({ ...update(s, { state: 'done', choice, summary, error: null }), ...alongside(summary, s, choice) }));
       get().resetResults();
     } catch (err) {
       if (mine !== request) return;

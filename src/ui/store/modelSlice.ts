@@ -2,7 +2,9 @@
 import type { DroppedFile, ModelSummary } from '../../worker/studioTypes';
 import { buffersOf } from '../lib/files';
 import type { Slice } from './common';
+import { BUILTIN_PRETRAIN_EPOCHS, type TrainForm } from './defaults';
 import { inputLoader, type InputState } from './inputLoader';
+import type { StudioState } from './store';
 
 export interface ModelSlice {
   model: InputState<ModelSummary>;
@@ -10,10 +12,22 @@ export interface ModelSlice {
   loadModelFiles: (files: DroppedFile[]) => Promise<void>;
 }
 
+/**
+ * The user's model is already trained: no pretraining. A built-in one starts
+ * untrained: the default comes back where pretraining was off (a number the
+ * user chose stays).
+ */
+function pretrainingFor(choice: string, form: TrainForm): Partial<StudioState> {
+  const pretrainEpochs = choice === 'files' ? 0 : form.pretrainEpochs === 0 ? BUILTIN_PRETRAIN_EPOCHS : form.pretrainEpochs;
+  return pretrainEpochs === form.pretrainEpochs ? {} : { trainForm: { ...form, pretrainEpochs } };
+}
+
 export const createModelSlice: Slice<ModelSlice> = (deps) => (set, get) => {
-  const load = inputLoader('model', set, get, (summary, s) =>
+  const load = inputLoader('model', set, get, (summary, s, choice) => ({
     // A dropped image folder was decoded again at this model's input size.
-    (summary.data ? { data: { ...s.data, summary: summary.data } } : {}));
+    ...(summary.data ? { data: { ...s.data, summary: summary.data } } : {}),
+    ...pretrainingFor(choice, s.trainForm),
+  }));
   return {
     model: { state: 'idle', choice: 'lenet', summary: null, error: null },
     loadBuiltinModel: (name) => load(name, () => deps.engine.call('loadModel', { kind: 'builtin', name })),

@@ -48,7 +48,14 @@ export function restoredState(work: RestoredWork, current: StudioState): Partial
       ? { state: done, choice: work.dataChoice ?? 'files', summary: work.data, error: null }
       : { state: 'idle', choice: 'builtin', summary: null, error: null },
     training: training
-      ? { ...emptyTraining(), state: 'done', criterion: training.params.criterion, summary: training.training, steps: pointsFromCurve(training.curve ?? []) }
+      ? {
+          ...emptyTraining(),
+          state: 'done',
+          criterion: training.params.criterion,
+          automatic: training.params.settings.targetMode === 'auto',
+          summary: training.training,
+          steps: pointsFromCurve(training.curve ?? []),
+        }
       : emptyTraining(),
     scores: { ...current.scores, state: 'idle', criterion, ranking, result: null, error: null },
     search: search
@@ -63,6 +70,7 @@ export function restoredState(work: RestoredWork, current: StudioState): Partial
           ranking: search.settings.ranking,
           elapsedMs: search.elapsedMs ?? 0,
           exportable: search.exportable,
+          reference: search.reference,
         }
       : emptySearch(),
     exported: emptyExport(),

@@ -4,12 +4,12 @@
  * rule or by hand, and export of the chosen candidate.
  */
 import type { Candidate } from '../../engine/search/candidate';
-import type { SelectionRule } from '../../engine/search/select';
+import { verdictFor, type SelectionRule, type Verdict } from '../../engine/search/select';
 import type { Progress } from '../../worker/messages';
-import type { ProgressDetail } from '../../worker/studioTypes';
+import type { ProgressDetail, Reference } from '../../worker/studioTypes';
 import { mimeOf } from '../lib/download';
 import { isCancelled, messageOf, type ProgressState, type Slice, type TaskState } from './common';
-import { DEFAULT_RULE, DEFAULT_SEARCH_FORM, gridOf, SEARCH_FIXED, type RuleForm, type SearchForm } from './defaults';
+import { DEFAULT_RULE, DEFAULT_SEARCH_FORM, gridOf, SEARCH_FIXED, toleranceOf, type RuleForm, type SearchForm } from './defaults';
 
 export interface ExportedFile {
   name: string;
@@ -36,6 +36,10 @@ export interface SearchSlice {
     /** Candidate the rule selects, and the one the user picked (which wins). */
     autoSelected: number | null;
     picked: number | null;
+    /** The original model's figures, which every candidate is compared with (known once the search starts). */
+    reference: Reference | null;
+    /** The worker's verdict on the rule's choice. */
+    verdict: Verdict | null;
     progress: ProgressState | null;
     /** Time spent measuring candidates, ms. */
     elapsedMs: number;
@@ -69,6 +73,8 @@ export const emptySearch = (): SearchSlice['search'] => ({
   ranking: null,
   autoSelected: null,
   picked: null,
+  reference: null,
+  verdict: null,
   progress: null,
   elapsedMs: 0,
   exportable: null,
@@ -77,6 +83,17 @@ export const emptySearch = (): SearchSlice['search'] => ({
 
 export function selectedIndex(search: SearchSlice['search']): number | null {
   return search.picked ?? search.autoSelected;
+}
+
+/**
+ * How the shown candidate stands against the original: the worker's verdict on
+ * the rule's choice, the same judgement made here on a candidate picked by hand.
+ * null before any candidate, and under a budget that nothing meets.
+ */
+export function verdictOf(search: SearchSlice['search'], rule: RuleForm): Verdict | null {
+  if (!search.reference || search.candidates.length === 0) return null;
+  if (search.picked === null) return rule.kind === 'budget' && search.autoSelected === null ? null : search.verdict;
+  return verdictFor(search.candidates.find((c) => c.index === search.picked), search.reference, toleranceOf(rule));
 }
 
 function ruleFor(form: RuleForm): SelectionRule {
@@ -103,8 +120,8 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
     const mine = generation;
     if (get().search.candidates.length === 0) return;
     try {
-      const { candidate } = await deps.engine.call('select', ruleFor(get().rule));
-      if (mine === generation) patch({ autoSelected: candidate });
+      const { candidate, reference, verdict } = await deps.engine.call('select', ruleFor(get().rule));
+      if (mine === generation) patch({ autoSelected: candidate, reference, verdict });
     } catch (err) {
       if (mine === generation) patch({ error: messageOf(err) });
     }
@@ -131,10 +148,10 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
         compensate: form.compensate,
         recalibrationBatches: form.recalibrationBatches,
         latencyRuns: form.latencyRuns,
-        tolerance: get().rule.kind === 'tolerance' ? (get().rule as { tolerance: number }).tolerance : 1,
+        tolerance: toleranceOf(get().rule),
       });
       if (mine !== generation) return false;
-      patch({ state: 'paused', planned: started.plannedRatios, prunableChannels: started.prunableChannels });
+      patch({ state: 'paused', planned: started.plannedRatios, prunableChannels: started.prunableChannels, reference: started.reference });
       return true;
     } catch (err) {
       if (mine === generation) patch({ state: 'error', error: messageOf(err) });

@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 
 import type { Candidate } from '../../engine/search/candidate';
 import type { SearchSettings } from '../../engine/search/gridSearch';
+import { verdictFor } from '../../engine/search/select';
 import type { MethodName, ParamsOf, ResultOf } from '../../worker/messages';
 import type { CallOptions } from '../../worker/bridge';
-import type { DataSummary, ModelSummary, RestoredWork, TrainParams } from '../../worker/studioTypes';
+import type { DataSummary, ModelSummary, Reference, RestoredWork, TrainParams } from '../../worker/studioTypes';
 import type { EngineClient } from './common';
-import { selectedIndex } from './searchSlice';
-import { createStudioStore } from './store';
+import { BUILTIN_PRETRAIN_EPOCHS } from './defaults';
+import { selectedIndex, verdictOf } from './searchSlice';
+import { createStudioStore, selectReference } from './store';
+import { holdingText } from './trainingSlice';
 
 type Handler = (params: unknown, options: CallOptions) => unknown;
 
@@ -32,8 +35,18 @@ function fakeEngine(handlers: Partial<Record<MethodName, Handler>>): EngineClien
 const userError = (message: string): Error => Object.assign(new Error(message), { name: 'UserError' });
 
 const candidate = (index: number, ratio: number, accuracy: number): Candidate => ({
-  index, ratio, accuracy, stage: index === 0 ? 'baseline' : 'grid', plan: { kept: {} }, keptChannels: 0, prunableChannels: 10,
-  loss: 1, params: 100, flops: 1000 * (1 - ratio), weightBytes: 400, latencyMs: 1, backend: 'cpu',
+  index, ratio, accuracy, calibrationAccuracy: accuracy, recalibrated: false, stage: index === 0 ? 'baseline' : 'grid', plan: { kept: {} },
+  keptChannels: 0, prunableChannels: 10, loss: 1, params: 100, flops: 1000 * (1 - ratio), weightBytes: 400, latencyMs: 1, backend: 'cpu',
+});
+
+/** The original model's figures, as the worker measures them. */
+const REFERENCE: Reference = { accuracy: 0.9, calibrationAccuracy: 0.9, loss: 0.3, outputKind: 'logits' };
+
+/** The worker's select answer for a chosen candidate (judged with the engine's own verdict). */
+const selection = (all: Candidate[], index: number | null, tolerance = 1) => ({
+  candidate: index,
+  reference: REFERENCE,
+  verdict: verdictFor(all.find((c) => c.index === index), REFERENCE, tolerance),
 });
 
 const basics: Partial<Record<MethodName, Handler>> = {
@@ -78,12 +91,12 @@ describe('studio store', () => {
     let next = 0;
     const engine = fakeEngine({
       ...basics,
-      searchStart: () => ({ prunableChannels: 10, plannedRatios: [0, 0.3, 0.6] }),
+      searchStart: () => ({ prunableChannels: 10, plannedRatios: [0, 0.3, 0.6], reference: REFERENCE }),
       searchNext: () => {
         const c = all[next++];
         return { candidates: [c], done: next === all.length };
       },
-      select: () => ({ candidate: next >= 2 ? 1 : 0 }),
+      select: () => selection(all, next >= 2 ? 1 : 0),
     });
     const store = createStudioStore({ engine, requestedBackend: null });
     await store.getState().stepSearch();
@@ -98,6 +111,51 @@ describe('studio store', () => {
     expect(selectedIndex(store.getState().search)).toBe(2);
     await store.getState().setRule({ kind: 'tolerance', tolerance: 2, by: 'ratio' });
     expect(selectedIndex(store.getState().search)).toBe(1);
+  });
+
+  it('compares the search with the original model: a success within the tolerance, a warning beyond it', async () => {
+    const all = [candidate(0, 0, 0.9), candidate(1, 0.3, 0.895), candidate(2, 0.6, 0.5)];
+    const engine = fakeEngine({
+      ...basics,
+      searchStart: () => ({ prunableChannels: 10, plannedRatios: [0, 0.3, 0.6], reference: REFERENCE }),
+      searchNext: (_params, options) => {
+        options.onProgress?.({ done: 3, total: 3, detail: { kind: 'candidate', candidate: all[2] } });
+        return { candidates: all, done: true };
+      },
+      select: () => selection(all, 1),
+    });
+    const store = createStudioStore({ engine, requestedBackend: null });
+    await store.getState().runSearch();
+    const state = store.getState();
+    expect(state.search.reference).toEqual(REFERENCE);
+    expect(selectReference(state)?.outputKind).toBe('logits');
+    expect(verdictOf(state.search, state.rule)).toMatchObject({ withinTolerance: true, tolerance: 1 });
+    expect(verdictOf(state.search, state.rule)?.drop).toBeCloseTo(0.5, 6);
+
+    // Picked by hand: judged here the same way, and far below the original.
+    store.getState().pickCandidate(2);
+    const picked = verdictOf(store.getState().search, store.getState().rule);
+    expect(picked).toMatchObject({ withinTolerance: false, message: expect.stringContaining('Candidate #2 loses 40.00 points') });
+
+    // A budget nothing meets: no verdict to give (the selection note says so).
+    store.getState().pickCandidate(null);
+    store.setState((s) => ({ rule: { kind: 'budget', metric: 'params', max: 0 }, search: { ...s.search, autoSelected: null } }));
+    expect(verdictOf(store.getState().search, store.getState().rule)).toBeNull();
+  });
+
+  it('starts a dropped model without pretraining, and a built-in one with it', async () => {
+    const engine = fakeEngine(basics);
+    const store = createStudioStore({ engine, requestedBackend: null });
+    await store.getState().startEngine();
+    expect(store.getState().trainForm.pretrainEpochs).toBe(BUILTIN_PRETRAIN_EPOCHS);
+    await store.getState().loadModelFiles([]);
+    expect(store.getState().trainForm.pretrainEpochs).toBe(0);
+    await store.getState().loadBuiltinModel('vgg');
+    expect(store.getState().trainForm.pretrainEpochs).toBe(BUILTIN_PRETRAIN_EPOCHS);
+    // A number the user chose for a built-in model stays when another built-in one is picked.
+    store.getState().setTrainForm({ pretrainEpochs: 3 });
+    await store.getState().loadBuiltinModel('lenet');
+    expect(store.getState().trainForm.pretrainEpochs).toBe(3);
   });
 
   it('shows a search error in its stage and keeps the candidates measured', async () => {
@@ -120,10 +178,16 @@ describe('studio store', () => {
   });
 
   it('collects training steps from progress details once each', async () => {
-    const step = (n: number) => ({ kind: 'step' as const, step: n, totalSteps: 3, epoch: 1, loss: 1 / n, crossEntropy: 1, accuracy: 0.5, imagesPerSec: 10, elapsedMs: n, remainingMs: 3 - n });
+    const sparsity = { zeroShare: 0.1, freedFlopsShare: 0.2, targetShare: 0.3, measure: 'channels' as const, lambda: 1, zeroShareByGroup: {} };
+    const step = (n: number) => ({
+      kind: 'step' as const, step: n, totalSteps: 3, epoch: 1, loss: 1 / n, crossEntropy: 1, accuracy: 0.5, imagesPerSec: 10, elapsedMs: n, remainingMs: 3 - n,
+      ...(n === 3 ? { guard: { step: 3, accuracy: 0.8, floor: 0.85, restoredFrom: 2 }, sparsity } : {}),
+    });
+    let sent: TrainParams | null = null;
     const engine = fakeEngine({
       ...basics,
-      train: (_params, options) => {
+      train: (params, options) => {
+        sent = params as TrainParams;
         options.onProgress?.({ done: 1, total: 3, detail: { kind: 'train', phase: 'sparse', events: [step(1)] } });
         options.onProgress?.({ done: 3, total: 3, detail: { kind: 'train', phase: 'sparse', events: [step(1), step(2), step(3)] } });
         return { steps: 3, images: 3, elapsedMs: 3, imagesPerSec: 1, lastLoss: 1, lastAccuracy: 1 };
@@ -135,7 +199,13 @@ describe('studio store', () => {
     const { training, scores } = store.getState();
     expect(training.state).toBe('done');
     expect(training.steps.map((p) => p.step)).toEqual([1, 2, 3]);
+    expect(training.steps[2]).toMatchObject({ guardAccuracy: 0.8, guardFloor: 0.85, guardRestoredFrom: 2 });
+    expect(holdingText(training.steps[1])).toBeNull();
+    expect(holdingText(training.steps[2])).toBe('holding: accuracy below the floor (back to step 2)');
+    expect(training.automatic).toBe(true);
     expect(scores.state).toBe('done');
+    // The automatic target by default, distillation from the original, and the guard set by the rule's tolerance.
+    expect(sent!.settings).toMatchObject({ targetMode: 'auto', distillation: 0.7, distillTemperature: 4, tolerance: 1 });
   });
 
   describe('after a reload', () => {
@@ -158,6 +228,7 @@ describe('studio store', () => {
         elapsedMs: 1234,
         done: false,
         exportable: [0],
+        reference: REFERENCE,
       },
       notes: ['The data of the last visit could not be read again: gone.'],
       ...patch,
@@ -168,7 +239,7 @@ describe('studio store', () => {
         ...basics,
         restore: () => work(),
         scores: (params) => ({ criterion: (params as { criterion: string }).criterion, groups: [], ranking: [] }),
-        select: () => ({ candidate: 1 }),
+        select: () => selection([candidate(0, 0, 0.9), candidate(1, 0.5, 0.8)], 1),
       });
       const store = createStudioStore({ engine, requestedBackend: null });
       await store.getState().startEngine();
@@ -183,6 +254,8 @@ describe('studio store', () => {
       expect(s.scores).toMatchObject({ state: 'done', criterion: 'gfr', ranking: 'normalized' });
       expect(s.search).toMatchObject({ state: 'cancelled', planned: [0, 0.5], elapsedMs: 1234, exportable: [0], autoSelected: 1 });
       expect(s.search.candidates.map((c) => c.index)).toEqual([0, 1]);
+      expect(s.search.reference).toEqual(REFERENCE);
+      expect(verdictOf(s.search, s.rule)).toMatchObject({ withinTolerance: false });
       expect(s.restored?.state).toBe('done');
       expect(s.restored?.summary).toContain('trained 3 steps');
       expect(s.restored?.notes).toEqual([

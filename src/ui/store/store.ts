@@ -6,6 +6,7 @@
 import { createContext, createElement, useContext, type ReactNode } from 'react';
 import { createStore, useStore, type StoreApi } from 'zustand';
 
+import type { Reference } from '../../worker/studioTypes';
 import type { StoreDeps } from './common';
 import { createDataSlice, type DataSlice } from './dataSlice';
 import { createEngineSlice, type EngineSlice } from './engineSlice';
@@ -74,3 +75,6 @@ export function useStudio<T>(selector: (state: StudioState) => T): T {
 /** True while a long call runs that loading other files would disturb. */
 export const selectBusy = (s: StudioState): boolean =>
   s.training.state === 'running' || s.search.state === 'running' || s.search.state === 'starting';
+
+/** The original model's figures once measured: by the search, or by the training the scores follow. */
+export const selectReference = (s: StudioState): Reference | null => s.search.reference ?? s.scores.result?.reference ?? null;

@@ -21,6 +21,11 @@ export interface StepPoint {
   freedFlopsShare?: number;
   targetShare?: number;
   measure?: SparsityMeasure;
+  /** The accuracy guard's latest reading on the calibration images and its floor (0..1). */
+  guardAccuracy?: number;
+  guardFloor?: number;
+  /** That reading was below the floor: training went back to the weights of this earlier step. */
+  guardRestoredFrom?: number;
   remainingMs: number;
   imagesPerSec: number;
 }
@@ -34,6 +39,8 @@ export interface TrainingSlice {
     paused: boolean;
     /** The criterion the current results were trained for. */
     criterion: CriterionName | null;
+    /** Trained with the automatic target: sparsity rose as far as accuracy allowed (from a trained start). */
+    automatic: boolean;
     steps: StepPoint[];
     progress: ProgressState | null;
     summary: TrainSummary | null;
@@ -55,6 +62,7 @@ export const emptyTraining = (): TrainingSlice['training'] => ({
   state: 'idle',
   paused: false,
   criterion: null,
+  automatic: false,
   steps: [],
   progress: null,
   summary: null,
@@ -74,9 +82,22 @@ function toPoint(event: TrainStepEvent, phase: StepPoint['phase'], x: number): S
     freedFlopsShare: event.sparsity?.freedFlopsShare,
     targetShare: event.sparsity?.targetShare,
     measure: event.sparsity?.measure,
+    guardAccuracy: event.guard?.accuracy,
+    guardFloor: event.guard?.floor,
+    guardRestoredFrom: event.guard?.restoredFrom,
     remainingMs: event.remainingMs,
     imagesPerSec: event.imagesPerSec,
   };
+}
+
+/** True when the guard's latest reading is below its floor: sparsity stops rising until accuracy recovers. */
+export const belowFloor = (point: StepPoint | undefined): boolean =>
+  point?.guardAccuracy !== undefined && point.guardFloor !== undefined && point.guardAccuracy < point.guardFloor;
+
+/** "holding: accuracy below the floor (back to step 40)", or null while the guard is content. */
+export function holdingText(point: StepPoint | undefined): string | null {
+  if (!belowFloor(point)) return null;
+  return `holding: accuracy below the floor${point?.guardRestoredFrom === undefined ? '' : ` (back to step ${point.guardRestoredFrom})`}`;
 }
 
 /** A restored training record's curve as chart points. */
@@ -119,14 +140,17 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
       controller = new AbortController();
       const startedAt = performance.now();
       get().resetResults();
-      set({ training: { ...emptyTraining(), state: 'running', criterion, progress: { done: 0, total: 1, label: 'Starting…', startedAt } } });
+      const automatic = settings.targetMode === 'auto';
+      const { rule } = get();
+      set({ training: { ...emptyTraining(), state: 'running', criterion, automatic, progress: { done: 0, total: 1, label: 'Starting…', startedAt } } });
       try {
         const summary = await deps.engine.call(
           'train',
           {
             criterion,
             pretrainEpochs,
-            settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}) },
+            // The guard holds sparsity at half the tolerance the search will select with.
+            settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}), ...(rule.kind === 'tolerance' ? { tolerance: rule.tolerance } : {}) },
           },
           { signal: controller.signal, onProgress: onProgress(startedAt) },
         );

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { modelFromSpec } from '../io/modelSpec';
+import { syntheticDataset } from '../testing/syntheticData';
+import { expectNoLeaks, maxAbsDifference } from '../testing/tensors';
+import { flattenModel, twoConvModel } from '../testing/tinyModels';
+import { distillationLoss, teacherBatch, teacherFor, type Teacher } from './distillation';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const softmax = (row: number[]): number[] => {
+  const max = Math.max(...row);
+  const exps = row.map((value) => Math.exp(value - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((value) => value / sum);
+};
+
+/** KL(softmax(t / T) ‖ softmax(s / T)) by hand. */
+const kl = (teacher: number[], student: number[], temperature: number): number => {
+  const p = softmax(teacher.map((v) => v / temperature));
+  const q = softmax(student.map((v) => v / temperature));
+  return p.reduce((sum, pi, i) => sum + pi * Math.log(pi / q[i]), 0);
+};
+
+const lossOf = (student: number[][], teacher: number[][], temperature: number): number =>
+  tf.tidy(() => distillationLoss(tf.tensor2d(student), tf.tensor2d(teacher), temperature).dataSync()[0]);
+
+describe('distillationLoss', () => {
+  const teacher = [[2, 0.5, -1], [0, 3, 1]];
+  const student = [[0.5, 1, 0], [1, 1, 2]];
+
+  it('is zero when the student matches the teacher, positive otherwise', () => {
+    expect(Math.abs(lossOf(teacher, teacher, 4))).toBeLessThan(1e-6);
+    // A constant shift of the logits is the same distribution.
+    expect(Math.abs(lossOf(teacher.map((row) => row.map((v) => v + 7)), teacher, 2))).toBeLessThan(1e-5);
+    expect(lossOf(student, teacher, 4)).toBeGreaterThan(1e-3);
+  });
+
+  it('is T² times the mean KL divergence at temperature T', () => {
+    for (const temperature of [1, 2, 4]) {
+      const expected = temperature ** 2 * (kl(teacher[0], student[0], temperature) + kl(teacher[1], student[1], temperature)) / 2;
+      expect(lossOf(student, teacher, temperature)).toBeCloseTo(expected, 5);
+    }
+  });
+
+  it('leaks no tensor', async () => {
+    const [s, t] = [tf.tensor2d(student), tf.tensor2d(teacher)];
+    await expectNoLeaks(() => distillationLoss(s, t, 3).dispose());
+    [s, t].forEach((tensor) => tensor.dispose());
+  });
+});
+
+describe('teacherBatch', () => {
+  it('picks the rows of the batch\'s images, in the batch\'s order', () => {
+    // Row n holds 10·n + c.
+    const teacher: Teacher = { logits: Float32Array.from({ length: 5 * 3 }, (_, i) => 10 * Math.floor(i / 3) + (i % 3)), classes: 3 };
+    const batch = teacherBatch(teacher, Int32Array.from([4, 0, 2, 4]));
+    expect(batch.shape).toEqual([4, 3]);
+    expect(Array.from(batch.dataSync())).toEqual([40, 41, 42, 0, 1, 2, 20, 21, 22, 40, 41, 42]);
+    batch.dispose();
+  });
+});
+
+describe('teacherFor', () => {
+  const data = syntheticDataset(12);
+  const shape: [number, number, number, number] = [data.count, data.height, data.width, data.channels];
+
+  it('gives log p of every image for a softmax model, N × K', async () => {
+    const model = await modelFromSpec(await flattenModel());
+    // flattenModel has 5 classes; the data's labels stay below 3.
+    const fiveClasses = { ...data, numClasses: 5 };
+    const teacher = await expectNoLeaks(() => teacherFor(model, fiveClasses, 'softmax'));
+    expect(teacher.classes).toBe(5);
+    expect(teacher.logits.length).toBe(data.count * 5);
+    const expected = tf.tidy(() => tf.log(model.predict(tf.tensor4d(data.images, shape)) as tf.Tensor).dataSync());
+    expect(maxAbsDifference(teacher.logits, expected)).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('gives the logits themselves for a model that outputs logits', async () => {
+    const model = await modelFromSpec(await twoConvModel(1));
+    const teacher = await teacherFor(model, data, 'logits');
+    expect(teacher.logits.length).toBe(data.count * 3);
+    const expected = tf.tidy(() => (model.predict(tf.tensor4d(data.images, shape)) as tf.Tensor).dataSync());
+    expect(maxAbsDifference(teacher.logits, expected)).toBeLessThan(1e-5);
+    // Not all in [0, 1]: these are not probabilities.
+    expect(Array.from(teacher.logits).some((value) => value < 0 || value > 1)).toBe(true);
+    model.dispose();
+  });
+});

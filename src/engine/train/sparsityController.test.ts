@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelSpec } from '../core/types';
+import { analyzeModel } from '../graph/analyze';
+import { modelFromSpec } from '../io/modelSpec';
+import { plainThenResidualModel, residualModel, twoConvModel } from '../testing/tinyModels';
+import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type SparsitySettings } from './sparsityController';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const TOTAL_STEPS = 10;
+
+function setGamma(model: tf.LayersModel, bn: string, gamma: number[], beta?: number[]): void {
+  const layer = model.getLayer(bn);
+  const [, oldBeta, mean, variance] = layer.getWeights();
+  tf.tidy(() => layer.setWeights([tf.tensor1d(gamma), beta ? tf.tensor1d(beta) : oldBeta, mean, variance]));
+}
+
+const weightsOf = (model: tf.LayersModel, bn: string): { gamma: number[]; beta: number[] } => {
+  const [gamma, beta] = model.getLayer(bn).getWeights();
+  return { gamma: Array.from(gamma.dataSync()), beta: Array.from(beta.dataSync()) };
+};
+
+const zerosOf = (values: number[]): number[] => values.flatMap((value, channel) => (value === 0 ? [channel] : []));
+
+describe('gradual zeroing with setbacks', () => {
+  // twoConvModel: conv1 (6 channels) and conv2 (5): 11 channels; target 0.5 reached at step 8 of 10,
+  // so the schedule asks for floor(0.5·min(1, p/8)·11) zeros after p schedule steps.
+  const settings: SparsitySettings = { ...DEFAULT_SPARSITY, target: 0.5, zeroing: 'gradual' };
+  const BN1 = [0.05, 1, 1, 1, 1, 1];
+  const BN2 = [1, 1, 0.2, 1, 1];
+
+  async function setUp() {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    setGamma(model, 'bn1', BN1, [0.3, 0.2, 0.2, 0.2, 0.2, 0.2]);
+    setGamma(model, 'bn2', BN2, [0.2, 0.2, 0.3, 0.2, 0.2]);
+    const controller = await SparsityController.create(model, analyzeModel(spec), settings, TOTAL_STEPS);
+    return { model, controller };
+  }
+
+  it('zeroes the schedule\'s share, lowest relative |γ| first, and leaves the other channels alone', async () => {
+    const { model, controller } = await setUp();
+    expect((await controller.afterStep(1)).zeroShare).toBe(0);
+    const second = await controller.afterStep(2);
+    expect(second.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 0 });
+    expect(weightsOf(model, 'bn1')).toEqual({ gamma: [0, 1, 1, 1, 1, 1], beta: [0, 0.2, 0.2, 0.2, 0.2, 0.2].map(Math.fround) });
+    const third = await controller.afterStep(3);
+    expect(third.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 1 / 5 });
+    const fourth = await controller.afterStep(4);
+    expect(fourth.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 1 / 5 });
+    expect(zerosOf(weightsOf(model, 'bn2').gamma)).toEqual([2]);
+    expect(weightsOf(model, 'bn2').beta[2]).toBe(0);
+    // The others are untouched: no shrinkage of γ with gradual zeroing.
+    expect(weightsOf(model, 'bn2').gamma.filter((value) => value !== 0)).toEqual([1, 1, 1, 1]);
+    model.dispose();
+  });
+
+  it('a setback goes back to the checkpoint\'s zeros and schedule, and halves the pace', async () => {
+    const { model, controller } = await setUp();
+    await controller.afterStep(1);
+    await controller.afterStep(2);
+    const state = controller.checkpoint();
+    expect(state.progress).toBe(2);
+    const atCheckpoint = { bn1: weightsOf(model, 'bn1'), bn2: weightsOf(model, 'bn2') };
+    await controller.afterStep(3);
+    await controller.afterStep(4);
+    expect(zerosOf(weightsOf(model, 'bn2').gamma)).toEqual([2]);
+
+    // The guard saw accuracy fall: the caller restores the weights, the controller its state.
+    setGamma(model, 'bn1', atCheckpoint.bn1.gamma, atCheckpoint.bn1.beta);
+    setGamma(model, 'bn2', atCheckpoint.bn2.gamma, atCheckpoint.bn2.beta);
+    controller.setBack(state);
+    // And the optimizer moves the checkpoint's zero channel away from zero.
+    setGamma(model, 'bn1', [0.4, 1, 1, 1, 1, 1]);
+    const fifth = await controller.afterStep(5);
+    expect(fifth.setbacks).toBe(1);
+    // Half a schedule step per training step from there: 2.5, not 3 or 5.
+    expect(fifth.targetShare).toBeCloseTo(controller.scheduleAt(2.5), 9);
+    expect(fifth.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 0 });
+    expect(zerosOf(weightsOf(model, 'bn1').gamma)).toEqual([0]);
+    // conv2's channel 2, zeroed after the checkpoint, is free again.
+    expect(weightsOf(model, 'bn2').gamma).toEqual(BN2.map(Math.fround));
+    // The schedule's second zero comes at 3 schedule steps: at full pace that was step 5 (checked above: not yet), at half pace step 6.
+    const sixth = await controller.afterStep(6);
+    expect(sixth.targetShare).toBeCloseTo(controller.scheduleAt(3), 9);
+    expect(sixth.zeroShareByGroup.conv2).toBe(1 / 5);
+    model.dispose();
+  });
+});
+
+describe('residualStepScale', () => {
+  /**
+   * Proximal zeroing. With γ = [0.1, 1, 1, …] in every member BN, one step
+   * zeroes channel 0 when η (stepSize·λ·stepScale) is at least about 0.046,
+   * and no other channel below η = 5. stepSize 0.013 puts η near 0.1: zero
+   * at full step, not at a quarter step.
+   */
+  const proximal = (residualStepScale: number): SparsitySettings => ({ ...DEFAULT_SPARSITY, lambdaStart: 1, stepSize: 0.013, residualStepScale, zeroing: 'proximal' });
+
+  async function zerosAfterOneStep(make: () => Promise<ModelSpec>, bns: string[], residualStepScale: number) {
+    const spec = await make();
+    const model = await modelFromSpec(spec);
+    for (const bn of bns) {
+      const size = model.getLayer(bn).getWeights()[0].size;
+      setGamma(model, bn, [0.1, ...Array(size - 1).fill(1)]);
+    }
+    const controller = await SparsityController.create(model, analyzeModel(spec), proximal(residualStepScale), TOTAL_STEPS);
+    const status = await controller.afterStep(1);
+    const zeros = bns.map((bn) => zerosOf(weightsOf(model, bn).gamma));
+    model.dispose();
+    return { status, zeros };
+  }
+
+  it('proximal: shrinks the step of a group joined by an Add, and only of such a group', async () => {
+    expect(AUTO_SPARSITY.residualStepScale).toBeLessThan(1);
+    const fullResidual = await zerosAfterOneStep(residualModel, ['bn_a', 'bn_b'], 1);
+    expect(fullResidual.zeros).toEqual([[0], [0]]);
+    const scaledResidual = await zerosAfterOneStep(residualModel, ['bn_a', 'bn_b'], AUTO_SPARSITY.residualStepScale);
+    expect(scaledResidual.zeros).toEqual([[], []]);
+    expect(scaledResidual.status.zeroShareByGroup.conv_a).toBe(0);
+    // A plain group (no Add) takes the full step whatever the residual scale.
+    const plain = () => twoConvModel(3);
+    expect((await zerosAfterOneStep(plain, ['bn1'], 1)).zeros).toEqual([[0]]);
+    expect((await zerosAfterOneStep(plain, ['bn1'], AUTO_SPARSITY.residualStepScale)).zeros).toEqual([[0]]);
+  });
+
+  it('gradual: a residual stream\'s channel goes after a plain group\'s unless it is much smaller', async () => {
+    // conv_p (plain, 4) and conv_a (residual: bn_a and bn_b, 4): 8 channels, one zero after 2 steps.
+    // Relative |γ|: the residual channel 0 at about 0.3, the plain channel 0 at about 0.5.
+    async function firstZero(residualStepScale: number) {
+      const spec = await plainThenResidualModel();
+      const model = await modelFromSpec(spec);
+      setGamma(model, 'bn_p', [0.5, 1.1, 1.1, 1.1]);
+      setGamma(model, 'bn_a', [0.3, 1.1, 1.1, 1.1]);
+      setGamma(model, 'bn_b', [0.3, 1.1, 1.1, 1.1]);
+      const controller = await SparsityController.create(model, analyzeModel(spec), { ...DEFAULT_SPARSITY, target: 0.5, zeroing: 'gradual', residualStepScale }, TOTAL_STEPS);
+      await controller.afterStep(1);
+      const status = await controller.afterStep(2);
+      model.dispose();
+      return status.zeroShareByGroup;
+    }
+    expect(await firstZero(1)).toEqual({ conv_p: 0, conv_a: 1 / 4 });
+    expect(await firstZero(AUTO_SPARSITY.residualStepScale)).toEqual({ conv_p: 1 / 4, conv_a: 0 });
+  });
+});

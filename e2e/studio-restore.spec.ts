@@ -44,7 +44,8 @@ test('a reload brings back the model, the training, the candidates, and a restor
   await expect(page.getByTestId('restored-note')).toHaveCount(0);
 
   await smallBudget(page, 3);
-  // A FLOPs target this time: the setting is part of what comes back.
+  // A fixed FLOPs target this time: the settings are part of what comes back.
+  await page.getByTestId('stage-2').getByLabel('Target', { exact: true }).selectOption('fixed');
   await page.getByTestId('stage-2').getByLabel('Target counts').selectOption('flops');
   await trainAndScore(page);
   await expect(page.getByTestId('chart-sparsity')).toContainText('of the FLOPs are freed; the schedule asks for');
@@ -79,6 +80,7 @@ test('a reload brings back the model, the training, the candidates, and a restor
   await expect(page.getByTestId('model-prunable')).toHaveText(before.prunable ?? '');
   await expect(page.getByTestId('data-summary')).toContainText('10,000');
   await expect(page.getByTestId('train-done')).toHaveText(before.trained ?? '');
+  await expect(page.getByTestId('stage-2').getByLabel('Target', { exact: true })).toHaveValue('fixed');
   await expect(page.getByTestId('stage-2').getByLabel('Target counts')).toHaveValue('flops');
   await expect(page.getByTestId('chart-sparsity')).toContainText('of the FLOPs are freed');
   expect(await linePoints(page, 'chart-loss')).toBe(before.lossPoints);

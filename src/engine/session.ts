@@ -22,7 +22,7 @@ import type { Candidate } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
 import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from './search/select';
 import type { AccuracyGuard } from './train/accuracyGuard';
-import { teacherFor } from './train/distillation';
+import { Teacher } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';
 import { trainSparse, type TrainOptions, type TrainSettings, type TrainSummary } from './train/sparseTraining';
 
@@ -156,7 +156,8 @@ export class CompressionSession {
     const sparse = mode !== 'plain';
     const reference = await this.reference();
     const fromTrained = sparse && this.trainedStartFlag;
-    const teacher = fromTrained && settings.distillation > 0 ? await this.teacher(reference.outputKind, options.signal) : undefined;
+    const teacherModel = fromTrained && settings.distillation > 0 ? await modelFromSpec(this.originalSpec) : undefined;
+    const teacher = teacherModel && new Teacher(teacherModel, reference.outputKind, this.fit);
     // The automatic target from a trained start: sparsity rises as far as accuracy on the calibration images allows.
     const guard: AccuracyGuard | undefined = fromTrained && settings.targetMode === 'auto' ? {
       data: this.calibration,
@@ -185,16 +186,7 @@ export class CompressionSession {
       return summary;
     } finally {
       model.dispose();
-    }
-  }
-
-  /** The original's outputs on the training images, for distillation. */
-  private async teacher(kind: OutputKind, signal?: AbortSignal) {
-    const model = await modelFromSpec(this.originalSpec);
-    try {
-      return await teacherFor(model, this.fit, kind, signal);
-    } finally {
-      model.dispose();
+      teacherModel?.dispose();
     }
   }
 

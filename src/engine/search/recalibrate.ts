@@ -9,6 +9,7 @@ import { throwIfAborted } from '../core/abort';
 import type { ImageDataset } from '../core/types';
 import { batches } from '../data/split';
 import { evaluate, type Evaluation } from '../eval/evaluate';
+import { isBatchNorm, keepingStatistics, movingStatistics } from '../eval/movingStatistics';
 import type { OutputKind } from '../eval/outputKind';
 
 export interface RecalibrationOptions {
@@ -23,8 +24,18 @@ export interface RecalibrationOptions {
 export const DEFAULT_RECALIBRATION: RecalibrationOptions = { batches: 20, batchSize: 64, seed: 3 };
 
 export async function recalibrateBatchNorm(model: tf.LayersModel, data: ImageDataset, options: RecalibrationOptions = DEFAULT_RECALIBRATION): Promise<void> {
-  const normalizations = model.layers.filter((layer) => layer.getClassName() === 'BatchNormalization' && (!options.layers || options.layers.includes(layer.name)));
+  const normalizations = chosenBatchNorms(model, options.layers);
   if (normalizations.length === 0) return;
+  // Training-mode passes move every BN's moving statistics: the layers not asked for get theirs back.
+  const others = movingStatistics(model.layers.filter((layer) => !normalizations.includes(layer)));
+  await keepingStatistics(others, () => measureStatistics(model, normalizations, data, options));
+}
+
+function chosenBatchNorms(model: tf.LayersModel, names?: string[]): tf.layers.Layer[] {
+  return model.layers.filter((layer) => isBatchNorm(layer) && (!names || names.includes(layer.name)));
+}
+
+async function measureStatistics(model: tf.LayersModel, normalizations: tf.layers.Layer[], data: ImageDataset, options: RecalibrationOptions): Promise<void> {
   const probe = tf.model({ inputs: model.inputs, outputs: normalizations.map((layer) => layer.input as tf.SymbolicTensor) });
   const sums = normalizations.map(() => ({ sum: new Float64Array(0), squares: new Float64Array(0), count: 0 }));
   let seen = 0;
@@ -95,9 +106,7 @@ export async function recalibrateIfBetter(
 ): Promise<RecalibrationChoice> {
   const evaluateOn = () => evaluate(model, data.calibration, { outputKind: data.outputKind, signal: options.signal });
   const before = await evaluateOn();
-  const statistics = model.layers
-    .filter((layer) => layer.getClassName() === 'BatchNormalization' && (!options.layers || options.layers.includes(layer.name)))
-    .flatMap((layer) => layer.weights.filter((weight) => /moving_(mean|variance)$/.test(weight.originalName)));
+  const statistics = movingStatistics(chosenBatchNorms(model, options.layers));
   if (statistics.length === 0) return { kept: false, calibration: before };
   const saved = statistics.map((variable) => tf.clone(variable.read()));
   try {

@@ -13,7 +13,7 @@ export type BudgetMetric = 'params' | 'flops' | 'weightBytes' | 'latencyMs';
 export type SelectionRule =
   /** The largest ratio whose accuracy is within `tolerance` percentage points of the original model. */
   | { kind: 'tolerance'; tolerance: number; by?: 'ratio' | 'flops' }
-  /** The most accurate candidate whose metric is at most `max`. */
+  /** The most accurate candidate (on the calibration images) whose metric is at most `max`. */
   | { kind: 'budget'; metric: BudgetMetric; max: number };
 
 export const DEFAULT_TOLERANCE = 1.0;
@@ -40,7 +40,7 @@ export function selectCandidate(candidates: Candidate[], rule: SelectionRule, re
     return passing.sort((a, b) => (rule.by === 'flops' ? a.flops - b.flops : b.ratio - a.ratio || a.flops - b.flops))[0];
   }
   const under = candidates.filter((candidate) => candidate[rule.metric] <= rule.max);
-  return under.sort((a, b) => b.accuracy - a.accuracy || a[rule.metric] - b[rule.metric])[0];
+  return under.sort((a, b) => b.calibrationAccuracy - a.calibrationAccuracy || a[rule.metric] - b[rule.metric])[0];
 }
 
 /** How a result stands against the original on the validation images. */

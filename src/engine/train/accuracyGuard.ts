@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../core/types';
 import { batches } from '../data/split';
+import { keepingStatistics, movingStatistics } from '../eval/movingStatistics';
 import { isGfrLayer } from '../gfr/gfrLayer';
 
 export interface AccuracyGuard {
@@ -24,25 +25,21 @@ export const GUARD_BATCH_SIZE = 128;
 
 /** Top-1 accuracy with batch statistics, moving statistics left as they were. */
 export async function batchStatisticsAccuracy(model: tf.LayersModel, data: ImageDataset): Promise<number> {
-  const movingStatistics = model.layers
-    .filter((layer) => layer.getClassName() === 'BatchNormalization')
-    .flatMap((layer) => layer.weights.filter((weight) => /moving_(mean|variance)$/.test(weight.originalName)));
-  const saved = movingStatistics.map((variable) => tf.clone(variable.read()));
-  let correct = 0;
-  try {
-    for (const batch of batches(data, GUARD_BATCH_SIZE)) {
-      const hits = tf.tidy(() => {
-        const x = tf.tensor4d(batch.images, [batch.size, data.height, data.width, data.channels]);
-        const outputs = model.apply(x, { training: true }) as tf.Tensor2D;
-        return tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), tf.tensor1d(batch.labels, 'int32')), 'float32'));
-      });
-      correct += (await hits.data())[0];
-      hits.dispose();
+  return keepingStatistics(movingStatistics(model.layers), async () => {
+    let correct = 0;
+    try {
+      for (const batch of batches(data, GUARD_BATCH_SIZE)) {
+        const hits = tf.tidy(() => {
+          const x = tf.tensor4d(batch.images, [batch.size, data.height, data.width, data.channels]);
+          const outputs = model.apply(x, { training: true }) as tf.Tensor2D;
+          return tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), tf.tensor1d(batch.labels, 'int32')), 'float32'));
+        });
+        correct += (await hits.data())[0];
+        hits.dispose();
+      }
+    } finally {
+      model.layers.filter(isGfrLayer).forEach((layer) => layer.releaseGates());
     }
-  } finally {
-    model.layers.filter(isGfrLayer).forEach((layer) => layer.releaseGates());
-    movingStatistics.forEach((variable, index) => variable.write(saved[index]));
-    saved.forEach((tensor) => tensor.dispose());
-  }
-  return correct / data.count;
+    return correct / data.count;
+  });
 }

@@ -4,7 +4,7 @@ import { modelFromSpec } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks, maxAbsDifference } from '../testing/tensors';
 import { flattenModel, twoConvModel } from '../testing/tinyModels';
-import { distillationLoss, teacherBatch, teacherFor, type Teacher } from './distillation';
+import { distillationLoss, Teacher } from './distillation';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -52,41 +52,37 @@ describe('distillationLoss', () => {
   });
 });
 
-describe('teacherBatch', () => {
-  it('picks the rows of the batch\'s images, in the batch\'s order', () => {
-    // Row n holds 10·n + c.
-    const teacher: Teacher = { logits: Float32Array.from({ length: 5 * 3 }, (_, i) => 10 * Math.floor(i / 3) + (i % 3)), classes: 3 };
-    const batch = teacherBatch(teacher, Int32Array.from([4, 0, 2, 4]));
-    expect(batch.shape).toEqual([4, 3]);
-    expect(Array.from(batch.dataSync())).toEqual([40, 41, 42, 0, 1, 2, 20, 21, 22, 40, 41, 42]);
-    batch.dispose();
-  });
-});
-
-describe('teacherFor', () => {
+describe('Teacher', () => {
   const data = syntheticDataset(12);
   const shape: [number, number, number, number] = [data.count, data.height, data.width, data.channels];
+  const all = Int32Array.from({ length: data.count }, (_, i) => i);
 
-  it('gives log p of every image for a softmax model, N × K', async () => {
+  it('gives log p of the asked images for a softmax model, in the order asked', async () => {
     const model = await modelFromSpec(await flattenModel());
     // flattenModel has 5 classes; the data's labels stay below 3.
-    const fiveClasses = { ...data, numClasses: 5 };
-    const teacher = await expectNoLeaks(() => teacherFor(model, fiveClasses, 'softmax'));
+    const teacher = new Teacher(model, 'softmax', { ...data, numClasses: 5 });
     expect(teacher.classes).toBe(5);
-    expect(teacher.logits.length).toBe(data.count * 5);
     const expected = tf.tidy(() => tf.log(model.predict(tf.tensor4d(data.images, shape)) as tf.Tensor).dataSync());
-    expect(maxAbsDifference(teacher.logits, expected)).toBeLessThan(1e-4);
+    const rows = await expectNoLeaks(() => teacher.logitsFor(Int32Array.from([4, 0, 4])));
+    expect(rows.length).toBe(3 * 5);
+    expect(maxAbsDifference(rows.subarray(0, 5), expected.subarray(20, 25))).toBeLessThan(1e-4);
+    expect(maxAbsDifference(rows.subarray(5, 10), expected.subarray(0, 5))).toBeLessThan(1e-4);
+    expect(maxAbsDifference(rows.subarray(10, 15), expected.subarray(20, 25))).toBeLessThan(1e-4);
+    // Every image at once, the cached ones included, agrees with one forward pass.
+    expect(maxAbsDifference(await teacher.logitsFor(all), expected)).toBeLessThan(1e-4);
     model.dispose();
   });
 
-  it('gives the logits themselves for a model that outputs logits', async () => {
+  it('computes an image once: a changed model does not change a row already given', async () => {
     const model = await modelFromSpec(await twoConvModel(1));
-    const teacher = await teacherFor(model, data, 'logits');
-    expect(teacher.logits.length).toBe(data.count * 3);
+    const teacher = new Teacher(model, 'logits', data);
+    const first = await teacher.logitsFor(Int32Array.from([1, 2]));
     const expected = tf.tidy(() => (model.predict(tf.tensor4d(data.images, shape)) as tf.Tensor).dataSync());
-    expect(maxAbsDifference(teacher.logits, expected)).toBeLessThan(1e-5);
-    // Not all in [0, 1]: these are not probabilities.
-    expect(Array.from(teacher.logits).some((value) => value < 0 || value > 1)).toBe(true);
+    expect(maxAbsDifference(first, expected.subarray(3, 9))).toBeLessThan(1e-5);
+    // Not all in [0, 1]: these are logits, not probabilities.
+    expect(Array.from(expected).some((value) => value < 0 || value > 1)).toBe(true);
+    model.weights.forEach((weight) => weight.write(tf.zerosLike(weight.read())));
+    expect(Array.from(await teacher.logitsFor(Int32Array.from([2, 1])))).toEqual([...Array.from(first.subarray(3, 6)), ...Array.from(first.subarray(0, 3))]);
     model.dispose();
   });
 });

@@ -4,38 +4,54 @@
  * matches the original's class distribution at a temperature T (Hinton et
  * al., 2015), so it keeps the function the user already has while channels
  * go to zero. The training images are fixed (no augmentation), so the
- * teacher's outputs are computed once, before training, not at every step.
+ * teacher's output for an image is computed once, not at every step.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../core/types';
 import { distributionLogits, type OutputKind } from '../eval/outputKind';
-import { predictProbabilities } from '../eval/predict';
-
-export interface Teacher {
-  /** The original's distribution logits (`distributionLogits`) for every training image, N × classes. */
-  logits: Float32Array;
-  classes: number;
-}
 
 /** Default share of the loss given to the teacher, and its temperature. */
 export const DEFAULT_DISTILLATION = { weight: 0.7, temperature: 4 };
 
-/** The teacher's outputs on every image of `data`, as distribution logits. */
-export async function teacherFor(model: tf.LayersModel, data: ImageDataset, kind: OutputKind, signal?: AbortSignal): Promise<Teacher> {
-  const outputs = await predictProbabilities(model, data.images, [data.height, data.width, data.channels], { signal });
-  const tensor = tf.tidy(() => distributionLogits(tf.tensor2d(outputs, [data.count, data.numClasses]), kind));
-  try {
-    return { logits: (await tensor.data()) as Float32Array, classes: data.numClasses };
-  } finally {
-    tensor.dispose();
-  }
-}
+/**
+ * The original's outputs on the training images, as distribution logits
+ * (`distributionLogits`), each computed the first time a batch needs it and
+ * kept: a long run pays one forward pass per image, a short demo run only for
+ * the images it visits.
+ */
+export class Teacher {
+  private readonly rows: Float32Array;
+  private readonly known: Uint8Array;
 
-/** The teacher's rows for a batch's images, as a tensor. */
-export function teacherBatch(teacher: Teacher, indices: Int32Array): tf.Tensor2D {
-  const rows = new Float32Array(indices.length * teacher.classes);
-  indices.forEach((index, k) => rows.set(teacher.logits.subarray(index * teacher.classes, (index + 1) * teacher.classes), k * teacher.classes));
-  return tf.tensor2d(rows, [indices.length, teacher.classes]);
+  constructor(private readonly model: tf.LayersModel, private readonly kind: OutputKind, private readonly data: ImageDataset) {
+    this.rows = new Float32Array(data.count * data.numClasses);
+    this.known = new Uint8Array(data.count);
+  }
+
+  get classes(): number {
+    return this.data.numClasses;
+  }
+
+  /** The teacher's rows for the images at `indices` of the data, N × classes. */
+  async logitsFor(indices: Int32Array): Promise<Float32Array> {
+    const { height, width, channels, numClasses } = this.data;
+    const missing = [...new Set(Array.from(indices).filter((index) => !this.known[index]))];
+    if (missing.length > 0) {
+      const per = height * width * channels;
+      const images = new Float32Array(missing.length * per);
+      missing.forEach((index, k) => images.set(this.data.images.subarray(index * per, (index + 1) * per), k * per));
+      const logits = tf.tidy(() => distributionLogits(this.model.predict(tf.tensor4d(images, [missing.length, height, width, channels])) as tf.Tensor2D, this.kind));
+      const values = (await logits.data()) as Float32Array;
+      logits.dispose();
+      missing.forEach((index, k) => {
+        this.rows.set(values.subarray(k * numClasses, (k + 1) * numClasses), index * numClasses);
+        this.known[index] = 1;
+      });
+    }
+    const out = new Float32Array(indices.length * numClasses);
+    indices.forEach((index, k) => out.set(this.rows.subarray(index * numClasses, (index + 1) * numClasses), k * numClasses));
+    return out;
+  }
 }
 
 /** T² · mean over the batch of KL(softmax(teacher / T) ‖ softmax(student / T)). */

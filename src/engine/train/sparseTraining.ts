@@ -13,13 +13,13 @@ import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
-import { classificationLoss, distributionLogits, type OutputKind } from '../eval/outputKind';
+import { classificationLoss, declaredOutputKind, distributionLogits, outputLayerView, type OutputKind } from '../eval/outputKind';
 import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
 import { DEFAULT_GATE_TEMPERATURE, DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regularizers';
 import { batchStatisticsAccuracy, type AccuracyGuard } from './accuracyGuard';
-import { DEFAULT_DISTILLATION, distillationLoss, teacherBatch, type Teacher } from './distillation';
+import { DEFAULT_DISTILLATION, distillationLoss, type Teacher } from './distillation';
 import { DEFAULT_GAMMA_SCALE } from './rescale';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
 
@@ -151,7 +151,7 @@ export interface TrainOptions {
   analysis?: ModelAnalysis;
   /** Awaited before every step: resolves at once, or when a paused run is resumed. */
   whilePaused?: () => Promise<void>;
-  /** What the model outputs, for the matching loss (default softmax). */
+  /** What the model outputs, for the matching loss (default: what its last layer declares, else softmax). */
   outputKind?: OutputKind;
   /** The original's outputs on the training images: adds distillation (settings.distillation). */
   teacher?: Teacher;
@@ -185,6 +185,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = batchCount(data, settings.batchSize);
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
+  const outputKind = options.outputKind ?? declaredOutputKind(outputLayerView(model)) ?? 'softmax';
   const auto = settings.targetMode === 'auto' && options.guard !== undefined;
   const sparsitySettings = { ...DEFAULT_SPARSITY, ...(auto ? AUTO_SPARSITY : { target: settings.target }), measure: settings.targetKind };
   const controller = options.analysis && sparsitySettings.target > 0
@@ -209,10 +210,10 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         throwIfAborted(options.signal);
         last = await trainStep(model, batch, data, {
           optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0,
-          outputKind: options.outputKind ?? 'softmax', teacher: settings.distillation > 0 ? options.teacher : undefined,
+          outputKind, teacher: settings.distillation > 0 ? options.teacher : undefined,
         });
         step++;
-        if (controller?.enabled) sparsity = await controller.afterStep(step);
+        if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
           guardReading = { step, accuracy: await batchStatisticsAccuracy(model, guard.data), floor: guard.floor };
           if (guardReading.accuracy >= guard.floor) lastGood = Checkpoint.take(model, controller, guardReading, lastGood);
@@ -265,6 +266,7 @@ async function trainStep(
   context: StepContext,
 ): Promise<StepResult> {
   const { settings, gfrLayers } = context;
+  const teacherLogits = context.teacher ? await context.teacher.logitsFor(batch.indices) : undefined;
   let parts: tf.Tensor | undefined;
   try {
     tf.tidy(() => {
@@ -274,8 +276,9 @@ async function trainStep(
         const outputs = model.apply(x, { training: true }) as tf.Tensor2D;
         const crossEntropy = classificationLoss(outputs, labels, context.outputKind);
         let loss: tf.Scalar = crossEntropy;
-        if (context.teacher) {
-          const distilled = distillationLoss(distributionLogits(outputs, context.outputKind), teacherBatch(context.teacher, batch.indices), settings.distillTemperature);
+        if (teacherLogits) {
+          const teacher = tf.tensor2d(teacherLogits, [batch.size, data.numClasses]);
+          const distilled = distillationLoss(distributionLogits(outputs, context.outputKind), teacher, settings.distillTemperature);
           loss = tf.add(tf.mul(crossEntropy, 1 - settings.distillation), tf.mul(distilled, settings.distillation));
         }
         if (settings.lambdaGamma > 0 && context.gammas.length) loss = tf.add(loss, tf.mul(gammaL1(context.gammas), settings.lambdaGamma));

@@ -43,13 +43,13 @@ describe('gradual zeroing with setbacks', () => {
 
   it('zeroes the schedule\'s share, lowest relative |γ| first, and leaves the other channels alone', async () => {
     const { model, controller } = await setUp();
-    expect((await controller.afterStep(1)).zeroShare).toBe(0);
-    const second = await controller.afterStep(2);
+    expect((await controller.afterStep(1, 1e-3)).zeroShare).toBe(0);
+    const second = await controller.afterStep(2, 1e-3);
     expect(second.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 0 });
     expect(weightsOf(model, 'bn1')).toEqual({ gamma: [0, 1, 1, 1, 1, 1], beta: [0, 0.2, 0.2, 0.2, 0.2, 0.2].map(Math.fround) });
-    const third = await controller.afterStep(3);
+    const third = await controller.afterStep(3, 1e-3);
     expect(third.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 1 / 5 });
-    const fourth = await controller.afterStep(4);
+    const fourth = await controller.afterStep(4, 1e-3);
     expect(fourth.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 1 / 5 });
     expect(zerosOf(weightsOf(model, 'bn2').gamma)).toEqual([2]);
     expect(weightsOf(model, 'bn2').beta[2]).toBe(0);
@@ -60,13 +60,13 @@ describe('gradual zeroing with setbacks', () => {
 
   it('a setback goes back to the checkpoint\'s zeros and schedule, and halves the pace', async () => {
     const { model, controller } = await setUp();
-    await controller.afterStep(1);
-    await controller.afterStep(2);
+    await controller.afterStep(1, 1e-3);
+    await controller.afterStep(2, 1e-3);
     const state = controller.checkpoint();
     expect(state.progress).toBe(2);
     const atCheckpoint = { bn1: weightsOf(model, 'bn1'), bn2: weightsOf(model, 'bn2') };
-    await controller.afterStep(3);
-    await controller.afterStep(4);
+    await controller.afterStep(3, 1e-3);
+    await controller.afterStep(4, 1e-3);
     expect(zerosOf(weightsOf(model, 'bn2').gamma)).toEqual([2]);
 
     // The guard saw accuracy fall: the caller restores the weights, the controller its state.
@@ -75,7 +75,7 @@ describe('gradual zeroing with setbacks', () => {
     controller.setBack(state);
     // And the optimizer moves the checkpoint's zero channel away from zero.
     setGamma(model, 'bn1', [0.4, 1, 1, 1, 1, 1]);
-    const fifth = await controller.afterStep(5);
+    const fifth = await controller.afterStep(5, 1e-3);
     expect(fifth.setbacks).toBe(1);
     // Half a schedule step per training step from there: 2.5, not 3 or 5.
     expect(fifth.targetShare).toBeCloseTo(controller.scheduleAt(2.5), 9);
@@ -84,7 +84,7 @@ describe('gradual zeroing with setbacks', () => {
     // conv2's channel 2, zeroed after the checkpoint, is free again.
     expect(weightsOf(model, 'bn2').gamma).toEqual(BN2.map(Math.fround));
     // The schedule's second zero comes at 3 schedule steps: at full pace that was step 5 (checked above: not yet), at half pace step 6.
-    const sixth = await controller.afterStep(6);
+    const sixth = await controller.afterStep(6, 1e-3);
     expect(sixth.targetShare).toBeCloseTo(controller.scheduleAt(3), 9);
     expect(sixth.zeroShareByGroup.conv2).toBe(1 / 5);
     model.dispose();
@@ -94,11 +94,11 @@ describe('gradual zeroing with setbacks', () => {
 describe('residualStepScale', () => {
   /**
    * Proximal zeroing. With γ = [0.1, 1, 1, …] in every member BN, one step
-   * zeroes channel 0 when η (stepSize·λ·stepScale) is at least about 0.046,
-   * and no other channel below η = 5. stepSize 0.013 puts η near 0.1: zero
+   * zeroes channel 0 when η (learning rate·λ·stepScale) is at least about 0.046,
+   * and no other channel below η = 5. A rate of 0.013 puts η near 0.1: zero
    * at full step, not at a quarter step.
    */
-  const proximal = (residualStepScale: number): SparsitySettings => ({ ...DEFAULT_SPARSITY, lambdaStart: 1, stepSize: 0.013, residualStepScale, zeroing: 'proximal' });
+  const proximal = (residualStepScale: number): SparsitySettings => ({ ...DEFAULT_SPARSITY, lambdaStart: 1, residualStepScale, zeroing: 'proximal' });
 
   async function zerosAfterOneStep(make: () => Promise<ModelSpec>, bns: string[], residualStepScale: number) {
     const spec = await make();
@@ -108,7 +108,7 @@ describe('residualStepScale', () => {
       setGamma(model, bn, [0.1, ...Array(size - 1).fill(1)]);
     }
     const controller = await SparsityController.create(model, analyzeModel(spec), proximal(residualStepScale), TOTAL_STEPS);
-    const status = await controller.afterStep(1);
+    const status = await controller.afterStep(1, 0.013);
     const zeros = bns.map((bn) => zerosOf(weightsOf(model, bn).gamma));
     model.dispose();
     return { status, zeros };
@@ -137,8 +137,8 @@ describe('residualStepScale', () => {
       setGamma(model, 'bn_a', [0.3, 1.1, 1.1, 1.1]);
       setGamma(model, 'bn_b', [0.3, 1.1, 1.1, 1.1]);
       const controller = await SparsityController.create(model, analyzeModel(spec), { ...DEFAULT_SPARSITY, target: 0.5, zeroing: 'gradual', residualStepScale }, TOTAL_STEPS);
-      await controller.afterStep(1);
-      const status = await controller.afterStep(2);
+      await controller.afterStep(1, 1e-3);
+      const status = await controller.afterStep(2, 1e-3);
       model.dispose();
       return status.zeroShareByGroup;
     }

@@ -23,12 +23,6 @@ export interface SparsitySettings {
   measure: SparsityMeasure;
   /** t of the polarization regularizer. */
   polarization: number;
-  /**
-   * Step size of the proximal update (η = stepSize·λ): fixed rather than the
-   * optimizer's learning rate, so a smaller rate for a trained start keeps
-   * its weights close without slowing sparsity down.
-   */
-  stepSize: number;
   /** Share of the steps at which the schedule reaches the target. */
   scheduleEnd: number;
   lambdaStart: number;
@@ -64,7 +58,6 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
   target: 0.5,
   measure: 'channels',
   polarization: 1.2,
-  stepSize: 1e-3,
   scheduleEnd: 0.8,
   lambdaStart: 0.05,
   lambdaMax: 1,
@@ -192,8 +185,8 @@ export class SparsityController {
   }
 
   /** Applies the proximal update after optimizer step `step` (1-based) and adapts λ. */
-  async afterStep(step: number): Promise<SparsityStatus> {
-    const eta = this.settings.stepSize * this.lambda;
+  async afterStep(step: number, learningRate: number): Promise<SparsityStatus> {
+    const eta = learningRate * this.lambda;
     const current = await Promise.all(this.groups.map((group) => readAll(group.gammas)));
     this.progress += this.pace;
     if (this.settings.zeroing === 'gradual') this.zeroLowest(current);

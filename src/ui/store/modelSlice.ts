@@ -2,7 +2,7 @@
 import type { DroppedFile, ModelSummary } from '../../worker/studioTypes';
 import { buffersOf } from '../lib/files';
 import type { Slice } from './common';
-import { BUILTIN_PRETRAIN_EPOCHS, type TrainForm } from './defaults';
+import { BUILTIN_PRETRAIN_EPOCHS, DEFAULT_TRAIN_FORM, TRAINED_START_LEARNING_RATE, type TrainForm } from './defaults';
 import { inputLoader, type InputState } from './inputLoader';
 import type { StudioState } from './store';
 
@@ -13,13 +13,17 @@ export interface ModelSlice {
 }
 
 /**
- * The user's model is already trained: no pretraining. A built-in one starts
- * untrained: the default comes back where pretraining was off (a number the
- * user chose stays).
+ * The user's model is already trained: no pretraining, and the smaller
+ * learning rate of a trained start. A built-in one starts untrained: the
+ * defaults come back where they were switched (a number the user chose stays).
  */
 function pretrainingFor(choice: string, form: TrainForm): Partial<StudioState> {
-  const pretrainEpochs = choice === 'files' ? 0 : form.pretrainEpochs === 0 ? BUILTIN_PRETRAIN_EPOCHS : form.pretrainEpochs;
-  return pretrainEpochs === form.pretrainEpochs ? {} : { trainForm: { ...form, pretrainEpochs } };
+  const dropped = choice === 'files';
+  const pretrainEpochs = dropped ? 0 : form.pretrainEpochs === 0 ? BUILTIN_PRETRAIN_EPOCHS : form.pretrainEpochs;
+  const learningRate = dropped
+    ? (form.learningRate === DEFAULT_TRAIN_FORM.learningRate ? TRAINED_START_LEARNING_RATE : form.learningRate)
+    : (form.learningRate === TRAINED_START_LEARNING_RATE ? DEFAULT_TRAIN_FORM.learningRate : form.learningRate);
+  return pretrainEpochs === form.pretrainEpochs && learningRate === form.learningRate ? {} : { trainForm: { ...form, pretrainEpochs, learningRate } };
 }
 
 export const createModelSlice: Slice<ModelSlice> = (deps) => (set, get) => {

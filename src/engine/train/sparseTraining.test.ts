@@ -52,6 +52,36 @@ describe('trainSparse', () => {
     model.dispose();
   });
 
+  it('with a guard that no reading passes, hands back the model it started with, weights and all', async () => {
+    const spec = await residualModel();
+    const model = await modelFromSpec(spec);
+    const before = model.weights.map((weight) => Array.from(weight.read().dataSync()));
+    const events: TrainStepEvent[] = [];
+    const guard = { data: syntheticDataset(32, 6, 2, 9), floor: 1.01, every: 2 };
+    const summary = await expectNoLeaks(() => trainSparse(model, data, { ...settings, epochs: 1 }, {
+      analysis: analyzeModel(spec), guard, onEvent: (event) => event.kind === 'step' && events.push(event),
+    }));
+    // Every reading fell below the floor and went back to the start, each time at half the pace.
+    const readings = events.filter((event) => event.guard?.step === event.step);
+    expect(readings.length).toBe(3);
+    expect(readings.every((event) => event.guard!.restoredFrom === 0)).toBe(true);
+    expect(summary.sparsity!.setbacks).toBe(3);
+    model.weights.forEach((weight, index) => expect(Array.from(weight.read().dataSync())).toEqual(before[index]));
+    model.dispose();
+  });
+
+  it('with a guard that every reading passes, frees channels on the automatic schedule', async () => {
+    const spec = await residualModel();
+    const model = await modelFromSpec(spec);
+    const guard = { data: syntheticDataset(32, 6, 2, 9), floor: 0, every: 2 };
+    const summary = await trainSparse(model, data, { ...settings, epochs: 2 }, { analysis: analyzeModel(spec), guard });
+    expect(summary.guard!.step).toBe(12);
+    expect(summary.sparsity!.setbacks).toBeUndefined();
+    // The schedule reaches AUTO_SPARSITY.target (0.9) at 80% of the steps; group floors keep some channels.
+    expect(summary.sparsity!.zeroShare).toBeGreaterThan(0.5);
+    model.dispose();
+  });
+
   it('explains bad settings', async () => {
     const model = await instrumentedResidual();
     await expect(trainSparse(model, data, { ...settings, batchSize: 0 })).rejects.toThrow(/Batch size/);

@@ -220,6 +220,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           else if (lastGood) {
             lastGood.restore(model);
             controller.setBack(lastGood.state);
+            sparsity = controller.status();
             guardReading = { ...guardReading, restoredFrom: lastGood.reading.step };
           }
         }

@@ -184,6 +184,11 @@ export class SparsityController {
     this.setbacks++;
   }
 
+  /** The status as it stands (after a setback, the checkpoint's). */
+  status(): SparsityStatus {
+    return this.statusOf(this.progress, this.groups.map((group) => group.zeros.length));
+  }
+
   /** Applies the proximal update after optimizer step `step` (1-based) and adapts λ. */
   async afterStep(step: number, learningRate: number): Promise<SparsityStatus> {
     const eta = learningRate * this.lambda;

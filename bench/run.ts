@@ -1,6 +1,8 @@
 /**
  * GFR Studio benchmarks (issue 4).
- *   npm run bench -- quality [--quick] [--serial] [--jobs N] [--tasks a,b]
+ *   npm run bench -- quality [--quick] [--serial] [--jobs N] [--tasks a,b] [--protocol short|trained] [--start DIR]
+ *       (--protocol trained: from starts trained to convergence, issue 10; they are kept
+ *        in ~/.cache/gfr-studio/starts, or in DIR, and reused by later runs)
  *   npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train key=value,…] [--start DIR]
  *       (an experiment: writes bench/results/experiments/NAME.json, leaves latest.json and the docs alone;
  *        --start keeps the normally trained starts in DIR for the next experiment)
@@ -18,11 +20,12 @@ import { describeEnvironment, loadAverage } from './common/environment';
 import { readLatest, updateLatest, writeExperimentFile, writeRunFile, type RunFile } from './common/results';
 import { parseCriteria, parseTrainOverrides } from './quality/experiment';
 import { runQuality } from './quality/quality';
-import { FULL_TASKS, QUICK_TASKS } from './quality/tasks';
+import { FULL_TASKS, PROTOCOLS, QUICK_TASKS, type Protocol } from './quality/tasks';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]\n'
+  + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …] [--latest]\n'
   + '       npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train lambdaS=0.01,gatePenalty=polarization] [--start DIR]';
 
 async function main(): Promise<void> {
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
       criteria: { type: 'string' },
       train: { type: 'string' },
       start: { type: 'string' },
+      protocol: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,6 +57,8 @@ async function main(): Promise<void> {
   const experiment = flags.experiment;
   const keep = !experiment && (mode === 'full' || Boolean(flags.latest));
   if (what === 'report') return writeDocs();
+  const protocol = (flags.protocol ?? 'short') as Protocol;
+  if (!PROTOCOLS.includes(protocol)) throw new Error(`--protocol is one of ${PROTOCOLS.join(', ')}; got '${flags.protocol}'.`);
 
   if (what === 'quality' || what === 'all') {
     const names = flags.tasks?.split(',');
@@ -60,14 +66,14 @@ async function main(): Promise<void> {
     if (tasks.length === 0) throw new Error(`No task named ${flags.tasks}; tasks: ${FULL_TASKS.map((task) => task.name).join(', ')}.`);
     const parallel = flags.serial ? 0 : Number(flags.jobs ?? availableParallelism());
     const workDir = join(tmpdir(), `gfr-bench-${process.pid}`);
-    log(`quality (${mode}): ${tasks.map((task) => task.name).join(', ')}; ${parallel ? `${parallel} processes` : 'in process'}`);
+    log(`quality (${mode}, ${protocol} protocol): ${tasks.map((task) => task.name).join(', ')}; ${parallel ? `${parallel} processes` : 'in process'}`);
     const load = loadAverage();
     const result = await runQuality({
-      mode, tasks, parallel, backend: 'wasm', workDir, log,
+      mode, protocol, tasks, parallel, backend: 'wasm', workDir, log,
       criteria: parseCriteria(flags.criteria), trainOverrides: parseTrainOverrides(flags.train), startDir: flags.start,
     });
     const run: RunFile = { kind: 'quality', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result };
-    if (experiment) log(`wrote ${writeExperimentFile(experiment, { ...run, experiment: { criteria: flags.criteria, train: flags.train } })}`);
+    if (experiment) log(`wrote ${writeExperimentFile(experiment, { ...run, experiment: { protocol, criteria: flags.criteria, train: flags.train } })}`);
     else record(run, keep);
   }
   if (what === 'speed' || what === 'all') {

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { QualityResults, QualityRow } from '../quality/types';
+import type { QualityResults, QualityRow, TrainedStartRow } from '../quality/types';
 import type { SpeedResults } from '../speed/types';
 import type { Environment } from './environment';
 
@@ -22,17 +22,22 @@ export interface RunFile {
 export interface Latest {
   updated: string;
   environment: Environment;
-  /** Every candidate of every main search: the figures of the quality tables. */
+  /** Every candidate of every main search of the short protocol: the figures of its quality tables. */
   quality: QualityRow[];
   qualityRun: (QualityResults & { date: string; load: RunFile['load'] }) | null;
+  /** Every candidate of the trained protocol (issue 10); absent in older files. */
+  trainedStartRows?: TrainedStartRow[];
+  trainedRun?: (QualityResults & { date: string; load: RunFile['load'] }) | null;
   speed: (SpeedResults & { date: string; load: RunFile['load'] }) | null;
 }
 
-/** Writes bench/results/<date>-<kind>-<mode>.json and returns its path. */
+const isTrainedRun = (run: RunFile): boolean => run.kind === 'quality' && (run.result as QualityResults).protocol === 'trained';
+
+/** Writes bench/results/<date>-<kind>[-trained]-<mode>.json and returns its path. */
 export function writeRunFile(run: RunFile, dir = RESULTS_DIR): string {
   mkdirSync(dir, { recursive: true });
   const stamp = run.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
-  const path = join(dir, `${stamp}-${run.kind}-${run.mode}.json`);
+  const path = join(dir, `${stamp}-${run.kind}${isTrainedRun(run) ? '-trained' : ''}-${run.mode}.json`);
   writeFileSync(path, `${JSON.stringify(run, null, 1)}\n`);
   return path;
 }
@@ -58,9 +63,15 @@ export function updateLatest(run: RunFile, path = LATEST_FILE): Latest {
     environment: run.environment,
     quality: previous?.quality ?? [],
     qualityRun: previous?.qualityRun ?? null,
+    trainedStartRows: previous?.trainedStartRows ?? [],
+    trainedRun: previous?.trainedRun ?? null,
     speed: previous?.speed ?? null,
   };
-  if (run.kind === 'quality') {
+  if (isTrainedRun(run)) {
+    const result = run.result as QualityResults;
+    latest.trainedStartRows = result.trainedStartRows ?? [];
+    latest.trainedRun = { ...result, date: run.date, load: run.load };
+  } else if (run.kind === 'quality') {
     const result = run.result as QualityResults;
     latest.quality = result.rows;
     latest.qualityRun = { ...result, date: run.date, load: run.load };

@@ -76,11 +76,15 @@ export async function pretrainJob(task: QualityTask, data: TaskData, log: Log): 
   const recorder = trainingRecorder(`${task.name} pretrain`, log);
   const summary = await session.pretrain(settings, { onEvent: recorder.onEvent });
   const analysis = analyzeModel(session.original);
+  const { accuracy } = await session.reference();
+  log(`${task.name} start: ${(accuracy * 100).toFixed(2)}% on the validation images`);
   return {
     spec: session.original,
     result: {
       spec: { params: analysis.params, flops: analysis.flops, prunableChannels: analysis.prunableChannels },
       training: trainingRun(summary, settings, data, recorder.trace),
+      images: { fit: session.fit.count, calibration: session.calibration.count },
+      accuracy,
     },
   };
 }
@@ -94,7 +98,8 @@ export async function criterionJob(
   overrides: Partial<TrainSettings> = {},
   { label = criterion, ablations = true }: { label?: string; ablations?: boolean } = {},
 ): Promise<CriterionResult> {
-  const session = new CompressionSession(pretrained, data);
+  const session = new CompressionSession(pretrained, data, { trainedStart: true });
+  const original = await session.reference();
   let training: TrainingRun | null = null;
   if (trainingModeFor(criterion) !== 'plain') {
     const settings = trainSettingsFor(task, task.sparseEpochs, overrides);
@@ -104,9 +109,11 @@ export async function criterionJob(
   }
   const search = await runSearch(session, searchSettingsFor(task, criterion), DEFAULT_VARIANT, log, `${task.name} ${label}`);
   const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
+  const { withinTolerance, drop, message } = session.verdict(selected, TOLERANCE);
+  log(`${task.name} ${label}: ${message}`);
   const baseline = search.candidates.find((candidate) => candidate.stage === 'baseline')!;
   const variants: SearchRun[] = [];
-  if (ablations && ABLATED_CRITERIA.includes(criterion)) {
+  if (ablations && ABLATED_CRITERIA.includes(criterion) && task.ablationRatios.length > 0) {
     for (const variant of ABLATIONS) {
       variants.push(await runSearch(session, searchSettingsFor(task, criterion, variant, task.ablationRatios), variant, log, `${task.name} ${criterion} ${variant.label}`));
     }
@@ -117,7 +124,9 @@ export async function criterionJob(
     gates: criterion === 'gfr' ? gateStats(session.trained) : null,
     baselineAccuracy: baseline.accuracy,
     atRatios: Object.fromEntries(REPORTED_RATIOS.map((ratio) => [String(ratio), figureAt(search.candidates, ratio)])),
+    original: { accuracy: original.accuracy, calibrationAccuracy: original.calibrationAccuracy },
     selected: selected ? selectedFigure(selected, baseline) : null,
+    verdict: { withinTolerance, drop, message },
     search,
     variants,
   };
@@ -194,6 +203,7 @@ function trainingRun(summary: TrainSummary, settings: TrainSettings, data: TaskD
   const stepsPerEpoch = batchCount(data.train, settings.batchSize);
   return {
     epochs: settings.epochs,
+    learningRate: settings.learningRate,
     steps: summary.steps,
     elapsedMs: summary.elapsedMs,
     epochMs: (summary.elapsedMs / Math.max(1, summary.steps)) * stepsPerEpoch,

@@ -7,11 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CompressionSession } from '../../src/engine/session';
+import { TRAINED_START_LEARNING_RATE } from '../../src/engine/train/sparseTraining';
 import { describeEnvironment } from '../common/environment';
 import { updateLatest, writeRunFile } from '../common/results';
 import { renderReport } from '../report/markdown';
+import { loadTaskData } from './data';
 import { CRITERIA, runQuality } from './quality';
-import { QUICK_TASKS, type QualityTask } from './tasks';
+import { readSpec } from './specFile';
+import { protocolTask, QUICK_TASKS, type QualityTask } from './tasks';
 
 const dir = mkdtempSync(join(tmpdir(), 'gfr-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +29,11 @@ const tiny: QualityTask = {
   ablationRatios: [0.5],
   recalibrationBatches: 1,
   latencyRuns: 1,
+  trainedStart: { trainCount: 128, epochs: 1, sparseEpochs: 1 },
 };
+
+const runFile = (result: Awaited<ReturnType<typeof runQuality>>) =>
+  ({ kind: 'quality' as const, mode: 'quick' as const, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: 0, end: 0 }, result });
 
 describe('quality benchmark', () => {
   it('runs every criterion and writes rows of the promised shape', async () => {
@@ -47,13 +55,57 @@ describe('quality benchmark', () => {
     expect(gfr.variants.map((v) => [v.compensate, v.recalibrate])).toEqual(expect.arrayContaining([[false, true], [true, false], [false, false]]));
     expect(task.criteria.find((c) => c.criterion === 'random')!.training).toBeNull();
 
-    const run = { kind: 'quality' as const, mode: 'quick' as const, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: 0, end: 0 }, result };
+    const run = runFile(result);
     expect(writeRunFile(run, dir)).toMatch(/quality-quick\.json$/);
     const latest = updateLatest(run, join(dir, 'latest.json'));
     expect(latest.quality).toHaveLength(result.rows.length);
     expect(latest.speed).toBeNull();
     const report = renderReport(latest, 'figures');
     expect(report.markdown).toContain('lenet-digits');
+    expect(report.markdown).toMatch(/## From trained starts \(issue 10\)\s+Not yet measured/);
     expect(Object.keys(report.figures)).toContain('quality-lenet-digits-ratio.svg');
+  });
+
+  it('runs the trained protocol from a kept start, with rows against the original', async () => {
+    const startDir = join(dir, 'starts');
+    const options = { mode: 'quick' as const, protocol: 'trained' as const, tasks: [tiny], parallel: 0, backend: 'wasm' as const, workDir: join(dir, 'trained'), startDir };
+    const result = await runQuality({ ...options, log: () => {} });
+    expect(result.protocol).toBe('trained');
+    const [task] = result.tasks;
+    expect(task.criteria.map((c) => c.criterion)).toEqual(CRITERIA);
+    expect(task.settings.train).toMatchObject({ epochs: 1, learningRate: TRAINED_START_LEARNING_RATE, targetMode: 'auto' });
+    expect(task.criteria.every((c) => c.variants.length === 0 && c.verdict !== undefined)).toBe(true);
+
+    // The original is the kept start, measured as the CLI's session measures it.
+    const start = readSpec(join(startDir, 'lenet-digits-trained-quick'));
+    const session = new CompressionSession(start, await loadTaskData(protocolTask(tiny, 'trained')), { trainedStart: true });
+    const { accuracy: original } = await session.reference();
+    expect(task.pretrain.accuracy).toBe(original);
+    const rows = result.trainedStartRows!;
+    expect(new Set(rows.map((row) => row.criterion))).toEqual(new Set(CRITERIA));
+    for (const row of rows) {
+      expect(Object.keys(row).sort()).toEqual(['accuracy', 'criterion', 'flopsKept', 'originalAccuracy', 'task']);
+      expect(row).toMatchObject({ task: 'lenet-digits', originalAccuracy: original });
+      expect(row.flopsKept).toBeGreaterThan(0);
+      expect(row.flopsKept).toBeLessThanOrEqual(1);
+    }
+    expect(rows.filter((row) => row.flopsKept === 1)).toHaveLength(CRITERIA.length);
+
+    // A second run reuses the kept start.
+    const log: string[] = [];
+    const again = await runQuality({ ...options, criteria: ['l1'], log: (line) => log.push(line) });
+    expect(log.some((line) => line.startsWith('reusing the trained start'))).toBe(true);
+    expect(again.trainedStartRows![0].originalAccuracy).toBe(original);
+
+    const run = runFile(result);
+    expect(writeRunFile(run, dir)).toMatch(/quality-trained-quick\.json$/);
+    const latest = updateLatest(run, join(dir, 'latest.json'));
+    expect(latest.trainedStartRows).toEqual(rows);
+    expect(latest.quality.length).toBeGreaterThan(0);
+    const report = renderReport(latest, 'figures');
+    expect(report.markdown).toContain('## From trained starts (issue 10)');
+    expect(report.markdown).not.toContain('Not yet measured');
+    expect(report.markdown.indexOf('From trained starts')).toBeLessThan(report.markdown.indexOf('## Short protocol'));
+    expect(Object.keys(report.figures)).toContain('trained-lenet-digits-flops.svg');
   });
 });

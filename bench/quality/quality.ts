@@ -1,25 +1,32 @@
 /**
  * `npm run bench -- quality`: every task, from one normally trained start per
  * task, every criterion; jobs run in child processes, one per core, or in this
- * process (tests, --serial).
+ * process (tests, --serial). The protocol (tasks.ts) sets how long the start
+ * and the criteria train.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/node';
 import type { CriterionName } from '../../src/engine/score/criterion';
 import { DEFAULT_SEARCH_SETTINGS } from '../../src/engine/search/gridSearch';
+import { TRAINED_START_LEARNING_RATE, type TrainSettings } from '../../src/engine/train/sparseTraining';
 import { runTsChild, Slots } from '../common/pool';
-import { loadTaskData } from './data';
+import { loadTaskData, SPLIT_SEED } from './data';
 import { runJob, type JobFile, type PretrainOutput } from './job';
 import { searchSettingsFor, TOLERANCE, trainSettingsFor, type Log } from './pipeline';
-import type { TrainSettings } from '../../src/engine/train/sparseTraining';
-import type { ExtraRun, QualityTask } from './tasks';
-import type { CriterionResult, QualityResults, QualityRow, TaskResult } from './types';
+import { protocolTask, type ExtraRun, type Protocol, type QualityTask } from './tasks';
+import type { CriterionResult, QualityResults, QualityRow, TaskResult, TrainedStartRow } from './types';
 
 export const CRITERIA: CriterionName[] = ['gfr', 'gamma', 'l1', 'random'];
 
+/** Where the `trained` protocol keeps its starts between runs: outside the repository, never committed. */
+export const DEFAULT_STARTS_DIR = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'gfr-studio', 'starts');
+
 export interface QualityOptions {
   mode: 'quick' | 'full';
+  /** Default `short`. */
+  protocol?: Protocol;
   tasks: QualityTask[];
   /** Child processes at a time; 0 runs every job in this process. */
   parallel: number;
@@ -30,17 +37,25 @@ export interface QualityOptions {
   criteria?: CriterionName[];
   /** Training settings over the engine's defaults, for the sparse runs (experiments). */
   trainOverrides?: Partial<TrainSettings>;
-  /** Folder of trained starts kept between runs: `<task>-start` is reused when present. */
+  /**
+   * Folder of trained starts kept between runs, reused when trained the same way:
+   * `<task>-start` (short protocol; default: none kept), `<task>-trained[-quick]`
+   * (trained protocol; default DEFAULT_STARTS_DIR).
+   */
   startDir?: string;
   log: Log;
 }
 
 export async function runQuality(options: QualityOptions): Promise<QualityResults> {
   const start = performance.now();
+  const protocol = options.protocol ?? 'short';
   mkdirSync(options.workDir, { recursive: true });
   const run = options.parallel > 0 ? childRunner(options) : await inProcessRunner(options);
-  const tasks = await Promise.all(options.tasks.map((task) => runTask(task, options, run)));
-  return { mode: options.mode, elapsedMs: performance.now() - start, tasks, rows: qualityRows(tasks) };
+  const tasks = await Promise.all(options.tasks.map((task) => runTask(protocolTask(task, protocol), protocol, options, run)));
+  return {
+    mode: options.mode, protocol, elapsedMs: performance.now() - start, tasks, rows: qualityRows(tasks),
+    ...(protocol === 'trained' ? { trainedStartRows: trainedStartRows(tasks) } : {}),
+  };
 }
 
 type JobRunner = (job: JobFile) => Promise<unknown>;
@@ -70,14 +85,18 @@ async function inProcessRunner(options: QualityOptions): Promise<JobRunner> {
   });
 }
 
-async function runTask(task: QualityTask, options: QualityOptions, run: JobRunner): Promise<TaskResult> {
-  const specDir = join(options.startDir ?? options.workDir, `${task.name}-start`);
-  const trainOverrides = options.trainOverrides ?? {};
+/** `task` as `protocol` runs it (protocolTask). */
+async function runTask(task: QualityTask, protocol: Protocol, options: QualityOptions, run: JobRunner): Promise<TaskResult> {
+  const specDir = protocol === 'trained'
+    ? join(options.startDir ?? DEFAULT_STARTS_DIR, `${task.name}-trained${options.mode === 'quick' ? '-quick' : ''}`)
+    : join(options.startDir ?? options.workDir, `${task.name}-start`);
+  // From a trained start, sparse training runs at the rate the CLI uses there.
+  const trainOverrides: Partial<TrainSettings> = { ...(protocol === 'trained' ? { learningRate: TRAINED_START_LEARNING_RATE } : {}), ...options.trainOverrides };
   const job = (kind: JobFile['kind'], criterion?: CriterionName, extra?: ExtraRun): JobFile => ({
     kind, task, criterion, specDir, backend: options.backend, trainOverrides, extra,
     outFile: join(options.workDir, `${jobName({ task, kind, criterion, extra })}.out.json`),
   });
-  const pretrain = await trainedStart(specDir, () => run(job('pretrain')) as Promise<PretrainOutput>, options.log);
+  const pretrain = await trainedStart(specDir, startRecipe(task), () => run(job('pretrain')) as Promise<PretrainOutput>, options.log);
   const criteria = options.criteria ?? CRITERIA;
   // An experiment that names its criteria runs just those, at its own settings.
   const extras = options.criteria ? [] : task.extraRuns;
@@ -101,15 +120,29 @@ function jobName({ task, kind, criterion, extra }: Pick<JobFile, 'task' | 'kind'
   return `${task.name}-${label.replace(/[^\w.-]+/g, '-')}`;
 }
 
-/** The pretrain job's output, kept beside the trained start so that a later run with the same start can reuse both. */
-async function trainedStart(specDir: string, pretrain: () => Promise<PretrainOutput>, log: Log): Promise<PretrainOutput> {
+/** How a start is trained: a kept start is reused only when it was trained the same way. */
+function startRecipe(task: QualityTask): Record<string, string | number | null> {
+  const { model, data, trainCount, valCount, pretrainEpochs, batchSize, maxSteps } = task;
+  return { model, data, trainCount, valCount, splitSeed: SPLIT_SEED, epochs: pretrainEpochs, batchSize, maxSteps: maxSteps ?? null };
+}
+
+/**
+ * The pretrain job's output, kept beside the trained start (with its recipe) so
+ * that a later run with the same start can reuse both. Starts kept before
+ * recipes were recorded are reused as they are.
+ */
+async function trainedStart(specDir: string, recipe: ReturnType<typeof startRecipe>, pretrain: () => Promise<PretrainOutput>, log: Log): Promise<PretrainOutput> {
   const kept = join(specDir, 'pretrain.json');
   if (existsSync(kept)) {
-    log(`reusing the trained start in ${specDir}`);
-    return JSON.parse(readFileSync(kept, 'utf8')) as PretrainOutput;
+    const { recipe: keptRecipe, ...output } = JSON.parse(readFileSync(kept, 'utf8')) as PretrainOutput & { recipe?: typeof recipe };
+    if (!keptRecipe || JSON.stringify(keptRecipe) === JSON.stringify(recipe)) {
+      log(`reusing the trained start in ${specDir}`);
+      return output;
+    }
+    log(`the start in ${specDir} was trained otherwise (${JSON.stringify(keptRecipe)}); training it again`);
   }
   const output = await pretrain();
-  writeFileSync(kept, JSON.stringify(output));
+  writeFileSync(kept, JSON.stringify({ ...output, recipe }));
   return output;
 }
 
@@ -124,4 +157,18 @@ export function qualityRows(tasks: TaskResult[]): QualityRow[] {
     params: candidate.params,
     flops: candidate.flops,
   }))));
+}
+
+/** Every candidate of every criterion against the start it was pruned from (the `trained` protocol's rows). */
+export function trainedStartRows(tasks: TaskResult[]): TrainedStartRow[] {
+  return tasks.flatMap((task) => task.criteria.flatMap((result) => {
+    const baseline = result.search.candidates.find((candidate) => candidate.stage === 'baseline')!;
+    return result.search.candidates.map((candidate): TrainedStartRow => ({
+      task: task.task.name,
+      criterion: result.criterion,
+      flopsKept: candidate.flops / baseline.flops,
+      accuracy: candidate.accuracy,
+      originalAccuracy: result.original!.accuracy,
+    }));
+  }));
 }

@@ -1,7 +1,10 @@
 /**
  * The quality benchmark's reference tasks and their budgets (issue 4, issue 6).
- * Full mode follows the reference runs of SPEC §2: the VGG task trains on a
- * 20,000-image Fashion-MNIST subset, 3 plain epochs, then 2 sparse epochs.
+ * Two protocols: `short` (the default) follows the reference runs of SPEC §2:
+ * the VGG task trains on a 20,000-image Fashion-MNIST subset, 3 plain epochs,
+ * then 2 sparse epochs. `trained` (issue 10) starts from a model trained to
+ * convergence on all the training images, then gives each criterion at most
+ * 3 epochs, as a user with a trained model would run the CLI.
  * Quick mode keeps every task and criterion on tiny subsets, for CI.
  */
 import type { CriterionName } from '../../src/engine/score/criterion';
@@ -15,6 +18,20 @@ export interface ExtraRun {
   criterion: CriterionName;
   label: string;
   train: Partial<TrainSettings>;
+}
+
+export type Protocol = 'short' | 'trained';
+export const PROTOCOLS: readonly Protocol[] = ['short', 'trained'];
+
+/** The `trained` protocol's budget: the start's images and epochs, then each criterion's sparse epochs. */
+export interface TrainedStart {
+  /** Training images of the start and of the criteria (the validation images are always apart). */
+  trainCount: number;
+  /** Plain epochs of the start. */
+  epochs: number;
+  sparseEpochs: number;
+  /** The start's validation accuracy the issue asks for, when it names one. */
+  goal?: number;
 }
 
 export interface QualityTask {
@@ -38,6 +55,7 @@ export interface QualityTask {
   latencyRuns: number;
   /** Runs at other settings (issue 6: 70% of the channels, a FLOPs target, gates that carry information). */
   extraRuns: ExtraRun[];
+  trainedStart: TrainedStart;
 }
 
 /** Ratios the report quotes for every criterion. */
@@ -50,6 +68,8 @@ export const FULL_TASKS: QualityTask[] = [
     name: 'vgg-fashion', title: 'Small VGG (BN) on Fashion-MNIST', model: 'vgg', data: 'fashion-mnist',
     trainCount: 20_000, valCount: 2000, pretrainEpochs: 3, sparseEpochs: 2, batchSize: 64,
     ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10,
+    // Sized for the 2-core machine: all 58,000 images (60,000 less validation) × 15 epochs would take ~100 min.
+    trainedStart: { trainCount: 20_000, epochs: 6, sparseEpochs: 3, goal: 0.92 },
     extraRuns: [
       { criterion: 'gfr', label: 'gfr, target 0.7', train: { target: 0.7 } },
       { criterion: 'gamma', label: 'gamma, target 0.7', train: { target: 0.7 } },
@@ -61,11 +81,16 @@ export const FULL_TASKS: QualityTask[] = [
     name: 'resnet-fashion', title: 'Small ResNet on Fashion-MNIST', model: 'resnet', data: 'fashion-mnist',
     trainCount: 8000, valCount: 2000, pretrainEpochs: 2, sparseEpochs: 2, batchSize: 64,
     ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10, extraRuns: [],
+    // Issue 10 names SGD for this start; the engine's training has Adam only. The 8,000 images of the
+    // issue's ResNet-20 check, trained until the training loss levels off.
+    trainedStart: { trainCount: 8000, epochs: 15, sparseEpochs: 3 },
   },
   {
     name: 'lenet-digits', title: 'LeNet (BN) on the built-in digits', model: 'lenet', data: 'digits',
     trainCount: 9000, valCount: 1000, pretrainEpochs: 3, sparseEpochs: 2, batchSize: 64,
     ratios: FULL_GRID, refineSteps: 3, ablationRatios: REPORTED_RATIOS, recalibrationBatches: 20, latencyRuns: 10, extraRuns: [],
+    // The 10,000 built-in digits less the 1,000 validation ones.
+    trainedStart: { trainCount: 9000, epochs: 15, sparseEpochs: 3 },
   },
 ];
 
@@ -81,4 +106,16 @@ export const QUICK_TASKS: QualityTask[] = FULL_TASKS.map((task) => ({
   recalibrationBatches: 4,
   latencyRuns: 2,
   extraRuns: [],
+  trainedStart: { trainCount: 512, epochs: 2, sparseEpochs: 1 },
 }));
+
+/**
+ * The task as a protocol runs it. `trained`: one set of training images for
+ * the start and the criteria, the start's epochs as its normal training, at
+ * most `sparseEpochs` per criterion, and neither ablations nor extra runs.
+ */
+export function protocolTask(task: QualityTask, protocol: Protocol): QualityTask {
+  if (protocol === 'short') return task;
+  const { trainCount, epochs, sparseEpochs } = task.trainedStart;
+  return { ...task, trainCount, pretrainEpochs: epochs, sparseEpochs, ablationRatios: [], extraRuns: [] };
+}

@@ -4,7 +4,7 @@ import type { RankingMode } from '../../src/engine/score/importance';
 import type { Candidate } from '../../src/engine/search/candidate';
 import type { SearchSettings } from '../../src/engine/search/gridSearch';
 import type { TrainSettings } from '../../src/engine/train/sparseTraining';
-import type { QualityTask } from './tasks';
+import type { Protocol, QualityTask } from './tasks';
 
 /** A candidate's figures as the benchmark keeps them (no plan, no backend). */
 export type CandidateRow = Pick<Candidate, 'ratio' | 'stage' | 'accuracy' | 'loss' | 'params' | 'flops' | 'weightBytes' | 'latencyMs' | 'keptChannels' | 'prunableChannels'>;
@@ -20,6 +20,8 @@ export interface SearchRun {
 
 export interface TrainingRun {
   epochs: number;
+  /** Adam's rate (absent in older results). */
+  learningRate?: number;
   steps: number;
   elapsedMs: number;
   /** Wall time of one epoch (elapsed / epochs, or extrapolated when capped by maxSteps). */
@@ -71,8 +73,12 @@ export interface CriterionResult {
   /** Unpruned, folded and recalibrated the same way as the candidates. */
   baselineAccuracy: number;
   atRatios: Record<string, RatioFigure | null>;
-  /** Largest ratio within the tolerance of the baseline. */
+  /** The start as it is, before any training: the reference of the selection and the verdict (absent in older results). */
+  original?: { accuracy: number; calibrationAccuracy: number };
+  /** The tolerance rule's choice (on the calibration images, against the original). */
   selected: SelectedFigure | null;
+  /** How the choice stands against the original on the validation images (absent in older results). */
+  verdict?: { withinTolerance: boolean; drop: number | null; message: string };
   search: SearchRun;
   variants: SearchRun[];
 }
@@ -80,6 +86,10 @@ export interface CriterionResult {
 export interface PretrainResult {
   spec: { params: number; flops: number; prunableChannels: number };
   training: TrainingRun;
+  /** Training images the start trained on, and those held out for calibration (absent in older results). */
+  images?: { fit: number; calibration: number };
+  /** The start's accuracy on the validation images (absent in older results). */
+  accuracy?: number;
 }
 
 export interface TaskResult {
@@ -110,9 +120,24 @@ export function mainRun(results: CriterionResult[], criterion: CriterionName): C
   return results.find((result) => result.criterion === criterion && result.label === undefined);
 }
 
+/** One candidate of the `trained` protocol against the start it was pruned from (issue 10). */
+export interface TrainedStartRow {
+  task: string;
+  criterion: CriterionName;
+  /** Share of the unpruned model's FLOPs the candidate keeps. */
+  flopsKept: number;
+  /** On the validation images, as originalAccuracy. */
+  accuracy: number;
+  originalAccuracy: number;
+}
+
 export interface QualityResults {
   mode: 'quick' | 'full';
+  /** Absent in older results: `short`. */
+  protocol?: Protocol;
   elapsedMs: number;
   tasks: TaskResult[];
   rows: QualityRow[];
+  /** The `trained` protocol's rows, one per candidate. */
+  trainedStartRows?: TrainedStartRow[];
 }

@@ -54,6 +54,7 @@ export function renderReport(latest: Latest, figureDir: string, findings = ''): 
     loadNote(latest),
   ];
   if (findings.trim()) parts.push('', '## Findings', '', findings.trim());
+  parts.push('', ...trainedSection(latest.trainedRun ?? null, figure));
   if (latest.qualityRun) parts.push('', ...qualitySection(latest.qualityRun.tasks, latest.qualityRun.mode, latest.qualityRun.elapsedMs, figure));
   if (latest.speed) parts.push('', ...speedSection(latest.speed, figure));
   if (latest.qualityRun || latest.speed) parts.push('', ...searchSection(latest));
@@ -62,6 +63,7 @@ export function renderReport(latest: Latest, figureDir: string, findings = ''): 
 
 function loadNote(latest: Latest): string {
   const loads = [
+    latest.trainedRun ? `trained-start run ${latest.trainedRun.load.start}–${latest.trainedRun.load.end}` : '',
     latest.qualityRun ? `quality run ${latest.qualityRun.load.start}–${latest.qualityRun.load.end}` : '',
     latest.speed ? `speed run ${latest.speed.load.start}–${latest.speed.load.end}` : '',
   ].filter(Boolean);
@@ -70,11 +72,73 @@ function loadNote(latest: Latest): string {
 
 type Figure = (name: string, svg: string, alt: string) => string;
 
+/** Shares of the unpruned FLOPs at which the trained protocol quotes each criterion's best accuracy. */
+const EQUAL_FLOPS_LEVELS = [0.75, 0.5, 0.3];
+
+/** The `trained` protocol (issue 10): each criterion as the command line runs it on a converged model. */
+function trainedSection(run: Latest['trainedRun'], figure: Figure): string[] {
+  const lines = ['## From trained starts (issue 10)', ''];
+  if (!run) return [...lines, 'Not yet measured: `npm run bench -- quality --protocol trained` fills this section.'];
+  const train = run.tasks[0]?.settings.train;
+  lines.push(
+    `\`npm run bench -- quality --protocol trained\`. Mode: ${run.mode}, ${seconds(run.elapsedMs)} in all (starts kept from an earlier run are not trained again; their own training times are below). For each task, a start trained to convergence with the engine's plain training (Adam ${run.tasks[0]?.pretrain.training.learningRate ?? '–'}, batch ${train?.batchSize ?? '–'}), kept between runs outside the repository; then each criterion as the command line runs it by default on a trained model: \`gfr\` and \`gamma\` train at Adam ${train?.learningRate ?? '–'} with the automatic target (the accuracy guard on the calibration images) and distillation from the start, \`l1\` and \`random\` prune the start as it is; then the grid search, the tolerance rule (${run.tasks[0]?.settings.tolerance ?? '–'} point against the start, on the calibration images) and the verdict (on the validation images). "Largest FLOPs reduction within 1 pt" is the best candidate of the grid on the validation images, a bound that no selection can see; "@ x FLOPs" is the best accuracy among the candidates that keep at most that share of the FLOPs.${run.mode === 'quick' ? ' **Quick mode: tiny budgets for CI; these figures say nothing about the method.**' : ''}`,
+    '',
+    ...run.tasks.map((result) => `- ${startImages(result)}`),
+    '',
+    table(
+      ['task', 'criterion', 'original', 'selected', 'FLOPs removed', 'verdict', 'largest FLOPs reduction within 1 pt', ...EQUAL_FLOPS_LEVELS.map((level) => `@ ${share(level)} FLOPs`), 'training'],
+      run.tasks.flatMap((result) => result.criteria.map((c) => [
+        result.task.name,
+        `\`${runLabel(c)}\``,
+        pct(c.original?.accuracy),
+        pct(c.selected?.accuracy),
+        share(c.selected?.flopsRemoved),
+        verdictText(c),
+        share(largestReductionWithin(c, result.settings.tolerance)),
+        ...EQUAL_FLOPS_LEVELS.map((level) => pct(bestWithin(c, level))),
+        c.training ? seconds(c.training.elapsedMs) : '–',
+      ])),
+    ),
+  );
+  for (const result of run.tasks) {
+    lines.push('', figure(`trained-${result.task.name}-flops.svg`, accuracyChart(result, 'flops', true), `${result.task.name}: accuracy against FLOPs kept, from the trained start`));
+  }
+  return lines;
+}
+
+/** Which images the start saw, and which the figures are measured on. */
+function startImages({ task, data, pretrain }: TaskResult): string {
+  const seen = pretrain.images
+    ? `${count(pretrain.images.fit)} training images (${count(data.train)} less ${count(pretrain.images.calibration)} held out for calibration)`
+    : `${count(data.train)} training images`;
+  const goal = task.trainedStart?.goal;
+  const reached = pretrain.accuracy === undefined ? ''
+    : `: ${pct(pretrain.accuracy)} on the validation images${goal === undefined ? '' : ` (goal ≥ ${pct(goal, 0)}: ${pretrain.accuracy >= goal ? 'met' : '**missed**'})`}`;
+  return `\`${task.name}\`, ${data.source}${data.substitute ? ` (**${data.substitute}**)` : ''}: the start trained ${task.pretrainEpochs} epochs on ${seen} in ${seconds(pretrain.training.elapsedMs)}${reached}; the criteria train at most ${task.sparseEpochs} epoch${task.sparseEpochs === 1 ? '' : 's'} on the same images. Neither saw the ${count(data.validation)} validation images (held out of the same set by a seeded split).`;
+}
+
+function verdictText(c: CriterionResult): string {
+  if (!c.verdict) return '–';
+  if (c.verdict.drop === null) return 'none selected';
+  const sign = c.verdict.drop > 0 ? '−' : c.verdict.drop < 0 ? '+' : '±';
+  const drop = `${sign}${Math.abs(c.verdict.drop).toFixed(2)} pts`;
+  return c.verdict.withinTolerance ? `within (${drop})` : `**not** (${drop})`;
+}
+
+/** The largest share of the unpruned FLOPs that a candidate removes within the tolerance of the original, on the validation images. */
+function largestReductionWithin(run: CriterionResult, tolerance: number): number | undefined {
+  const baseline = run.search.candidates.find((candidate) => candidate.stage === 'baseline');
+  if (!baseline || !run.original) return undefined;
+  const floor = run.original.accuracy - tolerance / 100 - 1e-9;
+  const reductions = run.search.candidates.filter((candidate) => candidate.accuracy >= floor).map((candidate) => 1 - candidate.flops / baseline.flops);
+  return reductions.length ? Math.max(...reductions) : undefined;
+}
+
 function qualitySection(tasks: TaskResult[], mode: string, elapsedMs: number, figure: Figure): string[] {
   const lines = [
-    '## Quality without fine-tuning',
+    '## Short protocol: quality without fine-tuning',
     '',
-    `Mode: ${mode}, ${seconds(elapsedMs)} in all. For each task, one normally trained start; \`gfr\` and \`gamma\` then train with the sparsity controller for the same budget, \`l1\` and \`random\` score the start as it is. Every candidate is folded, compensated and BN-recalibrated unless the ablation says otherwise, and evaluated on held-out images without fine-tuning. "Within 1 point" compares with the same criterion's unpruned model, recalibrated the same way.`,
+    `The benchmark's default protocol (\`--protocol short\`). Mode: ${mode}, ${seconds(elapsedMs)} in all. For each task, one normally trained start; \`gfr\` and \`gamma\` then train with the sparsity controller for the same budget, \`l1\` and \`random\` score the start as it is. Every candidate is folded, compensated and BN-recalibrated unless the ablation says otherwise, and evaluated on held-out images without fine-tuning. "Within 1 point" compares with the same criterion's unpruned model, recalibrated the same way.`,
     '',
     ...targets(tasks),
   ];
@@ -170,7 +234,8 @@ function atRatio(c: CriterionResult, r: number): string {
   return figure.ratio === r ? pct(figure.accuracy) : `${pct(figure.accuracy)} (at ${figure.ratio})`;
 }
 
-function accuracyChart(result: TaskResult, x: 'ratio' | 'flops'): string {
+/** `fromOriginal`: the reference line is the original's accuracy, else the normal start's after folding and recalibration. */
+function accuracyChart(result: TaskResult, x: 'ratio' | 'flops', fromOriginal = false): string {
   const series: Series[] = result.criteria.map((c) => {
     const baseline = c.search.candidates.find((candidate) => candidate.stage === 'baseline')!;
     return {
@@ -180,7 +245,8 @@ function accuracyChart(result: TaskResult, x: 'ratio' | 'flops'): string {
       points: c.search.candidates.map((candidate): [number, number] => [x === 'ratio' ? candidate.ratio : candidate.flops / baseline.flops, candidate.accuracy * 100]),
     };
   });
-  const start = mainRun(result.criteria, 'l1')?.baselineAccuracy;
+  const l1 = mainRun(result.criteria, 'l1');
+  const start = fromOriginal ? l1?.original?.accuracy : l1?.baselineAccuracy;
   return lineChart({
     title: `${result.task.name}: accuracy without fine-tuning`,
     xLabel: x === 'ratio' ? 'share of prunable channels removed' : 'share of FLOPs kept',
@@ -188,7 +254,7 @@ function accuracyChart(result: TaskResult, x: 'ratio' | 'flops'): string {
     series,
     xDomain: [0, 1],
     yDomain: [0, 100],
-    ...(start !== undefined ? { reference: { y: start * 100 - 1, label: 'normal start − 1 pt' } } : {}),
+    ...(start !== undefined ? { reference: { y: start * 100 - 1, label: `${fromOriginal ? 'original' : 'normal start'} − 1 pt` } } : {}),
   });
 }
 

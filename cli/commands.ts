@@ -14,7 +14,7 @@ import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
-import { OUTPUT_KIND_TEXT } from '../src/engine/eval/outputKind';
+import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/engine/eval/outputKind';
 import { isBuiltinModelName } from '../src/engine/zoo';
 import { SPARSITY_MEASURES } from '../src/engine/train/sparsityController';
 import { sparsityProgress } from '../src/engine/train/sparsityText';
@@ -35,6 +35,8 @@ export async function analyzeCommand(positionals: string[]): Promise<void> {
     flops: analysis.flops,
     prunableChannels: analysis.prunableChannels,
     totalChannels: analysis.totalChannels,
+    // What the last layers say; where they leave it open, `prune` decides from the outputs on the data.
+    outputKind: declaredOutputKind(specOutputView(spec)) ?? 'not stated by the last layer',
     layers: analysis.layers.map(({ name, className, role, outputShape, params, flops, reason }) => ({ name, className, role, outputShape, params, flops, ...(reason ? { reason } : {}) })),
     groups: analysis.groups.map(({ key, size, members, prunable, reasons }) => ({ key, size, members, prunable, ...(reasons.length ? { reasons } : {}) })),
     unprunable: analysis.groups.filter((group) => !group.prunable).map((group) => ({ group: group.key, channels: group.size, reasons: group.reasons })),

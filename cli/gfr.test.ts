@@ -147,6 +147,9 @@ describe('gfr command line', () => {
     expect(result.code).toBe(0);
     const analysis = JSON.parse(result.stdout);
     expect(analysis.prunableChannels).toBeGreaterThan(0);
+    expect(analysis.outputKind).toBe('softmax');
+    const logits = await gfr('analyze', LOGITS_FIXTURE);
+    expect(JSON.parse(logits.stdout).outputKind).toBe('logits');
     expect(analysis.groups.some((group: { members: unknown[] }) => group.members.length > 1)).toBe(true);
   });
 

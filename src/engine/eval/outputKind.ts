@@ -9,6 +9,7 @@
  * certain (a ReLU, a custom layer), the outputs on real images decide.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../core/types';
 
 /** `softmax`: probabilities that sum to 1; `sigmoid`: one probability per class; `logits`: unnormalized scores. */
 export type OutputKind = 'softmax' | 'sigmoid' | 'logits';
@@ -57,6 +58,22 @@ export function outputLayerView(model: tf.LayersModel): OutputLayerView | undefi
     };
   };
   return view(model.outputs[0]?.sourceLayer, 0);
+}
+
+/** The last layers of a spec, walked back through single-input layers. */
+export function specOutputView(spec: ModelSpec): OutputLayerView | undefined {
+  const byName = new Map(spec.layers.map((layer) => [layer.name, layer]));
+  const view = (name: string | undefined, depth: number): OutputLayerView | undefined => {
+    const layer = name === undefined ? undefined : byName.get(name);
+    if (!layer || depth > 8) return undefined;
+    const { activation } = layer.config;
+    return {
+      className: layer.className,
+      activation: typeof activation === 'string' ? activation : undefined,
+      inbound: layer.inbound.length === 1 ? view(layer.inbound[0], depth + 1) : undefined,
+    };
+  };
+  return view(spec.outputs[0], 0);
 }
 
 /**

@@ -216,7 +216,10 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
           guardReading = { step, accuracy: await batchStatisticsAccuracy(model, guard.data), floor: guard.floor };
-          if (guardReading.accuracy >= guard.floor) lastGood = Checkpoint.take(model, controller, guardReading, lastGood);
+          if (guardReading.accuracy >= guard.floor) {
+            lastGood = Checkpoint.take(model, controller, guardReading, lastGood);
+            controller.goodReading();
+          }
           else if (lastGood) {
             lastGood.restore(model);
             controller.setBack(lastGood.state);

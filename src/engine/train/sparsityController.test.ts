@@ -87,6 +87,11 @@ describe('gradual zeroing with setbacks', () => {
     const sixth = await controller.afterStep(6, 1e-3);
     expect(sixth.targetShare).toBeCloseTo(controller.scheduleAt(3), 9);
     expect(sixth.zeroShareByGroup.conv2).toBe(1 / 5);
+    // Good readings bring the pace back by a quarter each, never past the schedule's own.
+    controller.goodReading();
+    expect((await controller.afterStep(7, 1e-3)).targetShare).toBeCloseTo(controller.scheduleAt(3.625), 9);
+    for (let i = 0; i < 5; i++) controller.goodReading();
+    expect((await controller.afterStep(8, 1e-3)).targetShare).toBeCloseTo(controller.scheduleAt(4.625), 9);
     model.dispose();
   });
 });

@@ -91,7 +91,9 @@ async function runTask(task: QualityTask, protocol: Protocol, options: QualityOp
     ? join(options.startDir ?? DEFAULT_STARTS_DIR, `${task.name}-trained${options.mode === 'quick' ? '-quick' : ''}`)
     : join(options.startDir ?? options.workDir, `${task.name}-start`);
   // From a trained start, sparse training runs at the rate the CLI uses there.
-  const trainOverrides: Partial<TrainSettings> = { ...(protocol === 'trained' ? { learningRate: TRAINED_START_LEARNING_RATE } : {}), ...options.trainOverrides };
+  // The short protocol keeps its settings of before issue 10 (a fixed target, no teacher), so its table stays comparable.
+  const protocolSettings: Partial<TrainSettings> = protocol === 'trained' ? { learningRate: TRAINED_START_LEARNING_RATE } : { targetMode: 'fixed', distillation: 0 };
+  const trainOverrides: Partial<TrainSettings> = { ...protocolSettings, ...options.trainOverrides };
   const job = (kind: JobFile['kind'], criterion?: CriterionName, extra?: ExtraRun): JobFile => ({
     kind, task, criterion, specDir, backend: options.backend, trainOverrides, extra,
     outFile: join(options.workDir, `${jobName({ task, kind, criterion, extra })}.out.json`),

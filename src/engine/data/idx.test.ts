@@ -23,6 +23,16 @@ function expectUserError(fn: () => unknown, pattern: RegExp): void {
 }
 
 describe('parseIdx', () => {
+  test.each(['float32', 'float64'] as const)('refuses a %s image with a pixel that is not a number, naming the image', (dtype) => {
+    const pixels = Array.from({ length: 3 * 4 }, (_, i) => i / 12);
+    pixels[6] = NaN;
+    const bytes = encodeIdx([3, 2, 2], pixels, dtype);
+    expect(() => parseIdx(bytes, 'images.idx')).toThrow(UserError);
+    expect(() => parseIdx(bytes, 'images.idx')).toThrow(/images\.idx holds a value that is not a number \(NaN\) in item 1 of 3/);
+    pixels[6] = Infinity;
+    expect(() => parseIdx(encodeIdx([3, 2, 2], pixels, dtype))).toThrow(/not a number \(Infinity\) in item 1/);
+  });
+
   test('reads the header and uint8 values', () => {
     const bytes = encodeIdx([2, 3], [1, 2, 3, 250, 251, 255]);
     expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0, 0x08, 2]);

@@ -70,7 +70,16 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
         `declares ${expected}. It is not a valid IDX file.`,
     );
   }
-  return { dims, dtype: dtype.name, data: readValues(raw, headerBytes, count, dtype) };
+  const data = readValues(raw, headerBytes, count, dtype);
+  const bad = dtype.name.startsWith('float') ? data.findIndex((value: number) => !Number.isFinite(value)) : -1;
+  if (bad >= 0) {
+    const perItem = count / Math.max(1, dims[0]);
+    throw new UserError(
+      `${name} holds a value that is not a number (${data[bad]}) in item ${Math.floor(bad / perItem)} of ${dims[0]}: ` +
+        'a model cannot train or be measured on it. Remove that item or write its value again.',
+    );
+  }
+  return { dims, dtype: dtype.name, data };
 }
 
 function parseHeader(raw: Uint8Array, name: string): { dtype: DtypeInfo; dims: number[]; headerBytes: number } {

@@ -82,6 +82,13 @@ describe('trainSparse', () => {
     model.dispose();
   });
 
+  it('stops at the first step whose loss is not a number, and says what to try', async () => {
+    const model = await instrumentedResidual();
+    const poisoned = { ...data, images: data.images.map((value, i) => (i === 0 ? NaN : value)) };
+    await expect(trainSparse(model, poisoned, { ...settings, epochs: 1, batchSize: data.count })).rejects.toThrow(/Training diverged at step 1: the loss became NaN.*smaller learning rate/);
+    model.dispose();
+  });
+
   it('explains bad settings', async () => {
     const model = await instrumentedResidual();
     await expect(trainSparse(model, data, { ...settings, batchSize: 0 })).rejects.toThrow(/Batch size/);

@@ -213,6 +213,9 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           outputKind, teacher: settings.distillation > 0 ? options.teacher : undefined,
         });
         step++;
+        if (!Number.isFinite(last.loss)) {
+          throw new UserError(`Training diverged at step ${step}: the loss became ${last.loss}. The model is kept as it was before training; try a smaller learning rate than ${settings.learningRate}.`);
+        }
         if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
           guardReading = { step, accuracy: await batchStatisticsAccuracy(model, guard.data), floor: guard.floor };

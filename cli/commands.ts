@@ -138,7 +138,7 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const baseline = session.candidates[0];
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (original ${(reference.accuracy * 100).toFixed(2)}%, sparse-trained unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops} (−${(100 * (1 - selected.flops / baseline.flops)).toFixed(1)}%)`);
   if (!verdict.withinTolerance && !flags.force) {
-    throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway).`);
+    throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway). ${CLI_ADVICE}`);
   }
   const out = resolve(flags.out);
   writeModelFolder(out, withInputScaling(session.exportCandidate(selected.index), scaling));
@@ -149,9 +149,11 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2));
   writeFileSync(join(out, 'report.md'), reportSummary(report));
   log(`wrote ${join(out, 'model.json')}, weights.bin, report.json and report.md`);
-  if (!verdict.withinTolerance) throw new UserError(verdict.message);
+  if (!verdict.withinTolerance) throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
 }
+
+const CLI_ADVICE = 'To keep more accuracy: more --epochs, --target auto, a larger --distill, a smaller ratio (--budget), or a larger --tolerance.';
 
 const toleranceFlag = (flags: Flags): number =>
   numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => n >= 0, 'a number of percentage points ≥ 0');

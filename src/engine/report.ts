@@ -5,6 +5,7 @@
 import type { Candidate } from './search/candidate';
 import type { SearchSettings } from './search/gridSearch';
 import { OUTPUT_KIND_TEXT } from './eval/outputKind';
+import { SHORTFALL_ADVICE } from './search/select';
 import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
@@ -84,7 +85,7 @@ export function reportSummary(report: CompressionReport): string {
   const lines = [
     '# GFR Studio compression report',
     '',
-    `**${verdict.withinTolerance ? 'Within the tolerance' : 'NOT within the tolerance'}.** ${verdict.message}`,
+    `**${verdict.withinTolerance ? 'Within the tolerance' : 'NOT within the tolerance'}.** ${verdict.message}${verdict.withinTolerance ? '' : ` To do better: ${SHORTFALL_ADVICE}.`}`,
     '',
     `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them) and ${report.data.validation} validation images (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
     `Criterion: ${report.settings.criterion}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate } from './candidate';
-import { passesTolerance, selectCandidate, SHORTFALL_ADVICE, verdictFor, type ReferenceAccuracy } from './select';
+import { passesTolerance, selectCandidate, verdictFor, type ReferenceAccuracy } from './select';
 
 const candidate = (index: number, ratio: number, accuracy: number, calibrationAccuracy: number, flops = 100 - ratio * 100): Candidate =>
   ({ index, ratio, accuracy, calibrationAccuracy, flops, stage: ratio === 0 ? 'baseline' : 'grid' }) as Candidate;
@@ -67,7 +67,6 @@ describe('verdictFor', () => {
     expect(verdict.drop).toBeCloseTo(3, 9);
     expect(verdict.message).toContain('Not a success');
     expect(verdict.message).toContain('3.00 points');
-    expect(verdict.message).toContain(SHORTFALL_ADVICE);
   });
 
   it('no candidate: false, no drop', () => {
@@ -76,6 +75,6 @@ describe('verdictFor', () => {
     expect(verdict.drop).toBeNull();
     expect(verdict.tolerance).toBe(2);
     expect(verdict.message).toContain('No candidate');
-    expect(verdict.message).toContain(SHORTFALL_ADVICE);
+    expect(verdict.message).toContain('Not a success');
   });
 });

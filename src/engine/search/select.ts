@@ -57,14 +57,14 @@ export interface Verdict {
 const points = (value: number): string => `${value.toFixed(2)} points`;
 const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
 
-/** What to try when a run loses too much; the same advice everywhere. */
-export const SHORTFALL_ADVICE = 'try more sparse-training epochs, a lower or automatic target (--target auto), a smaller ratio, or a larger tolerance';
+/** What to try when a run loses too much, in words (the CLI adds its flags); the same advice everywhere. */
+export const SHORTFALL_ADVICE = 'try more sparse-training epochs, the automatic target, more distillation, a smaller ratio, or a larger tolerance';
 
 export function verdictFor(selected: Candidate | undefined, reference: ReferenceAccuracy, tolerance: number): Verdict {
   if (!selected) {
     return {
       withinTolerance: false, drop: null, tolerance,
-      message: `No candidate is within ${tolerance} points of the original model (${percent(reference.accuracy)}): ${SHORTFALL_ADVICE}.`,
+      message: `No candidate is within ${tolerance} points of the original model (${percent(reference.accuracy)}). Not a success.`,
     };
   }
   const drop = (reference.accuracy - selected.accuracy) * 100;
@@ -74,6 +74,6 @@ export function verdictFor(selected: Candidate | undefined, reference: Reference
     withinTolerance, drop, tolerance,
     message: withinTolerance
       ? `Candidate #${selected.index} keeps the original's accuracy within ${tolerance} points: ${comparison} (${drop >= 0 ? `−${points(drop)}` : `+${points(-drop)}`}).`
-      : `Candidate #${selected.index} loses ${points(drop)}, more than the tolerance of ${tolerance}: ${comparison}. Not a success: ${SHORTFALL_ADVICE}.`,
+      : `Candidate #${selected.index} loses ${points(drop)}, more than the tolerance of ${tolerance}: ${comparison}. Not a success.`,
   };
 }

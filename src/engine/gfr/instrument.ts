@@ -31,9 +31,9 @@ export function insertGfrLayers(spec: ModelSpec, analysis: ModelAnalysis, option
   for (const bnName of gfrTargets(analysis)) {
     const channels = layerByName(result, bnName).weights.gamma.values.length;
     const gfr: LayerSpec = {
-      name: `${bnName}_gfr`,
+      name: gfrLayerName(bnName),
       className: GFR_CLASS_NAME,
-      config: { name: `${bnName}_gfr`, trainable: true, reduction, temperature },
+      config: { name: gfrLayerName(bnName), trainable: true, reduction, temperature },
       inbound: [bnName],
       weights: gfrWeights(channels, hiddenWidth(channels, reduction), initialGateBias(temperature), random),
     };
@@ -101,3 +101,8 @@ function removeLayer(spec: ModelSpec, name: string): ModelSpec {
 }
 
 export const hasGfrLayers = (spec: ModelSpec): boolean => spec.layers.some((layer) => layer.className === GFR_CLASS_NAME);
+
+/** The name of the GFR layer inserted after the BN layer `bn`. */
+export function gfrLayerName(bn: string): string {
+  return `${bn}_gfr`;
+}

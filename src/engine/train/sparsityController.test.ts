@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../core/types';
 import { analyzeModel } from '../graph/analyze';
+import { gfrLayerName, insertGfrLayers } from '../gfr/instrument';
 import { modelFromSpec } from '../io/modelSpec';
 import { plainThenResidualModel, residualModel, twoConvModel } from '../testing/tinyModels';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type SparsitySettings } from './sparsityController';
@@ -40,6 +41,23 @@ describe('gradual zeroing with setbacks', () => {
     const controller = await SparsityController.create(model, analyzeModel(spec), settings, TOTAL_STEPS);
     return { model, controller };
   }
+
+  it('weighs γ by the GFR gates where there are some: the lowest |γ|·sr goes first', async () => {
+    const spec = await twoConvModel(3);
+    const instrumented = insertGfrLayers(spec, analyzeModel(spec), { seed: 1 });
+    const model = await modelFromSpec(instrumented);
+    setGamma(model, 'bn1', [1, 1, 1, 1, 1, 1]);
+    setGamma(model, 'bn2', [1, 1, 1, 1, 1]);
+    // Equal γ everywhere; the gate of conv2's channel 3 is nearly closed.
+    const sr = model.getLayer(gfrLayerName('bn2')).weights.find((weight) => weight.originalName.endsWith('/sr'))!;
+    sr.write(tf.tensor1d([0.9, 0.9, 0.9, 0.05, 0.9]));
+    const controller = await SparsityController.create(model, analyzeModel(spec), settings, TOTAL_STEPS);
+    await controller.afterStep(1, 1e-3);
+    const second = await controller.afterStep(2, 1e-3);
+    expect(second.zeroShareByGroup).toEqual({ conv1: 0, conv2: 1 / 5 });
+    expect(zerosOf(weightsOf(model, 'bn2').gamma)).toEqual([3]);
+    model.dispose();
+  });
 
   it('zeroes the schedule\'s share, lowest relative |γ| first, and leaves the other channels alone', async () => {
     const { model, controller } = await setUp();

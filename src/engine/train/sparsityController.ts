@@ -12,6 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
 import { keptFlops } from '../graph/flops';
+import { isGfrLayer } from '../gfr/gfrLayer';
+import { gfrLayerName } from '../gfr/instrument';
 
 /** What the target share is a share of: prunable channels, or the model's FLOPs. */
 export type SparsityMeasure = 'channels' | 'flops';
@@ -110,6 +112,8 @@ interface ControlledGroup {
   zeros: number[];
   /** Joined by an identity shortcut (`Add`). */
   residual: boolean;
+  /** The relationship factor sr of the GFR layer after each member BN, where there is one (gradual zeroing weighs γ by it). */
+  gates: (tf.LayerVariable | undefined)[];
 }
 
 
@@ -151,6 +155,7 @@ export class SparsityController {
         maxZeros: group.size - Math.max(1, Math.ceil(settings.minKeepFraction * group.size)),
         gammas,
         betas: bnWeights(model, group.members, '/beta'),
+        gates: gateFactors(model, group.members),
         stepScale: Math.max(1, meanAbs(values) / REFERENCE_GAMMA) * (residual ? settings.residualStepScale : 1),
         residual,
         zeros: zeroChannels(values, group.size),
@@ -203,7 +208,7 @@ export class SparsityController {
     const eta = learningRate * this.lambda;
     const current = await Promise.all(this.groups.map((group) => readAll(group.gammas)));
     this.progress += this.pace;
-    if (this.settings.zeroing === 'gradual') this.zeroLowest(current);
+    if (this.settings.zeroing === 'gradual') this.zeroLowest(await this.importances(current));
     const zerosByGroup = this.settings.zeroing === 'gradual'
       ? this.groups.map((group, index) => keepZeros(group, current[index]))
       : this.proximalStep(current, eta);
@@ -259,11 +264,21 @@ export class SparsityController {
     });
   }
 
+  /** |γ|·sr per member (|γ| where the member has no GFR layer): the importance of SPEC step 3. */
+  private async importances(current: Float32Array[][]): Promise<Float32Array[][]> {
+    return Promise.all(this.groups.map(async (group, index) => Promise.all(current[index].map(async (gamma, member) => {
+      const gate = group.gates[member];
+      if (!gate) return gamma;
+      const sr = (await gate.read().data()) as Float32Array;
+      return Float32Array.from(gamma, (value, channel) => Math.abs(value) * sr[channel]);
+    }))));
+  }
+
   /**
    * Gradual zeroing: adds to each group's zero channels until the schedule's
-   * share of all channels is at zero, lowest first by ‖γ_c‖ over the group's
-   * members relative to the group's mean (residual groups scaled up by
-   * 1 / residualStepScale), never past a group's floor.
+   * share of all channels is at zero, lowest first by ‖|γ_c|·sr_c‖ over the
+   * group's members relative to the group's mean (residual groups scaled up
+   * by 1 / residualStepScale), never past a group's floor.
    */
   private zeroLowest(current: Float32Array[][]): void {
     const total = this.groups.reduce((sum, group) => sum + group.size, 0);
@@ -334,6 +349,12 @@ function zeroChannels(values: Float32Array[], size: number): number[] {
 
 async function readAll(variables: tf.LayerVariable[]): Promise<Float32Array[]> {
   return Promise.all(variables.map(async (variable) => (await variable.read().data()) as Float32Array));
+}
+
+/** sr of the GFR layer that `insertGfrLayers` put after each member BN, undefined where there is none. */
+function gateFactors(model: tf.LayersModel, members: ChannelGroup['members']): (tf.LayerVariable | undefined)[] {
+  const gfrs = new Map(model.layers.filter(isGfrLayer).map((layer) => [layer.name, layer]));
+  return members.filter((member) => member.bn).map((member) => gfrs.get(gfrLayerName(member.bn!))?.weights.find((weight) => weight.originalName.endsWith('/sr')));
 }
 
 function bnWeights(model: tf.LayersModel, members: ChannelGroup['members'], suffix: '/gamma' | '/beta'): tf.LayerVariable[] {

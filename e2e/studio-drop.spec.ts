@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 
-import { digitIdxFiles, dropFiles, savedLayersModel } from './helpers/droppedFiles';
+import { digitIdxFiles, dropFiles, trainedLogitsModel } from './helpers/droppedFiles';
 import {
   ARTIFACTS, bytesOf, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, openDemoOnWasm, watchErrors,
 } from './helpers/studioPage';
@@ -20,10 +20,13 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   // The demo first, so that a drop replaces it.
   await openDemoOnWasm(page);
 
-  await dropFiles(page, await savedLayersModel());
+  // A model trained elsewhere that outputs logits: it is the reference, and it gets no pretraining.
+  await dropFiles(page, await trainedLogitsModel());
   await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', { timeout: 30_000 });
   await expect(page.getByTestId('drop-note')).toHaveText('Dropped 2 model files.');
   await expect(page.getByRole('radio', { name: /LeNet/ })).not.toBeChecked();
+  await expect(page.getByTestId('model-summary')).toContainText('logits');
+  await expect(page.getByTestId('stage-2').getByLabel('Pretraining epochs')).toHaveValue('0');
 
   await dropFiles(page, await digitIdxFiles(30));
   await expect(page.getByTestId('data-count')).toHaveText('300', { timeout: 30_000 });
@@ -38,6 +41,9 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
 
   await page.getByTestId('search-run').click();
   await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 120_000 });
+  // Every candidate is judged against the model as it was dropped: the chart has its line, the verdict names it.
+  await expect(page.getByTestId('chart-search-ratio')).toContainText('original');
+  await expect(page.getByTestId('verdict')).toContainText(/against the original's \d+\.\d+% on the validation images|No candidate is within/);
 
   // A budget rule instead of the tolerance: the most accurate candidate under 200k FLOPs.
   const stage3 = page.getByTestId('stage-3');
@@ -45,6 +51,7 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   await stage3.getByLabel('At most').fill('0.2');
   await expect(page.getByTestId('selection-note')).toContainText(/The rule selects candidate #\d+|No candidate meets/);
   await expect(page.getByTestId('selected-candidate')).toBeVisible();
+  await expect(page.getByTestId('verdict')).toContainText('original');
 
   await stage3.getByRole('radio', { name: 'one zip' }).check();
   await page.getByTestId('export').click();
@@ -53,7 +60,7 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
   const entries = unzipSync(new Uint8Array(await bytesOf(download)));
   expect(Object.keys(entries)).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));
-  expect(await checkLoadsAndPredicts(entries['model.json'], entries['weights.bin'], [28, 28, 1])).toEqual([2, 10]);
+  expect(await checkLoadsAndPredicts(entries['model.json'], entries['weights.bin'], [28, 28, 1], 'logits')).toEqual([2, 10]);
 
   await page.screenshot({ path: `${ARTIFACTS}/studio-drop.png`, fullPage: true });
   // A narrow window: the stages stack and nothing overflows sideways.

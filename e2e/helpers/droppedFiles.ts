@@ -20,6 +20,15 @@ export interface TestFile {
   bytes: Uint8Array;
 }
 
+/**
+ * A model trained elsewhere, as a user brings one: the test fixture LeNet with a linear last layer
+ * (it outputs logits), trained to convergence on digits, as model.json + weights.bin.
+ */
+export async function trainedLogitsModel(): Promise<TestFile[]> {
+  const dir = 'src/engine/testing/fixtures/lenet-digits-logits';
+  return Promise.all(['model.json', 'weights.bin'].map(async (name) => ({ name, bytes: new Uint8Array(await readFile(`${dir}/${name}`)) })));
+}
+
 /** A built-in LeNet (seed 7), saved the way tfjs saves any LayersModel. */
 export async function savedLayersModel(): Promise<TestFile[]> {
   await tf.setBackend('cpu');

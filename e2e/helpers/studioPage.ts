@@ -148,8 +148,11 @@ export async function bytesOf(download: Download): Promise<Buffer> {
   return readFile(path);
 }
 
-/** Loads model.json + weights with stock tfjs on the CPU backend and checks one prediction. */
-export async function checkLoadsAndPredicts(modelJson: Buffer | Uint8Array, weights: Buffer | Uint8Array, inputShape: number[]): Promise<number[]> {
+/**
+ * Loads model.json + weights with stock tfjs on the CPU backend and checks one prediction: probabilities
+ * that sum to 1, or, for a model that outputs logits, finite scores that are not probabilities.
+ */
+export async function checkLoadsAndPredicts(modelJson: Buffer | Uint8Array, weights: Buffer | Uint8Array, inputShape: number[], outputs: 'probabilities' | 'logits' = 'probabilities'): Promise<number[]> {
   await tf.setBackend('cpu');
   const json = JSON.parse(Buffer.from(modelJson).toString('utf8')) as {
     modelTopology: object;
@@ -165,8 +168,11 @@ export async function checkLoadsAndPredicts(modelJson: Buffer | Uint8Array, weig
     const x = tf.randomUniform([2, ...inputShape], 0, 1, 'float32', 3);
     const y = model.predict(x) as tf.Tensor;
     const shape = y.shape;
+    const values = (await y.data()) as Float32Array;
+    expect(values.every(Number.isFinite)).toBe(true);
     const sums = (await y.sum(1).data()) as Float32Array;
-    for (const sum of sums) expect(sum).toBeCloseTo(1, 4);
+    if (outputs === 'probabilities') for (const sum of sums) expect(sum).toBeCloseTo(1, 4);
+    else expect(values.some((value) => value < 0 || value > 1)).toBe(true);
     tf.dispose([x, y]);
     return shape as number[];
   } finally {

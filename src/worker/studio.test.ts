@@ -179,7 +179,7 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     // Nothing under the budget: no candidate, and a verdict that says it is no success.
     const none = studio.select({ kind: 'budget', metric: 'params', max: 0 });
     expect(none).toMatchObject({ candidate: null, reference: start.reference, verdict: { withinTolerance: false, drop: null } });
-    expect(none.verdict.message).toMatch(/No candidate is within 1 points of the original model/);
+    expect(none.verdict.message).toMatch(/No candidate is within 1 point of the original model/);
 
     // The search result compares with the original: its accuracy, and the verdict on the choice.
     const chosen = studio.select({ kind: 'tolerance', tolerance: 100 });

@@ -55,6 +55,8 @@ export interface Verdict {
 }
 
 const points = (value: number): string => `${value.toFixed(2)} points`;
+/** "1 point", "0.5 points", "2 points". */
+export const pointsText = (tolerance: number): string => `${tolerance} point${tolerance === 1 ? '' : 's'}`;
 const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
 
 /** What to try when a run loses too much, in words (the CLI adds its flags); the same advice everywhere. */
@@ -64,7 +66,7 @@ export function verdictFor(selected: Candidate | undefined, reference: Reference
   if (!selected) {
     return {
       withinTolerance: false, drop: null, tolerance,
-      message: `No candidate is within ${tolerance} points of the original model (${percent(reference.accuracy)}). Not a success.`,
+      message: `No candidate is within ${pointsText(tolerance)} of the original model (${percent(reference.accuracy)}). Not a success.`,
     };
   }
   const drop = (reference.accuracy - selected.accuracy) * 100;
@@ -73,7 +75,7 @@ export function verdictFor(selected: Candidate | undefined, reference: Reference
   return {
     withinTolerance, drop, tolerance,
     message: withinTolerance
-      ? `Candidate #${selected.index} keeps the original's accuracy within ${tolerance} points: ${comparison} (${drop >= 0 ? `−${points(drop)}` : `+${points(-drop)}`}).`
-      : `Candidate #${selected.index} loses ${points(drop)}, more than the tolerance of ${tolerance}: ${comparison}. Not a success.`,
+      ? `Candidate #${selected.index} keeps the original's accuracy within ${pointsText(tolerance)}: ${comparison} (${drop >= 0 ? `−${points(drop)}` : `+${points(-drop)}`}).`
+      : `Candidate #${selected.index} loses ${points(drop)}, more than the tolerance of ${pointsText(tolerance)}: ${comparison}. Not a success.`,
   };
 }

@@ -8,6 +8,7 @@ import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
 import { BUDGET_METRICS, CRITERIA, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
+import { pointsText } from '../../engine/search/select';
 import { selectedIndex, verdictOf } from '../store/searchSlice';
 import { useStudio } from '../store/store';
 
@@ -234,7 +235,7 @@ function SearchVerdict() {
     <div className="block notice" role="status" data-testid="verdict">
       <p>
         <strong>
-          {sofar}Not within {verdict.tolerance} points of the original model.
+          {sofar}Not within {pointsText(verdict.tolerance)} of the original model.
         </strong>{' '}
         {verdict.message}
       </p>

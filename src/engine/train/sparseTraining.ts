@@ -187,7 +187,9 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
   const outputKind = options.outputKind ?? declaredOutputKind(outputLayerView(model)) ?? 'softmax';
   const auto = settings.targetMode === 'auto' && options.guard !== undefined;
-  const sparsitySettings = { ...DEFAULT_SPARSITY, ...(auto ? AUTO_SPARSITY : { target: settings.target }), measure: settings.targetKind };
+  const sparsitySettings = {
+    ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), measure: settings.targetKind,
+  };
   const controller = options.analysis && sparsitySettings.target > 0
     ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps)
     : undefined;

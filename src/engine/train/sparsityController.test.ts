@@ -42,6 +42,22 @@ describe('gradual zeroing with setbacks', () => {
     return { model, controller };
   }
 
+  it('in chunks: zeroes what the schedule asks for the chunk\'s end at once, then waits for a good reading', async () => {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    setGamma(model, 'bn1', [0.1, 0.2, 1, 1, 1, 1]);
+    setGamma(model, 'bn2', [1, 1, 0.3, 1, 1]);
+    const controller = await SparsityController.create(model, analyzeModel(spec), { ...settings, chunkSteps: 5 }, TOTAL_STEPS);
+    // Step 1 zeroes for schedule step 1 + 5 = 6: floor(0.5·6/8·11) = 4 channels, lowest relative |γ| first.
+    expect((await controller.afterStep(1, 1e-3)).zeroShare).toBeCloseTo(4 / 11, 9);
+    expect(zerosOf(weightsOf(model, 'bn1').gamma)).toEqual([0, 1]);
+    // Nothing more until the guard says the model recovered, however far the schedule runs.
+    for (let step = 2; step <= 6; step++) expect((await controller.afterStep(step, 1e-3)).zeroShare).toBeCloseTo(4 / 11, 9);
+    controller.goodReading();
+    expect((await controller.afterStep(7, 1e-3)).zeroShare).toBeCloseTo(5 / 11, 9);
+    model.dispose();
+  });
+
   it('weighs γ by the GFR gates where there are some: the lowest |γ|·sr goes first', async () => {
     const spec = await twoConvModel(3);
     const instrumented = insertGfrLayers(spec, analyzeModel(spec), { seed: 1 });

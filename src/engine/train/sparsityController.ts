@@ -54,6 +54,14 @@ export interface SparsitySettings {
    * channel was at zero (LeNet 98.4 → 96.9% in 50 steps; docs/DECISIONS.md).
    */
   zeroing: 'proximal' | 'gradual';
+  /**
+   * Gradual zeroing in chunks: 0 zeroes the schedule's share at every step;
+   * N > 0 zeroes, at once, what the schedule asks for N steps ahead, then
+   * waits for the next good guard reading (or a setback) before the next
+   * chunk, so that every reading sees a model that had N steps to recover
+   * rather than one still reeling from the last few zeros.
+   */
+  chunkSteps: number;
 }
 
 export const DEFAULT_SPARSITY: SparsitySettings = {
@@ -67,6 +75,7 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
   minKeepFraction: 0.05,
   residualStepScale: 1,
   zeroing: 'proximal',
+  chunkSteps: 0,
 };
 
 /**
@@ -130,6 +139,8 @@ export class SparsityController {
   private progress = 0;
   /** Schedule steps per training step: 1, halved at every setback, regained by a quarter at every good reading. */
   private pace = 1;
+  /** Gradual zeroing in chunks: whether the next step zeroes the next chunk. */
+  private chunkDue = true;
   private setbacks = 0;
 
   private constructor(
@@ -187,6 +198,7 @@ export class SparsityController {
     this.groups.forEach((group, index) => (group.zeros = [...state.zeros[index]]));
     this.pace /= 2;
     this.setbacks++;
+    this.chunkDue = true;
   }
 
   /**
@@ -196,6 +208,7 @@ export class SparsityController {
    */
   goodReading(): void {
     this.pace = Math.min(1, this.pace * 1.25);
+    this.chunkDue = true;
   }
 
   /** The status as it stands (after a setback, the checkpoint's). */
@@ -208,7 +221,10 @@ export class SparsityController {
     const eta = learningRate * this.lambda;
     const current = await Promise.all(this.groups.map((group) => readAll(group.gammas)));
     this.progress += this.pace;
-    if (this.settings.zeroing === 'gradual') this.zeroLowest(await this.importances(current));
+    if (this.settings.zeroing === 'gradual' && (this.chunkDue || this.settings.chunkSteps === 0)) {
+      this.zeroLowest(await this.importances(current), this.scheduleAt(this.progress + this.settings.chunkSteps * this.pace));
+      this.chunkDue = false;
+    }
     const zerosByGroup = this.settings.zeroing === 'gradual'
       ? this.groups.map((group, index) => keepZeros(group, current[index]))
       : this.proximalStep(current, eta);
@@ -275,15 +291,15 @@ export class SparsityController {
   }
 
   /**
-   * Gradual zeroing: adds to each group's zero channels until the schedule's
-   * share of all channels is at zero, lowest first by ‖|γ_c|·sr_c‖ over the
+   * Gradual zeroing: adds to each group's zero channels until `share` of all
+   * channels is at zero, lowest first by ‖|γ_c|·sr_c‖ over the
    * group's members relative to the group's mean (residual groups scaled up
    * by 1 / residualStepScale), never past a group's floor.
    */
-  private zeroLowest(current: Float32Array[][]): void {
+  private zeroLowest(current: Float32Array[][], share: number): void {
     const total = this.groups.reduce((sum, group) => sum + group.size, 0);
     const zeros = this.groups.reduce((sum, group) => sum + group.zeros.length, 0);
-    const wanted = Math.floor(this.scheduleAt(this.progress) * total) - zeros;
+    const wanted = Math.floor(share * total) - zeros;
     if (wanted <= 0) return;
     const candidates = this.groups.flatMap((group, index) => {
       const zero = new Set(group.zeros);

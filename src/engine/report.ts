@@ -105,9 +105,11 @@ export function reportSummary(report: CompressionReport): string {
     '',
     '## Candidates',
     '',
+    `Calibration accuracy ± one standard error of its difference with the original's (${percent(original.calibrationAccuracy)}): the tolerance rule passes a candidate that is within the tolerance even one standard error lower.`,
+    '',
     '| # | stage | ratio | accuracy | vs original | calibration accuracy | BN recalibrated | parameters | FLOPs | latency |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...report.candidates.map((c) => `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${((c.accuracy - original.accuracy) * 100).toFixed(2)} | ${percent(c.calibrationAccuracy)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`),
+    ...report.candidates.map((c) => `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${((c.accuracy - original.accuracy) * 100).toFixed(2)} | ${percent(c.calibrationAccuracy)} ± ${((c.calibrationNoise ?? 0) * 100).toFixed(2)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`),
     '',
   ];
   return lines.join('\n');

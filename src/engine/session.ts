@@ -94,6 +94,8 @@ export class CompressionSession {
   /** The reference of each model that was the original, once measured (the search measures it first). */
   private readonly references = new WeakMap<ModelSpec, Promise<Reference>>();
   private readonly measured = new WeakMap<ModelSpec, Reference>();
+  /** Which calibration images each original gets right. */
+  private readonly referenceHits = new WeakMap<ModelSpec, Uint8Array>();
 
   constructor(model: ModelSpec, readonly data: SessionData, options: SessionOptions = {}) {
     this.originalSpec = model;
@@ -138,7 +140,8 @@ export class CompressionSession {
         [Math.min(calibration.count, 64), calibration.height, calibration.width, calibration.channels]);
       const outputKind = await detectOutputKind(model, sample).finally(() => sample.dispose());
       const validation = await evaluate(model, this.data.validation, { outputKind });
-      const calibrated = await evaluate(model, calibration, { outputKind });
+      const calibrated = await evaluate(model, calibration, { outputKind, keepHits: true });
+      this.referenceHits.set(spec, calibrated.hits!);
       const reference = { accuracy: validation.accuracy, loss: validation.loss, calibrationAccuracy: calibrated.accuracy, outputKind };
       this.measured.set(spec, reference);
       return reference;
@@ -162,7 +165,7 @@ export class CompressionSession {
     const guard: AccuracyGuard | undefined = fromTrained && settings.targetMode === 'auto' ? {
       data: this.calibration,
       floor: reference.calibrationAccuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
-      every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / GUARD_READINGS_PER_EPOCH)),
+      every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
     } : undefined;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
     const gradual = guard !== undefined;
@@ -215,7 +218,10 @@ export class CompressionSession {
     const reference = await this.reference();
     this.candidates.length = 0;
     this.specs.clear();
-    const input = { trained: this.trained, fit: this.fit, calibration: this.calibration, validation: this.data.validation, reference, outputKind: reference.outputKind };
+    const input = {
+      trained: this.trained, fit: this.fit, calibration: this.calibration, validation: this.data.validation,
+      reference, outputKind: reference.outputKind, referenceHits: this.referenceHits.get(this.originalSpec),
+    };
     for await (const step of gridSearch(input, settings, signal)) {
       this.candidates.push(step.candidate);
       this.specs.set(step.candidate.index, step.spec);

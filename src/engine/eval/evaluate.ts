@@ -14,11 +14,15 @@ export interface Evaluation {
   loss: number;
   count: number;
   outputKind: OutputKind;
+  /** With `keepHits`: 1 for each image whose top-1 class is its label, else 0, in the data's order. */
+  hits?: Uint8Array;
 }
 
 export interface EvaluateOptions extends BatchOptions {
   /** What the model outputs; when absent, its last layers (or its first outputs) tell. */
   outputKind?: OutputKind;
+  /** Keep which images were right (for paired comparisons of two models on the same images). */
+  keepHits?: boolean;
 }
 
 function checkDataset(model: tf.LayersModel, data: ImageDataset): void {
@@ -35,12 +39,12 @@ function checkDataset(model: tf.LayersModel, data: ImageDataset): void {
   }
 }
 
-/** Summed loss and number of correct top-1 predictions in one batch. */
+/** Summed loss, then 1 or 0 for each image of the batch (top-1 right or not). */
 function scoreBatch(outputs: tf.Tensor2D, labels: tf.Tensor1D, kind: OutputKind): tf.Tensor1D {
   return tf.tidy(() => {
     const lossSum = classificationLossSum(outputs, labels, kind);
-    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'float32'));
-    return tf.stack([lossSum, correct]) as tf.Tensor1D;
+    const hits = tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'float32');
+    return tf.concat([tf.reshape(lossSum, [1]), hits]) as tf.Tensor1D;
   });
 }
 
@@ -58,6 +62,7 @@ export async function evaluate(
   let kind = options.outputKind ?? declaredOutputKind(outputLayerView(model));
   let lossSum = 0;
   let correct = 0;
+  const hits = options.keepHits ? new Uint8Array(data.count) : undefined;
   for (const batch of batches(data.images, shape, batchSize)) {
     throwIfAborted(signal);
     const labels = data.labels.subarray(batch.start, batch.start + batch.size);
@@ -65,13 +70,16 @@ export async function evaluate(
     try {
       kind ??= kindFromOutputs((await outputs.data()) as Float32Array, data.numClasses);
       const scores = tf.tidy(() => scoreBatch(outputs, tf.tensor1d(labels, 'int32'), kind!));
-      const [batchLoss, batchCorrect] = await scores.data();
+      const values = await scores.data();
       scores.dispose();
-      lossSum += batchLoss;
-      correct += batchCorrect;
+      lossSum += values[0];
+      for (let k = 0; k < batch.size; k++) {
+        correct += values[1 + k];
+        if (hits) hits[batch.start + k] = values[1 + k];
+      }
     } finally {
       outputs.dispose();
     }
   }
-  return { accuracy: correct / data.count, loss: lossSum / data.count, count: data.count, outputKind: kind ?? 'softmax' };
+  return { accuracy: correct / data.count, loss: lossSum / data.count, count: data.count, outputKind: kind ?? 'softmax', ...(hits ? { hits } : {}) };
 }

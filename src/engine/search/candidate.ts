@@ -7,6 +7,7 @@ import type { ImageDataset, ModelSpec } from '../core/types';
 import { evaluate } from '../eval/evaluate';
 import { measureLatency } from '../eval/latency';
 import type { OutputKind } from '../eval/outputKind';
+import { pairedStandardError } from '../eval/pairedDifference';
 import { analyzeModel, type ModelAnalysis } from '../graph/analyze';
 import { countSpecParams, modelFromSpec, specFromModel } from '../io/modelSpec';
 import { applyPlan } from '../prune/applyPlan';
@@ -19,6 +20,8 @@ export interface CandidateFigures {
   accuracy: number;
   /** Top-1 accuracy on the calibration images (held out from training), 0..1: the figure the tolerance rule chooses by. */
   calibrationAccuracy: number;
+  /** One standard error of the calibration accuracy's difference with the original's, on the same images (0..1). */
+  calibrationNoise: number;
   /** Whether recalibrated BN statistics were kept (they measured better on the calibration images). */
   recalibrated: boolean;
   loss: number;
@@ -50,6 +53,8 @@ export interface EvaluationContext {
   calibration: ImageDataset;
   validation: ImageDataset;
   outputKind: OutputKind;
+  /** Which calibration images the original gets right, for the noise of each candidate's difference with it. */
+  referenceHits?: Uint8Array;
   compensate: boolean;
   /** null: no recalibration. */
   recalibration: RecalibrationOptions | null;
@@ -68,7 +73,7 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
     const changed = context.recalibration ? changedBatchNorms(context.analysis, plan) : [];
     const choice = changed.length > 0
       ? await recalibrateIfBetter(model, context, { ...context.recalibration!, layers: changed, signal })
-      : { kept: false, calibration: await evaluate(model, context.calibration, { outputKind, signal }) };
+      : { kept: false, calibration: await evaluate(model, context.calibration, { outputKind, signal, keepHits: true }) };
     const evaluation = await evaluate(model, context.validation, { outputKind, signal });
     const { validation } = context;
     const latency = await measureLatency(model, [validation.height, validation.width, validation.channels], { runs: context.latencyRuns, warmup: 2 });
@@ -78,6 +83,7 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
       figures: {
         accuracy: evaluation.accuracy,
         calibrationAccuracy: choice.calibration.accuracy,
+        calibrationNoise: context.referenceHits && choice.calibration.hits ? pairedStandardError(context.referenceHits, choice.calibration.hits) : 0,
         recalibrated: choice.kept,
         loss: evaluation.loss,
         params,

@@ -68,6 +68,8 @@ export interface SearchInput {
   /** The original model's accuracy, which every candidate is compared with. */
   reference: ReferenceAccuracy;
   outputKind: OutputKind;
+  /** Which calibration images the original gets right (the tolerance rule allows for each difference's noise). */
+  referenceHits?: Uint8Array;
 }
 
 export interface SearchStep {
@@ -93,6 +95,7 @@ export async function* gridSearch(input: SearchInput, settings: SearchSettings, 
     calibration: input.calibration,
     validation: input.validation,
     outputKind: input.outputKind,
+    referenceHits: input.referenceHits,
     compensate: settings.compensate,
     recalibration: settings.recalibrate ? { batches: settings.recalibrationBatches, batchSize: settings.batchSize, seed: settings.seed } : null,
     latencyRuns: settings.latencyRuns,

@@ -88,7 +88,7 @@ function writeWeight(layer: tf.layers.Layer, key: string, values: Float32Array):
 export interface RecalibrationChoice {
   /** Whether the recalibrated statistics were kept. */
   kept: boolean;
-  /** The model's evaluation on the calibration images, with the statistics it kept. */
+  /** The model's evaluation on the calibration images (with its hits), with the statistics it kept. */
   calibration: Evaluation;
 }
 
@@ -104,7 +104,7 @@ export async function recalibrateIfBetter(
   data: { fit: ImageDataset; calibration: ImageDataset; outputKind: OutputKind },
   options: RecalibrationOptions,
 ): Promise<RecalibrationChoice> {
-  const evaluateOn = () => evaluate(model, data.calibration, { outputKind: data.outputKind, signal: options.signal });
+  const evaluateOn = () => evaluate(model, data.calibration, { outputKind: data.outputKind, signal: options.signal, keepHits: true });
   const before = await evaluateOn();
   const statistics = movingStatistics(chosenBatchNorms(model, options.layers));
   if (statistics.length === 0) return { kept: false, calibration: before };

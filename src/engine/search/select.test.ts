@@ -3,19 +3,27 @@ import type { Candidate } from './candidate';
 import { passesTolerance, selectCandidate, verdictFor, type ReferenceAccuracy } from './select';
 
 const candidate = (index: number, ratio: number, accuracy: number, calibrationAccuracy: number, flops = 100 - ratio * 100): Candidate =>
-  ({ index, ratio, accuracy, calibrationAccuracy, flops, stage: ratio === 0 ? 'baseline' : 'grid' }) as Candidate;
+  ({ index, ratio, accuracy, calibrationAccuracy, calibrationNoise: 0, flops, stage: ratio === 0 ? 'baseline' : 'grid' }) as Candidate;
 
 // Validation and calibration disagree on purpose: the tolerance rule must read the calibration figures.
 const reference: ReferenceAccuracy = { accuracy: 0.8, calibrationAccuracy: 0.9 };
 
 describe('passesTolerance', () => {
   it('compares calibration accuracy with the reference\'s calibration accuracy', () => {
-    expect(passesTolerance({ calibrationAccuracy: 0.891 }, reference, 1)).toBe(true);
-    expect(passesTolerance({ calibrationAccuracy: 0.89 }, reference, 1)).toBe(true);
-    expect(passesTolerance({ calibrationAccuracy: 0.889 }, reference, 1)).toBe(false);
+    const measured = (calibrationAccuracy: number, calibrationNoise = 0) => ({ calibrationAccuracy, calibrationNoise });
+    expect(passesTolerance(measured(0.891), reference, 1)).toBe(true);
+    expect(passesTolerance(measured(0.89), reference, 1)).toBe(true);
+    expect(passesTolerance(measured(0.889), reference, 1)).toBe(false);
     // 0.85 is above the validation reference (0.8) but 5 points below the calibration one.
-    expect(passesTolerance({ calibrationAccuracy: 0.85 }, reference, 1)).toBe(false);
-    expect(passesTolerance({ calibrationAccuracy: 0.85 }, reference, 5)).toBe(true);
+    expect(passesTolerance(measured(0.85), reference, 1)).toBe(false);
+    expect(passesTolerance(measured(0.85), reference, 5)).toBe(true);
+  });
+
+  it('allows for the noise of the measured difference: one standard error must still be within the tolerance', () => {
+    const measured = (calibrationAccuracy: number, calibrationNoise: number) => ({ calibrationAccuracy, calibrationNoise });
+    // 0.5 points below, measured to ±0.4: passes; to ±0.6: it may be 1.1 below, so it does not.
+    expect(passesTolerance(measured(0.895, 0.004), reference, 1)).toBe(true);
+    expect(passesTolerance(measured(0.895, 0.006), reference, 1)).toBe(false);
   });
 });
 

@@ -28,9 +28,16 @@ export interface ReferenceAccuracy {
 
 const within = (accuracy: number, reference: number, tolerance: number): boolean => accuracy >= reference - tolerance / 100 - 1e-9;
 
-/** Whether a candidate is within `tolerance` points of the original on the calibration images. */
-export function passesTolerance(candidate: Pick<Candidate, 'calibrationAccuracy'>, reference: ReferenceAccuracy, tolerance: number): boolean {
-  return within(candidate.calibrationAccuracy, reference.calibrationAccuracy, tolerance);
+/**
+ * Standard errors taken off a candidate's calibration accuracy before the
+ * tolerance applies: a candidate passes when even one standard error below
+ * what was measured it is within the tolerance (eval/pairedDifference.ts).
+ */
+export const SELECTION_CONFIDENCE = 1;
+
+/** Whether a candidate is within `tolerance` points of the original on the calibration images, noise allowed for. */
+export function passesTolerance(candidate: Pick<Candidate, 'calibrationAccuracy' | 'calibrationNoise'>, reference: ReferenceAccuracy, tolerance: number): boolean {
+  return within(candidate.calibrationAccuracy - SELECTION_CONFIDENCE * (candidate.calibrationNoise ?? 0), reference.calibrationAccuracy, tolerance);
 }
 
 export function selectCandidate(candidates: Candidate[], rule: SelectionRule, reference: ReferenceAccuracy): Candidate | undefined {

@@ -62,6 +62,8 @@ export interface TrainSettings {
   maxSteps?: number;
   /** Points of accuracy the selection may lose against the original; the guard holds sparsity at half of it (default 1). */
   tolerance?: number;
+  /** Readings of the accuracy guard per epoch (automatic target; default 5): the steps a chunk of zeros has to recover. */
+  guardReadings?: number;
 }
 
 /**

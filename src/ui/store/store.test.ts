@@ -35,7 +35,7 @@ function fakeEngine(handlers: Partial<Record<MethodName, Handler>>): EngineClien
 const userError = (message: string): Error => Object.assign(new Error(message), { name: 'UserError' });
 
 const candidate = (index: number, ratio: number, accuracy: number): Candidate => ({
-  index, ratio, accuracy, calibrationAccuracy: accuracy, recalibrated: false, stage: index === 0 ? 'baseline' : 'grid', plan: { kept: {} },
+  index, ratio, accuracy, calibrationAccuracy: accuracy, calibrationNoise: 0, recalibrated: false, stage: index === 0 ? 'baseline' : 'grid', plan: { kept: {} },
   keptChannels: 0, prunableChannels: 10, loss: 1, params: 100, flops: 1000 * (1 - ratio), weightBytes: 400, latencyMs: 1, backend: 'cpu',
 });
 

@@ -79,7 +79,7 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
     if (performance.now() - lastLine < 5000 && event.step !== event.totalSteps) return;
     lastLine = performance.now();
     const zeros = event.sparsity ? ` ${sparsityProgress(event.sparsity)}` : '';
-    const guard = event.guard ? ` calibration ${(event.guard.accuracy * 100).toFixed(1)}% (floor ${(event.guard.floor * 100).toFixed(1)}%${event.guard.restoredFrom !== undefined ? `: back to step ${event.guard.restoredFrom}, slower` : ''})` : '';
+    const guard = event.guard ? ` calibration ${(event.guard.accuracy * 100).toFixed(1)}% ± ${((event.guard.noise ?? 0) * 100).toFixed(1)} (floor ${(event.guard.floor * 100).toFixed(1)}%${event.guard.restoredFrom !== undefined ? `: back to step ${event.guard.restoredFrom}, slower` : ''})` : '';
     log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s${zeros}${guard}`);
   };
 }

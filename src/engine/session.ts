@@ -166,6 +166,7 @@ export class CompressionSession {
       data: this.calibration,
       floor: reference.calibrationAccuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
+      referenceHits: this.referenceHits.get(this.originalSpec),
     } : undefined;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
     const gradual = guard !== undefined;

@@ -5,7 +5,8 @@ import { insertGfrLayers } from '../gfr/instrument';
 import { modelFromSpec } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { residualModel } from '../testing/tinyModels';
-import { batchStatisticsAccuracy, GUARD_BATCH_SIZE } from './accuracyGuard';
+import { batchStatisticsAccuracy, batchStatisticsHits, GUARD_BATCH_SIZE, readGuard } from './accuracyGuard';
+import { pairedStandardError } from '../eval/pairedDifference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -76,6 +77,28 @@ describe('batchStatisticsAccuracy', () => {
     const spec = await residualModel();
     const model = await modelFromSpec(insertGfrLayers(spec, analyzeModel(spec), { seed: 2 }));
     await readingLeavingModelAsIs(model);
+    model.dispose();
+  });
+
+  it('fails a reading only when it is below the floor by more than the noise of its difference with the original', async () => {
+    const model = await modelFromSpec(await residualModel());
+    const hits = await batchStatisticsHits(model, data);
+    const wrong = Array.from(hits).flatMap((hit, i) => (hit ? [] : [i]));
+    expect(wrong.length).toBeGreaterThan(20);
+    // An original right on 20 more images: 20/n above this model.
+    const referenceHits = Uint8Array.from(hits);
+    wrong.slice(0, 20).forEach((i) => (referenceHits[i] = 1));
+    const accuracy = hits.reduce((a, b) => a + b, 0) / data.count;
+    const original = accuracy + 20 / data.count;
+    const noise = pairedStandardError(referenceHits, hits);
+    const guard = (floor: number) => ({ data, floor, every: 1, referenceHits });
+    // Below the floor, but by less than one standard error: passes.
+    const near = await readGuard(model, guard(accuracy + noise / 2));
+    expect(near).toEqual({ accuracy, noise, passes: true });
+    expect(original).toBeGreaterThan(accuracy + noise / 2);
+    // Below by more: fails; and without the original's hits any reading below the floor fails.
+    expect((await readGuard(model, guard(accuracy + 2 * noise))).passes).toBe(false);
+    expect((await readGuard(model, { data, floor: accuracy + noise / 2, every: 1 })).passes).toBe(false);
     model.dispose();
   });
 });

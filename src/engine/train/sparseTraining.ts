@@ -18,7 +18,7 @@ import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
 import { DEFAULT_GATE_TEMPERATURE, DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regularizers';
-import { batchStatisticsAccuracy, type AccuracyGuard } from './accuracyGuard';
+import { readGuard, type AccuracyGuard } from './accuracyGuard';
 import { DEFAULT_DISTILLATION, distillationLoss, type Teacher } from './distillation';
 import { DEFAULT_GAMMA_SCALE } from './rescale';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
@@ -113,6 +113,8 @@ export interface TrainStepEvent {
 export interface GuardReading {
   step: number;
   accuracy: number;
+  /** One standard error of the reading's difference with the original; a reading fails below floor − noise. */
+  noise?: number;
   floor: number;
   /** Below the floor: training went back to the weights and zeros of this earlier step's reading. */
   restoredFrom?: number;
@@ -222,8 +224,9 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         }
         if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
-          guardReading = { step, accuracy: await batchStatisticsAccuracy(model, guard.data), floor: guard.floor };
-          if (guardReading.accuracy >= guard.floor) {
+          const reading = await readGuard(model, guard);
+          guardReading = { step, accuracy: reading.accuracy, noise: reading.noise, floor: guard.floor };
+          if (reading.passes) {
             lastGood = Checkpoint.take(model, controller, guardReading, lastGood);
             controller.goodReading();
           }

@@ -58,6 +58,23 @@ describe('gradual zeroing with setbacks', () => {
     model.dispose();
   });
 
+  it('zeroes nothing new past zeroUntil: the last steps only recover', async () => {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    const controller = await SparsityController.create(model, analyzeModel(spec), { ...settings, chunkSteps: 2, zeroUntil: 0.5 }, TOTAL_STEPS);
+    const first = await controller.afterStep(1, 1e-3);
+    expect(first.zeroShare).toBeGreaterThan(0);
+    let zeroShareAt5 = 0;
+    for (let step = 2; step <= 10; step++) {
+      controller.goodReading();
+      const status = await controller.afterStep(step, 1e-3);
+      if (step > 5) expect(status.zeroShare, `step ${step}`).toBe(zeroShareAt5);
+      if (step === 5) zeroShareAt5 = status.zeroShare;
+    }
+    expect(zeroShareAt5).toBeGreaterThan(first.zeroShare);
+    model.dispose();
+  });
+
   it('weighs γ by the GFR gates where there are some: the lowest |γ|·sr goes first', async () => {
     const spec = await twoConvModel(3);
     const instrumented = insertGfrLayers(spec, analyzeModel(spec), { seed: 1 });

@@ -59,7 +59,7 @@ Options:
                         M one of params, flops, weightBytes, latencyMs
   --ratios R,R,…        grid of pruning ratios (default 0,0.05,…,0.9)
   --batch-size N        training batch size (64)
-  --learning-rate X     Adam learning rate (0.001; 0.0001 for sparse
+  --learning-rate X     Adam learning rate (0.001; 0.0003 for sparse
                         training of a trained model)
   --lambda-gamma X      λγ, weight of Σ|γ| (0.0001)
   --lambda-s X          λs, weight of the GFR gates' penalty (0.0001)

@@ -63,6 +63,13 @@ export interface SparsitySettings {
    */
   chunkSteps: number;
   /**
+   * With chunks: the share of all channels one chunk adds at full pace (the
+   * pace halves it after a setback), up to `target`; 0 takes what the
+   * schedule asks for `chunkSteps` ahead instead. A fixed size keeps a chunk
+   * small however long the guard waits between readings.
+   */
+  chunkShare: number;
+  /**
    * Gradual zeroing stops at this share of the steps: the rest only trains
    * (with the teacher) what is left. On the trained ResNet of the benchmark
    * each chunk of zeros cost points that the next 23 steps did not win back;
@@ -84,6 +91,7 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
   residualStepScale: 1,
   zeroing: 'proximal',
   chunkSteps: 0,
+  chunkShare: 0,
   zeroUntil: 1,
 };
 
@@ -93,8 +101,8 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
  * 60% of the steps), channels are zeroed gradually during the first two
  * thirds, and residual streams look four times larger, so go last.
  */
-export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'scheduleEnd' | 'zeroUntil'> = {
-  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', scheduleEnd: 0.6, zeroUntil: 2 / 3,
+export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'scheduleEnd' | 'zeroUntil' | 'chunkShare'> = {
+  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', scheduleEnd: 0.6, zeroUntil: 2 / 3, chunkShare: 0.04,
 };
 
 export interface SparsityStatus {
@@ -153,6 +161,8 @@ export class SparsityController {
   private pace = 1;
   /** Gradual zeroing in chunks: whether the next step zeroes the next chunk. */
   private chunkDue = true;
+  /** Gradual zeroing in fixed-size chunks: the share of channels the latest chunk aimed at. */
+  private aimed = 0;
   private setbacks = 0;
 
   private constructor(
@@ -206,6 +216,7 @@ export class SparsityController {
    */
   setBack(state: ControllerState): void {
     this.progress = state.progress;
+    this.aimed = 0;
     this.lambda = state.lambda;
     this.groups.forEach((group, index) => (group.zeros = [...state.zeros[index]]));
     this.pace /= 2;
@@ -223,6 +234,14 @@ export class SparsityController {
     this.chunkDue = true;
   }
 
+  private totalChannels(): number {
+    return this.groups.reduce((sum, group) => sum + group.size, 0);
+  }
+
+  private zeroShareNow(): number {
+    return this.groups.reduce((sum, group) => sum + group.zeros.length, 0) / Math.max(1, this.totalChannels());
+  }
+
   /** The status as it stands (after a setback, the checkpoint's). */
   status(): SparsityStatus {
     return this.statusOf(this.progress, this.groups.map((group) => group.zeros.length));
@@ -235,7 +254,11 @@ export class SparsityController {
     this.progress += this.pace;
     const zeroing = step <= this.settings.zeroUntil * this.totalSteps;
     if (this.settings.zeroing === 'gradual' && zeroing && (this.chunkDue || this.settings.chunkSteps === 0)) {
-      this.zeroLowest(await this.importances(current), this.scheduleAt(this.progress + this.settings.chunkSteps * this.pace));
+      this.aimed = this.settings.chunkShare > 0
+        // At least one channel a chunk, however small the model.
+        ? Math.min(this.settings.target, this.zeroShareNow() + Math.max(this.settings.chunkShare * this.pace, 1 / this.totalChannels()))
+        : this.scheduleAt(this.progress + this.settings.chunkSteps * this.pace);
+      this.zeroLowest(await this.importances(current), this.aimed);
       this.chunkDue = false;
     }
     const zerosByGroup = this.settings.zeroing === 'gradual'
@@ -265,7 +288,7 @@ export class SparsityController {
     const zeroShare = total ? zeros / total : 0;
     return {
       zeroShare, freedFlopsShare, measure: this.settings.measure,
-      targetShare: this.scheduleAt(scheduleStep), lambda: this.lambda, zeroShareByGroup,
+      targetShare: this.settings.chunkShare > 0 ? this.aimed : this.scheduleAt(scheduleStep), lambda: this.lambda, zeroShareByGroup,
       ...(this.setbacks ? { setbacks: this.setbacks } : {}),
     };
   }
@@ -312,7 +335,7 @@ export class SparsityController {
   private zeroLowest(current: Float32Array[][], share: number): void {
     const total = this.groups.reduce((sum, group) => sum + group.size, 0);
     const zeros = this.groups.reduce((sum, group) => sum + group.zeros.length, 0);
-    const wanted = Math.floor(share * total) - zeros;
+    const wanted = Math.floor(share * total + 1e-9) - zeros;
     if (wanted <= 0) return;
     const candidates = this.groups.flatMap((group, index) => {
       const zero = new Set(group.zeros);

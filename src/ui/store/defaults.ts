@@ -46,7 +46,7 @@ export interface TrainForm extends TrainFormSettings {
 }
 
 /** Adam's rate for a trained start, as the engine's TRAINED_START_LEARNING_RATE (this module holds no tfjs). */
-export const TRAINED_START_LEARNING_RATE = 1e-4;
+export const TRAINED_START_LEARNING_RATE = 3e-4;
 
 /** Pretraining epochs for a built-in model, which starts untrained; the user's own model starts with none. */
 export const BUILTIN_PRETRAIN_EPOCHS = 1;

@@ -216,9 +216,9 @@ export class SparsityController {
    */
   setBack(state: ControllerState): void {
     this.progress = state.progress;
-    this.aimed = 0;
     this.lambda = state.lambda;
     this.groups.forEach((group, index) => (group.zeros = [...state.zeros[index]]));
+    this.aimed = this.zeroShareNow();
     this.pace /= 2;
     this.setbacks++;
     this.chunkDue = true;

@@ -143,8 +143,8 @@ async function runSearch(session: CompressionSession, settings: SearchSettings, 
 }
 
 function candidateRow(candidate: Candidate): CandidateRow {
-  const { ratio, stage, accuracy, loss, params, flops, weightBytes, latencyMs, keptChannels, prunableChannels } = candidate;
-  return { ratio, stage, accuracy, loss, params, flops, weightBytes, latencyMs, keptChannels, prunableChannels };
+  const { ratio, stage, accuracy, calibrationAccuracy, calibrationNoise, loss, params, flops, weightBytes, latencyMs, keptChannels, prunableChannels } = candidate;
+  return { ratio, stage, accuracy, calibrationAccuracy, calibrationNoise, loss, params, flops, weightBytes, latencyMs, keptChannels, prunableChannels };
 }
 
 /** The candidate at `ratio`, or at the largest grid ratio below it when the two plans coincided. */

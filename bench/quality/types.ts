@@ -7,7 +7,7 @@ import type { TrainSettings } from '../../src/engine/train/sparseTraining';
 import type { Protocol, QualityTask } from './tasks';
 
 /** A candidate's figures as the benchmark keeps them (no plan, no backend). */
-export type CandidateRow = Pick<Candidate, 'ratio' | 'stage' | 'accuracy' | 'loss' | 'params' | 'flops' | 'weightBytes' | 'latencyMs' | 'keptChannels' | 'prunableChannels'>;
+export type CandidateRow = Pick<Candidate, 'ratio' | 'stage' | 'accuracy' | 'calibrationAccuracy' | 'calibrationNoise' | 'loss' | 'params' | 'flops' | 'weightBytes' | 'latencyMs' | 'keptChannels' | 'prunableChannels'>;
 
 export interface SearchRun {
   label: string;

@@ -130,11 +130,10 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   }
   timings.searchMs = performance.now() - searchStart;
   const rule = selectionRule(flags, tolerance);
-  const chosen = session.select(rule);
-  if (!chosen && rule.kind === 'budget') throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
-  const verdict = session.verdict(chosen, tolerance);
-  // With --force and nothing within the tolerance, the most accurate candidate is written.
-  const selected = chosen ?? [...session.candidates].sort((a, b) => b.calibrationAccuracy - a.calibrationAccuracy)[0];
+  // The tolerance rule always chooses (when nothing is surely within, the most accurate); a budget may leave none.
+  const selected = session.select(rule);
+  if (!selected) throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
+  const verdict = session.verdict(selected, tolerance);
   const baseline = session.candidates[0];
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (original ${(reference.accuracy * 100).toFixed(2)}%, sparse-trained unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops} (−${(100 * (1 - selected.flops / baseline.flops)).toFixed(1)}%)`);
   if (!verdict.withinTolerance && !flags.force) {

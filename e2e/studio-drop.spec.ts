@@ -34,7 +34,7 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   await expect(page.getByTestId('data-summary').locator('canvas')).not.toHaveCount(0);
   await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-drop-stage1.png` });
 
-  await smallBudget(page, 4);
+  await smallBudget(page, 4, 0);
   const training = await trainAndScore(page);
   console.log(`wasm training (dropped files): ${(training.trainMs / 1000).toFixed(1)} s, longest long task ${training.longest.toFixed(0)} ms`);
   test.info().annotations.push({ type: 'longest long task during training', description: `${training.longest.toFixed(0)} ms` });

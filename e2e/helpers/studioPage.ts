@@ -72,8 +72,9 @@ export async function fill(page: Page, stage: number, label: string | RegExp, va
 }
 
 /** Small training and search settings: a few steps, a coarse grid, few recalibration batches. */
-export async function smallBudget(page: Page, steps: number): Promise<void> {
-  await fill(page, 2, 'Pretraining epochs', 1);
+/** A few steps of everything; `pretrainEpochs` 1 for a built-in model, 0 for a trained one a user brings. */
+export async function smallBudget(page: Page, steps: number, pretrainEpochs = 1): Promise<void> {
+  await fill(page, 2, 'Pretraining epochs', pretrainEpochs);
   await fill(page, 2, /^(Sparse epochs|Epochs)$/, 1);
   await fill(page, 2, 'Batch size', 16);
   await fill(page, 2, 'Max steps per phase', steps);
@@ -124,7 +125,8 @@ export async function trainAndScore(page: Page, options: { checkPause?: boolean 
   // On fast backends all steps may land in one render; paused runs must draw again after resuming.
   expect(updates, 'the loss chart was drawn as steps arrived').toBeGreaterThan(drawsWhilePaused);
   expect(await linePoints(page, 'chart-loss')).toBeGreaterThan(2);
-  await expect(page.getByTestId('chart-accuracy').locator('.recharts-line-curve').first()).toBeVisible();
+  // Points, not visibility: a converged model's batch accuracy is a flat line at 100%, which has no height.
+  expect(await linePoints(page, 'chart-accuracy')).toBeGreaterThan(2);
   await expect(page.getByTestId('scores-view')).toBeVisible({ timeout: 60_000 });
   const tasks = await longTasks(page, start, end);
   return { trainMs: end - start, longest: Math.max(0, ...tasks.map((t) => t.duration)), updates };

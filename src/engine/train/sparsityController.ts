@@ -96,13 +96,14 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
 };
 
 /**
- * With an accuracy guard (the automatic target, from a trained start): the
- * schedule rises toward this share as far as accuracy allows (reaching it at
- * 60% of the steps), channels are zeroed gradually during the first two
- * thirds, and residual streams look four times larger, so go last.
+ * With an accuracy guard (the automatic target, from a trained start):
+ * chunks of 4% of the channels go to zero, each after a good reading of the
+ * guard, up to this share and during the first two thirds of the steps;
+ * residual streams look four times larger, so they go last. (The caller
+ * sets chunkSteps to the guard's cadence.)
  */
-export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'scheduleEnd' | 'zeroUntil' | 'chunkShare'> = {
-  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', scheduleEnd: 0.6, zeroUntil: 2 / 3, chunkShare: 0.04,
+export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'zeroUntil' | 'chunkShare'> = {
+  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', zeroUntil: 2 / 3, chunkShare: 0.04,
 };
 
 export interface SparsityStatus {

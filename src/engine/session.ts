@@ -9,8 +9,8 @@ import { UserError } from './core/errors';
 import type { ImageDataset, ModelSpec } from './core/types';
 import { shuffledIndices } from './core/random';
 import { batchCount, subsetDataset } from './data/split';
-import { evaluate, type Evaluation } from './eval/evaluate';
-import { detectOutputKind, type OutputKind } from './eval/outputKind';
+import { evaluate } from './eval/evaluate';
+import type { OutputKind } from './eval/outputKind';
 import { analyzeModel, type ModelAnalysis } from './graph/analyze';
 import { isGfrLayer } from './gfr/gfrLayer';
 import { foldGfrLayers, hasGfrLayers, insertGfrLayers } from './gfr/instrument';
@@ -93,9 +93,8 @@ export class CompressionSession {
   private trainedStartFlag: boolean;
   /** The reference of each model that was the original, once measured (the search measures it first). */
   private readonly references = new WeakMap<ModelSpec, Promise<Reference>>();
-  private readonly measured = new WeakMap<ModelSpec, Reference>();
-  /** Which calibration images each original gets right. */
-  private readonly referenceHits = new WeakMap<ModelSpec, Uint8Array>();
+  /** The same, once known, with which calibration images the original gets right (absent for a restored reference). */
+  private readonly measured = new WeakMap<ModelSpec, { reference: Reference; hits?: Uint8Array }>();
 
   constructor(model: ModelSpec, readonly data: SessionData, options: SessionOptions = {}) {
     this.originalSpec = model;
@@ -135,15 +134,12 @@ export class CompressionSession {
   private async measureReference(spec: ModelSpec): Promise<Reference> {
     const model = await modelFromSpec(spec);
     try {
-      const { calibration } = this;
-      const sample = tf.tensor4d(calibration.images.subarray(0, Math.min(calibration.count, 64) * calibration.height * calibration.width * calibration.channels),
-        [Math.min(calibration.count, 64), calibration.height, calibration.width, calibration.channels]);
-      const outputKind = await detectOutputKind(model, sample).finally(() => sample.dispose());
-      const validation = await evaluate(model, this.data.validation, { outputKind });
-      const calibrated = await evaluate(model, calibration, { outputKind, keepHits: true });
-      this.referenceHits.set(spec, calibrated.hits!);
+      // evaluate reads the output kind from the last layers, or from the first outputs where they leave it open.
+      const validation = await evaluate(model, this.data.validation);
+      const { outputKind } = validation;
+      const calibrated = await evaluate(model, this.calibration, { outputKind, keepHits: true });
       const reference = { accuracy: validation.accuracy, loss: validation.loss, calibrationAccuracy: calibrated.accuracy, outputKind };
-      this.measured.set(spec, reference);
+      this.measured.set(spec, { reference, hits: calibrated.hits });
       return reference;
     } catch (error) {
       this.references.delete(spec);
@@ -166,7 +162,7 @@ export class CompressionSession {
       data: this.calibration,
       floor: reference.calibrationAccuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
-      referenceHits: this.referenceHits.get(this.originalSpec),
+      referenceHits: this.measured.get(this.originalSpec)?.hits,
     } : undefined;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
     const gradual = guard !== undefined;
@@ -201,12 +197,6 @@ export class CompressionSession {
     return summary;
   }
 
-  /** The original's figures on the validation images (as given, or after `pretrain`). */
-  async evaluateOriginal(): Promise<Evaluation> {
-    const { accuracy, loss, outputKind } = await this.reference();
-    return { accuracy, loss, outputKind, count: this.data.validation.count };
-  }
-
   scores(criterion: CriterionName, seed = 1): GroupScores {
     return scoreChannels(this.trained, analyzeModel(this.trained), { criterion, seed });
   }
@@ -221,7 +211,7 @@ export class CompressionSession {
     this.specs.clear();
     const input = {
       trained: this.trained, fit: this.fit, calibration: this.calibration, validation: this.data.validation,
-      reference, outputKind: reference.outputKind, referenceHits: this.referenceHits.get(this.originalSpec),
+      reference, outputKind: reference.outputKind, referenceHits: this.measured.get(this.originalSpec)?.hits,
     };
     for await (const step of gridSearch(input, settings, signal)) {
       this.candidates.push(step.candidate);
@@ -232,7 +222,7 @@ export class CompressionSession {
 
   /** Candidates measured in an earlier visit, with the models that were kept for them and the reference they were compared with. */
   restoreCandidates(candidates: Candidate[], specs: Map<number, ModelSpec>, reference: Reference): void {
-    this.measured.set(this.originalSpec, reference);
+    this.measured.set(this.originalSpec, { reference });
     this.references.set(this.originalSpec, Promise.resolve(reference));
     this.candidates.push(...candidates);
     for (const [index, spec] of specs) this.specs.set(index, spec);
@@ -254,9 +244,9 @@ export class CompressionSession {
 
   /** The reference, once measured. */
   requireReference(): Reference {
-    const reference = this.measured.get(this.originalSpec);
-    if (!reference) throw new UserError('Run the search first: the original model has not been measured yet.');
-    return reference;
+    const known = this.measured.get(this.originalSpec);
+    if (!known) throw new UserError('Run the search first: the original model has not been measured yet.');
+    return known.reference;
   }
 
   /** The candidate's model as tfjs artifacts (model.json + one weight buffer), stock layers only. */

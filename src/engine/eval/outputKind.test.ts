@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImageDataset } from '../core/types';
 import { expectNoLeaks, maxAbsDifference } from '../testing/tensors';
+import { evaluate } from './evaluate';
 import {
-  classificationLoss, classificationLossSum, declaredOutputKind, detectOutputKind, distributionLogits, kindFromOutputs,
+  classificationLoss, classificationLossSum, declaredOutputKind, distributionLogits, kindFromOutputs,
   outputLayerView, PROBABILITY_EPSILON, type OutputLayerView,
 } from './outputKind';
 
@@ -74,24 +76,25 @@ describe('kindFromOutputs', () => {
   });
 });
 
-describe('detectOutputKind', () => {
+describe('the kind evaluate finds', () => {
+  /** Two 1×1×2 images, labels 0 and 1, for the 3-class heads below. */
+  const images = (values: number[]): ImageDataset => ({
+    images: Float32Array.from(values), labels: Int32Array.from([0, 1]), count: 2, height: 1, width: 1, channels: 2,
+    numClasses: 3, classNames: ['a', 'b', 'c'], source: 'two images',
+  });
+
   it('falls back to the outputs behind a final ReLU', async () => {
     // fc(x) = [x0, 2·x1, x1 − x0], then ReLU.
     const model = headModel('linear', [tf.layers.activation({ name: 'act', activation: 'relu' })]);
-    const large = tf.tensor4d([3, 1, 0, 4], [2, 1, 1, 2]);
-    const small = tf.tensor4d([0.5, 0.2, 0.1, 0.3], [2, 1, 1, 2]);
-    expect(await expectNoLeaks(() => detectOutputKind(model, large))).toBe('logits');
-    expect(await detectOutputKind(model, small)).toBe('sigmoid');
-    [large, small].forEach((t) => t.dispose());
+    expect((await expectNoLeaks(() => evaluate(model, images([3, 1, 0, 4])))).outputKind).toBe('logits');
+    expect((await evaluate(model, images([0.5, 0.2, 0.1, 0.3]))).outputKind).toBe('sigmoid');
     model.dispose();
   });
 
   it('trusts the declared activation over the outputs', async () => {
     // A linear head whose outputs happen to be a distribution: still logits.
     const model = headModel('linear', [], [[0, 0, 0], [0, 0, 0]], [0.2, 0.3, 0.5]);
-    const images = tf.tensor4d([1, 2, 3, 4], [2, 1, 1, 2]);
-    expect(await detectOutputKind(model, images)).toBe('logits');
-    images.dispose();
+    expect((await evaluate(model, images([1, 2, 3, 4]))).outputKind).toBe('logits');
     model.dispose();
   });
 });

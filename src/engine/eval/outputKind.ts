@@ -96,18 +96,6 @@ export function kindFromOutputs(outputs: Float32Array, classes: number): OutputK
   return sumsToOne ? 'softmax' : 'sigmoid';
 }
 
-/** The kind a model's layers state, else the one its outputs on `images` show. */
-export async function detectOutputKind(model: tf.LayersModel, images: tf.Tensor4D): Promise<OutputKind> {
-  const declared = declaredOutputKind(outputLayerView(model));
-  if (declared) return declared;
-  const outputs = tf.tidy(() => model.predict(images) as tf.Tensor2D);
-  try {
-    return kindFromOutputs((await outputs.data()) as Float32Array, outputs.shape[1]);
-  } finally {
-    outputs.dispose();
-  }
-}
-
 /**
  * Log-probabilities of each class, [N, K]: log-softmax of logits; the clipped
  * log of softmax outputs; for sigmoid outputs the log of each class's own

@@ -47,13 +47,7 @@ export async function readGuard(model: tf.LayersModel, guard: AccuracyGuard): Pr
 
 export const GUARD_BATCH_SIZE = 128;
 
-/** Top-1 accuracy with batch statistics, moving statistics left as they were. */
-export async function batchStatisticsAccuracy(model: tf.LayersModel, data: ImageDataset): Promise<number> {
-  const hits = await batchStatisticsHits(model, data);
-  return hits.reduce((sum, hit) => sum + hit, 0) / data.count;
-}
-
-/** 1 for each image (in the data's order) whose top-1 class with batch statistics is its label. */
+/** 1 for each image (in the data's order) whose top-1 class with batch statistics is its label; moving statistics left as they were. */
 export async function batchStatisticsHits(model: tf.LayersModel, data: ImageDataset): Promise<Uint8Array> {
   return keepingStatistics(movingStatistics(model.layers), async () => {
     const hits = new Uint8Array(data.count);

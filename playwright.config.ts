@@ -10,7 +10,8 @@ import { defineConfig, devices } from '@playwright/test';
  * `--enable-unsafe-webgpu` exposes WebGPU in headless Chromium; without a GPU
  * it is SwiftShader (software), which is slow, hence the long timeouts.
  */
-const PORT = 4173;
+// E2E_PORT lets several checkouts run their browser tests side by side.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({

@@ -1,6 +1,8 @@
 /** A candidate as downloadable files: the model (model.json + weights.bin, or one zip) and its report. */
 import type * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
+import type { InputScaling } from '../engine/core/types';
+import { formatScaling } from '../engine/data/scaling';
 import { modelFilesFromArtifacts } from '../engine/io/modelFiles';
 import { buildReport, reportSummary, type ReportInput } from '../engine/report';
 import type { ExportResult } from './studioTypes';
@@ -12,14 +14,17 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
     : (bytes.slice().buffer as ArrayBuffer);
 }
 
-export function exportFiles(report: ReportInput, artifacts: tf.io.ModelArtifacts, format: 'files' | 'zip'): ExportResult {
+/** `scaling`: how pixels became the model's inputs, kept in the report as the command line keeps it. */
+export function exportFiles(report: ReportInput, artifacts: tf.io.ModelArtifacts, format: 'files' | 'zip', scaling: InputScaling): ExportResult {
   const { session, selected } = report;
   const modelFiles = modelFilesFromArtifacts(artifacts);
   const json = buildReport(report);
+  const { train } = session.data;
+  const preprocessing = { inputScaling: scaling, inputSize: [train.height, train.width, train.channels] };
   const encoder = new TextEncoder();
   const reportFiles = [
-    { name: 'report.json', bytes: encoder.encode(JSON.stringify(json, null, 2)) },
-    { name: 'report.md', bytes: encoder.encode(reportSummary(json)) },
+    { name: 'report.json', bytes: encoder.encode(JSON.stringify({ ...json, preprocessing }, null, 2)) },
+    { name: 'report.md', bytes: encoder.encode(`${reportSummary(json)}\nInput preprocessing: pixels x/255, then ${formatScaling(scaling)} (also in model.json, userDefinedMetadata.gfrStudio.inputScaling).\n`) },
   ];
   const stem = `${session.original.name}-pruned-${Math.round(selected.ratio * 100)}`;
   const files = format === 'zip'

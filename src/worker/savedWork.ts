@@ -4,7 +4,7 @@
  * files, settings, summaries, candidates. Writes go one after another, in the
  * background; a failed write is reported once and never fails the call.
  */
-import type { ModelSpec } from '../engine/core/types';
+import type { InputScaling, ModelSpec } from '../engine/core/types';
 import { countSpecParams } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings } from '../engine/search/gridSearch';
@@ -74,6 +74,14 @@ export class SavedWork {
     this.write(async (store) => {
       await this.dropWork(store);
       await store.set('data', data);
+    });
+  }
+
+  /** How pixels become model inputs: the images changed, so the training and search made from them go. */
+  preprocessing(scaling: InputScaling): void {
+    this.write(async (store) => {
+      await this.dropWork(store);
+      await store.set('preprocessing', scaling);
     });
   }
 

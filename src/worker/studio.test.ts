@@ -7,13 +7,16 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../engine/core/abort';
-import type { ImageDataset } from '../engine/core/types';
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_SCALING, type ImageDataset } from '../engine/core/types';
+import { parseScaling } from '../engine/data/scaling';
+import { modelExpecting } from '../engine/testing/scaledModels';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, subsetDataset } from '../engine/data/split';
 import { useNodeBackend } from '../engine/backend/node';
 import { evaluate } from '../engine/eval/evaluate';
-import { modelFilesFromArtifacts } from '../engine/io/modelFiles';
+import { modelFilesFromArtifacts, specFromFiles, withInputScaling } from '../engine/io/modelFiles';
 import { artifactsFromSpec, specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../engine/search/gridSearch';
@@ -83,6 +86,23 @@ function idxFile(dims: number[], values: Uint8Array): ArrayBuffer {
 }
 
 let digits: ImageDataset;
+
+/** `count` digits as IDX files of `side`×`side`×3 images (gray copied into R, G and B; cropped or padded with black). */
+function rgbIdxFiles(count: number, side = 28): DroppedFile[] {
+  const pixels = new Uint8Array(count * side * side * 3);
+  for (let n = 0; n < count; n++) {
+    for (let y = 0; y < Math.min(side, 28); y++) {
+      for (let x = 0; x < Math.min(side, 28); x++) {
+        const value = Math.round(digits.images[n * 784 + y * 28 + x] * 255);
+        pixels.fill(value, ((n * side + y) * side + x) * 3, ((n * side + y) * side + x) * 3 + 3);
+      }
+    }
+  }
+  return [
+    file('train-images-idx3-ubyte', idxFile([count, side, side, 3], pixels)),
+    file('train-labels-idx1-ubyte', idxFile([count], Uint8Array.from(digits.labels.subarray(0, count)))),
+  ];
+}
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -293,14 +313,23 @@ describe('Studio: errors the user can act on', () => {
     await expect(studio.train({ ...TRAIN, settings: { ...TRAIN.settings, batchSize: 0 } }, context())).rejects.toMatchObject({ name: 'UserError' });
   });
 
-  it('refuses a dropped model whose input disagrees with the data, naming both', async () => {
+  it('keeps a dropped model whose input disagrees with the data pending, naming both, until data that fits arrives', async () => {
     const studio = digitsStudio();
     await studio.loadData({ kind: 'builtin' }, context());
     const built = lenet({ inputShape: [32, 32, 3], numClasses: 10 });
     const files = modelFilesFromArtifacts(artifactsFromSpec(await specFromModel(built)));
     built.dispose();
     const dropped = files.map((f) => file(`m/${f.name}`, f.bytes.slice().buffer));
-    await expect(studio.loadModel({ kind: 'files', files: dropped }, context())).rejects.toThrow(/expects 32×32×3 inputs but the data has 28×28×1/);
+    const pending = await studio.loadModel({ kind: 'files', files: dropped }, context());
+    expect(pending).toMatchObject({ inputShape: [32, 32, 3], pairing: { pending: expect.stringMatching(/expects 32×32×3 inputs but the data has 28×28×1/) } });
+    await expect(studio.train(TRAIN, context())).rejects.toThrow(/expects 32×32×3 inputs but the data has 28×28×1/);
+    expect(await studio.checkReference()).toBeNull();
+    const fitting = await studio.loadData({ kind: 'files', files: rgbIdxFiles(30, 32) }, context());
+    expect(fitting).toMatchObject({ height: 32, channels: 3, pairing: { pending: null } });
+    expect(fitting.model).toBeUndefined();
+    expect((await studio.checkReference())?.accuracy).toBeGreaterThanOrEqual(0);
+    // Data of another size again: pending again, the model stays.
+    expect((await studio.loadData({ kind: 'builtin' }, context())).pairing?.pending).toMatch(/expects 32×32×3/);
     await expect(studio.loadModel({ kind: 'files', files: dropped.slice(1) }, context())).rejects.toThrow(/No model.json/);
     await expect(studio.loadModel({ kind: 'files', files: dropped.slice(0, 1) }, context())).rejects.toThrow(/weights.bin.*missing/);
   });
@@ -366,6 +395,56 @@ describe("Studio: the user's own model is the reference", () => {
     const { reference } = studio.scores({ criterion: 'gfr', ranking: 'global' });
     expect(reference).toMatchObject({ outputKind: 'logits' });
     expect(guard?.floor).toBeLessThan(reference!.calibrationAccuracy);
+  });
+});
+
+describe('Studio: input preprocessing', () => {
+  const caffe = parseScaling('caffe');
+  /** The LeNet fixture, trained on digits in [0, 1]. */
+  const trainedFixture = () => {
+    const dir = 'src/engine/testing/fixtures/lenet-digits-logits';
+    return Promise.all(['model.json', 'weights.bin'].map(async (name) => ({ name, bytes: new Uint8Array(await readFile(`${dir}/${name}`)) })));
+  };
+  /** The same made to take Caffe-style inputs (BGR, ImageNet mean subtracted on 0–255) of 3 channels. */
+  const caffeModel = async (remember: boolean): Promise<DroppedFile[]> => {
+    const artifacts = artifactsFromSpec(modelExpecting(specFromFiles(await trainedFixture()), caffe, 3));
+    return modelFilesFromArtifacts(remember ? withInputScaling(artifacts, caffe) : artifacts).map((f) => file(f.name, f.bytes.slice().buffer));
+  };
+
+  it('measures a model trained on normalized inputs right only with its preprocessing', async () => {
+    const store = new MemoryStore();
+    const studio = new Studio({ store });
+    await studio.loadData({ kind: 'files', files: rgbIdxFiles(600) }, context());
+    const loaded = await studio.loadModel({ kind: 'files', files: await caffeModel(false) }, context());
+    expect(loaded.pairing).toEqual({ pending: null, scaling: DEFAULT_SCALING });
+    // Pixels in [0, 1] into a model that wants BGR on 0–255: chance level.
+    const wrong = await studio.checkReference();
+    expect(wrong!.accuracy).toBeLessThan(0.25);
+    expect(await studio.setPreprocessing(caffe, context())).toEqual({ pending: null, scaling: caffe });
+    const right = await studio.checkReference();
+    expect(right!.accuracy).toBeGreaterThan(0.9);
+    // The same images as the fixture sees them in gray, [0, 1]: the same accuracy.
+    const gray = new Studio({ store: null });
+    await gray.loadData({ kind: 'files', files: [file('train-images-idx3-ubyte', idxFile([600, 28, 28], Uint8Array.from(digits.images.subarray(0, 600 * 784), (v) => Math.round(v * 255)))), rgbIdxFiles(600)[1]] }, context());
+    await gray.loadModel({ kind: 'files', files: (await trainedFixture()).map((f) => file(f.name, f.bytes.slice().buffer)) }, context());
+    expect((await gray.checkReference())!.accuracy).toBeCloseTo(right!.accuracy, 2);
+    await expect(studio.setPreprocessing({ mean: [0, 0], std: [1] }, context())).rejects.toThrow(/mean has 2 values but the images have 3/);
+
+    // Kept with the saved work.
+    await studio.savedWork();
+    const restored = await new Studio({ store }).restore(context());
+    expect(restored?.pairing).toEqual({ pending: null, scaling: caffe });
+  });
+
+  it('a model that remembers its preprocessing brings it along; gray data it does not fit goes back to none', async () => {
+    const studio = new Studio({ store: null });
+    await studio.loadData({ kind: 'files', files: rgbIdxFiles(300) }, context());
+    const loaded = await studio.loadModel({ kind: 'files', files: await caffeModel(true) }, context());
+    expect(loaded).toMatchObject({ remembered: caffe, pairing: { pending: null, scaling: caffe } });
+    expect((await studio.checkReference())!.accuracy).toBeGreaterThan(0.9);
+    const builtin = await studio.loadData({ kind: 'builtin' }, context());
+    expect(builtin.pairing).toEqual({ pending: expect.stringMatching(/expects 28×28×3 inputs but the data has 28×28×1/), scaling: DEFAULT_SCALING });
+    expect(builtin.notes?.join(' ')).toMatch(/does not fit 1-channel images: it is back to pixels in \[0, 1\]/);
   });
 });
 

@@ -7,11 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError, throwIfAborted } from '../engine/core/abort';
 import { UserError } from '../engine/core/errors';
-import type { ImageDataset, ModelSpec } from '../engine/core/types';
+import { DEFAULT_SCALING, type ImageDataset, type InputScaling, type ModelSpec } from '../engine/core/types';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
+import { formatScaling, scaleDataset, validateScaling } from '../engine/data/scaling';
 import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
-import { loadModelFiles } from '../engine/io/modelFiles';
+import { loadModelFiles, withInputScaling } from '../engine/io/modelFiles';
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
@@ -31,7 +32,7 @@ import { SavedWork, candidateKey, type SavedData, type SavedModel, type SavedSea
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
-  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, ModelSource, ModelSummary, RestoredWork, ScoresParams,
+  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, InputPairing, ModelSource, ModelSummary, RestoredWork, ScoresParams,
   ScoresResult, SearchNextResult, SearchStartResult, SelectResult, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
@@ -59,10 +60,16 @@ interface LoadedModel {
   summary: ModelSummary;
   /** The built-in model's name, so it can be rebuilt for data of another shape. */
   builtin: string | null;
+  /** The input scaling the model's files remember. */
+  remembered?: InputScaling;
 }
 
 interface LoadedData {
+  /** The images as read, pixels in [0, 1]: shown, and scaled again when the preprocessing changes. */
+  unit: ImageDataset;
+  /** The images as the model sees them: `unit` with `scaling` applied. */
   dataset: ImageDataset;
+  scaling: InputScaling;
   split: DatasetSplit;
   source: string;
   notes: string[];
@@ -136,6 +143,27 @@ function sessionFor(model: LoadedModel, data: LoadedData): CompressionSession {
   return new CompressionSession(model.spec, data.split, { trainedStart: !model.builtin });
 }
 
+/** A session when model and data fit; else why not (the model waits for data that fits). */
+function pairUp(model: LoadedModel | null, data: LoadedData | null): { session: CompressionSession | null; pending: string | null } {
+  if (!model || !data) return { session: null, pending: null };
+  try {
+    return { session: sessionFor(model, data), pending: null };
+  } catch (error) {
+    if (error instanceof UserError) return { session: null, pending: error.message };
+    throw error;
+  }
+}
+
+/** The scaling fits images with this many channels (a 3-channel mean does not fit gray images). */
+function fits(scaling: InputScaling, channels: number): boolean {
+  try {
+    validateScaling(scaling, channels);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The reference if it has been measured, else null (never measures). */
 function knownReference(session: CompressionSession): Reference | null {
   try {
@@ -152,6 +180,10 @@ export class Studio {
   private model: LoadedModel | null = null;
   private data: LoadedData | null = null;
   private session: CompressionSession | null = null;
+  /** Why the model and the data do not fit together; null when they do. */
+  private pending: string | null = null;
+  /** How pixels become model inputs (the preprocessing panel; a dropped model's remembered scaling). */
+  private scaling: InputScaling = DEFAULT_SCALING;
   /** Normal pretraining, kept per settings so that retraining does not repeat it. */
   private pretrained: { key: string; spec: ModelSpec; summary: TrainSummary; curve?: TrainPoint[] } | null = null;
   private training: TrainingRecord | null = null;
@@ -181,20 +213,26 @@ export class Studio {
       const model = source.kind === 'builtin'
         ? await this.builtinModel(source.name, this.data?.dataset)
         : await droppedModel(source.files);
+      // A model exported with its preprocessing brings it along.
+      const scaling = model.remembered ?? this.scaling;
       let data = this.data;
       const shape = shapeOf(model.summary);
       if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
         data = await this.readImages(data.images, shape, ctx.signal);
       }
-      const session = data ? sessionFor(model, data) : null;
+      const scaled = data && fits(scaling, data.dataset.channels) ? this.scaled(data, scaling) : data;
+      const { session, pending } = pairUp(model, scaled);
       this.resetWork();
       this.model = model;
       this.session = session;
+      this.pending = pending;
+      this.setScaling(scaling);
       this.saved.model(source.kind === 'builtin' ? { kind: 'builtin', name: source.name } : { kind: 'files', spec: model.spec, source: model.summary.source });
-      const summary: ModelSummary = { ...model.summary };
-      if (data && data !== this.data) {
-        this.data = data;
-        summary.data = this.dataSummary(data, ctx);
+      const summary: ModelSummary = { ...model.summary, pairing: this.pairing() };
+      if (scaled && scaled !== this.data) {
+        const redecoded = data !== this.data;
+        this.data = scaled;
+        if (redecoded) summary.data = this.dataSummary(scaled, ctx);
       }
       return summary;
     });
@@ -203,18 +241,25 @@ export class Studio {
   async loadData(source: DataSource, ctx: CallContext): Promise<DataSummary> {
     return this.exclusive('loading the data', ctx.signal, async () => {
       ctx.progress({ done: 0, total: 1, label: 'reading the data' });
-      const data = source.kind === 'builtin' ? await this.builtinData() : await this.filesData(source.files, this.model, ctx.signal);
+      const notes: string[] = [];
+      // A preprocessing for other images (a 3-channel mean for gray images) gives way to none.
+      const read = await (source.kind === 'builtin' ? this.builtinData() : this.filesData(source.files, this.model, ctx.signal));
+      const scaling = fits(this.scaling, read.dataset.channels) ? this.scaling : DEFAULT_SCALING;
+      if (scaling !== this.scaling) notes.push(`The preprocessing (${formatScaling(this.scaling)}) does not fit ${read.dataset.channels}-channel images: it is back to pixels in [0, 1].`);
+      const data = this.scaled({ ...read, notes: [...read.notes, ...notes] }, scaling);
       let model = this.model;
       const { dataset } = data;
       const rebuild = model?.builtin && (!sameShape(model.summary.inputShape, [dataset.height, dataset.width, dataset.channels]) || model.summary.numClasses !== dataset.numClasses);
       if (model?.builtin && rebuild) model = await this.builtinModel(model.builtin, dataset);
-      const session = model ? sessionFor(model, data) : null;
+      const { session, pending } = pairUp(model, data);
       this.resetWork();
       this.data = data;
       this.model = model;
       this.session = session;
+      this.pending = pending;
+      this.setScaling(scaling);
       this.saved.data(source.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'files', files: source.files });
-      const summary = this.dataSummary(data, ctx);
+      const summary = { ...this.dataSummary(data, ctx), pairing: this.pairing() };
       if (rebuild && model) summary.model = model.summary;
       return summary;
     });
@@ -274,6 +319,31 @@ export class Studio {
     if (this.job?.name !== 'training') return { paused: false };
     this.pause.set(params.paused);
     return { paused: this.pause.paused };
+  }
+
+  async setPreprocessing(scaling: InputScaling, ctx: CallContext): Promise<InputPairing> {
+    return this.exclusive('changing the preprocessing', ctx.signal, async () => {
+      const data = this.data;
+      validateScaling(scaling, data?.dataset.channels ?? Math.max(scaling.mean.length, scaling.std.length, scaling.channelOrder === 'bgr' ? 3 : 1));
+      const scaled = data ? this.scaled(data, scaling) : null;
+      const { session, pending } = pairUp(this.model, scaled);
+      this.resetWork();
+      this.data = scaled;
+      this.session = session;
+      this.pending = pending;
+      // Saved even when equal: the saved training and search were made with the images as they were.
+      this.scaling = scaling;
+      this.saved.preprocessing(scaling);
+      return this.pairing();
+    });
+  }
+
+  /** Not exclusive: it shares the session's one measurement with training and the search, and says null when the inputs changed meanwhile. */
+  async checkReference(): Promise<Reference | null> {
+    const { session, model } = this;
+    if (!session || !model || model.builtin) return null;
+    const reference = await session.reference();
+    return session === this.session ? reference : null;
   }
 
   scores(params: ScoresParams): ScoresResult {
@@ -367,7 +437,7 @@ export class Studio {
     if (!session.canExport(selected.index)) {
       throw new UserError(`Candidate #${selected.index} came back from the last visit without its model (too large to keep); run the search again to export it.`);
     }
-    const artifacts = session.exportCandidate(selected.index);
+    const artifacts = withInputScaling(session.exportCandidate(selected.index), this.scaling);
     const result = exportFiles({
       session,
       selected,
@@ -379,7 +449,7 @@ export class Studio {
       pretraining: training?.pretraining,
       training: training?.training,
       timings: { pretrainMs: training?.pretraining?.elapsedMs ?? 0, trainMs: training?.training.elapsedMs ?? 0, searchMs: search.elapsedMs },
-    }, artifacts, params.format);
+    }, artifacts, params.format, this.scaling);
     ctx.transfer.push(...result.files.map((file) => file.bytes));
     return result;
   }
@@ -404,16 +474,21 @@ export class Studio {
         notes.push(`The data of the last visit could not be read again: ${(error as Error).message}`);
       }
       const model = savedModel.kind === 'builtin' ? await this.builtinModel(savedModel.name, data?.dataset) : dropped!;
-      const session = data ? sessionFor(model, data) : null;
+      const scaling = (await this.saved.read<InputScaling>('preprocessing')) ?? DEFAULT_SCALING;
+      if (data && fits(scaling, data.dataset.channels)) data = this.scaled(data, scaling);
+      const { session, pending } = pairUp(model, data);
       this.resetWork();
       this.model = model;
       this.data = data;
       this.session = session;
+      this.pending = pending;
+      this.scaling = scaling;
       const restored: RestoredWork = {
         model: model.summary,
         modelChoice: savedModel.kind === 'builtin' ? savedModel.name : 'files',
         data: data ? this.dataSummary(data, ctx) : null,
         dataChoice: data ? savedData!.kind : null,
+        pairing: this.pairing(),
         training: null,
         search: null,
         notes,
@@ -486,6 +561,7 @@ export class Studio {
   private requireSession(): CompressionSession {
     if (!this.model) throw new UserError('Load a model first (a built-in one or your own).');
     if (!this.data) throw new UserError('Load data first (the built-in digits or your own).');
+    if (this.pending) throw new UserError(this.pending);
     this.session ??= sessionFor(this.model, this.data);
     return this.session;
   }
@@ -524,26 +600,48 @@ export class Studio {
 
   private async builtinData(): Promise<LoadedData> {
     const dataset = await this.loadBuiltinData();
-    return { dataset, split: split(dataset), source: dataset.source, notes: [], images: null };
+    return unscaled(dataset, [], null);
   }
 
   /** Dropped data; image folders are decoded at a dropped model's input size. */
   private async filesData(files: DroppedFile[], model: LoadedModel | null, signal: AbortSignal): Promise<LoadedData> {
     const shape = model && !model.builtin ? shapeOf(model.summary) ?? undefined : undefined;
     const { dataset, notes, images } = await datasetFromFiles(files, { decode: this.decode, shape }, signal);
-    return { dataset, split: split(dataset), source: dataset.source, notes, images };
+    return unscaled(dataset, notes, images);
   }
 
   private async readImages(images: FileEntry[], shape: Shape3, signal: AbortSignal): Promise<LoadedData> {
     const { dataset, notes } = await datasetFromImageEntries(images, { decode: this.decode, shape }, signal);
-    return { dataset, split: split(dataset), source: dataset.source, notes: [...notes, `Images resized to the model's input, ${shape.join('×')}.`], images };
+    return this.scaled(unscaled(dataset, [...notes, `Images resized to the model's input, ${shape.join('×')}.`], images), this.scaling);
+  }
+
+  /** `data` with its images scaled as `scaling` says (the same split: it depends only on the count and the seed). */
+  private scaled(data: LoadedData, scaling: InputScaling): LoadedData {
+    if (data.scaling === scaling) return data;
+    const dataset = scaleDataset(data.unit, scaling);
+    return { ...data, dataset, split: split(dataset), scaling };
+  }
+
+  private setScaling(scaling: InputScaling): void {
+    if (scaling === this.scaling) return;
+    this.scaling = scaling;
+    this.saved.preprocessing(scaling);
+  }
+
+  private pairing(): InputPairing {
+    return { pending: this.pending, scaling: this.scaling };
   }
 
   private dataSummary(data: LoadedData, ctx: CallContext): DataSummary {
-    const summary = summarizeData(data.dataset, data.split, data.source, data.notes);
+    const summary = summarizeData(data.unit, data.split, data.source, data.notes);
     ctx.transfer.push(...summary.samples.map((sample) => sample.rgba.buffer as ArrayBuffer));
     return summary;
   }
+}
+
+/** Images as read (pixels in [0, 1]), before any preprocessing. */
+function unscaled(dataset: ImageDataset, notes: string[], images: FileEntry[] | null): LoadedData {
+  return { unit: dataset, dataset, scaling: DEFAULT_SCALING, split: split(dataset), source: dataset.source, notes, images };
 }
 
 function split(dataset: ImageDataset): DatasetSplit {
@@ -552,7 +650,8 @@ function split(dataset: ImageDataset): DatasetSplit {
 
 /** model.json with its shards, a zip of them, a .keras or an .h5 file. */
 async function droppedModel(files: Extract<ModelSource, { kind: 'files' }>['files']): Promise<LoadedModel> {
-  const { spec } = await loadModelFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
+  const { spec, inputScaling } = await loadModelFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
   const source = files.length === 1 ? files[0].name : `${files.find((file) => file.name.endsWith('.json'))?.name ?? 'model.json'} (${files.length} files)`;
-  return { spec, summary: summarizeModel(spec, source), builtin: null };
+  const summary = summarizeModel(spec, source);
+  return inputScaling ? { spec, summary: { ...summary, remembered: inputScaling }, builtin: null, remembered: inputScaling } : { spec, summary, builtin: null };
 }

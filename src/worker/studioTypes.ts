@@ -4,6 +4,7 @@
  * holds one CompressionSession (src/engine/session.ts); these calls drive its
  * steps: load model and data → train → score → search (step by step) → export.
  */
+import type { InputScaling } from '../engine/core/types';
 import type { OutputKind } from '../engine/eval/outputKind';
 import type { ChannelGroup, ModelAnalysis } from '../engine/graph/analyze';
 import type { CriterionName } from '../engine/score/criterion';
@@ -42,6 +43,18 @@ export interface ModelSummary {
    * again at the model's input size. The page should show it instead of the old one.
    */
   data?: DataSummary;
+  /** What the model's files remember of its input preprocessing (a model exported by GFR Studio), if anything. */
+  remembered?: InputScaling;
+  /** Model and data as they now stand: see InputPairing. */
+  pairing?: InputPairing;
+}
+
+/** How the loaded model and data go together, after each load. */
+export interface InputPairing {
+  /** Why the model cannot run on the data (image size, classes): it waits for data that fits. null when they fit or one is missing. */
+  pending: string | null;
+  /** The preprocessing the images get before the model sees them. */
+  scaling: InputScaling;
 }
 
 export interface DataSummary {
@@ -63,6 +76,8 @@ export interface DataSummary {
    * shape and classes. The page should show this summary instead of the old one.
    */
   model?: ModelSummary;
+  /** Model and data as they now stand: see InputPairing. */
+  pairing?: InputPairing;
 }
 
 export interface TrainParams {
@@ -170,6 +185,8 @@ export interface RestoredWork {
   /** null when there was no data, or it could not be read again (see notes). */
   data: DataSummary | null;
   dataChoice: 'builtin' | 'files' | null;
+  /** Absent in work saved before preprocessing was kept. */
+  pairing?: InputPairing;
   training: TrainingRecord | null;
   search: {
     settings: SearchSettings;
@@ -203,6 +220,13 @@ export interface StudioMethods {
   /** The rule's choice, with the original's figures and the verdict (tolerance: the rule's, else DEFAULT_TOLERANCE). */
   select: { params: SelectionRule; result: SelectResult };
   exportCandidate: { params: ExportParams; result: ExportResult };
+  /** Sets how pixels become model inputs (applied to the loaded images; training and search start over). */
+  setPreprocessing: { params: InputScaling; result: InputPairing };
+  /**
+   * The user's own model measured on the data as it is (session.reference()): the check that the preprocessing is
+   * right. null for a built-in model (untrained until pretraining), without both inputs, or when they changed meanwhile.
+   */
+  checkReference: { params: Record<string, never>; result: Reference | null };
   /**
    * Brings back the last visit's work from IndexedDB (model, data, trained
    * model, settings, candidates); null when nothing was saved. Every load,

@@ -58,6 +58,8 @@ const handlers: Handlers = {
   searchNext: withBackend((params, ctx) => studio.searchNext(params, ctx)),
   select: withBackend((params) => studio.select(params)),
   exportCandidate: withBackend((params, ctx) => studio.exportCandidate(params, ctx)),
+  setPreprocessing: withBackend((params, ctx) => studio.setPreprocessing(params, ctx)),
+  checkReference: withBackend(() => studio.checkReference()),
   restore: withBackend((_params, ctx) => studio.restore(ctx)),
 };
 

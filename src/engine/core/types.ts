@@ -54,11 +54,15 @@ export interface ImageDataset {
   source: string;
 }
 
-/** How raw pixels (0..255) become model inputs: x/255, then (x − mean)/std. */
+/** How raw pixels (0..255) become model inputs: x/255, then (x − mean)/std; channels reversed first for 'bgr'. */
 export interface InputScaling {
   mean: number[];
   std: number[];
+  /** 'bgr': the model takes blue, green, red (Caffe-style); mean/std are then in that order. Absent means 'rgb'. */
+  channelOrder?: ChannelOrder;
 }
+
+export type ChannelOrder = 'rgb' | 'bgr';
 
 export const DEFAULT_SCALING: InputScaling = { mean: [0], std: [1] };
 

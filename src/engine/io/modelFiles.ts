@@ -106,10 +106,11 @@ function rememberedScaling(json: ModelJson, name: string): InputScaling | undefi
   const scaling = json.userDefinedMetadata?.gfrStudio?.inputScaling;
   if (scaling === undefined) return undefined;
   const numbers = (list: unknown): list is number[] => Array.isArray(list) && list.length > 0 && list.every(Number.isFinite);
-  if (!numbers(scaling?.mean) || !numbers(scaling?.std) || !scaling.std.every((value) => value > 0)) {
-    throw new UserError(`The input scaling stored in ${name} (userDefinedMetadata.gfrStudio.inputScaling) is not { mean: numbers, std: numbers > 0 }.`);
+  const order = scaling?.channelOrder;
+  if (!numbers(scaling?.mean) || !numbers(scaling?.std) || !scaling.std.every((value) => value > 0) || (order !== undefined && order !== 'rgb' && order !== 'bgr')) {
+    throw new UserError(`The input scaling stored in ${name} (userDefinedMetadata.gfrStudio.inputScaling) is not { mean: numbers, std: numbers > 0, channelOrder?: 'rgb' | 'bgr' }.`);
   }
-  return { mean: [...scaling.mean], std: [...scaling.std] };
+  return { mean: [...scaling.mean], std: [...scaling.std], ...(order === 'bgr' ? { channelOrder: order } : {}) };
 }
 
 /** The artifacts with the model's input scaling remembered in model.json's userDefinedMetadata. */

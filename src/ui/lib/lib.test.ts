@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ScoresResult } from '../../worker/studioTypes';
+import { chanceLevel, nearChance } from './chance';
 import { readAndSort } from './files';
 import { indexRanges, percent, compact, change } from './format';
 import { histogram } from './histogram';
@@ -14,6 +15,19 @@ describe('format', () => {
     expect(compact(20_900)).toBe('20.9k');
     expect(change(100, 13)).toBe('−87.0%');
     expect(percent(Number.NaN)).toBe('—');
+  });
+});
+
+describe('chance level', () => {
+  it('is the most common class, and near it is within a tenth of the way to perfect', () => {
+    const balanced = Array(10).fill(30);
+    expect(chanceLevel(balanced)).toBeCloseTo(0.1);
+    expect(nearChance(0.11, balanced)).toBe(true);
+    expect(nearChance(0.19, balanced)).toBe(true);
+    expect(nearChance(0.25, balanced)).toBe(false);
+    expect(chanceLevel([90, 10])).toBeCloseTo(0.9);
+    expect(nearChance(0.9, [90, 10])).toBe(true);
+    expect(nearChance(0.95, [90, 10])).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import { fromInput, readAndSort } from '../lib/files';
 import { compact, percent } from '../lib/format';
 import { BUILTIN_MODELS, OUTPUT_KIND_TEXT } from '../store/defaults';
 import { selectBusy, selectReference, useStudio } from '../store/store';
+import { PreprocessingPanel } from './PreprocessingPanel';
 
 export function ModelDataPanel() {
   return (
@@ -16,6 +17,7 @@ export function ModelDataPanel() {
       <ModelView />
       <DataPicker />
       <DataView />
+      <PreprocessingPanel />
     </>
   );
 }
@@ -81,10 +83,16 @@ function ModelPicker() {
 
 function ModelView() {
   const { state, summary, error } = useStudio((s) => s.model);
+  const pending = useStudio((s) => s.inputs.pending);
   return (
     <div className="block" aria-live="polite" data-testid="model-view">
       {state === 'running' && <Busy>Reading the model and finding its channel groups…</Busy>}
       <StageError message={error} testId="model-error" />
+      {pending && summary && (
+        <p className="note" role="status" data-testid="model-pending">
+          Your model waits for data that fits: {pending}
+        </p>
+      )}
       {summary ? <ModelSummaryView summary={summary} /> : state !== 'running' && <Empty>No model yet. Pick a built-in one or drop your own.</Empty>}
     </div>
   );

@@ -42,7 +42,8 @@ export const createEngineSlice: Slice<EngineSlice> = (deps) => (set, get) => {
     const lost = restored.search ? restored.search.candidates.length - restored.search.exportable.length : 0;
     if (lost > 0) notes.push(`${lost} candidate(s) came back without their models (too large to keep); run the search again to export those.`);
     set({ restored: worthANote(restored) ? { state: 'done', summary: restoredSummary(restored), notes } : null });
-    // Scores and the rule's choice are quick to ask for again; they are not saved.
+    // Scores, the rule's choice and the check of the user's model are quick to ask for again; they are not saved.
+    await get().checkModel();
     if (restored.training) await get().computeScores();
     if (restored.search?.candidates.length) await get().setRule(get().rule);
     return true;

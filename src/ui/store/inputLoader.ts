@@ -41,6 +41,7 @@ export function inputLoader<K extends InputKey>(
       if (mine !== request) return;
       set((s) => ({ ...update(s, { state: 'done', choice, summary, error: null }), ...alongside(summary, s, choice) }));
       get().resetResults();
+      get().pairingChanged(summary.pairing);
     } catch (err) {
       if (mine !== request) return;
       set((s) => update(s, { state: 'error', choice: before.summary ? before.choice : choice, error: messageOf(err) }));

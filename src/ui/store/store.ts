@@ -10,12 +10,13 @@ import type { Reference } from '../../worker/studioTypes';
 import type { StoreDeps } from './common';
 import { createDataSlice, type DataSlice } from './dataSlice';
 import { createEngineSlice, type EngineSlice } from './engineSlice';
+import { createInputsSlice, type InputsSlice } from './inputsSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
 import { createScoresSlice, type ScoresSlice } from './scoresSlice';
 import { createSearchSlice, type SearchSlice } from './searchSlice';
 import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
 
-export type StudioState = EngineSlice & ModelSlice & DataSlice & TrainingSlice & ScoresSlice & SearchSlice;
+export type StudioState = EngineSlice & ModelSlice & DataSlice & InputsSlice & TrainingSlice & ScoresSlice & SearchSlice;
 export type StudioStore = StoreApi<StudioState>;
 
 const SETTINGS_KEY = 'gfr-studio:settings:v1';
@@ -36,6 +37,7 @@ export function createStudioStore(deps: StoreDeps): StudioStore {
     ...createEngineSlice(deps)(...a),
     ...createModelSlice(deps)(...a),
     ...createDataSlice(deps)(...a),
+    ...createInputsSlice(deps)(...a),
     ...createTrainingSlice(deps)(...a),
     ...createScoresSlice(deps)(...a),
     ...createSearchSlice(deps)(...a),
@@ -76,5 +78,5 @@ export function useStudio<T>(selector: (state: StudioState) => T): T {
 export const selectBusy = (s: StudioState): boolean =>
   s.training.state === 'running' || s.search.state === 'running' || s.search.state === 'starting';
 
-/** The original model's figures once measured: by the search, or by the training the scores follow. */
-export const selectReference = (s: StudioState): Reference | null => s.search.reference ?? s.scores.result?.reference ?? null;
+/** The original model's figures once measured: by the search, by the training the scores follow, or by the check of the user's model on the data. */
+export const selectReference = (s: StudioState): Reference | null => s.search.reference ?? s.scores.result?.reference ?? s.inputs.check.reference ?? null;

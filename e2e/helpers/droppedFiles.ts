@@ -10,8 +10,10 @@ import { zipSync } from 'fflate';
 import { readFile } from 'node:fs/promises';
 
 import { encodeIdx } from '../../src/engine/data/idx';
-import { modelFilesFromArtifacts } from '../../src/engine/io/modelFiles';
-import { specFromModel } from '../../src/engine/io/modelSpec';
+import { parseScaling } from '../../src/engine/data/scaling';
+import { modelFilesFromArtifacts, specFromFiles } from '../../src/engine/io/modelFiles';
+import { artifactsFromSpec, specFromModel } from '../../src/engine/io/modelSpec';
+import { modelExpecting } from '../../src/engine/testing/scaledModels';
 import { kerasArchive, kerasH5 } from '../../src/engine/testing/kerasFiles';
 import { lenet } from '../../src/engine/zoo/lenet';
 
@@ -44,8 +46,11 @@ export async function savedLayersModel(): Promise<TestFile[]> {
   return modelFilesFromArtifacts(artifacts!);
 }
 
-/** `perClass` digits of each class from the `mnist` package, as IDX images and labels. */
-export async function digitIdxFiles(perClass: number): Promise<TestFile[]> {
+/**
+ * `perClass` digits of each class from the `mnist` package, as IDX images and labels: 28×28 gray, or with
+ * `channels` 3 the gray copied into R, G and B, on a black square of `side` pixels.
+ */
+export async function digitIdxFiles(perClass: number, { channels = 1, side = 28 }: { channels?: 1 | 3; side?: number } = {}): Promise<TestFile[]> {
   const pixels: number[] = [];
   const labels: number[] = [];
   const digits = await Promise.all(
@@ -54,15 +59,37 @@ export async function digitIdxFiles(perClass: number): Promise<TestFile[]> {
   for (let i = 0; i < perClass; i++) {
     for (let d = 0; d < 10; d++) {
       const image = digits[d].data.slice(i * 784, (i + 1) * 784);
-      for (const value of image) pixels.push(Math.round(value * 255));
+      for (let y = 0; y < side; y++) {
+        for (let x = 0; x < side; x++) {
+          const value = y < 28 && x < 28 ? Math.round(image[y * 28 + x] * 255) : 0;
+          for (let c = 0; c < channels; c++) pixels.push(value);
+        }
+      }
       labels.push(d);
     }
   }
   const count = labels.length;
   return [
-    { name: 'train-images-idx3-ubyte', bytes: encodeIdx([count, 28, 28], pixels) },
+    { name: 'train-images-idx3-ubyte', bytes: encodeIdx(channels === 1 ? [count, side, side] : [count, side, side, channels], pixels) },
     { name: 'train-labels-idx1-ubyte', bytes: encodeIdx([count], labels) },
   ];
+}
+
+/** The trained logits LeNet made to take Caffe-style inputs (BGR, ImageNet mean subtracted on 0–255) of 28×28×3. */
+export async function caffeDigitsModel(): Promise<TestFile[]> {
+  const spec = modelExpecting(specFromFiles(await trainedLogitsModel()), parseScaling('caffe'), 3);
+  return modelFilesFromArtifacts(artifactsFromSpec({ ...spec, name: 'caffe_lenet' }));
+}
+
+/** An untrained built-in LeNet for `inputShape`, saved as model.json + weights.bin. */
+export async function untrainedModelFiles(inputShape: [number, number, number]): Promise<TestFile[]> {
+  await tf.setBackend('cpu');
+  const model = lenet({ inputShape, numClasses: 10, seed: 5 });
+  try {
+    return modelFilesFromArtifacts(artifactsFromSpec(await specFromModel(model)));
+  } finally {
+    model.dispose();
+  }
 }
 
 /** Drops files on the page as a user would: dragenter, dragover, drop with a DataTransfer made in the page. */

@@ -237,13 +237,16 @@ describe('studio store', () => {
     it('fills the stages from the restored work instead of loading the demo', async () => {
       const engine = fakeEngine({
         ...basics,
-        restore: () => work(),
+        restore: () => work({ pairing: { pending: null, scaling: { mean: [0.5], std: [0.5] } } }),
+        checkReference: () => REFERENCE,
         scores: (params) => ({ criterion: (params as { criterion: string }).criterion, groups: [], ranking: [] }),
         select: () => selection([candidate(0, 0, 0.9), candidate(1, 0.5, 0.8)], 1),
       });
       const store = createStudioStore({ engine, requestedBackend: null });
       await store.getState().startEngine();
-      expect(engine.calls).toEqual(['init', 'restore', 'scores', 'select']);
+      // The user's model is checked on the data again, with the preprocessing that was kept.
+      expect(engine.calls).toEqual(['init', 'restore', 'checkReference', 'scores', 'select']);
+      expect(store.getState().inputs).toMatchObject({ scaling: { mean: [0.5], std: [0.5] }, check: { state: 'done', reference: REFERENCE } });
       const s = store.getState();
       expect(s.engine.state).toBe('done');
       expect(s.model).toMatchObject({ state: 'done', choice: 'files', error: null });
@@ -288,6 +291,47 @@ describe('studio store', () => {
       expect(engine.calls).toEqual(['init', 'restore', 'loadModel', 'loadData']);
       expect(store.getState().restored).toMatchObject({ state: 'failed', notes: [expect.stringContaining('The saved work is damaged.')] });
       expect(store.getState().model.summary?.name).toBe('lenet');
+    });
+  });
+
+  describe('how model and data go together', () => {
+    const dropped: ModelSummary = { name: 'net', source: 'model.json (2 files)', inputShape: [32, 32, 3], numClasses: 10, analysis: { groups: [] } as unknown as ModelSummary['analysis'] };
+    const rgbData: DataSummary = { source: 'rgb', count: 10, trainCount: 9, validationCount: 1, height: 32, width: 32, channels: 3, classNames: [], classCounts: [5, 5], samples: [] };
+
+    it('a dropped model waits for data that fits, says why, and the note goes once data fits; then the model is checked', async () => {
+      const pending = 'The model expects 32×32×3 inputs but the data has 28×28×1 images; pick data of that size.';
+      const scaling = { mean: [0], std: [1] };
+      const engine = fakeEngine({
+        ...basics,
+        loadModel: () => ({ ...dropped, pairing: { pending, scaling } }),
+        loadData: () => ({ ...rgbData, pairing: { pending: null, scaling } }),
+        checkReference: () => ({ ...REFERENCE, accuracy: 0.52 }),
+        setPreprocessing: (params) => ({ pending: null, scaling: params }),
+      });
+      const store = createStudioStore({ engine, requestedBackend: null });
+      await store.getState().startEngine();
+      await store.getState().loadModelFiles([]);
+      expect(store.getState().model).toMatchObject({ state: 'done', choice: 'files', error: null });
+      expect(store.getState().inputs.pending).toBe(pending);
+      expect(engine.calls).not.toContain('checkReference');
+      await store.getState().loadDataFiles([]);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(store.getState().inputs).toMatchObject({ pending: null, check: { state: 'done', reference: { accuracy: 0.52 } } });
+      expect(selectReference(store.getState())?.accuracy).toBe(0.52);
+
+      // A new preprocessing: the worker applies it and the model is measured again.
+      const calls = engine.calls.length;
+      await store.getState().setPreprocessing({ mean: [0.5], std: [0.5] });
+      expect(engine.calls.slice(calls)).toEqual(['setPreprocessing', 'checkReference']);
+      expect(store.getState().inputs).toMatchObject({ state: 'done', scaling: { mean: [0.5], std: [0.5] }, check: { state: 'done' } });
+    });
+
+    it('a preprocessing the images cannot take stays an error in the panel', async () => {
+      const engine = fakeEngine({ ...basics, setPreprocessing: () => { throw userError('Scaling mean has 3 values but the images have 1 channel(s).'); } });
+      const store = createStudioStore({ engine, requestedBackend: null });
+      await store.getState().startEngine();
+      await store.getState().setPreprocessing({ mean: [1, 2, 3], std: [1] });
+      expect(store.getState().inputs).toMatchObject({ state: 'error', error: expect.stringMatching(/3 values/), scaling: { mean: [0], std: [1] } });
     });
   });
 });

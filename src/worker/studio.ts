@@ -12,7 +12,7 @@ import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import { formatScaling, scaleDataset, validateScaling } from '../engine/data/scaling';
 import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
-import { loadModelFiles, withInputScaling } from '../engine/io/modelFiles';
+import { loadModelFiles, withInputScaling, type LoadedModel as LoadedModelFiles } from '../engine/io/modelFiles';
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
@@ -28,6 +28,7 @@ import { summarizeData, validationCount } from './dataSummary';
 import { exportFiles } from './exportFiles';
 import { browserDecoder } from './imageFolder';
 import { summarizeModel } from './modelSummary';
+import { loadModelFromUrl } from './modelUrl';
 import { SavedWork, candidateKey, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
@@ -212,7 +213,7 @@ export class Studio {
       ctx.progress({ done: 0, total: 1, label: 'reading the model' });
       const model = source.kind === 'builtin'
         ? await this.builtinModel(source.name, this.data?.dataset)
-        : await droppedModel(source.files);
+        : source.kind === 'url' ? await hostedModel(source.url, ctx.signal) : await droppedModel(source.files);
       // A model exported with its preprocessing brings it along.
       const scaling = model.remembered ?? this.scaling;
       let data = this.data;
@@ -227,6 +228,7 @@ export class Studio {
       this.session = session;
       this.pending = pending;
       this.setScaling(scaling);
+      // A hosted model is kept as it was read: a reload does not fetch it again.
       this.saved.model(source.kind === 'builtin' ? { kind: 'builtin', name: source.name } : { kind: 'files', spec: model.spec, source: model.summary.source });
       const summary: ModelSummary = { ...model.summary, pairing: this.pairing() };
       if (scaled && scaled !== this.data) {
@@ -650,8 +652,18 @@ function split(dataset: ImageDataset): DatasetSplit {
 
 /** model.json with its shards, a zip of them, a .keras or an .h5 file. */
 async function droppedModel(files: Extract<ModelSource, { kind: 'files' }>['files']): Promise<LoadedModel> {
-  const { spec, inputScaling } = await loadModelFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
+  const loaded = await loadModelFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
   const source = files.length === 1 ? files[0].name : `${files.find((file) => file.name.endsWith('.json'))?.name ?? 'model.json'} (${files.length} files)`;
+  return usersModel(loaded, source);
+}
+
+/** A hosted model.json, by the address the user typed. */
+async function hostedModel(address: string, signal: AbortSignal): Promise<LoadedModel> {
+  const loaded = await loadModelFromUrl(address, signal);
+  return usersModel(loaded, loaded.url);
+}
+
+function usersModel({ spec, inputScaling }: LoadedModelFiles, source: string): LoadedModel {
   const summary = summarizeModel(spec, source);
   return inputScaling ? { spec, summary: { ...summary, remembered: inputScaling }, builtin: null, remembered: inputScaling } : { spec, summary, builtin: null };
 }

@@ -26,7 +26,8 @@ export interface DroppedFile {
   bytes: ArrayBuffer;
 }
 
-export type ModelSource = { kind: 'builtin'; name: string } | { kind: 'files'; files: DroppedFile[] };
+/** `url`: a hosted model.json, fetched by the worker with tfjs's tf.io.http (see src/worker/modelUrl.ts). */
+export type ModelSource = { kind: 'builtin'; name: string } | { kind: 'files'; files: DroppedFile[] } | { kind: 'url'; url: string };
 export type DataSource = { kind: 'builtin' } | { kind: 'files'; files: DroppedFile[] };
 
 export interface ModelSummary {

@@ -27,6 +27,7 @@ export const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
 export const MAX_MODEL_FILE_BYTES = 1024 * 1024 * 1024;
 
 interface ModelJson {
+  format?: unknown;
   modelTopology?: unknown;
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   userDefinedMetadata?: { gfrStudio?: { inputScaling?: InputScaling } };
@@ -102,8 +103,25 @@ function readTfjsModel(all: NamedBytes[]): LoadedModel {
   return { spec, format: 'tfjs', inputScaling: rememberedScaling(json, modelFile.name) };
 }
 
-function rememberedScaling(json: ModelJson, name: string): InputScaling | undefined {
-  const scaling = json.userDefinedMetadata?.gfrStudio?.inputScaling;
+/** The message for a tfjs GraphModel, which has no layers to prune. */
+export const GRAPH_MODEL_MESSAGE = 'is a TensorFlow.js GraphModel (a frozen graph of operations, no layers), which cannot be pruned here. '
+  + 'Convert the original Keras or SavedModel with `tensorflowjs_converter --output_format tfjs_layers_model` to get a LayersModel.';
+
+/** True for a GraphModel's model.json: format 'graph-model', or a GraphDef topology (a list of nodes). */
+export function isGraphModel(json: { format?: unknown; modelTopology?: unknown }): boolean {
+  const topology = json.modelTopology as { node?: unknown } | undefined;
+  return json.format === 'graph-model' || Array.isArray(topology?.node);
+}
+
+/** A LayersModel that tfjs's own IO handlers loaded (tf.io.http, for a model by URL). */
+export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, name: string): LoadedModel {
+  if (isGraphModel(artifacts)) throw new UserError(`${name} ${GRAPH_MODEL_MESSAGE}`);
+  if (!artifacts.modelTopology) throw new UserError(`${name} has no modelTopology: it is not a tfjs LayersModel model.json.`);
+  return { spec: specFromArtifacts(artifacts), format: 'tfjs', inputScaling: rememberedScaling(artifacts, name) };
+}
+
+function rememberedScaling(json: Pick<ModelJson, 'userDefinedMetadata'> | tf.io.ModelArtifacts, name: string): InputScaling | undefined {
+  const scaling = (json.userDefinedMetadata as ModelJson['userDefinedMetadata'])?.gfrStudio?.inputScaling;
   if (scaling === undefined) return undefined;
   const numbers = (list: unknown): list is number[] => Array.isArray(list) && list.length > 0 && list.every(Number.isFinite);
   const order = scaling?.channelOrder;
@@ -128,6 +146,7 @@ function parseModelJson(file: NamedBytes): ModelJson {
   } catch (error) {
     throw new UserError(`${file.name} is not valid JSON (${(error as Error).message}); give the model.json that tfjs wrote.`);
   }
+  if (json && typeof json === 'object' && isGraphModel(json)) throw new UserError(`${file.name} ${GRAPH_MODEL_MESSAGE}`);
   if (!json || typeof json !== 'object' || !(json as ModelJson).modelTopology) {
     throw new UserError(`${file.name} has no modelTopology: it is not a tfjs LayersModel model.json.`);
   }

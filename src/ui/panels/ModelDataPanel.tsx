@@ -1,11 +1,14 @@
 /** Stage 1: which network to compress and which images to train and measure it on. */
-import { useId, type ChangeEvent } from 'react';
+import { useId, useState, type ChangeEvent } from 'react';
+
+import { parseModelUrl } from '../../engine/io/modelUrl';
 
 import type { DataSummary, ModelSummary } from '../../worker/studioTypes';
 import { SampleImage } from '../components/SampleImage';
 import { Busy, Empty, StageError } from '../components/status';
 import { fromInput, readAndSort } from '../lib/files';
 import { compact, percent } from '../lib/format';
+import { messageOf } from '../store/common';
 import { BUILTIN_MODELS, OUTPUT_KIND_TEXT } from '../store/defaults';
 import { selectBusy, selectReference, useStudio } from '../store/store';
 import { PreprocessingPanel } from './PreprocessingPanel';
@@ -77,7 +80,48 @@ function ModelPicker() {
           its .bin weight files, or one zip) or a Keras file (.keras or .h5). Or drop it anywhere on the page.
         </span>
       </div>
+      <ModelUrlRow />
     </fieldset>
+  );
+}
+
+/** A hosted model.json by its address: the origin is shown, and nothing is fetched until the button is pressed. */
+function ModelUrlRow() {
+  const loadModelUrl = useStudio((s) => s.loadModelUrl);
+  const [address, setAddress] = useState('');
+  const id = useId();
+  let origin: string | null = null;
+  let problem: string | null = null;
+  if (address.trim()) {
+    try {
+      origin = parseModelUrl(address).origin;
+    } catch (error) {
+      problem = messageOf(error);
+    }
+  }
+  return (
+    <div className="url-row">
+      <label htmlFor={id}>Or a hosted model by its address (model.json)</label>
+      <div className="field-input">
+        <input
+          id={id}
+          type="url"
+          inputMode="url"
+          placeholder="https://…/model.json"
+          value={address}
+          onChange={(e) => setAddress(e.target.value)}
+          data-testid="model-url"
+        />
+        <button type="button" disabled={!origin} onClick={() => void loadModelUrl(address.trim())} data-testid="model-url-load">
+          {origin ? `Fetch from ${origin}` : 'Fetch'}
+        </button>
+      </div>
+      <p className="field-hint" data-testid="model-url-note">
+        {problem ?? (origin
+          ? `The model.json and the weight files it names are fetched from ${origin}, only when you press the button, without cookies.`
+          : 'Nothing is fetched until you press the button. A Teachable Machine or TensorFlow Hub LayersModel works; the server must allow cross-origin requests.')}
+      </p>
+    </div>
   );
 }
 

@@ -10,6 +10,8 @@ export interface ModelSlice {
   model: InputState<ModelSummary>;
   loadBuiltinModel: (name: string) => Promise<void>;
   loadModelFiles: (files: DroppedFile[]) => Promise<void>;
+  /** A hosted model.json: fetched by the worker, only when the user asks. */
+  loadModelUrl: (url: string) => Promise<void>;
 }
 
 /**
@@ -37,5 +39,6 @@ export const createModelSlice: Slice<ModelSlice> = (deps) => (set, get) => {
     loadBuiltinModel: (name) => load(name, () => deps.engine.call('loadModel', { kind: 'builtin', name })),
     loadModelFiles: (files) =>
       load('files', () => deps.engine.call('loadModel', { kind: 'files', files }, { transfer: buffersOf(files) })),
+    loadModelUrl: (url) => load('files', () => deps.engine.call('loadModel', { kind: 'url', url })),
   };
 };

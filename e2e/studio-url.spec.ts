@@ -1,0 +1,53 @@
+/**
+ * A hosted model by its address (issue 13, part 4): the page shows the origin before anything is fetched,
+ * the worker fetches model.json and its weights with tfjs's tf.io.http only on the button, and a GraphModel
+ * gets the converter option that makes a LayersModel. The files are served from the preview's own origin.
+ */
+import { expect, test } from '@playwright/test';
+
+import { trainedLogitsModel } from './helpers/droppedFiles';
+import { openDemoOnWasm, watchErrors } from './helpers/studioPage';
+
+test.setTimeout(90_000);
+
+test('a model.json by its address: origin shown first, fetched on the button, measured on the digits', async ({ page, baseURL }) => {
+  const errors = watchErrors(page);
+  const served: string[] = [];
+  const [modelJson, weights] = await trainedLogitsModel();
+  await page.context().route('**/hosted/**', async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    served.push(path);
+    if (path === '/hosted/lenet/model.json') return route.fulfill({ body: Buffer.from(modelJson.bytes), contentType: 'application/json' });
+    if (path === '/hosted/lenet/weights.bin') return route.fulfill({ body: Buffer.from(weights.bytes), contentType: 'application/octet-stream' });
+    if (path === '/hosted/graph/model.json') {
+      return route.fulfill({ json: { format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] } });
+    }
+    return route.fulfill({ status: 404, body: 'not here' });
+  });
+  await openDemoOnWasm(page);
+
+  const address = `${baseURL}/hosted/lenet/model.json`;
+  await page.getByTestId('model-url').fill(address);
+  const origin = new URL(baseURL!).origin;
+  await expect(page.getByTestId('model-url-note')).toContainText(`fetched from ${origin}, only when you press the button`);
+  await expect(page.getByTestId('model-url-load')).toHaveText(`Fetch from ${origin}`);
+  expect(served).toEqual([]);
+
+  await page.getByTestId('model-url-load').click();
+  await expect(page.getByTestId('model-summary')).toContainText(address, { timeout: 30_000 });
+  expect(served).toEqual(['/hosted/lenet/model.json', '/hosted/lenet/weights.bin']);
+  await expect(page.getByRole('radio', { name: /LeNet/ })).not.toBeChecked();
+  // The user's own model, measured on the built-in digits at once.
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  expect(Number((await page.getByTestId('preprocessing-accuracy').textContent())!.replace('%', ''))).toBeGreaterThan(90);
+
+  await page.getByTestId('model-url').fill(`${baseURL}/hosted/graph/model.json`);
+  await page.getByTestId('model-url-load').click();
+  await expect(page.getByTestId('model-error')).toContainText('tensorflowjs_converter --output_format tfjs_layers_model', { timeout: 30_000 });
+  await expect(page.getByTestId('model-summary')).toContainText(address);
+
+  await page.getByTestId('model-url').fill('http://models.example/model.json');
+  await expect(page.getByTestId('model-url-note')).toContainText('not an https:// address');
+  await expect(page.getByTestId('model-url-load')).toBeDisabled();
+  expect(errors).toEqual([]);
+});

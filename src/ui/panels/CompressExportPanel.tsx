@@ -9,7 +9,7 @@ import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
 import { BUDGET_METRICS, CRITERIA, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
 import { pointsText } from '../../engine/search/select';
-import { selectedIndex, verdictOf } from '../store/searchSlice';
+import { candidateCountText, selectedIndex, verdictOf } from '../store/searchSlice';
 import { useStudio } from '../store/store';
 
 export function CompressExportPanel() {
@@ -117,8 +117,7 @@ function SearchView() {
       {expected > 0 && (
         <p className="live-figures" data-testid="search-status">
           <span>
-            <strong data-testid="candidate-count">{measured}</strong> of {expected}
-            {search.state === 'done' ? '' : '+'} candidates
+            <strong data-testid="candidate-count">{measured}</strong> <span data-testid="candidate-count-text">{candidateCountText(search)}</span>
           </span>
           <span>{search.state === 'done' ? 'search finished' : search.state === 'running' ? (search.stopping ? 'pausing after this one' : 'measuring') : 'paused'}</span>
           <span>{duration(search.elapsedMs)} spent</span>

@@ -63,6 +63,18 @@ export interface SearchSlice {
   exportCandidate: (format: 'files' | 'zip') => Promise<void>;
 }
 
+/**
+ * What follows the number of candidates measured: the grid planned while it runs, then the grid and the
+ * refining pass apart, so that the count never reads "22 of 19" once the refining pass adds its candidates.
+ */
+export function candidateCountText({ state, planned, candidates }: Pick<SearchSlice['search'], 'state' | 'planned' | 'candidates'>): string {
+  const refined = candidates.filter((candidate) => candidate.stage === 'refine').length;
+  const grid = candidates.length - refined;
+  if (refined > 0) return `candidates: ${grid} on the grid, ${refined} refining${state === 'done' ? '' : ' so far'}`;
+  if (state === 'done' || grid >= planned.length) return candidates.length === 1 ? 'candidate' : 'candidates';
+  return `of ${planned.length} grid candidates`;
+}
+
 export const emptySearch = (): SearchSlice['search'] => ({
   state: 'idle',
   stopping: false,

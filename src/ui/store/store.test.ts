@@ -9,7 +9,7 @@ import type { CallOptions } from '../../worker/bridge';
 import type { DataSummary, ModelSummary, Reference, RestoredWork, TrainParams } from '../../worker/studioTypes';
 import type { EngineClient } from './common';
 import { BUILTIN_PRETRAIN_EPOCHS } from './defaults';
-import { selectedIndex, verdictOf } from './searchSlice';
+import { candidateCountText, selectedIndex, verdictOf } from './searchSlice';
 import { createStudioStore, selectReference } from './store';
 import { holdingText } from './trainingSlice';
 
@@ -333,5 +333,16 @@ describe('studio store', () => {
       await store.getState().setPreprocessing({ mean: [1, 2, 3], std: [1] });
       expect(store.getState().inputs).toMatchObject({ state: 'error', error: expect.stringMatching(/3 values/), scaling: { mean: [0], std: [1] } });
     });
+  });
+
+  it('counts candidates as the grid and the refining pass, never "22 of 19"', () => {
+    const planned = Array.from({ length: 19 }, (_, i) => i * 0.05);
+    const grid = planned.map((ratio, i) => candidate(i, ratio, 0.9));
+    const refine = [19, 20, 21].map((index) => ({ ...candidate(index, 0.5, 0.9), stage: 'refine' as const }));
+    expect(candidateCountText({ state: 'running', planned, candidates: grid.slice(0, 5) })).toBe('of 19 grid candidates');
+    expect(candidateCountText({ state: 'running', planned, candidates: [...grid, refine[0]] })).toBe('candidates: 19 on the grid, 1 refining so far');
+    expect(candidateCountText({ state: 'done', planned, candidates: [...grid, ...refine] })).toBe('candidates: 19 on the grid, 3 refining');
+    expect(candidateCountText({ state: 'done', planned, candidates: grid })).toBe('candidates');
+    expect(candidateCountText({ state: 'paused', planned, candidates: grid.slice(0, 1) })).toBe('of 19 grid candidates');
   });
 });

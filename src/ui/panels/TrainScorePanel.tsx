@@ -93,10 +93,10 @@ function TrainSettingsForm() {
           hint="Share of the loss that follows the original model's outputs (0 = labels only); from a trained start."
         />
         <NumberField label="Max steps per phase" value={form.maxSteps} min={0} step={1} onChange={(maxSteps) => set({ maxSteps: Math.round(maxSteps) })} hint="0 = no limit. A small budget for slow machines." testId="max-steps" />
-        <NumberField label="λγ (L1 on γ)" value={form.lambdaGamma} min={0} step="any" onChange={(lambdaGamma) => set({ lambdaGamma })} disabled={!sparse} hint="Used when the target share is 0." />
-        <NumberField label="λs (gate penalty)" value={form.lambdaS} min={0} step="any" onChange={(lambdaS) => set({ lambdaS })} disabled={form.criterion !== 'gfr'} />
-        <SelectField label="Gate penalty" value={form.gatePenalty} options={GATE_PENALTY_OPTIONS} onChange={(gatePenalty: GatePenalty) => set({ gatePenalty })} disabled={form.criterion !== 'gfr'} hint="How λs acts on the GFR gates." />
-        <NumberField label="Gate temperature τ" value={form.gateTemperature} min={0.05} max={10} step="any" onChange={(gateTemperature) => set({ gateTemperature })} disabled={form.criterion !== 'gfr'} hint="s = sigmoid(u / τ); below 1 the gates saturate sooner." />
+        <NumberField label="Sparsity strength on γ (λγ)" value={form.lambdaGamma} min={0} step="any" onChange={(lambdaGamma) => set({ lambdaGamma })} disabled={!sparse} hint="Used when the target share is 0." />
+        <NumberField label="Gate penalty strength (λs)" value={form.lambdaS} min={0} step="any" onChange={(lambdaS) => set({ lambdaS })} disabled={form.criterion !== 'gfr'} />
+        <SelectField label="Gate penalty" value={form.gatePenalty} options={GATE_PENALTY_OPTIONS} onChange={(gatePenalty: GatePenalty) => set({ gatePenalty })} disabled={form.criterion !== 'gfr'} hint="How the gate penalty (λs) acts on the GFR gates." />
+        <NumberField label="Gate temperature (τ)" value={form.gateTemperature} min={0.05} max={10} step="any" onChange={(gateTemperature) => set({ gateTemperature })} disabled={form.criterion !== 'gfr'} hint="s = sigmoid(u / τ); below 1 the gates saturate sooner." />
       </div>
       <p className="hint">
         GFR gate reduction r = {GFR_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.

@@ -38,24 +38,25 @@ export function Swatch({ color, label, dashed }: { color: string; label: string;
   );
 }
 
+/** Chart colours as CSS custom properties (src/ui/styles.css), so that dark mode recolours the charts too. */
 export const COLORS = {
-  loss: '#1f4e79',
-  accuracy: '#1a7f37',
-  pretrain: '#8c959f',
-  zero: '#8250df',
-  flops: '#0a7ea4',
-  target: '#bc4c00',
-  kept: '#1f4e79',
-  removed: '#cf222e',
-  gamma: '#1f4e79',
-  sr: '#1a7f37',
-  importance: '#8250df',
-  candidate: '#1f4e79',
-  selected: '#cf222e',
-  original: '#1a7f37',
-  guard: '#9a6700',
-  grid: '#d0d7de',
-  axis: '#57606a',
+  loss: 'var(--chart-blue)',
+  accuracy: 'var(--chart-green)',
+  pretrain: 'var(--chart-gray)',
+  zero: 'var(--chart-purple)',
+  flops: 'var(--chart-teal)',
+  target: 'var(--chart-orange)',
+  kept: 'var(--chart-blue)',
+  removed: 'var(--chart-red)',
+  gamma: 'var(--chart-blue)',
+  sr: 'var(--chart-green)',
+  importance: 'var(--chart-purple)',
+  candidate: 'var(--chart-blue)',
+  selected: 'var(--chart-red)',
+  original: 'var(--chart-green)',
+  guard: 'var(--chart-amber)',
+  grid: 'var(--chart-grid)',
+  axis: 'var(--chart-axis)',
 };
 
 export const AXIS_TICK = { fontSize: 11, fill: COLORS.axis };

@@ -7,7 +7,7 @@ import { COST_AXES, SearchChart, type CostAxis } from '../charts/SearchCharts';
 import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
-import { BUDGET_METRICS, CRITERIA, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
+import { BUDGET_METRICS, CRITERIA, GRID_STEP_CHOICES, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
 import { pointsText } from '../../engine/search/select';
 import { candidateCountText, selectedIndex, verdictOf } from '../store/searchSlice';
 import { useStudio } from '../store/store';
@@ -27,7 +27,7 @@ export function CompressExportPanel() {
   );
 }
 
-const GRID_STEPS = [0.05, 0.1, 0.15, 0.2, 0.3].map((s) => ({ value: String(s), label: `every ${Math.round(s * 100)}%` }));
+const GRID_STEPS = GRID_STEP_CHOICES.map((s) => ({ value: String(s), label: `every ${Math.round(s * 100)}%` }));
 
 function SearchSettingsForm() {
   const form = useStudio((s) => s.searchForm);

@@ -103,6 +103,9 @@ export const DEFAULT_SEARCH_FORM: SearchForm = {
   minKeepFraction: 0.05,
 };
 
+/** The grid steps the page offers. */
+export const GRID_STEP_CHOICES = [0.05, 0.1, 0.15, 0.2, 0.3];
+
 export const SEARCH_FIXED = { aggregation: 'mean', recalibrate: true, batchSize: 64, seed: 1 } as const;
 
 export function gridOf(step: number, max: number): number[] {

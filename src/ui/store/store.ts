@@ -7,6 +7,7 @@ import { createContext, createElement, useContext, type ReactNode } from 'react'
 import { createStore, useStore, type StoreApi } from 'zustand';
 
 import type { Reference } from '../../worker/studioTypes';
+import { addressWithSettings, settingsFromAddress } from './addressSettings';
 import type { StoreDeps } from './common';
 import { createDataSlice, type DataSlice } from './dataSlice';
 import { createEngineSlice, type EngineSlice } from './engineSlice';
@@ -43,7 +44,8 @@ export function createStudioStore(deps: StoreDeps): StudioStore {
     ...createSearchSlice(deps)(...a),
   }));
   const saved = loadSettings();
-  store.setState((s) => ({
+  // A shared link's settings win over the last visit's.
+  store.setState((s) => settingsFromAddress(globalThis.location?.search ?? '', {
     trainForm: { ...s.trainForm, ...saved.trainForm },
     searchForm: { ...s.searchForm, ...saved.searchForm },
     rule: saved.rule ?? s.rule,
@@ -56,6 +58,9 @@ export function createStudioStore(deps: StoreDeps): StudioStore {
       globalThis.localStorage?.setItem(SETTINGS_KEY, JSON.stringify(last));
     } catch {
       // Private windows may refuse storage; the settings then last for this visit.
+    }
+    if (globalThis.history && globalThis.location) {
+      globalThis.history.replaceState(globalThis.history.state, '', `${globalThis.location.pathname}${addressWithSettings(globalThis.location.search, last)}${globalThis.location.hash}`);
     }
   });
   return store;

@@ -33,23 +33,46 @@ export const OPTIONS = {
   'no-compensate': { type: 'boolean' },
   'no-recalibrate': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
+/** A command line that does not say what to do (an unknown flag or command, a missing or malformed value): exit code 2. */
+export class UsageError extends UserError {}
+
 export type Flags = ReturnType<typeof parseCommandLine>['flags'];
+export type FlagName = keyof typeof OPTIONS;
 
 export function parseCommandLine(argv: string[]) {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     return { flags: values, positionals };
   } catch (error) {
-    throw new UserError(`${(error as Error).message.split('\n')[0]}. Run 'npm run gfr -- --help' for the flags.`);
+    throw new UsageError(`${(error as Error).message.split('\n')[0]}. Run 'gfr-studio --help' for the flags.`);
   }
+}
+
+const EVAL_FLAGS: FlagName[] = ['data', 'mean', 'std', 'samples', 'val-samples', 'backend', 'seed'];
+
+/** The flags each command reads, besides --help and --version. */
+export const COMMAND_FLAGS: Record<string, FlagName[]> = {
+  analyze: [],
+  eval: EVAL_FLAGS,
+  prune: Object.keys(OPTIONS).filter((name) => name !== 'help' && name !== 'version') as FlagName[],
+};
+
+/** One warning per flag given that `command` does not read (it is ignored). */
+export function unusedFlagWarnings(command: string, flags: Flags): string[] {
+  const used = COMMAND_FLAGS[command];
+  if (!used) return [];
+  return (Object.keys(flags) as FlagName[])
+    .filter((name) => name !== 'help' && name !== 'version' && !used.includes(name))
+    .map((name) => `--${name} does not apply to '${command}'; it is ignored.`);
 }
 
 export function numberFlag(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean = () => true, rule = 'a number'): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || !check(number)) throw new UserError(`--${name} must be ${rule}, got '${value}'.`);
+  if (value.trim() === '' || !Number.isFinite(number) || !check(number)) throw new UsageError(`--${name} must be ${rule}, got '${value}'.`);
   return number;
 }
 
@@ -59,7 +82,7 @@ export const wholeFlag = (value: string | undefined, name: string, fallback: num
 /** One of a fixed set of words. */
 export function choiceFlag<T extends string>(value: string | undefined, name: string, choices: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!choices.includes(value as T)) throw new UserError(`--${name} must be one of ${choices.join(', ')}, got '${value}'.`);
+  if (!choices.includes(value as T)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${value}'.`);
   return value as T;
 }
 

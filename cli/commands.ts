@@ -18,7 +18,7 @@ import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/eng
 import { isBuiltinModelName } from '../src/engine/zoo';
 import { SPARSITY_MEASURES } from '../src/engine/train/sparsityController';
 import { sparsityProgress } from '../src/engine/train/sparsityText';
-import { choiceFlag, listFlag, numberFlag, wholeFlag, type Flags } from './args';
+import { choiceFlag, listFlag, numberFlag, UsageError, wholeFlag, type Flags } from './args';
 import { writeModelFolder } from './modelFiles';
 import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
 
@@ -85,13 +85,13 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
 }
 
 export async function pruneCommand(positionals: string[], flags: Flags): Promise<void> {
-  if (!flags.out) throw new UserError('Give an output folder with --out DIR.');
+  if (!flags.out) throw new UsageError('Give an output folder with --out DIR.');
   const criterion = criterionByName(flags.criterion ?? 'gfr').name;
   const epochs = wholeFlag(flags.epochs, 'epochs', 1);
   const pretrainEpochs = wholeFlag(flags['pretrain-epochs'], 'pretrain-epochs', 0);
   const tolerance = toleranceFlag(flags);
   if (epochs === 0 && criterion === 'gfr') {
-    throw new UserError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
+    throw new UsageError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
   }
   const backend = await selectBackend(flags);
   const { spec: model, data, scaling } = await loadInputs(positionals[0], flags);
@@ -163,7 +163,7 @@ const BUDGET_METRICS: BudgetMetric[] = ['params', 'flops', 'weightBytes', 'laten
 function selectionRule(flags: Flags, tolerance: number): SelectionRule {
   if (flags.budget !== undefined) {
     const [metric, value] = flags.budget.split('=');
-    if (!BUDGET_METRICS.includes(metric as BudgetMetric)) throw new UserError(`--budget must look like flops=150000, with one of ${BUDGET_METRICS.join(', ')}; got '${flags.budget}'.`);
+    if (!BUDGET_METRICS.includes(metric as BudgetMetric)) throw new UsageError(`--budget must look like flops=150000, with one of ${BUDGET_METRICS.join(', ')}; got '${flags.budget}'.`);
     return { kind: 'budget', metric: metric as BudgetMetric, max: numberFlag(value, 'budget', 0, (n) => n > 0, 'a positive number after =') };
   }
   return { kind: 'tolerance', tolerance, by: choiceFlag(flags['select-by'], 'select-by', ['ratio', 'flops'] as const, 'ratio') };

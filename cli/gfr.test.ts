@@ -156,21 +156,44 @@ describe('gfr command line', () => {
   it('answers bad input with one clear line and a non-zero exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gfr-bad-'));
     writeFileSync(join(dir, 'model.json'), '{"modelTopology": ');
-    const cases: [string[], RegExp][] = [
-      [['prune', 'lenet', '--bogus'], /Unknown option '--bogus'/],
-      [['analyze', join(dir, 'missing.json')], /does not exist/],
-      [['analyze', join(dir, 'model.json')], /not valid JSON/],
-      [['prune', 'lenet', '--epochs', 'two', '--out', dir], /--epochs must be a whole number/],
-      [['prune', 'lenet', '--epochs', '0', '--out', dir], /needs a criterion without retraining/],
-      [['prune', 'lenet', '--target-of', 'bytes', '--out', dir], /--target-of must be one of channels, flops, got 'bytes'/],
-      [['eval', 'lenet', '--data', join(dir, 'nowhere')], /does not exist/],
+    // Exit code 2: a command line that cannot be understood; 1: an input that cannot be used.
+    const cases: [string[], RegExp, number][] = [
+      [['prune', 'lenet', '--bogus'], /Unknown option '--bogus'/, 2],
+      [['frob', 'lenet'], /Unknown command 'frob'/, 2],
+      [['prune', 'lenet'], /Give an output folder with --out DIR/, 2],
+      [['analyze', join(dir, 'missing.json')], /does not exist/, 1],
+      [['analyze', join(dir, 'model.json')], /not valid JSON/, 1],
+      [['prune', 'lenet', '--epochs', 'two', '--out', dir], /--epochs must be a whole number/, 2],
+      [['prune', 'lenet', '--epochs', '0', '--out', dir], /needs a criterion without retraining/, 2],
+      [['prune', 'lenet', '--target-of', 'bytes', '--out', dir], /--target-of must be one of channels, flops, got 'bytes'/, 2],
+      [['eval', 'lenet', '--data', join(dir, 'nowhere')], /does not exist/, 1],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const result = await gfr(...args);
-      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.code, args.join(' ')).toBe(code);
       expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toHaveLength(1);
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('runs as the installed gfr-studio command: --version, and a warning for flags the command does not read', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; bin: Record<string, string> };
+    const launcher = pkg.bin['gfr-studio'];
+    const bin = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, [launcher, ...args], { timeout: 120_000 });
+        return { stdout, stderr, code: 0 };
+      } catch (error) {
+        return error as { stdout: string; stderr: string; code: number };
+      }
+    };
+    expect(await bin('--version')).toMatchObject({ stdout: `gfr-studio ${pkg.version}\n`, code: 0 });
+    const analyzed = await bin('analyze', 'lenet', '--epochs', '3', '--tolerance', '2');
+    expect(analyzed.code).toBe(0);
+    expect(JSON.parse(analyzed.stdout).prunableChannels).toBeGreaterThan(0);
+    expect(analyzed.stderr).toContain("warning: --epochs does not apply to 'analyze'; it is ignored.");
+    expect(analyzed.stderr).toContain("warning: --tolerance does not apply to 'analyze'; it is ignored.");
+    expect((await bin('prune', 'lenet', '--bogus')).code).toBe(2);
   });
 });

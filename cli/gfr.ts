@@ -5,15 +5,20 @@
  *   npm run gfr -- eval <model> --data <…>
  */
 import '../src/engine/gfr/gfrLayer';
+import { readFileSync } from 'node:fs';
 import { analyzeCommand, evalCommand, pruneCommand } from './commands';
-import { parseCommandLine } from './args';
+import { parseCommandLine, unusedFlagWarnings, UsageError } from './args';
 
 export const HELP = `GFR Studio command line — channel pruning with GFR, headless.
 
-Usage:
-  npm run gfr -- analyze <model>
-  npm run gfr -- prune <model> --data <data> --out DIR [options]
-  npm run gfr -- eval <model> --data <data> [options]
+Usage (npx gfr-studio, or npm run gfr -- in a checkout):
+  gfr-studio analyze <model>
+  gfr-studio prune <model> --data <data> --out DIR [options]
+  gfr-studio eval <model> --data <data> [options]
+
+Exit codes: 0 done; 1 an input that cannot be used, or a pruned model
+that loses more than the tolerance; 2 a command line that cannot be
+understood (unknown flag or command, a missing or malformed value).
 
 <model>   a tfjs model.json (weight files beside it) or a zip of them, a Keras
           .keras or .h5 file, or a built-in model: lenet, vgg, resnet,
@@ -26,8 +31,10 @@ Usage:
 
 Options:
   --mean M,M,M          per-channel mean subtracted after scaling pixels to
-                        [0, 1] (or 'imagenet'); remembered in the exported
-                        model.json and used again when it is read
+                        [0, 1], or a preset: none, imagenet (torchvision),
+                        tf (Keras, [-1, 1]), caffe (Keras: BGR, mean on
+                        0-255); remembered in the exported model.json and
+                        used again when it is read
   --std S,S,S           per-channel standard deviation divided by (e.g.
                         --mean 0.5 --std 0.5 for inputs in [-1, 1])
   --epochs N            sparse-training epochs (default 1; 0 prunes as is,
@@ -75,24 +82,35 @@ Options:
   --seed N              seed of the split, batch order and initializers (1)
   --out DIR             prune: where model.json, weights.bin, report.json go
   -h, --help            this text
+  -v, --version         the version
 `;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}\n`;
+}
 
 async function main(argv: string[]): Promise<void> {
   const { flags, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
+  if (flags.version) {
+    process.stdout.write(version());
+    return;
+  }
   if (flags.help || !command) {
     process.stdout.write(HELP);
     return;
   }
+  if (!['analyze', 'prune', 'eval'].includes(command)) throw new UsageError(`Unknown command '${command}'. Use analyze, prune or eval (see --help).`);
+  for (const warning of unusedFlagWarnings(command, flags)) process.stderr.write(`warning: ${warning}\n`);
   if (command === 'analyze') return analyzeCommand(rest);
   if (command === 'prune') return pruneCommand(rest, flags);
-  if (command === 'eval') return evalCommand(rest, flags);
-  throw new Error(`Unknown command '${command}'. Use analyze, prune or eval (see --help).`);
+  return evalCommand(rest, flags);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: ${message.split('\n')[0]}\n`);
   if (process.env.GFR_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = 1;
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

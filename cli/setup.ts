@@ -12,13 +12,13 @@ import { specFromModel } from '../src/engine/io/modelSpec';
 import { BUILTIN_MODELS, buildBuiltinModel, isBuiltinModelName } from '../src/engine/zoo';
 import { useNodeBackend } from '../src/engine/backend/node';
 import { readModelFiles } from './modelFiles';
-import { wholeFlag, type Flags } from './args';
+import { UsageError, wholeFlag, type Flags } from './args';
 
 export const BUILTIN_DATA = ['digits', 'fashion-mnist'] as const;
 
 export async function selectBackend(flags: Flags): Promise<string> {
   const name = flags.backend ?? 'wasm';
-  if (name !== 'wasm' && name !== 'cpu') throw new UserError(`--backend must be 'wasm' or 'cpu' in Node, got '${name}'.`);
+  if (name !== 'wasm' && name !== 'cpu') throw new UsageError(`--backend must be 'wasm' or 'cpu' in Node, got '${name}'.`);
   return useNodeBackend(name);
 }
 
@@ -73,13 +73,13 @@ export function splitData(data: ImageDataset, flags: Flags): DataSplit {
   const seed = wholeFlag(flags.seed, 'seed', 1);
   const available = data.count - valCount;
   const trainCount = flags.samples === undefined ? available : Math.min(available, wholeFlag(flags.samples, 'samples', available, 1));
-  if (valCount >= data.count) throw new UserError(`--val-samples ${valCount} leaves no training images out of ${data.count}.`);
+  if (valCount >= data.count) throw new UsageError(`--val-samples ${valCount} leaves no training images out of ${data.count}.`);
   return splitDataset(data, { valCount, trainCount, seed });
 }
 
 /** A built-in model (built for the data's shape) or a model file. */
 export async function loadModel(argument: string | undefined, data: Pick<ImageDataset, 'height' | 'width' | 'channels' | 'numClasses'>): Promise<ModelSpec> {
-  if (!argument) throw new UserError(`Name a model: a model.json, .keras or .h5 path, or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
+  if (!argument) throw new UsageError(`Name a model: a model.json, .keras or .h5 path, or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
   if (!isBuiltinModelName(argument)) return (await readModelFiles(argument)).spec;
   const model = buildBuiltinModel(argument, { inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses });
   const spec = await specFromModel(model);

@@ -51,3 +51,32 @@ test('a model.json by its address: origin shown first, fetched on the button, me
   await expect(page.getByTestId('model-url-load')).toBeDisabled();
   expect(errors).toEqual([]);
 });
+
+test("under the page's strict CSP (connect-src 'self'), a model on another https origin loads: the worker fetches it", async ({ page }) => {
+  const errors = watchErrors(page);
+  const [modelJson, weights] = await trainedLogitsModel();
+  const cors = { 'Access-Control-Allow-Origin': '*' };
+  // The document gets the strict policy as a header; the engine worker's script gets none of its own.
+  await page.route((url) => url.pathname === '/', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'" } });
+  });
+  await page.context().route('https://models.example/**', (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path === '/lenet/model.json') return route.fulfill({ body: Buffer.from(modelJson.bytes), contentType: 'application/json', headers: cors });
+    if (path === '/lenet/weights.bin') return route.fulfill({ body: Buffer.from(weights.bytes), contentType: 'application/octet-stream', headers: cors });
+    return route.fulfill({ status: 404, headers: cors, body: 'not here' });
+  });
+  await openDemoOnWasm(page);
+  // The page itself cannot reach the other origin.
+  const blocked = await page.evaluate(() => fetch('https://models.example/lenet/model.json').then(() => 'fetched', () => 'blocked'));
+  expect(blocked).toBe('blocked');
+  errors.length = 0;
+
+  await page.getByTestId('model-url').fill('https://models.example/lenet/model.json');
+  await expect(page.getByTestId('model-url-load')).toHaveText('Fetch from https://models.example');
+  await page.getByTestId('model-url-load').click();
+  await expect(page.getByTestId('model-summary')).toContainText('https://models.example/lenet/model.json', { timeout: 30_000 });
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  expect(errors).toEqual([]);
+});

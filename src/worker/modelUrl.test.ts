@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../engine/backend/node';
+import { loadModelFiles } from '../engine/io/modelFiles';
 import { parseModelUrl } from '../engine/io/modelUrl';
 import { loadModelFromUrl } from './modelUrl';
 
@@ -54,5 +55,8 @@ describe('loadModelFromUrl', () => {
       .rejects.toThrow(/GraphModel.*tensorflowjs_converter --output_format tfjs_layers_model/);
     await expect(loadModelFromUrl('https://models.example/none/model.json', new AbortController().signal, fetchImpl))
       .rejects.toThrow(/Could not load a model from https:\/\/models.example\/none\/model.json: .*404/);
+    // Dropped as a file, the same message.
+    await expect(loadModelFiles([{ name: 'model.json', bytes: new TextEncoder().encode(graph) }]))
+      .rejects.toThrow(/model.json is a TensorFlow.js GraphModel.*tensorflowjs_converter --output_format tfjs_layers_model/);
   });
 });

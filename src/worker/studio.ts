@@ -9,7 +9,7 @@ import { CancelledError, throwIfAborted } from '../engine/core/abort';
 import { UserError } from '../engine/core/errors';
 import { DEFAULT_SCALING, type ImageDataset, type InputScaling, type ModelSpec } from '../engine/core/types';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
-import { formatScaling, scaleDataset, validateScaling } from '../engine/data/scaling';
+import { formatScaling, sameScaling, scaleDataset, validateScaling } from '../engine/data/scaling';
 import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
 import { loadModelFiles, withInputScaling, type LoadedModel as LoadedModelFiles } from '../engine/io/modelFiles';
@@ -221,7 +221,8 @@ export class Studio {
       if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
         data = await this.readImages(data.images, shape, ctx.signal);
       }
-      const scaled = data && fits(scaling, data.dataset.channels) ? this.scaled(data, scaling) : data;
+      // Images the scaling does not fit (the model then waits for other data anyway) stay in [0, 1].
+      const scaled = data && this.scaled(data, fits(scaling, data.dataset.channels) ? scaling : DEFAULT_SCALING);
       const { session, pending } = pairUp(model, scaled);
       this.resetWork();
       this.model = model;
@@ -244,8 +245,8 @@ export class Studio {
     return this.exclusive('loading the data', ctx.signal, async () => {
       ctx.progress({ done: 0, total: 1, label: 'reading the data' });
       const notes: string[] = [];
-      // A preprocessing for other images (a 3-channel mean for gray images) gives way to none.
       const read = await (source.kind === 'builtin' ? this.builtinData() : this.filesData(source.files, this.model, ctx.signal));
+      // A preprocessing for other images (a 3-channel mean for gray images) gives way to none.
       const scaling = fits(this.scaling, read.dataset.channels) ? this.scaling : DEFAULT_SCALING;
       if (scaling !== this.scaling) notes.push(`The preprocessing (${formatScaling(this.scaling)}) does not fit ${read.dataset.channels}-channel images: it is back to pixels in [0, 1].`);
       const data = this.scaled({ ...read, notes: [...read.notes, ...notes] }, scaling);
@@ -614,12 +615,12 @@ export class Studio {
 
   private async readImages(images: FileEntry[], shape: Shape3, signal: AbortSignal): Promise<LoadedData> {
     const { dataset, notes } = await datasetFromImageEntries(images, { decode: this.decode, shape }, signal);
-    return this.scaled(unscaled(dataset, [...notes, `Images resized to the model's input, ${shape.join('×')}.`], images), this.scaling);
+    return unscaled(dataset, [...notes, `Images resized to the model's input, ${shape.join('×')}.`], images);
   }
 
   /** `data` with its images scaled as `scaling` says (the same split: it depends only on the count and the seed). */
   private scaled(data: LoadedData, scaling: InputScaling): LoadedData {
-    if (data.scaling === scaling) return data;
+    if (sameScaling(data.scaling, scaling)) return data;
     const dataset = scaleDataset(data.unit, scaling);
     return { ...data, dataset, split: split(dataset), scaling };
   }

@@ -225,6 +225,10 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     expect(report.candidates.length).toBe(rest.candidates.length + 3);
     expect(report.timings.searchMs).toBeGreaterThan(0);
     expect(new TextDecoder().decode(bytes('report.md'))).toContain('# GFR Studio compression report');
+    // The preprocessing goes with the model and its report.
+    expect(modelJson.userDefinedMetadata.gfrStudio.inputScaling).toEqual(DEFAULT_SCALING);
+    expect(report.preprocessing).toEqual({ inputScaling: DEFAULT_SCALING, inputSize: [28, 28, 1] });
+    expect(new TextDecoder().decode(bytes('report.md'))).toContain('Input preprocessing: pixels x/255, then mean 0 std 1');
 
     // Stock tfjs, no custom classes: it predicts the accuracy the search measured.
     const model = await tf.loadLayersModel(tf.io.fromMemory({

@@ -9,7 +9,7 @@ import type { ChannelGroup, LayerInfo, ModelAnalysis } from '../engine/graph/ana
 import type { GraphNode, ModelGraph } from './studioTypes';
 
 /** A box's size in layout units: room for a layer name, its class and a channel count. */
-export const NODE_SIZE = { width: 184, height: 46 };
+export const NODE_SIZE = { width: 204, height: 46 };
 const SPACING = { nodesep: 28, ranksep: 22, edgesep: 12, marginx: 12, marginy: 12 };
 
 export function modelGraph(analysis: ModelAnalysis): ModelGraph {

@@ -16,8 +16,11 @@ import { layerChannels, type LayerChannels } from './layerChannels';
 /** Group stripes cycle through this many colours (--group-0 … in styles.css). */
 const PALETTE_SIZE = 8;
 const ZOOMS = [0.35, 0.5, 0.7, 0.85, 1, 1.25, 1.5];
-/** Characters of a layer name that fit on a box. */
-const NAME_CHARS = 24;
+/** A layer name's bold 12px characters are about this wide; at most NAME_CHARS are drawn. */
+const NAME_CHAR_WIDTH = 7;
+const NAME_CHARS = 28;
+/** Room for the group number (and ⊘) at a box's top right. */
+const TAG_WIDTH = 36;
 const STRIPE = 6;
 
 interface GroupLabel {
@@ -112,6 +115,9 @@ function LayerBox({ node, channels, labels, faded, chosen, onHover, onChoose }: 
   const total = segments.reduce((sum, segment) => sum + segment.size, 0);
   const cut = channels !== null && channels.kept < channels.total;
   const inner = node.width - STRIPE - 12;
+  // Room left of the group tag; a longer name is squeezed a little, a much longer one cut.
+  const nameWidth = inner - TAG_WIDTH;
+  const name = node.name.length > NAME_CHARS ? `${node.name.slice(0, NAME_CHARS - 1)}…` : node.name;
   const className = ['graph-node', blocked && 'graph-node-blocked', cut && 'graph-node-cut', faded && 'graph-faded', chosen && 'graph-node-chosen'].filter(Boolean).join(' ');
   let offset = 0;
   return (
@@ -143,8 +149,8 @@ function LayerBox({ node, channels, labels, faded, chosen, onHover, onChoose }: 
         const label = labels.get(segment.group);
         return <rect key={`${segment.group}@${y}`} className={`graph-stripe ${stripeClass(label)}`} x={0} y={y} width={STRIPE} height={(segment.size / total) * node.height} />;
       })}
-      <text className="graph-name" x={STRIPE + 6} y={17}>
-        {node.name.length > NAME_CHARS ? `${node.name.slice(0, NAME_CHARS - 1)}…` : node.name}
+      <text className="graph-name" x={STRIPE + 6} y={17} {...(name.length * NAME_CHAR_WIDTH > nameWidth ? { textLength: nameWidth, lengthAdjust: 'spacingAndGlyphs' } : {})}>
+        {name}
       </text>
       <text className="graph-tag" x={node.width - 6} y={17} textAnchor="end">
         {blocked ? '⊘ ' : ''}
@@ -168,6 +174,8 @@ function LayerBox({ node, channels, labels, faded, chosen, onHover, onChoose }: 
   );
 }
 
+const countOf = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 const channelText = ({ kept, total }: LayerChannels): string => (kept === total ? `${total}` : `${kept}/${total}`);
 
 function stripeClass(label: GroupLabel | undefined): string {
@@ -177,7 +185,7 @@ function stripeClass(label: GroupLabel | undefined): string {
 
 function boxTitle(node: GraphNode, channels: LayerChannels | null, labels: Map<string, GroupLabel>): string {
   const lines = [`${node.name} (${node.className})`];
-  if (channels) lines.push(channels.kept === channels.total ? `${channels.total} channels` : `${channels.kept} of ${channels.total} channels kept`);
+  if (channels) lines.push(channels.kept === channels.total ? countOf(channels.total, 'channel') : `${channels.kept} of ${countOf(channels.total, 'channel')} kept`);
   for (const segment of node.segments ?? []) {
     const label = labels.get(segment.group);
     if (label && label.group.members.length > 1) lines.push(`group g${label.number}: coupled with ${label.group.members.map((member) => member.layer).join(', ')}`);
@@ -208,7 +216,7 @@ function LayerDetails({ node, channels, labels, plan }: { node: GraphNode | unde
     <div className="graph-details" data-testid="graph-details" aria-live="polite">
       <p>
         <strong>{node.name}</strong> <span className="muted">({node.className})</span>
-        {channels && (channels.kept === channels.total ? `: ${channels.total} channels${plan ? ', all kept' : ''}` : `: keeps ${channels.kept} of ${channels.total} channels`)}
+        {channels && (channels.kept === channels.total ? `: ${countOf(channels.total, 'channel')}${plan ? ', all kept' : ''}` : `: keeps ${channels.kept} of ${countOf(channels.total, 'channel')}`)}
       </p>
       <ul>
         {(node.segments ?? []).map((segment) => {
@@ -217,7 +225,7 @@ function LayerDetails({ node, channels, labels, plan }: { node: GraphNode | unde
           const members = label.group.members.map((member) => member.layer);
           return (
             <li key={segment.group}>
-              Group g{label.number} ({label.group.size} channels{plan && label.group.prunable ? `, ${plan.kept[segment.group]?.length ?? label.group.size} kept` : ''}):{' '}
+              Group g{label.number} ({countOf(label.group.size, 'channel')}{plan && label.group.prunable ? `, ${plan.kept[segment.group]?.length ?? label.group.size} kept` : ''}):{' '}
               {members.length > 1 ? `coupled across ${members.join(', ')}: channel k of each is kept or cut together` : members.length === 1 ? `made by ${members[0]} alone` : 'not made by a layer with weights'}
             </li>
           );

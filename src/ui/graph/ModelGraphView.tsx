@@ -87,6 +87,7 @@ export function ModelGraphView({ graph, groups, plan }: Props) {
               labels={labels}
               faded={lit.size > 0 && !node.segments?.some((segment) => lit.has(segment.group))}
               chosen={node.name === chosen}
+              planned={plan !== null}
               onHover={setHovered}
               onChoose={(name) => setChosen(name === chosen ? null : name)}
             />
@@ -105,11 +106,13 @@ interface BoxProps {
   labels: Map<string, GroupLabel>;
   faded: boolean;
   chosen: boolean;
+  /** A candidate's plan is shown: draw the share of channels kept. */
+  planned: boolean;
   onHover: (name: string | null) => void;
   onChoose: (name: string) => void;
 }
 
-function LayerBox({ node, channels, labels, faded, chosen, onHover, onChoose }: BoxProps) {
+function LayerBox({ node, channels, labels, faded, chosen, planned, onHover, onChoose }: BoxProps) {
   const blocked = node.reasons.length > 0;
   const segments = node.segments ?? [];
   const total = segments.reduce((sum, segment) => sum + segment.size, 0);
@@ -164,7 +167,7 @@ function LayerBox({ node, channels, labels, faded, chosen, onHover, onChoose }: 
           {channelText(channels)}
         </text>
       )}
-      {channels && (
+      {channels && planned && (
         <>
           <rect className="graph-bar" x={STRIPE + 6} y={node.height - 8} width={inner} height={3} />
           <rect className="graph-bar-kept" x={STRIPE + 6} y={node.height - 8} width={(inner * channels.kept) / Math.max(1, channels.total)} height={3} />
@@ -204,7 +207,7 @@ function GraphLegend() {
         <span className="graph-key graph-key-blocked" aria-hidden="true" /> dashed, ⊘: pruning may not cut these channels (point at it for why)
       </li>
       <li>
-        <code>12/16</code>: channels kept of the layer's total
+        <code>12/16</code> and bar: channels a candidate keeps of the layer's total
       </li>
     </ul>
   );

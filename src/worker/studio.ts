@@ -152,8 +152,8 @@ export class Studio {
   private model: LoadedModel | null = null;
   private data: LoadedData | null = null;
   private session: CompressionSession | null = null;
-  /** Normal pretraining, kept per settings so that retraining does not repeat it. */
-  private pretrained: { key: string; spec: ModelSpec; summary: TrainSummary; curve?: TrainPoint[] } | null = null;
+  /** The curve of the session's latest pretraining, which training again with the same settings reuses. */
+  private pretrainCurve: TrainPoint[] = [];
   private training: TrainingRecord | null = null;
   private search: SearchState | null = null;
   private readonly pause = new PauseGate();
@@ -181,21 +181,16 @@ export class Studio {
       const model = source.kind === 'builtin'
         ? await this.builtinModel(source.name, this.data?.dataset)
         : await droppedModel(source.files);
-      let data = this.data;
+      const previousData = this.data;
+      let data = previousData;
       const shape = shapeOf(model.summary);
       if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
         data = await this.readImages(data.images, shape, ctx.signal);
       }
-      const session = data ? sessionFor(model, data) : null;
-      this.resetWork();
-      this.model = model;
-      this.session = session;
+      this.replaceWork(model, data ?? null);
       this.saved.model(source.kind === 'builtin' ? { kind: 'builtin', name: source.name } : { kind: 'files', spec: model.spec, source: model.summary.source });
       const summary: ModelSummary = { ...model.summary };
-      if (data && data !== this.data) {
-        this.data = data;
-        summary.data = this.dataSummary(data, ctx);
-      }
+      if (data && data !== previousData) summary.data = this.dataSummary(data, ctx);
       return summary;
     });
   }
@@ -208,11 +203,7 @@ export class Studio {
       const { dataset } = data;
       const rebuild = model?.builtin && (!sameShape(model.summary.inputShape, [dataset.height, dataset.width, dataset.channels]) || model.summary.numClasses !== dataset.numClasses);
       if (model?.builtin && rebuild) model = await this.builtinModel(model.builtin, dataset);
-      const session = model ? sessionFor(model, data) : null;
-      this.resetWork();
-      this.data = data;
-      this.model = model;
-      this.session = session;
+      this.replaceWork(model, data);
       this.saved.data(source.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'files', files: source.files });
       const summary = this.dataSummary(data, ctx);
       if (rebuild && model) summary.model = model.summary;
@@ -223,8 +214,6 @@ export class Studio {
   async train(params: TrainParams, ctx: CallContext): Promise<TrainSummary> {
     return this.exclusive('training', ctx.signal, async () => {
       const session = this.requireSession();
-      const loaded = this.model!;
-      const before = { original: session.original, trainedStart: session.trainedStart, trained: session.trained };
       const options = (relay: TrainRelay, curve: ReturnType<typeof curveRecorder>): TrainOptions => ({
         signal: ctx.signal,
         onEvent: (event) => {
@@ -235,35 +224,32 @@ export class Studio {
       });
       this.pause.set(false);
       try {
-        let pretraining: TrainSummary | undefined;
-        const pretrainSettings = { ...params.settings, epochs: params.pretrainEpochs };
-        const key = JSON.stringify(pretrainSettings);
-        if (params.pretrainEpochs > 0 && this.pretrained?.key === key) {
-          session.setOriginal(this.pretrained.spec, true);
-        } else {
-          session.setOriginal(loaded.spec, !loaded.builtin);
+        // A cancelled or failed training leaves the session's models as they were.
+        return await session.transaction(async () => {
+          let pretraining: TrainSummary | undefined;
           if (params.pretrainEpochs > 0) {
-            const relay = new TrainRelay('pretrain', 'pretraining', ctx.progress);
-            const curve = curveRecorder('pretrain');
-            // Sets the pretrained model as the original (a trained start).
-            const summary = await session.pretrain(pretrainSettings, options(relay, curve)).finally(() => relay.flush());
-            this.pretrained = { key, spec: session.original, summary, curve: thinned(curve.points) };
+            const pretrainSettings = { ...params.settings, epochs: params.pretrainEpochs };
+            if (session.hasPretrained(pretrainSettings)) {
+              pretraining = await session.pretrain(pretrainSettings);
+            } else {
+              const relay = new TrainRelay('pretrain', 'pretraining', ctx.progress);
+              const curve = curveRecorder('pretrain');
+              pretraining = await session.pretrain(pretrainSettings, options(relay, curve)).finally(() => relay.flush());
+              this.pretrainCurve = thinned(curve.points);
+            }
+          } else {
+            session.startFromLoaded();
           }
-        }
-        if (params.pretrainEpochs > 0) pretraining = this.pretrained!.summary;
-        const relay = new TrainRelay('sparse', `sparse training (${params.criterion})`, ctx.progress);
-        const curve = curveRecorder('sparse');
-        const training = await session.train(params.criterion, params.settings, options(relay, curve)).finally(() => relay.flush());
-        this.stopSearch();
-        const pretrainCurve = pretraining ? (this.pretrained?.curve ?? []) : [];
-        this.training = { params, pretraining, training, curve: [...pretrainCurve, ...thinned(curve.points)] };
-        this.saved.training({ record: this.training, original: session.original, trainedStart: session.trainedStart, trained: session.trained, pretrained: this.pretrained });
-        return training;
-      } catch (error) {
-        // A cancelled or failed training leaves the previous model as it was.
-        session.setOriginal(before.original, before.trainedStart);
-        session.trained = before.trained;
-        throw error;
+          const relay = new TrainRelay('sparse', `sparse training (${params.criterion})`, ctx.progress);
+          const curve = curveRecorder('sparse');
+          const training = await session.train(params.criterion, params.settings, options(relay, curve)).finally(() => relay.flush());
+          this.stopSearch();
+          const pretrainCurve = pretraining ? this.pretrainCurve : [];
+          this.training = { params, pretraining, training, curve: [...pretrainCurve, ...thinned(curve.points)] };
+          const { pretrained, ...state } = session.trainedState();
+          this.saved.training({ record: this.training, ...state, pretrained: pretrained && { ...pretrained, curve: this.pretrainCurve } });
+          return training;
+        });
       } finally {
         this.pause.set(false);
       }
@@ -404,11 +390,7 @@ export class Studio {
         notes.push(`The data of the last visit could not be read again: ${(error as Error).message}`);
       }
       const model = savedModel.kind === 'builtin' ? await this.builtinModel(savedModel.name, data?.dataset) : dropped!;
-      const session = data ? sessionFor(model, data) : null;
-      this.resetWork();
-      this.model = model;
-      this.data = data;
-      this.session = session;
+      const session = this.replaceWork(model, data);
       const restored: RestoredWork = {
         model: model.summary,
         modelChoice: savedModel.kind === 'builtin' ? savedModel.name : 'files',
@@ -422,11 +404,12 @@ export class Studio {
 
       const training = await this.saved.read<SavedTraining>('training');
       if (training) {
+        const { record, original, trained, pretrained } = training;
         // Work saved before trainedStart was kept: the original was trained if it was pretrained or the user's own.
-        session.setOriginal(training.original, training.trainedStart ?? (training.record.pretraining !== undefined || !model.builtin));
-        session.trained = training.trained;
-        this.pretrained = training.pretrained;
-        this.training = training.record;
+        const trainedStart = training.trainedStart ?? (record.pretraining !== undefined || !model.builtin);
+        session.restoreTraining({ original, trainedStart, trained, pretrained: pretrained && { key: pretrained.key, spec: pretrained.spec, summary: pretrained.summary } });
+        this.pretrainCurve = pretrained?.curve ?? [];
+        this.training = record;
         restored.training = training.record;
       }
       const search = await this.saved.read<SavedSearch>('search');
@@ -496,12 +479,21 @@ export class Studio {
     return session;
   }
 
-  /** Forgets everything derived from the model and data (training, search). */
-  private resetWork(): void {
+  /**
+   * Makes `model` and `data` the studio's and starts a new session on them,
+   * forgetting everything derived from the previous ones (training, search).
+   * The session is made first, so a model and data that do not fit together
+   * leave the studio as it was.
+   */
+  private replaceWork(model: LoadedModel | null, data: LoadedData | null): CompressionSession | null {
+    const session = model && data ? sessionFor(model, data) : null;
     this.stopSearch();
-    this.pretrained = null;
+    this.pretrainCurve = [];
     this.training = null;
-    this.session = null;
+    this.model = model;
+    this.data = data;
+    this.session = session;
+    return session;
   }
 
   private stopSearch(): void {

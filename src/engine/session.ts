@@ -170,6 +170,11 @@ export class CompressionSession {
     this.state = { ...this.state, original: this.loaded.spec, trainedStart: this.loaded.trainedStart };
   }
 
+  /** Makes `pretrained` (a saved pretraining of this session's model) the one `pretrain` reuses for its settings. */
+  adoptPretrained(pretrained: Pretrained): void {
+    this.state = { ...this.state, pretrained: { key: pretrained.key, spec: pretrained.spec, summary: pretrained.summary } };
+  }
+
   /** Whether `pretrain` with these settings would reuse the latest pretraining instead of training. */
   hasPretrained(settings: TrainSettings): boolean {
     return this.state.pretrained?.key === pretrainKey(settings);

@@ -31,7 +31,7 @@ function init(requested: string | null | undefined): Promise<InitResult> {
   return initialised;
 }
 
-const studio = new Studio();
+const studio = new Studio({ onStorageNotice: (notice) => post({ kind: 'notice', notice }) });
 
 /** A studio call, after the backend is chosen (the page normally calls `init` first). */
 const withBackend = <P, R>(call: (params: P, ctx: CallContext) => R | Promise<R>) =>
@@ -59,6 +59,8 @@ const handlers: Handlers = {
   select: withBackend((params) => studio.select(params)),
   exportCandidate: withBackend((params, ctx) => studio.exportCandidate(params, ctx)),
   restore: withBackend((_params, ctx) => studio.restore(ctx)),
+  resumeTraining: withBackend((_params, ctx) => studio.resumeTraining(ctx)),
+  forgetSavedWork: (_params, ctx) => studio.forgetSavedWork(ctx),
 };
 
 const running = new Map<number, AbortController>();

@@ -5,6 +5,7 @@
  */
 
 import { selectBackend } from './backend';
+import { watchDeviceLoss } from './deviceLoss';
 import type { CallContext } from './callContext';
 import { serializeError } from './messages';
 import type {
@@ -27,7 +28,10 @@ type Handlers = {
 let initialised: Promise<InitResult> | null = null;
 
 function init(requested: string | null | undefined): Promise<InitResult> {
-  initialised ??= selectBackend(requested);
+  initialised ??= selectBackend(requested).then((result) => {
+    if (result.backend === 'webgpu') watchDeviceLoss();
+    return result;
+  });
   return initialised;
 }
 

@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-import { contentSecurityPolicy, CSP_HEADER } from './config/contentSecurityPolicy';
+import { contentSecurityPolicy, CSP_HEADER } from './config/contentSecurityPolicy.ts';
 
 // The studio is a static site: the page (React) and one module worker that
 // holds tfjs and every tensor. tfjs-backend-wasm's .wasm binaries are imported

@@ -10,9 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 
 import { CSP_HEADER, CSP_META } from '../config/contentSecurityPolicy';
 import { digitIdxFiles, dropFiles } from './helpers/droppedFiles';
-import { candidateCount, openDemoOnWasm, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(180_000);
+import { candidateCount, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, UNTIL_DONE, watchErrors } from './helpers/studioPage';
 
 interface Watch {
   /** Violations the document reported (securitypolicyviolation events). */
@@ -51,6 +49,7 @@ test('the whole flow runs under the policy: no violation, no request outside the
   const origin = new URL(baseURL!).origin;
   const errors = watchErrors(page);
   const watch = await watchPolicy(page, origin);
+  await recordLongTasks(page);
   const response = await page.goto('/?backend=wasm');
   // The policy arrives both ways: as the server's header and in the built page.
   expect(response!.headers()['content-security-policy']).toBe(CSP_HEADER);
@@ -61,19 +60,19 @@ test('the whole flow runs under the policy: no violation, no request outside the
 
   await openDemoOnWasm(page);
   await dropFiles(page, await digitIdxFiles(30));
-  await expect(page.getByTestId('data-count')).toHaveText('300', { timeout: 60_000 });
+  await expect(page.getByTestId('data-count')).toHaveText('300', UNTIL_DONE);
   await smallBudget(page, 3);
   await trainAndScore(page);
   await page.getByTestId('search-run').click();
-  await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 120_000 });
+  await expect(page.getByTestId('search-status')).toContainText('search finished', UNTIL_DONE);
   expect(await candidateCount(page)).toBeGreaterThanOrEqual(3);
   await page.getByTestId('export').click();
   const links = page.getByTestId('downloads');
-  await expect(links).toBeVisible({ timeout: 60_000 });
+  await expect(links).toBeVisible(UNTIL_DONE);
   const [download] = await Promise.all([page.waitForEvent('download'), links.getByRole('link').first().click()]);
   expect(download.suggestedFilename()).toMatch(/\.(zip|json|bin|md)$/);
   await page.getByRole('button', { name: 'Run self-test' }).click();
-  await expect(page.getByTestId('selftest-verdict')).toContainText('Self-test passed on wasm', { timeout: 60_000 });
+  await expect(page.getByTestId('selftest-verdict')).toContainText('Self-test passed on wasm', UNTIL_DONE);
 
   expect(await watch.violations()).toEqual([]);
   expect(watch.consoleLines).toEqual([]);

@@ -9,15 +9,13 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import { digitIdxFiles, dropFiles } from './helpers/droppedFiles';
-import { fill, openDemoOnWasm, waitForBackend, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(180_000);
+import { fill, openDemoOnWasm, UNTIL_DONE, waitForBackend, watchErrors } from './helpers/studioPage';
 
 /** 100 digits: 81 to train on, 6 steps an epoch at batch 16; many epochs, so that the run is still going when it is interrupted. */
 async function longRunOnFewDigits(page: Page, epochs = 60): Promise<void> {
   await openDemoOnWasm(page);
   await dropFiles(page, await digitIdxFiles(10));
-  await expect(page.getByTestId('data-count')).toHaveText('100', { timeout: 60_000 });
+  await expect(page.getByTestId('data-count')).toHaveText('100', UNTIL_DONE);
   await fill(page, 2, 'Pretraining epochs', 0);
   await fill(page, 2, /^(Sparse epochs|Epochs)$/, epochs);
   await fill(page, 2, 'Batch size', 16);
@@ -28,7 +26,7 @@ async function longRunOnFewDigits(page: Page, epochs = 60): Promise<void> {
 async function trainUntilCheckpoint(page: Page): Promise<number> {
   await page.getByTestId('train-start').click();
   const saved = page.getByTestId('train-saved');
-  await expect(saved).toBeVisible({ timeout: 120_000 });
+  await expect(saved).toBeVisible(UNTIL_DONE);
   return Number((await saved.textContent())!.match(/\d+/)![0]);
 }
 
@@ -41,7 +39,7 @@ test('a reload in the middle of training: the page offers to resume from the sav
   await page.reload();
   expect(await waitForBackend(page)).toBe('wasm');
   const resume = page.getByTestId('train-resume');
-  await expect(resume).toBeVisible({ timeout: 60_000 });
+  await expect(resume).toBeVisible(UNTIL_DONE);
   const step = Number((await resume.textContent())!.match(/\d+/)![0]);
   // The latest checkpoint that landed before the reload: the one seen, or a later one.
   expect(step).toBeGreaterThanOrEqual(savedStep);
@@ -52,21 +50,21 @@ test('a reload in the middle of training: the page offers to resume from the sav
   await resume.click();
   // The run goes on from the next step (the curve before it came back with the note).
   await expect(page.getByTestId('train-step')).toHaveText(/^\d+$/);
-  await page.waitForFunction((after) => Number(document.querySelector('[data-testid="train-step"]')?.textContent) > after, step, { polling: 100, timeout: 120_000 });
-  await expect(page.getByTestId('train-done')).toContainText('Trained 360 steps', { timeout: 150_000 });
+  await page.waitForFunction((after) => Number(document.querySelector('[data-testid="train-step"]')?.textContent) > after, step, { polling: 100, ...UNTIL_DONE });
+  await expect(page.getByTestId('train-done')).toContainText('Trained 360 steps', UNTIL_DONE);
   await expect(page.getByTestId('train-resume')).toHaveCount(0);
-  await expect(page.getByTestId('scores-view')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('scores-view')).toBeVisible(UNTIL_DONE);
   expect(errors).toEqual([]);
 });
 
-test('storage that is full: the page says what was not saved, and a reload brings back the last complete state', async ({ page, context }) => {
+test('storage that is full: the page says what was not saved, and a reload brings back the last complete state', async ({ page }) => {
   const errors = watchErrors(page);
   await openDemoOnWasm(page);
   await fill(page, 2, 'Pretraining epochs', 0);
   await fill(page, 2, 'Max steps per phase', 3);
   await page.getByTestId('stage-2').getByLabel('Criterion').selectOption('gamma');
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-done')).toContainText('Trained 3 steps', { timeout: 60_000 });
+  await expect(page.getByTestId('train-done')).toContainText('Trained 3 steps', UNTIL_DONE);
   // The trained model is saved in the background: wait until the store holds it.
   await page.waitForFunction(async () => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -83,23 +81,31 @@ test('storage that is full: the page says what was not saved, and a reload bring
     } finally {
       db.close();
     }
-  }, null, { polling: 200, timeout: 30_000 });
+  }, null, { polling: 200, ...UNTIL_DONE });
 
-  // From now on the site's storage quota is one byte: Chromium aborts every IndexedDB transaction with QuotaExceededError.
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 1 });
+  // From now on the disk is full: every transaction of the worker's IndexedDB aborts with QuotaExceededError,
+  // as Chromium's does when the site's quota is used up (its own quota override does not reach a worker's writes).
+  const engine = page.workers().find((worker) => worker.url().includes('worker'));
+  await engine!.evaluate(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      const request = put.call(this, value, key);
+      Object.defineProperty(this.transaction, 'error', { value: new DOMException('The quota has been exceeded.', 'QuotaExceededError') });
+      this.transaction.abort();
+      return request;
+    };
+  });
   await page.getByTestId('stage-2').getByLabel('Criterion').selectOption('l1');
   await page.getByTestId('train-start').click();
   const notice = page.getByTestId('save-failed');
-  await expect(notice).toContainText('Not saved: the trained model', { timeout: 60_000 });
+  await expect(notice).toContainText('Not saved: the trained model', UNTIL_DONE);
   await expect(notice).toContainText("the browser's storage for this page is full");
 
   await page.reload();
   expect(await waitForBackend(page)).toBe('wasm');
   // The last complete state: the first training (gamma), not the one that could not be saved.
-  await expect(page.getByTestId('restored-note')).toContainText('trained 3 steps (gamma)', { timeout: 60_000 });
+  await expect(page.getByTestId('restored-note')).toContainText('trained 3 steps (gamma)', UNTIL_DONE);
   await expect(page.getByTestId('train-done')).toContainText('Trained 3 steps');
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin });
   expect(errors).toEqual([]);
 });
 
@@ -118,8 +124,8 @@ test('the engine worker dies in the middle of training: a new one starts on the 
   });
 
   const recovery = page.getByTestId('engine-recovery');
-  await expect(recovery).toContainText('The engine worker failed', { timeout: 60_000 });
-  await expect(recovery).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+  await expect(recovery).toContainText('The engine worker failed', UNTIL_DONE);
+  await expect(recovery).toHaveAttribute('data-state', 'done', UNTIL_DONE);
   // wasm was running: the next backend in the chain is cpu.
   await expect(page.getByTestId('backend')).toHaveText('cpu');
   const resume = page.getByTestId('train-resume');
@@ -130,8 +136,8 @@ test('the engine worker dies in the middle of training: a new one starts on the 
 
   // Resuming goes on from the next step on the new worker; the test stops it there (cpu is slow).
   await resume.click();
-  await page.waitForFunction((after) => Number(document.querySelector('[data-testid="train-step"]')?.textContent) > after, step, { polling: 100, timeout: 120_000 });
+  await page.waitForFunction((after) => Number(document.querySelector('[data-testid="train-step"]')?.textContent) > after, step, { polling: 100, ...UNTIL_DONE });
   await page.getByRole('button', { name: 'Cancel training' }).click();
-  await expect(page.getByTestId('train-start')).toBeEnabled({ timeout: 60_000 });
+  await expect(page.getByTestId('train-start')).toBeEnabled(UNTIL_DONE);
   expect(errors.filter((error) => !error.includes('simulated crash'))).toEqual([]);
 });

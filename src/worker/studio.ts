@@ -233,7 +233,8 @@ export class Studio {
   /** Pretraining (or the model as loaded), then sparse training; checkpoints on the way; `resume` goes on from one. */
   private async runTraining(params: TrainParams, resume: SavedCheckpoint | null, ctx: CallContext): Promise<TrainSummary> {
     const session = this.requireSession();
-    const phaseOptions = (phase: TrainPoint['phase'], label: string, run: (options: TrainOptions) => Promise<TrainSummary>): Promise<TrainSummary> => {
+    /** Runs one phase with its relay, its curve and its checkpoints (and its checkpoint to resume from). */
+    const runPhase = (phase: TrainPoint['phase'], label: string, run: (options: TrainOptions) => Promise<TrainSummary>): Promise<TrainSummary> => {
       const relay = new TrainRelay(phase, label, ctx.progress);
       const curve = curveRecorder(phase, resume?.curve);
       const saveCheckpoint = (checkpoint: TrainCheckpoint): void => {
@@ -260,8 +261,11 @@ export class Studio {
       }).finally(() => relay.flush());
     };
     this.pause.set(false);
-    if (resume?.pretrained) session.adoptPretrained(resume.pretrained);
-    if (resume?.pretrained) this.pretrainCurve = resume.pretrained.curve ?? [];
+    if (resume?.pretrained) {
+      // The sparse phase was interrupted: its pretraining is reused, not repeated.
+      session.adoptPretrained(resume.pretrained);
+      this.pretrainCurve = resume.pretrained.curve ?? [];
+    }
     try {
       // A cancelled or failed training leaves the session's models as they were.
       const training = await session.transaction(async () => {
@@ -270,11 +274,11 @@ export class Studio {
           const pretrainSettings = { ...params.settings, epochs: params.pretrainEpochs };
           pretraining = session.hasPretrained(pretrainSettings)
             ? await session.pretrain(pretrainSettings)
-            : await phaseOptions('pretrain', 'pretraining', (options) => session.pretrain(pretrainSettings, options));
+            : await runPhase('pretrain', 'pretraining', (options) => session.pretrain(pretrainSettings, options));
         } else {
           session.startFromLoaded();
         }
-        const training = await phaseOptions('sparse', `sparse training (${params.criterion})`, (options) => session.train(params.criterion, params.settings, options));
+        const training = await runPhase('sparse', `sparse training (${params.criterion})`, (options) => session.train(params.criterion, params.settings, options));
         this.stopSearch();
         this.training = { params, pretraining, training, curve: [...(pretraining ? this.pretrainCurve : []), ...this.trainCurve] };
         return training;

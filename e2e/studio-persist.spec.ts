@@ -2,7 +2,7 @@
  * Work survives what a browser does to it: a reload in the middle of
  * training (resumed from its checkpoint, and finished), storage that is
  * full (the page says what was not saved, and a reload brings back the last
- * complete state), and an engine worker that dies (a new one starts on the
+ * complete state; forgetting it opens the demo), and an engine worker that dies (a new one starts on the
  * next backend and offers to resume). Each waits on progress — a checkpoint
  * saved, a step arriving — never on a fixed time. On wasm, with 100 digits.
  */
@@ -106,6 +106,16 @@ test('storage that is full: the page says what was not saved, and a reload bring
   // The last complete state: the first training (gamma), not the one that could not be saved.
   await expect(page.getByTestId('restored-note')).toContainText('trained 3 steps (gamma)', UNTIL_DONE);
   await expect(page.getByTestId('train-done')).toContainText('Trained 3 steps');
+
+  // Forgetting the saved work opens the demo, and the next visit finds nothing to bring back.
+  await page.getByTestId('forget-saved-work').click();
+  await expect(page.getByTestId('restored-note')).toHaveCount(0);
+  await expect(page.getByTestId('train-done')).toHaveCount(0);
+  await expect(page.getByTestId('data-summary')).toContainText('10,000', UNTIL_DONE);
+  await page.reload();
+  await expect(page.getByTestId('data-summary')).toContainText('10,000', UNTIL_DONE);
+  await expect(page.getByTestId('model-summary')).toContainText('built-in lenet');
+  await expect(page.getByTestId('restored-note')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

@@ -198,6 +198,22 @@ export interface TrainingRecord {
   curve?: TrainPoint[];
 }
 
+/** What happened to a save in the background: the page says when one failed, and what was not saved. */
+export type StorageNotice =
+  | { kind: 'saved'; what: string; step?: number }
+  | { kind: 'failed'; what: string; reason: string };
+
+/** A training that was running at the last visit, and can go on from its latest checkpoint. */
+export interface ResumableTraining {
+  params: TrainParams;
+  phase: TrainPoint['phase'];
+  /** Steps done in that phase, of its total. */
+  step: number;
+  totalSteps: number;
+  /** The chart points so far. */
+  curve: TrainPoint[];
+}
+
 /** The work of the last visit, as `restore` brings it back after a reload. */
 export interface RestoredWork {
   model: ModelSummary;
@@ -221,6 +237,8 @@ export interface RestoredWork {
     /** The original's figures the candidates were compared with. */
     reference: Reference;
   } | null;
+  /** A training that was interrupted (by a reload or a crash) and can be resumed; null when none. */
+  resumable: ResumableTraining | null;
   /** What could not be brought back, and why. */
   notes: string[];
 }
@@ -245,4 +263,8 @@ export interface StudioMethods {
    * training and search step is saved as it completes.
    */
   restore?: { params: Record<string, never>; result: RestoredWork | null };
+  /** Goes on with the training that `restore` reported as resumable, from its latest checkpoint. */
+  resumeTraining: { params: Record<string, never>; result: TrainSummary };
+  /** Removes all saved work (the work in memory stays). */
+  forgetSavedWork: { params: Record<string, never>; result: null };
 }

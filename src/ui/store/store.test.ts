@@ -230,6 +230,7 @@ describe('studio store', () => {
         exportable: [0],
         reference: REFERENCE,
       },
+      resumable: null,
       notes: ['The data of the last visit could not be read again: gone.'],
       ...patch,
     });

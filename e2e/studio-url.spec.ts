@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 
+import { CSP_HEADER, CSP_WORKER_HEADER, isWorkerScript } from '../config/contentSecurityPolicy';
 import { trainedLogitsModel } from './helpers/droppedFiles';
 import { openDemoOnWasm, watchErrors } from './helpers/studioPage';
 
@@ -52,23 +53,23 @@ test('a model.json by its address: origin shown first, fetched on the button, me
   expect(errors).toEqual([]);
 });
 
-test("under the page's strict CSP (connect-src 'self'), a model on another https origin loads: the worker fetches it", async ({ page }) => {
+test("under the built app's policy the page reaches only its origin, and the worker loads a hosted model from another", async ({ page }) => {
   const errors = watchErrors(page);
   const [modelJson, weights] = await trainedLogitsModel();
   const cors = { 'Access-Control-Allow-Origin': '*' };
-  // The document gets the strict policy as a header; the engine worker's script gets none of its own.
-  await page.route((url) => url.pathname === '/', async (route) => {
-    const response = await route.fetch();
-    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'" } });
-  });
   await page.context().route('https://models.example/**', (route) => {
     const path = new URL(route.request().url()).pathname;
     if (path === '/lenet/model.json') return route.fulfill({ body: Buffer.from(modelJson.bytes), contentType: 'application/json', headers: cors });
     if (path === '/lenet/weights.bin') return route.fulfill({ body: Buffer.from(weights.bytes), contentType: 'application/octet-stream', headers: cors });
     return route.fulfill({ status: 404, headers: cors, body: 'not here' });
   });
+  const pageHeader = page.waitForResponse((response) => new URL(response.url()).pathname === '/').then((response) => response.headers()['content-security-policy']);
+  const workerHeader = page.waitForResponse((response) => isWorkerScript(new URL(response.url()).pathname))
+    .then((response) => response.headers()['content-security-policy']);
   await openDemoOnWasm(page);
-  // The page itself cannot reach the other origin.
+  // The page keeps connect-src 'self'; the engine worker's script has its own policy, with https for hosted models.
+  expect(await pageHeader).toBe(CSP_HEADER);
+  expect(await workerHeader).toBe(CSP_WORKER_HEADER);
   const blocked = await page.evaluate(() => fetch('https://models.example/lenet/model.json').then(() => 'fetched', () => 'blocked'));
   expect(blocked).toBe('blocked');
   errors.length = 0;

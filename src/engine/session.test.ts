@@ -59,6 +59,48 @@ describe('CompressionSession', () => {
     expect(steps).toBe(3);
   });
 
+  it('pretrains the model as loaded into the original, and reuses it for the same settings', async () => {
+    const session = new CompressionSession(await residualModel(), data, { trainedStart: false });
+    const loaded = session.original;
+    let steps = 0;
+    const summary = await session.pretrain(train, { onEvent: (e) => e.kind === 'step' && steps++ });
+    expect(steps).toBe(3);
+    expect(session.trainedStart).toBe(true);
+    expect(session.original).not.toBe(loaded);
+    expect(hasGfrLayers(session.original)).toBe(false);
+    const pretrained = session.original;
+    await session.train('gfr', train);
+    session.startFromLoaded();
+    expect(session.original).toBe(loaded);
+    expect(session.trainedStart).toBe(false);
+    expect(session.hasPretrained(train)).toBe(true);
+    expect(await session.pretrain(train, { onEvent: () => steps++ })).toBe(summary);
+    expect(steps).toBe(3);
+    expect(session.original).toBe(pretrained);
+  });
+
+  it('a failed or cancelled training leaves the session exactly as it was', async () => {
+    const session = new CompressionSession(await residualModel(), data, { trainedStart: false });
+    await session.train('gamma', train);
+    const before = session.trainedState();
+    const controller = new AbortController();
+    const cancelAtSecondStep = { signal: controller.signal, onEvent: (e: { kind: string; step?: number }) => e.step === 2 && controller.abort() };
+    await expect(session.train('gfr', train, cancelAtSecondStep)).rejects.toThrow(/cancel/i);
+    await expect(session.pretrain(train, { signal: AbortSignal.abort() })).rejects.toThrow(/cancel/i);
+    expect(session.trainedState()).toEqual(before);
+    // Pretraining, then a cancelled sparse training, in one transaction: all of it is undone.
+    const twoSteps = new AbortController();
+    await expect(session.transaction(async () => {
+      await session.pretrain(train);
+      return session.train('gfr', train, { signal: twoSteps.signal, onEvent: (e) => e.kind === 'step' && e.step === 2 && twoSteps.abort() });
+    })).rejects.toThrow(/cancel/i);
+    expect(session.original).toBe(before.original);
+    expect(session.trained).toBe(before.trained);
+    expect(session.trainedStart).toBe(false);
+    // The finished pretraining stays known for the next attempt.
+    expect(session.hasPretrained(train)).toBe(true);
+  });
+
   it('measures a logits head as logits; with no training and nothing removed, the baseline is the original', async () => {
     // residualModel ends in a linear Dense: it outputs logits.
     const session = new CompressionSession(await residualModel(), data);

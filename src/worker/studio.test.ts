@@ -25,6 +25,7 @@ import { lenet } from '../engine/zoo';
 import type { CallContext } from './callContext';
 import { validationCount } from './dataSummary';
 import type { Progress } from './messages';
+import { SCHEMA_VERSION } from './savedWork';
 import { MemoryStore } from './stateStore';
 import { SPLIT_SEED, Studio } from './studio';
 import type { DroppedFile, ProgressDetail, TrainParams } from './studioTypes';
@@ -485,16 +486,22 @@ describe('Studio: nothing is lost on a reload', () => {
     await expect(second.searchNext({ count: 1 }, context())).rejects.toThrow(/interrupted by a reload.*Start the search again/);
     expect(second.select({ kind: 'tolerance', tolerance: 100 }).reference).toEqual(started.reference);
 
-    // A search saved before the original became the reference comes back as a note, not as candidates.
+    // Work saved in layout 1 (no version written; a search saved before the original became the reference,
+    // a training before trainedStart was kept) is migrated: the search comes back as a note, not as candidates.
     const saved = await store.get<Record<string, unknown>>('search');
+    const savedTraining = await store.get<Record<string, unknown>>('training');
     delete saved!.reference;
-    await store.set('search', saved);
+    delete savedTraining!.trainedStart;
+    await store.write({ set: [['search', saved], ['training', savedTraining]], delete: ['schema'] });
     const stale = new Studio({ loadBuiltinData: async () => digits, store });
     const old = await stale.restore(context());
     expect(old).toMatchObject({ search: null, training: { params } });
     expect(old!.notes).toEqual([expect.stringMatching(/measured before the original model became the reference; run the search again/)]);
     await stale.savedWork();
     expect(await store.get('search')).toBeUndefined();
+    expect(await store.get('schema')).toBe(SCHEMA_VERSION);
+    // The built-in lenet was trained from scratch, without pretraining: not a trained start.
+    expect(await store.get('training')).toMatchObject({ trainedStart: false });
 
     // New data drops the training and the search of the old data.
     const count = 30;

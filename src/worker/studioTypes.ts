@@ -6,7 +6,7 @@
  */
 import type { InputScaling } from '../engine/core/types';
 import type { OutputKind } from '../engine/eval/outputKind';
-import type { ChannelGroup, ModelAnalysis } from '../engine/graph/analyze';
+import type { ChannelGroup, ModelAnalysis, Segment } from '../engine/graph/analyze';
 import type { CriterionName } from '../engine/score/criterion';
 import type { RankingMode } from '../engine/score/importance';
 import type { Candidate } from '../engine/search/candidate';
@@ -37,6 +37,8 @@ export interface ModelSummary {
   inputShape: number[];
   numClasses: number;
   analysis: ModelAnalysis;
+  /** The layers as boxes placed by a layered layout, with the data flow between them (./modelGraph.ts). */
+  graph: ModelGraph;
   /** What the model outputs as its last layers state it; absent when they leave it open (then measured on images once training or the search starts). */
   outputKind?: OutputKind;
   /**
@@ -56,6 +58,40 @@ export interface InputPairing {
   pending: string | null;
   /** The preprocessing the images get before the model sees them. */
   scaling: InputScaling;
+}
+
+/** One layer of the model graph. Coordinates are the layout's units: (x, y) is the box's top-left corner. */
+export interface GraphNode {
+  name: string;
+  className: string;
+  role: ModelAnalysis['layers'][number]['role'];
+  /** Size of the output's last axis; null when the engine cannot tell. */
+  channels: number | null;
+  /** The output's channels as runs of coupled groups (by key); null when the engine cannot follow them. */
+  segments: Segment[] | null;
+  /** Spatial positions each channel repeats at along the last axis (a Flatten's output), else 1. */
+  positions: number;
+  /** Why pruning may not cut (some of) these channels; empty when it may cut all of them. */
+  reasons: string[];
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Data flowing from one layer into another, drawn through the layout's bend points. */
+export interface GraphEdge {
+  from: string;
+  to: string;
+  points: { x: number; y: number }[];
+}
+
+/** The model graph, its layers in topological order, laid out top to bottom. */
+export interface ModelGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  width: number;
+  height: number;
 }
 
 export interface DataSummary {
@@ -178,6 +214,22 @@ export interface TrainingRecord {
   curve?: TrainPoint[];
 }
 
+/** What happened to a save in the background: the page says when one failed, and what was not saved. */
+export type StorageNotice =
+  | { kind: 'saved'; what: string; step?: number }
+  | { kind: 'failed'; what: string; reason: string };
+
+/** A training that was running at the last visit, and can go on from its latest checkpoint. */
+export interface ResumableTraining {
+  params: TrainParams;
+  phase: TrainPoint['phase'];
+  /** Steps done in that phase, of its total. */
+  step: number;
+  totalSteps: number;
+  /** The chart points so far. */
+  curve: TrainPoint[];
+}
+
 /** The work of the last visit, as `restore` brings it back after a reload. */
 export interface RestoredWork {
   model: ModelSummary;
@@ -203,6 +255,8 @@ export interface RestoredWork {
     /** The original's figures the candidates were compared with. */
     reference: Reference;
   } | null;
+  /** A training that was interrupted (by a reload or a crash) and can be resumed; null when none. */
+  resumable: ResumableTraining | null;
   /** What could not be brought back, and why. */
   notes: string[];
 }
@@ -234,4 +288,8 @@ export interface StudioMethods {
    * training and search step is saved as it completes.
    */
   restore?: { params: Record<string, never>; result: RestoredWork | null };
+  /** Goes on with the training that `restore` reported as resumable, from its latest checkpoint. */
+  resumeTraining: { params: Record<string, never>; result: TrainSummary };
+  /** Removes all saved work (the work in memory stays). */
+  forgetSavedWork: { params: Record<string, never>; result: null };
 }

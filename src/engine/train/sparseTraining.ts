@@ -21,7 +21,7 @@ import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regula
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
 import { DEFAULT_DISTILLATION, distillationLoss, type Teacher } from './distillation';
 import { DEFAULT_GAMMA_SCALE } from './rescale';
-import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
+import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
 
 /** `auto`: free as much as accuracy allows (needs a guard); `fixed`: follow the schedule to `target`. */
 export type TargetMode = 'auto' | 'fixed';
@@ -140,6 +140,36 @@ class Checkpoint {
   }
 }
 
+/**
+ * Training as it stands after a step, in plain data, so that a reload or a
+ * crash can go on from there (`TrainOptions.resume`): every weight of the
+ * model (sr and BN statistics included), the sparsity controller's state and
+ * the figures so far. The optimizer's moments are not kept: a resumed run
+ * starts Adam afresh, and its first steps are a little larger.
+ */
+export interface TrainCheckpoint {
+  /** Steps done (the next step is step + 1). */
+  step: number;
+  totalSteps: number;
+  /** The model's weights in `model.weights` order. */
+  weights: { shape: number[]; values: Float32Array }[];
+  controller?: ControllerSnapshot;
+  /** The accuracy guard's latest reading. */
+  guard?: GuardReading;
+  sparsity?: SparsityStatus;
+  images: number;
+  elapsedMs: number;
+}
+
+/** When to hand out a checkpoint: after every epoch, and when this long has passed since the last one. */
+export const CHECKPOINT_INTERVAL_MS = 2 * 60 * 1000;
+
+export interface CheckpointOptions {
+  save: (checkpoint: TrainCheckpoint) => void;
+  /** Default CHECKPOINT_INTERVAL_MS. */
+  everyMs?: number;
+}
+
 export interface TrainEpochEvent {
   kind: 'epoch';
   epoch: number;
@@ -163,6 +193,10 @@ export interface TrainOptions {
   teacher?: Teacher;
   /** Stops sparsity from rising while calibration accuracy is below its floor; makes `auto` possible. */
   guard?: AccuracyGuard;
+  /** Hands out checkpoints while training runs. */
+  checkpoints?: CheckpointOptions;
+  /** Goes on from a checkpoint of the same training (same model, data and settings). */
+  resume?: TrainCheckpoint;
 }
 
 export interface TrainSummary {
@@ -196,23 +230,36 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const sparsitySettings = {
     ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), measure: settings.targetKind,
   };
+  const { resume } = options;
+  if (resume) resumeWeights(model, resume, totalSteps);
   const controller = options.analysis && sparsitySettings.target > 0
-    ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps)
+    ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps, resume?.controller)
     : undefined;
   const guard = controller?.enabled ? options.guard : undefined;
-  let guardReading: GuardReading | undefined;
-  // The model as it starts is the first good state: it is the original, or close to it.
-  let lastGood = guard && controller ? Checkpoint.take(model, controller, { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
+  let guardReading: GuardReading | undefined = resume?.guard;
+  // The model as it starts is the first good state: it is the original, or close to it (or where a resumed run stopped).
+  let lastGood = guard && controller ? Checkpoint.take(model, controller, guardReading ?? { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
   const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
-  let sparsity: SparsityStatus | undefined;
-  const start = performance.now();
-  let step = 0;
-  let images = 0;
+  let sparsity: SparsityStatus | undefined = resume?.sparsity;
+  const start = performance.now() - (resume?.elapsedMs ?? 0);
+  let step = resume?.step ?? 0;
+  let images = resume?.images ?? 0;
+  let checkpointedAt = performance.now();
+  const checkpoint = async (): Promise<void> => {
+    checkpointedAt = performance.now();
+    options.checkpoints?.save({
+      step, totalSteps, weights: await readWeights(model), controller: controller?.snapshot(), guard: guardReading, sparsity,
+      images, elapsedMs: performance.now() - start,
+    });
+  };
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
   let lastBatch = 1;
   try {
-    for (let epoch = 0; epoch < settings.epochs && step < totalSteps; epoch++) {
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < settings.epochs && step < totalSteps; epoch++) {
+      // A resumed run skips the batches of its epoch that were done.
+      let skip = step - epoch * stepsPerEpoch;
       for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
+        if (skip-- > 0) continue;
         if (step >= totalSteps) break;
         await options.whilePaused?.();
         throwIfAborted(options.signal);
@@ -248,6 +295,8 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step), sparsity,
           ...(guardReading ? { guard: guardReading } : {}),
         });
+        const everyMs = options.checkpoints?.everyMs ?? CHECKPOINT_INTERVAL_MS;
+        if (options.checkpoints && step < totalSteps && (step % stepsPerEpoch === 0 || performance.now() - checkpointedAt >= everyMs)) await checkpoint();
         await nextTick();
       }
       options.onEvent?.({ kind: 'epoch', epoch: epoch + 1, epochs: settings.epochs });
@@ -262,6 +311,22 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity,
     ...(guardReading ? { guard: guardReading } : {}),
   };
+}
+
+async function readWeights(model: tf.LayersModel): Promise<TrainCheckpoint['weights']> {
+  return Promise.all(model.weights.map(async (weight) => ({ shape: [...weight.shape] as number[], values: (await weight.read().data()) as Float32Array })));
+}
+
+/** Writes a checkpoint's weights into `model`, after checking that it belongs to this model and this run. */
+function resumeWeights(model: tf.LayersModel, resume: TrainCheckpoint, totalSteps: number): void {
+  const fits = resume.totalSteps === totalSteps && resume.step >= 0 && resume.step < totalSteps && resume.weights.length === model.weights.length
+    && model.weights.every((weight, i) => weight.shape.length === resume.weights[i].shape.length && weight.shape.every((size, k) => size === resume.weights[i].shape[k]));
+  if (!fits) throw new UserError('The saved training does not fit this model and these settings; start the training again.');
+  model.weights.forEach((weight, i) => {
+    const value = tf.tensor(resume.weights[i].values, resume.weights[i].shape);
+    weight.write(value);
+    value.dispose();
+  });
 }
 
 interface StepContext {

@@ -10,6 +10,7 @@
  * it outputs exactly 0, and removing it changes nothing.
  */
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../core/errors';
 import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
 import { keptFlops } from '../graph/flops';
 import { isGfrLayer } from '../gfr/gfrLayer';
@@ -129,6 +130,16 @@ export interface ControllerState {
   zeros: number[][];
 }
 
+/** Everything the controller needs to go on after a reload (a training checkpoint), in plain data. */
+export interface ControllerSnapshot extends ControllerState {
+  pace: number;
+  chunkDue: boolean;
+  aimed: number;
+  setbacks: number;
+  /** Per controlled group, measured from γ when training first started. */
+  stepScales: number[];
+}
+
 interface ControlledGroup {
   key: string;
   size: number;
@@ -176,7 +187,9 @@ export class SparsityController {
   }
 
   /** `analysis` is the model's without GFR: its groups' member BNs are found by name in `model`. */
-  static async create(model: tf.LayersModel, analysis: ModelAnalysis, settings: SparsitySettings, totalSteps: number): Promise<SparsityController> {
+  static async create(
+    model: tf.LayersModel, analysis: ModelAnalysis, settings: SparsitySettings, totalSteps: number, resume?: ControllerSnapshot,
+  ): Promise<SparsityController> {
     const controlled: ControlledGroup[] = [];
     for (const group of analysis.groups.filter((g) => g.prunable)) {
       const gammas = bnWeights(model, group.members, '/gamma');
@@ -195,7 +208,28 @@ export class SparsityController {
         zeros: zeroChannels(values, group.size),
       });
     }
-    return new SparsityController(controlled, analysis, settings, totalSteps);
+    const controller = new SparsityController(controlled, analysis, settings, totalSteps);
+    if (resume) controller.resume(resume);
+    return controller;
+  }
+
+  /** The whole state, for a training checkpoint. */
+  snapshot(): ControllerSnapshot {
+    return {
+      ...this.checkpoint(), pace: this.pace, chunkDue: this.chunkDue, aimed: this.aimed, setbacks: this.setbacks,
+      stepScales: this.groups.map((group) => group.stepScale),
+    };
+  }
+
+  private resume(snapshot: ControllerSnapshot): void {
+    if (snapshot.zeros.length !== this.groups.length || snapshot.stepScales.length !== this.groups.length) {
+      throw new UserError('The saved training does not fit this model; start the training again.');
+    }
+    ({ progress: this.progress, lambda: this.lambda, pace: this.pace, chunkDue: this.chunkDue, aimed: this.aimed, setbacks: this.setbacks } = snapshot);
+    this.groups.forEach((group, index) => {
+      group.zeros = [...snapshot.zeros[index]];
+      group.stepScale = snapshot.stepScales[index];
+    });
   }
 
   get enabled(): boolean {

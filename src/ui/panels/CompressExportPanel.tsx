@@ -5,6 +5,7 @@ import type { Candidate } from '../../engine/search/candidate';
 import type { ChannelGroup } from '../../engine/graph/analyze';
 import { COST_AXES, SearchChart, type CostAxis } from '../charts/SearchCharts';
 import { NumberField, SelectField } from '../components/fields';
+import { ModelGraphCard } from '../graph/ModelGraphCard';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
 import { BUDGET_METRICS, CRITERIA, GRID_STEP_CHOICES, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
@@ -22,6 +23,7 @@ export function CompressExportPanel() {
       <SearchVerdict />
       <CandidateTable />
       <SelectedCandidate />
+      <ModelGraphCard />
       <ExportBlock />
     </>
   );

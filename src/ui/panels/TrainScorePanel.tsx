@@ -111,13 +111,20 @@ function TrainControls() {
   const ready = useStudio((s) => s.model.summary !== null && s.data.summary !== null && s.engine.state === 'done');
   const searching = useStudio((s) => s.search.state === 'running' || s.search.state === 'starting');
   const start = useStudio((s) => s.startTraining);
+  const resumable = useStudio((s) => s.training.resumable);
+  const resume = useStudio((s) => s.resumeTraining);
   const setPaused = useStudio((s) => s.setTrainingPaused);
   const cancel = useStudio((s) => s.cancelTraining);
   const running = state === 'running';
   return (
     <div className="controls" role="group" aria-label="Training">
-      <button type="button" onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
-        {state === 'done' || state === 'cancelled' || state === 'error' ? 'Train again' : 'Train'}
+      {resumable && (
+        <button type="button" onClick={() => void resume()} disabled={!ready || running || searching} data-testid="train-resume">
+          Resume from step {resumable.step}
+        </button>
+      )}
+      <button type="button" className={resumable ? 'secondary' : undefined} onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
+        {state === 'idle' || state === 'running' ? 'Train' : 'Train again'}
       </button>
       <button type="button" className="secondary" onClick={() => void setPaused(!paused)} disabled={!running} aria-pressed={paused}>
         {paused ? 'Resume' : 'Pause'}
@@ -131,6 +138,7 @@ function TrainControls() {
 
 function TrainingView() {
   const training = useStudio((s) => s.training);
+  const checkpointStep = useStudio((s) => s.saving.checkpointStep);
   // Charts draw in an interruptible background render, so a burst of steps never blocks the page.
   const steps = useDeferredValue(training.steps);
   const last = training.steps[training.steps.length - 1];
@@ -145,6 +153,12 @@ function TrainingView() {
     <div className="block" aria-label="Training progress" role="region">
       <StageError message={training.error} testId="train-error" />
       {training.state === 'cancelled' && <p className="notice">Training was cancelled; the model keeps its weights from before this run.</p>}
+      {training.resumable && (
+        <p className="notice" data-testid="train-interrupted">
+          {training.resumable.phase === 'pretrain' ? 'Pretraining' : 'Sparse training'} was interrupted at step {training.resumable.step} of{' '}
+          {training.resumable.totalSteps}; its checkpoint was saved. Resume goes on from there with the same settings.
+        </p>
+      )}
       {training.progress && training.state === 'running' && (
         <ProgressBar progress={training.progress} label="Training" paused={training.paused} testId="train-progress" />
       )}
@@ -162,6 +176,7 @@ function TrainingView() {
             </span>
           )}
           {holding && <strong data-testid="train-held">{holding}</strong>}
+          {training.state === 'running' && checkpointStep !== null && <span data-testid="train-saved">saved at step {checkpointStep}</span>}
         </p>
       )}
       {steps.length === 0 ? (

@@ -230,6 +230,7 @@ describe('studio store', () => {
         exportable: [0],
         reference: REFERENCE,
       },
+      resumable: null,
       notes: ['The data of the last visit could not be read again: gone.'],
       ...patch,
     });
@@ -295,7 +296,7 @@ describe('studio store', () => {
   });
 
   describe('how model and data go together', () => {
-    const dropped: ModelSummary = { name: 'net', source: 'model.json (2 files)', inputShape: [32, 32, 3], numClasses: 10, analysis: { groups: [] } as unknown as ModelSummary['analysis'] };
+    const dropped = { ...(basics.loadModel!({}, {}) as ModelSummary), name: 'net', source: 'model.json (2 files)', inputShape: [32, 32, 3] };
     const rgbData: DataSummary = { source: 'rgb', count: 10, trainCount: 9, validationCount: 1, height: 32, width: 32, channels: 3, classNames: [], classCounts: [5, 5], samples: [] };
 
     it('a dropped model waits for data that fits, says why, and the note goes once data fits; then the model is checked', async () => {

@@ -2,8 +2,9 @@
 import type { CriterionName } from '../../engine/score/criterion';
 import type { TrainStepEvent, TrainSummary } from '../../engine/train/sparseTraining';
 import type { SparsityMeasure } from '../../engine/train/sparsityController';
+import type { CallOptions } from '../../worker/bridge';
 import type { Progress } from '../../worker/messages';
-import type { ProgressDetail, TrainPoint } from '../../worker/studioTypes';
+import type { ProgressDetail, ResumableTraining, TrainParams, TrainPoint } from '../../worker/studioTypes';
 import { isCancelled, messageOf, type ProgressState, type Slice } from './common';
 import { DEFAULT_TRAIN_FORM, TRAIN_FIXED, type TrainForm } from './defaults';
 
@@ -30,7 +31,8 @@ export interface StepPoint {
   imagesPerSec: number;
 }
 
-export type TrainingState = 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+/** `interrupted`: a reload or a crash stopped it; it can be resumed from its latest checkpoint. */
+export type TrainingState = 'idle' | 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
 
 export interface TrainingSlice {
   trainForm: TrainForm;
@@ -47,9 +49,13 @@ export interface TrainingSlice {
     /** Latest per-group share of zero channels. */
     zeroShareByGroup: Record<string, number>;
     error: string | null;
+    /** An interrupted training that can go on from its latest checkpoint. */
+    resumable: ResumableTraining | null;
   };
   setTrainForm: (patch: Partial<TrainForm>) => void;
   startTraining: () => Promise<void>;
+  /** Goes on with the interrupted training from its latest checkpoint. */
+  resumeTraining: () => Promise<void>;
   setTrainingPaused: (paused: boolean) => Promise<void>;
   cancelTraining: () => void;
   /** Forgets results that belong to an earlier model or dataset. */
@@ -68,6 +74,7 @@ export const emptyTraining = (): TrainingSlice['training'] => ({
   summary: null,
   zeroShareByGroup: {},
   error: null,
+  resumable: null,
 });
 
 function toPoint(event: TrainStepEvent, phase: StepPoint['phase'], x: number): StepPoint {
@@ -128,6 +135,34 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
     });
   };
 
+  /** Runs a training call (new, or resumed after `earlier` steps) with live progress; scores follow it. */
+  const run = async (params: TrainParams, earlier: StepPoint[], call: (options: CallOptions) => Promise<TrainSummary>): Promise<void> => {
+    if (get().training.state === 'running') return;
+    controller = new AbortController();
+    const startedAt = performance.now();
+    get().resetResults();
+    const { criterion } = params;
+    const automatic = params.settings.targetMode === 'auto';
+    set((s) => ({
+      training: { ...emptyTraining(), state: 'running', criterion, automatic, steps: earlier, progress: { done: 0, total: 1, label: 'Starting…', startedAt } },
+      saving: { ...s.saving, checkpointStep: null },
+    }));
+    try {
+      const summary = await call({ signal: controller.signal, onProgress: onProgress(startedAt) });
+      set((s) => ({ training: { ...s.training, state: 'done', paused: false, summary, progress: null } }));
+      // Scores follow training: the criterion it was trained for, ranked as chosen.
+      await get().computeScores(criterion);
+    } catch (err) {
+      set((s) => ({
+        training: isCancelled(err)
+          ? { ...s.training, state: 'cancelled', paused: false, progress: null }
+          : { ...s.training, state: 'error', paused: false, progress: null, error: messageOf(err) },
+      }));
+    } finally {
+      controller = null;
+    }
+  };
+
   return {
     trainForm: DEFAULT_TRAIN_FORM,
     training: emptyTraining(),
@@ -135,37 +170,21 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
     setTrainForm: (patch) => set((s) => ({ trainForm: { ...s.trainForm, ...patch } })),
 
     startTraining: async () => {
-      if (get().training.state === 'running') return;
       const { criterion, pretrainEpochs, maxSteps, ...settings } = get().trainForm;
-      controller = new AbortController();
-      const startedAt = performance.now();
-      get().resetResults();
-      const automatic = settings.targetMode === 'auto';
       const { rule } = get();
-      set({ training: { ...emptyTraining(), state: 'running', criterion, automatic, progress: { done: 0, total: 1, label: 'Starting…', startedAt } } });
-      try {
-        const summary = await deps.engine.call(
-          'train',
-          {
-            criterion,
-            pretrainEpochs,
-            // The guard holds sparsity at half the tolerance the search will select with.
-            settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}), ...(rule.kind === 'tolerance' ? { tolerance: rule.tolerance } : {}) },
-          },
-          { signal: controller.signal, onProgress: onProgress(startedAt) },
-        );
-        set((s) => ({ training: { ...s.training, state: 'done', paused: false, summary, progress: null } }));
-        // Scores follow training: the criterion it was trained for, ranked as chosen.
-        await get().computeScores(criterion);
-      } catch (err) {
-        set((s) => ({
-          training: isCancelled(err)
-            ? { ...s.training, state: 'cancelled', paused: false, progress: null }
-            : { ...s.training, state: 'error', paused: false, progress: null, error: messageOf(err) },
-        }));
-      } finally {
-        controller = null;
-      }
+      const params: TrainParams = {
+        criterion,
+        pretrainEpochs,
+        // The guard holds sparsity at half the tolerance the search will select with.
+        settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}), ...(rule.kind === 'tolerance' ? { tolerance: rule.tolerance } : {}) },
+      };
+      await run(params, [], (options) => deps.engine.call('train', params, options));
+    },
+
+    resumeTraining: async () => {
+      const { resumable, steps } = get().training;
+      if (!resumable) return;
+      await run(resumable.params, steps, (options) => deps.engine.call('resumeTraining', {}, options));
     },
 
     setTrainingPaused: async (paused) => {

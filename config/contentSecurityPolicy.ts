@@ -1,0 +1,84 @@
+/**
+ * The built studio's Content-Security-Policy: the page keeps its promise that
+ * nothing leaves the machine because the browser refuses anything else.
+ *
+ * - Scripts, the engine worker and the wasm binaries come from the origin
+ *   only; `'wasm-unsafe-eval'` lets tfjs-backend-wasm compile its binaries
+ *   (WebAssembly.instantiate), and allows no JavaScript eval.
+ * - `connect-src 'self'`: the only requests are the wasm files the worker
+ *   fetches from the origin. Dropped files are read with the File API, and
+ *   downloads are object URLs the page makes itself.
+ * - No inline scripts; styles from the origin's stylesheet only. React and
+ *   recharts set inline styles through the DOM (element.style), which CSP
+ *   does not govern, so `'unsafe-inline'` is not needed.
+ *
+ * The engine worker's script gets a policy of its own (a dedicated worker
+ * takes its policy from its own response, not from the page): the page's,
+ * with one more right — `connect-src` also https (and http on this machine),
+ * for the hosted model the user asks for by its address. The worker's code
+ * fetches only the address typed, on the user's button, from its origin only
+ * (src/worker/modelUrl.ts); the page itself still reaches nothing but its origin.
+ */
+import type { Plugin } from 'vite';
+
+const DIRECTIVES: [string, string][] = [
+  ['default-src', "'self'"],
+  ['script-src', "'self' 'wasm-unsafe-eval'"],
+  ['worker-src', "'self'"],
+  ['connect-src', "'self'"],
+  ['img-src', "'self'"],
+  ['style-src', "'self'"],
+  ['font-src', "'self'"],
+  ['object-src', "'none'"],
+  ['base-uri', "'none'"],
+  ['form-action', "'none'"],
+];
+
+/** `frame-ancestors` works only as a header (a meta tag may not set it). */
+const HEADER_ONLY: [string, string][] = [['frame-ancestors', "'none'"]];
+
+const join = (directives: [string, string][]): string => directives.map(([name, value]) => `${name} ${value}`).join('; ');
+
+/** The policy as `vite preview` (or any server) sends it in the Content-Security-Policy header. */
+export const CSP_HEADER = join([...DIRECTIVES, ...HEADER_ONLY]);
+/** The policy as the built index.html carries it, for servers that send no header. */
+export const CSP_META = join(DIRECTIVES);
+
+/** The hosted-model fetch (https anywhere, or http on this machine) that only the engine worker may make. */
+export const WORKER_CONNECT_SRC = "'self' https: http://localhost:* http://127.0.0.1:*";
+
+/** The engine worker script's header: the page's policy, with `connect-src` for hosted models. */
+export const CSP_WORKER_HEADER = join([...DIRECTIVES.map(([name, value]): [string, string] => [name, name === 'connect-src' ? WORKER_CONNECT_SRC : value]), ...HEADER_ONLY]);
+
+/** The built engine worker's script: `assets/worker-<hash>.js` (src/worker/worker.ts). */
+export const isWorkerScript = (path: string): boolean => /^\/assets\/worker-[\w-]+\.js$/.test(path);
+
+/**
+ * `vite preview` sends the policy as a user's server should: the page's header
+ * on every file, the worker's on the engine worker's script.
+ */
+export function contentSecurityPolicyHeaders(): Plugin {
+  return {
+    name: 'gfr-content-security-policy-headers',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = (req.url ?? '/').split('?')[0];
+        res.setHeader('Content-Security-Policy', isWorkerScript(path) ? CSP_WORKER_HEADER : CSP_HEADER);
+        next();
+      });
+    },
+  };
+}
+
+/**
+ * Adds the policy to the built index.html as a meta tag. Only to the build:
+ * the dev server injects inline scripts and styles for hot reloading, which
+ * the policy would block.
+ */
+export function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'gfr-content-security-policy',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP_META }, injectTo: 'head-prepend' }],
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * The report that goes with a downloaded model (SPEC §6): JSON for tools and a
+ * The report that goes with a downloaded model (docs/METHOD.md §9): JSON for tools and a
  * readable summary, built the same way by the studio and the command line.
  */
 import type { Candidate } from './search/candidate';
@@ -78,7 +78,7 @@ function sparsityLines({ training, settings }: CompressionReport): string[] {
   ];
 }
 
-/** A plain-text (Markdown) summary with the figures of SPEC §6. */
+/** A plain-text (Markdown) summary with the figures of docs/METHOD.md §9. */
 export function reportSummary(report: CompressionReport): string {
   const { baseline, selected, original, verdict } = report;
   if (!baseline) return `# GFR Studio report\n\nNo baseline was measured.\n`;

@@ -71,7 +71,7 @@ export function calibrationSplit(train: ImageDataset, seed = 7): { fit: ImageDat
 }
 
 /**
- * How a criterion trains (SPEC §2 and the baselines): `gfr` with GFR layers
+ * How a criterion trains (docs/METHOD.md §6): `gfr` with GFR layers
  * and both sparsity terms; `gamma` without GFR, L1 on γ only (Network
  * Slimming); `l1` and `random` score a normally trained model.
  */

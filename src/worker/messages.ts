@@ -11,7 +11,7 @@
  */
 import type { ProgressDetail, StudioMethods } from './studioTypes';
 
-/** The backends the studio tries, best first (SPEC.md §5). */
+/** The backends the studio tries, best first (docs/METHOD.md §8). */
 export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 

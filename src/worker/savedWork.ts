@@ -1,5 +1,5 @@
 /**
- * What the studio saves so that a reload loses nothing (SPEC §5), and the
+ * What the studio saves so that a reload loses nothing (docs/METHOD.md §8), and the
  * queue that writes it. Plain data and typed arrays only: specs, dropped
  * files, settings, summaries, candidates. Writes go one after another, in the
  * background; a failed write is reported once and never fails the call.

@@ -1,5 +1,5 @@
 /**
- * The GFR sub-module (SPEC §2 Step 1), placed right after a BatchNormalization.
+ * The GFR sub-module (docs/METHOD.md §2), placed right after a BatchNormalization.
  *
  * Training form: s = sigmoid(W2·relu(W1·z + b1) + b2) with z the per-channel
  * spatial mean of the input, and y = x ⊙ s (squeeze-and-excitation shape).

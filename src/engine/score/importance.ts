@@ -1,6 +1,6 @@
 /**
  * Step 3: channel importance per group, and one global ranking of all
- * prunable channels (SPEC §2 Step 3).
+ * prunable channels (docs/METHOD.md §4).
  */
 import { UserError } from '../core/errors';
 import { seededRandom } from '../core/random';
@@ -21,12 +21,12 @@ export const CRITERIA: Record<CriterionName, Criterion> = {
 
 export const CRITERION_NAMES = Object.keys(CRITERIA) as CriterionName[];
 
-/** How the members' scores of a coupled channel combine (SPEC: mean by default). */
+/** How the members' scores of a coupled channel combine (mean by default, docs/METHOD.md §4). */
 export type GroupAggregation = 'mean' | 'max' | 'sum';
 
 /**
- * How channels of different groups are compared (SPEC §2 Step 3):
- * - `global`: raw scores, one list (SPEC's starting point);
+ * How channels of different groups are compared (docs/METHOD.md §4):
+ * - `global`: raw scores, one list (the method's starting point);
  * - `normalized`: each group's scores divided by the group's largest, so
  *   layers with larger scales are not spared wholesale (the default, chosen
  *   by the quality benchmark: docs/DECISIONS.md);
@@ -97,7 +97,7 @@ export function rankChannels(scores: GroupScores, mode: RankingMode = 'global', 
   return ranked.sort((a, b) => a.score - b.score);
 }
 
-/** Channels every layer keeps: max(1, ceil(fraction·C)) (SPEC default 5%). */
+/** Channels every layer keeps: max(1, ceil(fraction·C)) (default 5%, docs/METHOD.md §4). */
 export function channelFloor(group: ChannelGroup, minKeepFraction: number): number {
   return Math.max(1, Math.ceil(minKeepFraction * group.size));
 }

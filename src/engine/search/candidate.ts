@@ -1,6 +1,6 @@
 /**
  * One candidate of the grid search: a plan applied to the folded model,
- * recalibrated, then measured on held-out data (SPEC §2 Step 4, §6).
+ * recalibrated, then measured on held-out data (docs/METHOD.md §5.5, §9).
  */
 import { throwIfAborted } from '../core/abort';
 import type { ImageDataset, ModelSpec } from '../core/types';

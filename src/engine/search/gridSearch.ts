@@ -21,7 +21,7 @@ export interface SearchSettings {
   criterion: CriterionName;
   aggregation: GroupAggregation;
   ranking: RankingMode;
-  /** Grid of global pruning ratios (SPEC default 0, 0.05 … 0.9). */
+  /** Grid of global pruning ratios (default 0, 0.05 … 0.9; docs/METHOD.md §5.1). */
   ratios: number[];
   /** Ratios tried between the last passing and the first failing grid ratio. */
   refineSteps: number;

@@ -1,5 +1,5 @@
 /**
- * BN recalibration (SPEC §2 Step 4, after EagleEye's adaptive BN): forward
+ * BN recalibration (docs/METHOD.md §5.4, after EagleEye's adaptive BN): forward
  * passes in training mode on a few training batches, no weight update; each
  * BN's moving mean and variance become the statistics of its input over all
  * those batches.

@@ -1,6 +1,6 @@
 /**
  * Knowledge distillation from the model as the user brought it (issue 10,
- * SPEC §2 Step 2 from a trained start): the sparse-trained student also
+ * docs/METHOD.md §3.3): the sparse-trained student also
  * matches the original's class distribution at a temperature T (Hinton et
  * al., 2015), so it keeps the function the user already has while channels
  * go to zero. The training images are fixed (no augmentation), so the

@@ -1,5 +1,5 @@
 /**
- * Sparsity terms of the training loss (SPEC §2 Step 1):
+ * Sparsity terms of the training loss (docs/METHOD.md §3.1):
  * λγ·Σ|γ| (Network Slimming's L1 on BN scales) and λs·R(s) on the GFR gates,
  * where R is the plain sum of the gates' batch means or their polarization.
  */

@@ -2,7 +2,7 @@
  * Step 2: sparse training of a (GFR-instrumented) model with a custom loop,
  * so that the loss can carry the sparsity terms and sr can follow the gates.
  *   L = cross-entropy + λγ·Σ|γ| + λs·R(s)   (R: the gates' sum, or its polarized form)
- * With a target share of channels (SPEC §2 design), the γ term leaves the loss
+ * With a target share of channels (docs/METHOD.md §3.2), the γ term leaves the loss
  * and a SparsityController applies a proximal polarization step after every
  * optimizer step instead, driving that share of channels to exactly zero.
  * Modes follow from the model and the settings: `gfr` (GFR layers present),

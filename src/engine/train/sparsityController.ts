@@ -1,6 +1,6 @@
 /**
  * Drives a target share of channels to exactly zero during sparse training
- * (SPEC §2): after every optimizer step, a proximal polarization update of
+ * (docs/METHOD.md §3.2): after every optimizer step, a proximal polarization update of
  * each member BN's γ (Zhuang et al., NeurIPS 2020: R(γ) = t·|γ| − |γ − mean γ|
  * per layer), with a strength λ that a controller raises while the share of
  * zero channels lags a schedule (0 at the start, the target at 80% of the
@@ -317,7 +317,7 @@ export class SparsityController {
     });
   }
 
-  /** |γ|·sr per member (|γ| where the member has no GFR layer): the importance of SPEC step 3. */
+  /** |γ|·sr per member (|γ| where the member has no GFR layer): the importance of docs/METHOD.md §4. */
   private async importances(current: Float32Array[][]): Promise<Float32Array[][]> {
     return Promise.all(this.groups.map(async (group, index) => Promise.all(current[index].map(async (gamma, member) => {
       const gate = group.gates[member];

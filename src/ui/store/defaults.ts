@@ -1,7 +1,7 @@
 /**
  * The studio's starting settings. They mirror the engine's defaults
  * (src/engine/train/sparseTraining.ts DEFAULT_TRAIN_SETTINGS,
- * src/engine/search/gridSearch.ts DEFAULT_SEARCH_SETTINGS, SPEC §2) but are
+ * src/engine/search/gridSearch.ts DEFAULT_SEARCH_SETTINGS, docs/METHOD.md §10) but are
  * written out here: those modules import tfjs, and the page bundle must not.
  */
 import type { OutputKind } from '../../engine/eval/outputKind';
@@ -82,9 +82,9 @@ export const OUTPUT_KIND_TEXT: Record<OutputKind, string> = {
 export const GFR_REDUCTION = 4;
 
 export interface SearchForm {
-  /** Step of the ratio grid (SPEC default 0.05). */
+  /** Step of the ratio grid (default 0.05, docs/METHOD.md §5.1). */
   gridStep: number;
-  /** Largest ratio of the grid (SPEC default 0.9). */
+  /** Largest ratio of the grid (default 0.9, docs/METHOD.md §5.1). */
   gridMax: number;
   refineSteps: number;
   recalibrationBatches: number;

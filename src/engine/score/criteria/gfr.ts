@@ -1,7 +1,7 @@
 import type { Criterion } from '../criterion';
 import { layerByName } from '../../io/modelSpec';
 
-/** I = |γ|·sr: the channel's effective output scale after BN and its GFR gate (SPEC §2 Step 3). */
+/** I = |γ|·sr: the channel's effective output scale after BN and its GFR gate (docs/METHOD.md §4). */
 export const gfrCriterion: Criterion = {
   name: 'gfr',
   title: 'GFR |γ|·sr',

@@ -5,11 +5,12 @@
 import type { Candidate } from './search/candidate';
 import type { SearchSettings } from './search/gridSearch';
 import { OUTPUT_KIND_TEXT } from './eval/outputKind';
-import { SHORTFALL_ADVICE } from './search/select';
+import { SHORTFALL_ADVICE } from '../contract/select';
 import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
-import { sparsityShortfall } from './train/sparsityText';
+import { sparsityShortfall } from '../contract/sparsityText';
+import { baselineOf } from '../contract/candidate';
 
 export interface ReportInput {
   session: CompressionSession;
@@ -28,7 +29,7 @@ export interface ReportInput {
 
 export function buildReport(input: ReportInput) {
   const { session, selected } = input;
-  const baseline = session.candidates.find((candidate) => candidate.stage === 'baseline');
+  const baseline = baselineOf(session.candidates);
   const reference = session.requireReference();
   return {
     generatedBy: 'GFR Studio',

@@ -20,7 +20,7 @@ import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
 import type { Candidate } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
-import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from './search/select';
+import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from '../contract/select';
 import type { AccuracyGuard } from './train/accuracyGuard';
 import { Teacher } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';

@@ -10,8 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../core/types';
 import { distributionLogits, type OutputKind } from '../eval/outputKind';
 
-/** Default share of the loss given to the teacher, and its temperature. */
-export const DEFAULT_DISTILLATION = { weight: 0.7, temperature: 4 };
+export { DEFAULT_DISTILLATION } from '../../contract/settings';
 
 /**
  * The original's outputs on the training images, as distribution logits

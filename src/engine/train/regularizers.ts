@@ -4,11 +4,10 @@
  * where R is the plain sum of the gates' batch means or their polarization.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { GatePenalty } from '../../contract/settings';
 import type { GfrLayer } from '../gfr/gfrLayer';
 
-/** How the gates are regularized: their sum (L1, the gates are positive) or its polarized form. */
-export type GatePenalty = 'sum' | 'polarization';
-export const GATE_PENALTIES: readonly GatePenalty[] = ['sum', 'polarization'];
+export { GATE_PENALTIES, type GatePenalty } from '../../contract/settings';
 
 /** Σ|γ| over the given BN scale variables. */
 export function gammaL1(gammas: tf.Variable[]): tf.Scalar {

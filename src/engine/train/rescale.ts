@@ -14,9 +14,10 @@
  */
 import type { LayerSpec, ModelSpec } from '../core/types';
 import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
+import { DEFAULT_GAMMA_SCALE } from '../../contract/settings';
 import { cloneSpec } from '../io/modelSpec';
 
-export const DEFAULT_GAMMA_SCALE = 0.1;
+export { DEFAULT_GAMMA_SCALE } from '../../contract/settings';
 
 export interface RescaleResult {
   spec: ModelSpec;

@@ -9,118 +9,24 @@
  * `gamma` (no GFR: Network Slimming), `plain` (no sparsity at all).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
+import { SPARSITY_MEASURES, TARGET_MODES, type TrainSettings } from '../../contract/settings';
 import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
 import { classificationLoss, declaredOutputKind, distributionLogits, outputLayerView, type OutputKind } from '../eval/outputKind';
 import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
-import { DEFAULT_GATE_TEMPERATURE, DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
-import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regularizers';
+import { gammaL1, GATE_PENALTIES, gatePenalty } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
-import { DEFAULT_DISTILLATION, distillationLoss, type Teacher } from './distillation';
-import { DEFAULT_GAMMA_SCALE } from './rescale';
-import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
+import { distillationLoss, type Teacher } from './distillation';
+import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerState, type SparsityStatus } from './sparsityController';
 
-/** `auto`: free as much as accuracy allows (needs a guard); `fixed`: follow the schedule to `target`. */
-export type TargetMode = 'auto' | 'fixed';
-export const TARGET_MODES: readonly TargetMode[] = ['auto', 'fixed'];
-
-export interface TrainSettings {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** λγ: weight of Σ|γ|. */
-  lambdaGamma: number;
-  /** λs: weight of the gates' penalty R(s). */
-  lambdaS: number;
-  /** R(s): Σ mean_N(s), or the polarization of the gates within each layer. */
-  gatePenalty: GatePenalty;
-  /** τ of the gates' sigmoid, applied when GFR is inserted (1 = the plain sigmoid). */
-  gateTemperature: number;
-  /** μ of sr's moving average. */
-  srMomentum: number;
-  /** Seed of the batch order. */
-  seed: number;
-  /** Share to free: of prunable channels driven to exactly zero, or of FLOPs (targetKind); 0 = plain L1 on γ in the loss. */
-  target: number;
-  targetKind: SparsityMeasure;
-  /**
-   * `auto` (with an accuracy guard, i.e. from a trained start): the schedule
-   * rises toward AUTO_SPARSITY.target and stops while accuracy is too low;
-   * `target` is then unused. `fixed`: the schedule reaches `target`.
-   */
-  targetMode: TargetMode;
-  /** Share of the task loss given to distillation from the original (used when a teacher is given), 0..1. */
-  distillation: number;
-  /** T of distillation. */
-  distillTemperature: number;
-  /** Factor applied to BN γ, β before training (1 = none). */
-  gammaScale: number;
-  /** Stop after this many steps (a budget for demos and tests). */
-  maxSteps?: number;
-  /** Points of accuracy the selection may lose against the original; the guard holds sparsity at half of it (default 1). */
-  tolerance?: number;
-  /** Readings of the accuracy guard per epoch (automatic target; default 5): the steps a chunk of zeros has to recover. */
-  guardReadings?: number;
-}
-
-/**
- * Adam's rate for sparse training from a trained start (the CLI's and the
- * studio's default there): 1e-3 moved a converged model off its optimum
- * before a channel was removed; with gradual zeroing and the teacher, 1e-4
- * recovered too slowly from each chunk of zeros (trained ResNet: −1.15
- * points unpruned at the end, against +1.25 at 3e-4; docs/DECISIONS.md).
- */
-export const TRAINED_START_LEARNING_RATE = 3e-4;
-
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  epochs: 2,
-  batchSize: 64,
-  learningRate: 1e-3,
-  lambdaGamma: 1e-4,
-  lambdaS: 1e-4,
-  gatePenalty: 'sum',
-  gateTemperature: DEFAULT_GATE_TEMPERATURE,
-  srMomentum: DEFAULT_SR_MOMENTUM,
-  seed: 1,
-  target: DEFAULT_SPARSITY.target,
-  targetKind: DEFAULT_SPARSITY.measure,
-  targetMode: 'auto',
-  distillation: DEFAULT_DISTILLATION.weight,
-  distillTemperature: DEFAULT_DISTILLATION.temperature,
-  gammaScale: DEFAULT_GAMMA_SCALE,
-};
-
-export interface TrainStepEvent {
-  kind: 'step';
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  /** Total loss, with the sparsity terms. */
-  loss: number;
-  crossEntropy: number;
-  /** Top-1 accuracy on this batch, 0..1. */
-  accuracy: number;
-  imagesPerSec: number;
-  elapsedMs: number;
-  remainingMs: number;
-  /** Share of channels at exactly zero against the schedule; absent without a target. */
-  sparsity?: SparsityStatus;
-  /** The accuracy guard's latest reading on the calibration images, with its floor (0..1). */
-  guard?: GuardReading;
-}
-
-export interface GuardReading {
-  step: number;
-  accuracy: number;
-  /** One standard error of the reading's difference with the original; a reading fails below floor − noise. */
-  noise?: number;
-  floor: number;
-  /** Below the floor: training went back to the weights and zeros of this earlier step's reading. */
-  restoredFrom?: number;
-}
+export {
+  DEFAULT_TRAIN_SETTINGS, TARGET_MODES, TRAINED_START_LEARNING_RATE, type TargetMode, type TrainSettings,
+} from '../../contract/settings';
+export type { GuardReading, TrainEpochEvent, TrainEvent, TrainStepEvent, TrainSummary } from '../../contract/events';
 
 /** Weights and controller state at a good reading of the accuracy guard. */
 class Checkpoint {
@@ -140,14 +46,6 @@ class Checkpoint {
   }
 }
 
-export interface TrainEpochEvent {
-  kind: 'epoch';
-  epoch: number;
-  epochs: number;
-}
-
-export type TrainEvent = TrainStepEvent | TrainEpochEvent;
-
 export interface TrainOptions {
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
@@ -163,18 +61,6 @@ export interface TrainOptions {
   teacher?: Teacher;
   /** Stops sparsity from rising while calibration accuracy is below its floor; makes `auto` possible. */
   guard?: AccuracyGuard;
-}
-
-export interface TrainSummary {
-  steps: number;
-  images: number;
-  elapsedMs: number;
-  imagesPerSec: number;
-  lastLoss: number;
-  lastAccuracy: number;
-  sparsity?: SparsityStatus;
-  /** The last reading of the accuracy guard. */
-  guard?: GuardReading;
 }
 
 interface StepResult {

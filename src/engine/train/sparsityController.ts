@@ -10,14 +10,15 @@
  * it outputs exactly 0, and removing it changes nothing.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SparsityStatus } from '../../contract/events';
+import { DEFAULT_TRAIN_SETTINGS, type SparsityMeasure } from '../../contract/settings';
 import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
 import { keptFlops } from '../graph/flops';
 import { isGfrLayer } from '../gfr/gfrLayer';
 import { gfrLayerName } from '../gfr/instrument';
 
-/** What the target share is a share of: prunable channels, or the model's FLOPs. */
-export type SparsityMeasure = 'channels' | 'flops';
-export const SPARSITY_MEASURES: readonly SparsityMeasure[] = ['channels', 'flops'];
+export { SPARSITY_MEASURES, type SparsityMeasure } from '../../contract/settings';
+export type { SparsityStatus } from '../../contract/events';
 
 export interface SparsitySettings {
   /** Share to free, 0..1 (0 turns the controller off): of channels driven to exactly zero, or of FLOPs they free. */
@@ -80,8 +81,8 @@ export interface SparsitySettings {
 }
 
 export const DEFAULT_SPARSITY: SparsitySettings = {
-  target: 0.5,
-  measure: 'channels',
+  target: DEFAULT_TRAIN_SETTINGS.target,
+  measure: DEFAULT_TRAIN_SETTINGS.targetKind,
   polarization: 1.2,
   scheduleEnd: 0.8,
   lambdaStart: 0.05,
@@ -105,22 +106,6 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
 export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'zeroUntil' | 'chunkShare'> = {
   target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', zeroUntil: 2 / 3, chunkShare: 0.04,
 };
-
-export interface SparsityStatus {
-  /** Share of prunable channels whose γ is exactly zero in every member BN. */
-  zeroShare: number;
-  /** Share of the model's FLOPs that removing those channels frees. */
-  freedFlopsShare: number;
-  /** Which of the two shares the controller follows. */
-  measure: SparsityMeasure;
-  /** The schedule's share at this step (of the measure). */
-  targetShare: number;
-  lambda: number;
-  /** Per group key, share of its channels at zero. */
-  zeroShareByGroup: Record<string, number>;
-  /** Times an accuracy guard took training back to its last good reading (each halves the schedule's pace). */
-  setbacks?: number;
-}
 
 export interface ControllerState {
   progress: number;

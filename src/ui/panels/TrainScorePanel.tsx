@@ -1,12 +1,9 @@
 /** Stage 2: sparse training with live charts, then every channel's importance and the global ranking. */
 import { useDeferredValue, useId, useMemo } from 'react';
 
-import type { CriterionName } from '../../engine/score/criterion';
-import type { RankingMode } from '../../engine/score/importance';
-import type { GatePenalty } from '../../engine/train/regularizers';
-import type { TargetMode } from '../../engine/train/sparseTraining';
-import type { SparsityMeasure } from '../../engine/train/sparsityController';
-import { sparsityShortfall } from '../../engine/train/sparsityText';
+import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
+import { DEFAULT_REDUCTION, type GatePenalty, type SparsityMeasure, type TargetMode } from '../../contract/settings';
+import { sparsityShortfall } from '../../contract/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
@@ -14,7 +11,6 @@ import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
 import { previewRatio } from '../lib/preview';
-import { CRITERIA, GFR_REDUCTION, RANKINGS } from '../store/defaults';
 import { holdingText } from '../store/trainingSlice';
 import { useStudio } from '../store/store';
 
@@ -99,7 +95,7 @@ function TrainSettingsForm() {
         <NumberField label="Gate temperature τ" value={form.gateTemperature} min={0.05} max={10} step="any" onChange={(gateTemperature) => set({ gateTemperature })} disabled={form.criterion !== 'gfr'} hint="s = sigmoid(u / τ); below 1 the gates saturate sooner." />
       </div>
       <p className="hint">
-        GFR gate reduction r = {GFR_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
+        GFR gate reduction r = {DEFAULT_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
       </p>
     </fieldset>
   );

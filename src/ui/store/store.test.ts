@@ -1,9 +1,9 @@
 /** The store with a fake engine: the demo loads on arrival, stages keep their errors, the search steps and pauses. */
 import { describe, expect, it } from 'vitest';
 
-import type { Candidate } from '../../engine/search/candidate';
-import type { SearchSettings } from '../../engine/search/gridSearch';
-import { verdictFor } from '../../engine/search/select';
+import type { Candidate } from '../../contract/candidate';
+import type { SearchSettings } from '../../contract/settings';
+import { verdictFor } from '../../contract/select';
 import type { MethodName, ParamsOf, ResultOf } from '../../worker/messages';
 import type { CallOptions } from '../../worker/bridge';
 import type { DataSummary, ModelSummary, Reference, RestoredWork, TrainParams } from '../../worker/studioTypes';

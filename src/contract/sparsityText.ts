@@ -2,7 +2,7 @@
  * Sparse training's progress and outcome in words, for the command line, the
  * benchmarks, the studio and the report. No tfjs here: the page bundle imports it.
  */
-import type { SparsityStatus } from './sparsityController';
+import type { SparsityStatus } from './events';
 
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 

@@ -16,7 +16,7 @@ import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
 import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/engine/eval/outputKind';
 import { isBuiltinModelName } from '../src/engine/zoo';
-import { SPARSITY_MEASURES } from '../src/engine/train/sparsityController';
+import { TARGET_KINDS } from '../src/engine/train/sparsityController';
 import { sparsityProgress } from '../src/contract/sparsityText';
 import { choiceFlag, listFlag, numberFlag, wholeFlag, type Flags } from './args';
 import { writeModelFolder } from './modelFiles';
@@ -65,7 +65,7 @@ function trainSettings(flags: Flags, epochs: number, trainedStart = false): Trai
     gateTemperature: numberFlag(flags['gate-temperature'], 'gate-temperature', DEFAULT_TRAIN_SETTINGS.gateTemperature, (n) => n > 0, 'a number > 0'),
     seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
     ...targetFlags(flags),
-    targetKind: choiceFlag(flags['target-of'], 'target-of', SPARSITY_MEASURES, DEFAULT_TRAIN_SETTINGS.targetKind),
+    targetKind: choiceFlag(flags['target-of'], 'target-of', TARGET_KINDS, DEFAULT_TRAIN_SETTINGS.targetKind),
     distillation: numberFlag(flags.distill, 'distill', DEFAULT_TRAIN_SETTINGS.distillation, (n) => n >= 0 && n <= 1, 'a share in [0, 1]'),
     distillTemperature: numberFlag(flags['distill-temperature'], 'distill-temperature', DEFAULT_TRAIN_SETTINGS.distillTemperature, (n) => n > 0, 'a number > 0'),
     tolerance: toleranceFlag(flags),

@@ -10,10 +10,10 @@ describe('a step event as a chart point', () => {
     expect(trainPointOf(event, 'pretrain')).toEqual({ phase: 'pretrain', step: 7, totalSteps: 20, loss: 0.5, accuracy: 0.75, imagesPerSec: 900 });
     const sparse = trainPointOf({
       ...event,
-      sparsity: { zeroShare: 0.25, freedFlopsShare: 0.4, measure: 'flops', targetShare: 0.3, lambda: 0.2, zeroShareByGroup: { a: 0.25 } },
+      sparsity: { zeroShare: 0.25, freedFlopsShare: 0.4, targetKind: 'flops', targetShare: 0.3, lambda: 0.2, zeroShareByGroup: { a: 0.25 } },
       guard: { step: 5, accuracy: 0.9, floor: 0.92, restoredFrom: 3 },
     }, 'sparse');
-    expect(sparse).toMatchObject({ phase: 'sparse', zeroShare: 0.25, freedFlopsShare: 0.4, targetShare: 0.3, measure: 'flops', guardAccuracy: 0.9, guardFloor: 0.92, guardRestoredFrom: 3 });
+    expect(sparse).toMatchObject({ phase: 'sparse', zeroShare: 0.25, freedFlopsShare: 0.4, targetShare: 0.3, targetKind: 'flops', guardAccuracy: 0.9, guardFloor: 0.92, guardRestoredFrom: 3 });
     expect(Object.keys(trainPointOf({ ...event, guard: { step: 5, accuracy: 0.9, floor: 0.92 } }, 'sparse'))).not.toContain('guardRestoredFrom');
   });
 });

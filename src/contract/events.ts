@@ -3,7 +3,7 @@
  * point a step becomes: the worker keeps points with the training record, the
  * page's store draws them (one conversion for both).
  */
-import type { SparsityMeasure } from './settings';
+import type { TargetKind } from './settings';
 
 export interface SparsityStatus {
   /** Share of prunable channels whose γ is exactly zero in every member BN. */
@@ -11,8 +11,8 @@ export interface SparsityStatus {
   /** Share of the model's FLOPs that removing those channels frees. */
   freedFlopsShare: number;
   /** Which of the two shares the controller follows. */
-  measure: SparsityMeasure;
-  /** The schedule's share at this step (of the measure). */
+  targetKind: TargetKind;
+  /** The schedule's share at this step (of channels or of FLOPs: targetKind). */
   targetShare: number;
   lambda: number;
   /** Per group key, share of its channels at zero. */
@@ -80,9 +80,9 @@ export interface TrainPoint {
   imagesPerSec: number;
   zeroShare?: number;
   freedFlopsShare?: number;
-  /** The schedule's share, of channels or of FLOPs (measure). */
+  /** The schedule's share, of channels or of FLOPs (targetKind). */
   targetShare?: number;
-  measure?: SparsityMeasure;
+  targetKind?: TargetKind;
   /** The accuracy guard's latest reading on the calibration images, and its floor (0..1). */
   guardAccuracy?: number;
   guardFloor?: number;
@@ -95,7 +95,7 @@ export function trainPointOf(event: TrainStepEvent, phase: TrainPoint['phase']):
   const { sparsity, guard } = event;
   return {
     phase, step: event.step, totalSteps: event.totalSteps, loss: event.loss, accuracy: event.accuracy, imagesPerSec: event.imagesPerSec,
-    ...(sparsity ? { zeroShare: sparsity.zeroShare, freedFlopsShare: sparsity.freedFlopsShare, targetShare: sparsity.targetShare, measure: sparsity.measure } : {}),
+    ...(sparsity ? { zeroShare: sparsity.zeroShare, freedFlopsShare: sparsity.freedFlopsShare, targetShare: sparsity.targetShare, targetKind: sparsity.targetKind } : {}),
     ...(guard ? { guardAccuracy: guard.accuracy, guardFloor: guard.floor, ...(guard.restoredFrom === undefined ? {} : { guardRestoredFrom: guard.restoredFrom }) } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * shown, replayed and diffed. A global ranking and a ratio give one plan
  * (docs/METHOD.md §4); the page previews the same cut the search makes.
  */
-import type { ChannelGroup, ModelAnalysis } from './analysis';
+import type { ChannelGroup } from './analysis';
 import { DEFAULT_MIN_KEEP_FRACTION } from './settings';
 
 export interface PrunePlan {
@@ -23,6 +23,11 @@ export function channelFloor(group: Pick<ChannelGroup, 'size'>, minKeepFraction:
   return Math.max(1, Math.ceil(minKeepFraction * group.size));
 }
 
+/** What a ratio needs of the analysis: each group's key, size and whether it can be pruned. */
+export interface RatioGroups {
+  groups: readonly Pick<ChannelGroup, 'key' | 'size' | 'prunable'>[];
+}
+
 export interface RatioOptions {
   minKeepFraction?: number;
 }
@@ -32,7 +37,7 @@ export interface RatioOptions {
  * first until `ratio` of all prunable channels are gone, skipping channels
  * whose group is at its floor.
  */
-export function removedForRatio<T extends Pick<RankedChannel, 'group' | 'channel'>>(ranking: readonly T[], analysis: Pick<ModelAnalysis, 'groups'>, ratio: number, options: RatioOptions = {}): T[] {
+export function removedForRatio<T extends Pick<RankedChannel, 'group' | 'channel'>>(ranking: readonly T[], analysis: RatioGroups, ratio: number, options: RatioOptions = {}): T[] {
   const groups = new Map(analysis.groups.filter((group) => group.prunable).map((group) => [group.key, group]));
   const total = [...groups.values()].reduce((sum, group) => sum + group.size, 0);
   const target = Math.floor(ratio * total + 1e-9);
@@ -50,7 +55,7 @@ export function removedForRatio<T extends Pick<RankedChannel, 'group' | 'channel
 }
 
 /** The plan of one pruning ratio: what `removedForRatio` leaves of each group it touches. */
-export function planForRatio(ranking: readonly RankedChannel[], analysis: Pick<ModelAnalysis, 'groups'>, ratio: number, options: RatioOptions = {}): PrunePlan {
+export function planForRatio(ranking: readonly RankedChannel[], analysis: RatioGroups, ratio: number, options: RatioOptions = {}): PrunePlan {
   const removed = new Map<string, Set<number>>();
   for (const { group, channel } of removedForRatio(ranking, analysis, ratio, options)) {
     if (!removed.has(group)) removed.set(group, new Set());

@@ -11,8 +11,8 @@ export type GatePenalty = 'sum' | 'polarization';
 export const GATE_PENALTIES: readonly GatePenalty[] = ['sum', 'polarization'];
 
 /** What the target share is a share of: prunable channels, or the model's FLOPs. */
-export type SparsityMeasure = 'channels' | 'flops';
-export const SPARSITY_MEASURES: readonly SparsityMeasure[] = ['channels', 'flops'];
+export type TargetKind = 'channels' | 'flops';
+export const TARGET_KINDS: readonly TargetKind[] = ['channels', 'flops'];
 
 /** `auto`: free as much as accuracy allows (needs a guard); `fixed`: follow the schedule to `target`. */
 export type TargetMode = 'auto' | 'fixed';
@@ -46,7 +46,7 @@ export interface TrainSettings {
   seed: number;
   /** Share to free: of prunable channels driven to exactly zero, or of FLOPs (targetKind); 0 = plain L1 on γ in the loss. */
   target: number;
-  targetKind: SparsityMeasure;
+  targetKind: TargetKind;
   /**
    * `auto` (with an accuracy guard, i.e. from a trained start): the schedule
    * rises toward AUTO_SPARSITY.target and stops while accuracy is too low;

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
-import { SPARSITY_MEASURES, TARGET_MODES, type TrainSettings } from '../../contract/settings';
+import { TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
 import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
@@ -80,7 +80,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const outputKind = options.outputKind ?? declaredOutputKind(outputLayerView(model)) ?? 'softmax';
   const auto = settings.targetMode === 'auto' && options.guard !== undefined;
   const sparsitySettings = {
-    ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), measure: settings.targetKind,
+    ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), targetKind: settings.targetKind,
   };
   const controller = options.analysis && sparsitySettings.target > 0
     ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps)
@@ -214,7 +214,7 @@ function checkSettings(settings: TrainSettings, data: ImageDataset): void {
   if (!(settings.lambdaGamma >= 0) || !(settings.lambdaS >= 0)) throw new UserError('λγ and λs must be ≥ 0.');
   if (!GATE_PENALTIES.includes(settings.gatePenalty)) throw new UserError(`The gate penalty must be one of ${GATE_PENALTIES.join(', ')}, got '${settings.gatePenalty}'.`);
   if (!(settings.gateTemperature > 0)) throw new UserError(`The gates' temperature must be > 0, got ${settings.gateTemperature}.`);
-  if (!SPARSITY_MEASURES.includes(settings.targetKind)) throw new UserError(`The target is a share of ${SPARSITY_MEASURES.join(' or ')}, got '${settings.targetKind}'.`);
+  if (!TARGET_KINDS.includes(settings.targetKind)) throw new UserError(`The target is a share of ${TARGET_KINDS.join(' or ')}, got '${settings.targetKind}'.`);
   if (!TARGET_MODES.includes(settings.targetMode)) throw new UserError(`The target mode must be one of ${TARGET_MODES.join(', ')}, got '${settings.targetMode}'.`);
   if (!(settings.distillation >= 0 && settings.distillation <= 1)) throw new UserError(`The distillation weight must be in [0, 1], got ${settings.distillation}.`);
   if (!(settings.distillTemperature > 0)) throw new UserError(`The distillation temperature must be > 0, got ${settings.distillTemperature}.`);

@@ -228,7 +228,7 @@ describe('proximal polarization step and λ', () => {
     expect(bn1.beta).toEqual([0, 0, 1, 1, 1, 1]);
     weightsOf(model, 'bn2').gamma.forEach((value) => expect(value).toBeCloseTo(0.88, 6));
     expect(weightsOf(model, 'bn2').beta).toEqual([1, 1, 1, 1, 1]);
-    expect(status).toMatchObject({ zeroShare: 2 / 11, zeroShareByGroup: { conv1: 2 / 6, conv2: 0 }, targetShare: 0.5 / 8, lambda: 1, measure: 'channels' });
+    expect(status).toMatchObject({ zeroShare: 2 / 11, zeroShareByGroup: { conv1: 2 / 6, conv2: 0 }, targetShare: 0.5 / 8, lambda: 1, targetKind: 'channels' });
     // Ahead of the schedule: λ falls by a tenth.
     expect(controller.status().lambda).toBeCloseTo(0.9, 12);
     model.dispose();
@@ -263,9 +263,9 @@ describe('proximal polarization step and λ', () => {
   });
 
   it('follows the FLOPs that the zero channels free when the target is a share of FLOPs', async () => {
-    const { model, analysis, controller } = await setUp({ ...proximal, measure: 'flops' }, [0.01, 0.02, 0.1, 0.15, 0.05, 0.12], [1, 1, 1, 1, 1]);
+    const { model, analysis, controller } = await setUp({ ...proximal, targetKind: 'flops' }, [0.01, 0.02, 0.1, 0.15, 0.05, 0.12], [1, 1, 1, 1, 1]);
     const status = await controller.afterStep(1, 0.01);
-    expect(status.measure).toBe('flops');
+    expect(status.targetKind).toBe('flops');
     expect(status.freedFlopsShare).toBeGreaterThan(0);
     expect(status.freedFlopsShare).toBeCloseTo(1 - keptFlops(analysis, { conv1: 4, conv2: 5 }) / analysis.flops, 12);
     expect(await SparsityController.create(model, analysis, { ...proximal, target: 0 }, TOTAL_STEPS).then((off) => off.enabled)).toBe(false);

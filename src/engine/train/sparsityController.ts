@@ -11,19 +11,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SparsityStatus } from '../../contract/events';
-import { DEFAULT_TRAIN_SETTINGS, type SparsityMeasure } from '../../contract/settings';
+import { DEFAULT_TRAIN_SETTINGS, type TargetKind } from '../../contract/settings';
 import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
 import { keptFlops } from '../graph/flops';
 import { isGfrLayer } from '../gfr/gfrLayer';
 import { gfrLayerName } from '../gfr/instrument';
 
-export { SPARSITY_MEASURES, type SparsityMeasure } from '../../contract/settings';
+export { TARGET_KINDS, type TargetKind } from '../../contract/settings';
 export type { SparsityStatus } from '../../contract/events';
 
 export interface SparsitySettings {
   /** Share to free, 0..1 (0 turns the controller off): of channels driven to exactly zero, or of FLOPs they free. */
   target: number;
-  measure: SparsityMeasure;
+  targetKind: TargetKind;
   /** t of the polarization regularizer. */
   polarization: number;
   /** Share of the steps at which the schedule reaches the target. */
@@ -82,7 +82,7 @@ export interface SparsitySettings {
 
 export const DEFAULT_SPARSITY: SparsitySettings = {
   target: DEFAULT_TRAIN_SETTINGS.target,
-  measure: DEFAULT_TRAIN_SETTINGS.targetKind,
+  targetKind: DEFAULT_TRAIN_SETTINGS.targetKind,
   polarization: 1.2,
   scheduleEnd: 0.8,
   lambdaStart: 0.05,
@@ -251,7 +251,7 @@ export class SparsityController {
       ? this.groups.map((group, index) => keepZeros(group, current[index]))
       : this.proximalStep(current, eta);
     const status = this.statusOf(this.progress, zerosByGroup);
-    const reached = status.measure === 'flops' ? status.freedFlopsShare : status.zeroShare;
+    const reached = status.targetKind === 'flops' ? status.freedFlopsShare : status.zeroShare;
     const factor = reached < status.targetShare ? 1.1 : 0.9;
     const cap = step >= this.settings.scheduleEnd * this.totalSteps ? this.settings.lateLambdaMax : this.settings.lambdaMax;
     this.lambda = Math.min(cap, Math.max(1e-4, this.lambda * factor));
@@ -273,7 +273,7 @@ export class SparsityController {
     const freedFlopsShare = this.analysis.flops ? 1 - keptFlops(this.analysis, kept) / this.analysis.flops : 0;
     const zeroShare = total ? zeros / total : 0;
     return {
-      zeroShare, freedFlopsShare, measure: this.settings.measure,
+      zeroShare, freedFlopsShare, targetKind: this.settings.targetKind,
       targetShare: this.settings.chunkShare > 0 ? this.aimed : this.scheduleAt(scheduleStep), lambda: this.lambda, zeroShareByGroup,
       ...(this.setbacks ? { setbacks: this.setbacks } : {}),
     };

@@ -2,7 +2,7 @@
 import { useDeferredValue, useId, useMemo } from 'react';
 
 import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
-import { DEFAULT_REDUCTION, type GatePenalty, type SparsityMeasure, type TargetMode } from '../../contract/settings';
+import { DEFAULT_REDUCTION, type GatePenalty, type TargetKind, type TargetMode } from '../../contract/settings';
 import { sparsityShortfall } from '../../contract/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
@@ -26,7 +26,7 @@ export function TrainScorePanel() {
 }
 
 const criterionOptions = CRITERIA.map((c) => ({ value: c.name, label: c.title }));
-const TARGET_KINDS: { value: SparsityMeasure; label: string }[] = [
+const TARGET_KINDS: { value: TargetKind; label: string }[] = [
   { value: 'channels', label: 'Share of channels' },
   { value: 'flops', label: 'Share of FLOPs' },
 ];
@@ -77,7 +77,7 @@ function TrainSettingsForm() {
             : 'Automatic needs a trained start (your own model, or pretraining epochs ≥ 1); without one the fixed share is used.'}
         />
         <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint={automatic ? 'Unused with the automatic target.' : 'Driven to exactly zero during training (0 = plain L1).'} disabled={!sparse || automatic} />
-        <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: SparsityMeasure) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
+        <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: TargetKind) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
         <NumberField
           label="Distillation from the original (weight)"
           value={form.distillation}
@@ -168,7 +168,7 @@ function TrainingView() {
           <AccuracyChart steps={steps} />
           {hasSparsity && <SparsityChart steps={steps} />}
           {hasSparsity && Object.keys(training.zeroShareByGroup).length > 0 && (
-            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.measure === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
+            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.targetKind === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
           )}
         </div>
       )}

@@ -19,13 +19,13 @@ export interface ExportedFile {
   kind: 'model' | 'report';
 }
 
-export type SearchState = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'error';
+export type SearchStatus = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'error';
 
 export interface SearchSlice {
   searchForm: SearchForm;
   rule: RuleForm;
   search: {
-    state: SearchState;
+    state: SearchStatus;
     /** Pause was asked for; the search stops after the current candidate. */
     stopping: boolean;
     planned: number[];

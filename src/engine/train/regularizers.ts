@@ -9,6 +9,29 @@ import type { GfrLayer } from '../gfr/gfrLayer';
 
 export { GATE_PENALTIES, type GatePenalty } from '../../contract/settings';
 
+/** One weighted term of the training loss beyond the task loss, computed inside the step's gradient tape. */
+export interface PenaltyTerm {
+  weight: number;
+  value: () => tf.Scalar;
+}
+
+/**
+ * The sparsity terms that apply, once per run: λγ·Σ|γ| where λγ > 0 and the
+ * model has BN scales, λs·R(s) where λs > 0 and it has GFR layers. The
+ * training step adds them to its loss in this order.
+ */
+export function sparsityPenalties(
+  settings: { lambdaGamma: number; lambdaS: number; gatePenalty: GatePenalty },
+  gammas: tf.Variable[],
+  gfrLayers: GfrLayer[],
+  polarization: number,
+): PenaltyTerm[] {
+  const terms: PenaltyTerm[] = [];
+  if (settings.lambdaGamma > 0 && gammas.length) terms.push({ weight: settings.lambdaGamma, value: () => gammaL1(gammas) });
+  if (settings.lambdaS > 0 && gfrLayers.length) terms.push({ weight: settings.lambdaS, value: () => gatePenalty(gfrLayers, settings.gatePenalty, polarization) });
+  return terms;
+}
+
 /** Σ|γ| over the given BN scale variables. */
 export function gammaL1(gammas: tf.Variable[]): tf.Scalar {
   return tf.tidy(() => tf.addN(gammas.map((gamma) => tf.sum(tf.abs(gamma)))) as tf.Scalar);

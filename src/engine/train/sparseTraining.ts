@@ -18,7 +18,7 @@ import { batchCount, batches } from '../data/split';
 import { classificationLoss, declaredOutputKind, distributionLogits, outputLayerView, type OutputKind } from '../eval/outputKind';
 import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
-import { gammaL1, GATE_PENALTIES, gatePenalty } from './regularizers';
+import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
 import { distillationLoss, type Teacher } from './distillation';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerState, type SparsityStatus } from './sparsityController';
@@ -89,7 +89,8 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   let guardReading: GuardReading | undefined;
   // The model as it starts is the first good state: it is the original, or close to it.
   let lastGood = guard && controller ? Checkpoint.take(model, controller, { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
-  const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
+  // With the controller, γ's sparsity comes from its proximal step: Σ|γ| leaves the loss.
+  const penalties = sparsityPenalties({ ...settings, lambdaGamma: controller?.enabled ? 0 : settings.lambdaGamma }, gammas, gfrLayers, DEFAULT_SPARSITY.polarization);
   let sparsity: SparsityStatus | undefined;
   const start = performance.now();
   let step = 0;
@@ -103,7 +104,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         await options.whilePaused?.();
         throwIfAborted(options.signal);
         last = await trainStep(model, batch, data, {
-          optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0,
+          optimizer, variables, penalties, gfrLayers, settings, firstStep: step === 0,
           outputKind, teacher: settings.distillation > 0 ? options.teacher : undefined,
         });
         step++;
@@ -153,7 +154,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
 interface StepContext {
   optimizer: tf.Optimizer;
   variables: tf.Variable[];
-  gammas: tf.Variable[];
+  penalties: PenaltyTerm[];
   gfrLayers: GfrLayer[];
   settings: TrainSettings;
   firstStep: boolean;
@@ -183,8 +184,7 @@ async function trainStep(
           const distilled = distillationLoss(distributionLogits(outputs, context.outputKind), teacher, settings.distillTemperature);
           loss = tf.add(tf.mul(crossEntropy, 1 - settings.distillation), tf.mul(distilled, settings.distillation));
         }
-        if (settings.lambdaGamma > 0 && context.gammas.length) loss = tf.add(loss, tf.mul(gammaL1(context.gammas), settings.lambdaGamma));
-        if (settings.lambdaS > 0 && gfrLayers.length) loss = tf.add(loss, tf.mul(gatePenalty(gfrLayers, settings.gatePenalty, DEFAULT_SPARSITY.polarization), settings.lambdaS));
+        for (const penalty of context.penalties) loss = tf.add(loss, tf.mul(penalty.value(), penalty.weight));
         const correct = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'float32'));
         parts = tf.keep(tf.stack([loss, crossEntropy, correct]));
         return loss;

@@ -71,7 +71,7 @@ describe('gfr command line', () => {
     expect(report.verdict.drop).toBeCloseTo((report.original.accuracy - report.selected.accuracy) * 100, 6);
     // A FLOPs target: the controller followed the FLOPs the zero channels free, and said so as it went.
     expect(report.settings.train.targetKind).toBe('flops');
-    expect(report.training.sparsity.measure).toBe('flops');
+    expect(report.training.sparsity.targetKind).toBe('flops');
     expect(report.training.sparsity.freedFlopsShare).toEqual(expect.any(Number));
     expect(result.stderr).toMatch(/FLOPs freed \d+\.\d% \(schedule \d+\.\d% of flops\)/);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Sparse training: target 40\.00% of the FLOPs; reached \d+\.\d+% of the channels at exactly zero, freeing \d+\.\d+% of the FLOPs/);

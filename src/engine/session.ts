@@ -20,7 +20,7 @@ import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
 import type { Candidate } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
-import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from './search/select';
+import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from '../contract/select';
 import type { AccuracyGuard } from './train/accuracyGuard';
 import { Teacher } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';
@@ -71,7 +71,7 @@ export function calibrationSplit(train: ImageDataset, seed = 7): { fit: ImageDat
 }
 
 /**
- * How a criterion trains (SPEC §2 and the baselines): `gfr` with GFR layers
+ * How a criterion trains (docs/METHOD.md §6): `gfr` with GFR layers
  * and both sparsity terms; `gamma` without GFR, L1 on γ only (Network
  * Slimming); `l1` and `random` score a normally trained model.
  */

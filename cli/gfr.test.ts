@@ -156,13 +156,14 @@ describe('gfr command line', () => {
   it('answers bad input with one clear line and a non-zero exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gfr-bad-'));
     writeFileSync(join(dir, 'model.json'), '{"modelTopology": ');
+    const out = join(dir, 'out');
     const cases: [string[], RegExp][] = [
       [['prune', 'lenet', '--bogus'], /Unknown option '--bogus'/],
       [['analyze', join(dir, 'missing.json')], /does not exist/],
       [['analyze', join(dir, 'model.json')], /not valid JSON/],
-      [['prune', 'lenet', '--epochs', 'two', '--out', dir], /--epochs must be a whole number/],
-      [['prune', 'lenet', '--epochs', '0', '--out', dir], /needs a criterion without retraining/],
-      [['prune', 'lenet', '--target-of', 'bytes', '--out', dir], /--target-of must be one of channels, flops, got 'bytes'/],
+      [['prune', 'lenet', '--epochs', 'two', '--out', out], /--epochs must be a whole number/],
+      [['prune', 'lenet', '--epochs', '0', '--out', out], /needs a criterion without retraining/],
+      [['prune', 'lenet', '--target-of', 'bytes', '--out', out], /--target-of must be one of channels, flops, got 'bytes'/],
       [['eval', 'lenet', '--data', join(dir, 'nowhere')], /does not exist/],
     ];
     for (const [args, message] of cases) {

@@ -1,6 +1,6 @@
 /** The command line end to end on a built-in model with a small budget, run as a user runs it. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -140,6 +140,16 @@ describe('gfr command line', () => {
     expect(report.baseline.accuracy).toBe(report.original.accuracy);
     expect(report.baseline.recalibrated).toBe(false);
     expect(report.baseline.calibrationAccuracy).toBe(report.original.calibrationAccuracy);
+  });
+
+  it('stops a run that diverges (--learning-rate 1e6) with the step and a smaller rate to try; nothing written', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gfr-diverge-'));
+    const out = join(root, 'out');
+    const result = await gfr('prune', 'lenet', '--data', 'digits', '--samples', '600', '--val-samples', '100', '--epochs', '1', '--learning-rate', '1e6', '--out', out);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^error: Training diverged at step \d+: .*try a smaller learning rate than 1000000\.$/m);
+    expect(result.stderr).not.toMatch(/\n\s+at |candidate \d/);
+    expect(readdirSync(root)).toEqual([]);
   });
 
   it('prints the analysis as JSON', async () => {

@@ -19,6 +19,7 @@ import { DEFAULT_GATE_TEMPERATURE, DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
+import { chanceCrossEntropy, DivergenceWatch } from './divergence';
 import { DEFAULT_DISTILLATION, distillationLoss, type Teacher } from './distillation';
 import { DEFAULT_GAMMA_SCALE } from './rescale';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
@@ -210,6 +211,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   let images = 0;
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
   let lastBatch = 1;
+  const divergence = new DivergenceWatch(settings.learningRate, chanceCrossEntropy(outputKind, data.numClasses));
   try {
     for (let epoch = 0; epoch < settings.epochs && step < totalSteps; epoch++) {
       for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
@@ -221,9 +223,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           outputKind, teacher: settings.distillation > 0 ? options.teacher : undefined,
         });
         step++;
-        if (!Number.isFinite(last.loss)) {
-          throw new UserError(`Training diverged at step ${step}: the loss became ${last.loss}. The model is kept as it was before training; try a smaller learning rate than ${settings.learningRate}.`);
-        }
+        divergence.afterStep(step, last.loss, last.crossEntropy, step === totalSteps);
         if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
           const reading = await readGuard(model, guard);

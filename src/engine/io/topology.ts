@@ -32,10 +32,14 @@ export function specFromTopology(topology: unknown): ModelSpec {
     throw new UserError(`The model's class is '${root.class_name}'; only Sequential and functional (Model/Functional) models are supported.`);
   }
   const spec = parseModel(root.class_name, root.config, 0);
-  checkLimit('layers', spec.layers.length, `The model's layer count (nested models included)`, 'GFR Studio prunes CNNs of up to that many layers; a longer model is refused before it is built.');
+  checkLayerCount(spec.layers.length);
   checkLayerConfigs(spec.layers);
   return { ...spec, layers: sortTopologically(spec) };
 }
+
+/** Checked on each layer list as it is read, and on the whole once nested models are inlined. */
+const checkLayerCount = (count: number): void =>
+  checkLimit('layers', count, `The model's layer count (nested models included)`, 'GFR Studio prunes CNNs of up to that many layers; a longer model is refused before it is built.');
 
 function parseModel(className: string, config: unknown, depth: number): ModelSpec {
   if (depth > MAX_NESTING) throw new UserError(`The model nests models more than ${MAX_NESTING} levels deep; it was refused.`);
@@ -125,6 +129,7 @@ function parseSequential(config: unknown, depth: number): ModelSpec & { aliases:
   if (!Array.isArray(layerList) || layerList.length === 0) {
     throw new UserError('The Sequential model has no layers.');
   }
+  checkLayerCount(layerList.length);
   const name = isObject(config) && typeof config.name === 'string' ? config.name : 'sequential';
   const parsed = layerList.map(parseLayerEntry);
   const nested = new Map<string, Nested>();
@@ -202,6 +207,7 @@ function endpointNames(list: unknown, what: string): string[] {
 
 function parseFunctional(config: unknown, depth: number): ModelSpec & { aliases: Map<string, string> } {
   if (!isObject(config) || !Array.isArray(config.layers)) throw new UserError('The functional model has no layers.');
+  checkLayerCount(config.layers.length);
   const nested = new Map<string, Nested>();
   const aliases = new Map<string, string>();
   const layers: LayerSpec[] = config.layers.map((entry, index) => {

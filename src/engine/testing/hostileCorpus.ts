@@ -54,7 +54,7 @@ const topologyLayers = (modelJson: Json): Json[] => ((modelJson.modelTopology as
 const manifestOf = (modelJson: Json): Json[] => ((modelJson.weightsManifest as Json[])[0].weights as Json[]);
 
 /** A zip whose central directory claims `size` bytes for its one entry: a bomb, as far as sizes go. */
-function zipClaiming(size: number): Uint8Array {
+export function zipClaiming(size: number): Uint8Array {
   const zip = zipSync({ 'model.json': text('{}') }, { level: 0 });
   const view = new DataView(zip.buffer);
   for (let offset = 0; offset + 4 <= zip.length; offset++) {

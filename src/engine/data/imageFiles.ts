@@ -168,15 +168,21 @@ export async function datasetFromImageFiles(files: ImageFile[], decode: ImageDec
   // Images are kept at the target size (or within maxSide) as soon as they are decoded, not at their own size.
   const decoded: { image: DecodedImage; label: number }[] = [];
   const failed: string[] = [];
+  const tooLarge: string[] = [];
   let label = 0;
   for (const [name, list] of classes) {
     const before = decoded.length;
     for (const file of list) {
       throwIfAborted(signal);
       let image: DecodedImage;
+      // From the header, before the decoder allocates anything; the studio skips such an image with its own note.
+      const declared = imageHeaderSize(file.bytes);
+      if (declared && declared.width * declared.height > MAX_IMAGE_PIXELS) {
+        if (!skipBadFiles) checkImagePixels(file.path, declared.width, declared.height);
+        tooLarge.push(file.path);
+        continue;
+      }
       try {
-        const declared = imageHeaderSize(file.bytes);
-        if (declared) checkImagePixels(file.path, declared.width, declared.height);
         image = await decode(file.bytes, file.path);
         checkImagePixels(file.path, image.width, image.height);
       } catch (error) {
@@ -193,6 +199,7 @@ export async function datasetFromImageFiles(files: ImageFile[], decode: ImageDec
     label++;
   }
   if (failed.length) notes.push(`Skipped ${failed.length} image(s) that could not be decoded: ${listed(failed)}.`);
+  if (tooLarge.length) notes.push(`Skipped ${tooLarge.length} image(s) of more than ${MAX_IMAGE_PIXELS} pixels (read from their headers, not decoded): ${listed(tooLarge)}.`);
 
   const { height, width } = target ?? commonSize(decoded.map((d) => d.image));
   const channels = wanted ?? (decoded.every((d) => isGray(d.image)) ? 1 : 3);

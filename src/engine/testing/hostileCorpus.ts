@@ -65,7 +65,7 @@ export function zipClaiming(size: number): Uint8Array {
   return zip;
 }
 
-function png(width: number, height: number, gray = false): Uint8Array {
+export function png(width: number, height: number, gray = false): Uint8Array {
   const image = new PNG({ width, height });
   for (let i = 0; i < width * height; i++) image.data.set(gray ? [i % 255, i % 255, i % 255, 255] : [i % 255, 40, 200, 255], i * 4);
   return new Uint8Array(PNG.sync.write(image));

@@ -253,6 +253,9 @@ export async function hostileCorpus(): Promise<CorpusCase[]> {
   new DataView(liar.buffer).setUint32(liar.length - 4, 2 * 784 + 16, true);
   gz('deflate bomb whose gzip trailer lies', /inflates past the 1584 bytes its gzip trailer declares; it was refused before inflating further/, liar);
   gz('IDX gzip whose header claims 1,200,000 images of 28×28', /decoded as 1,200,000 images of 784 float32 values, is 3\.50 GiB; the limit is 1 GiB/, gzipBomb(idxHeader([1_200_000, 28, 28]), 900_000_000));
+  const floats = new Float32Array(3 * 16).fill(0.5);
+  floats[20] = NaN;
+  idx('float IDX images with one NaN pixel', /holds a value that is not a number \(NaN\) in item 1 of 3/, encodeIdx([3, 4, 4], floats, 'float32'), idxLabels([0, 1, 1]));
   idx('IDX header claiming a petabyte', /decoded as 100,000 images of 10,000,000,000 float32 values/, idxHeader([100_000, 100_000, 100_000]), idxLabels([0, 1]));
   cases.push({ name: 'folder without an IDX pair', kind: 'idx', files: [{ path: 'data/readme.txt', bytes: text('hi') }], entry: 'data', expect: { error: /No IDX images\/labels pair found/ } });
   return cases;

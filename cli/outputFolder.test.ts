@@ -66,6 +66,22 @@ describe('the --out folder', () => {
     }
   });
 
+  it('adds the files to a folder that holds other files but no model, model.json last, without moving the folder', () => {
+    const out = mkdtempSync(join(tmpdir(), 'gfr-out-'));
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    prepareOutputFolder(out, false).commit(pair('new'));
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'notes.txt', 'report.json', 'weights.bin']);
+    expect(readdirSync(join(out, '..')).filter((name) => name.includes('.partial-'))).toEqual([]);
+    // Replacing a model moves its folder aside: never the folder the command runs in.
+    const here = process.cwd();
+    process.chdir(folderWithModel('old'));
+    try {
+      expect(() => prepareOutputFolder('.', true)).toThrow(/--out \. is the folder the command runs in/);
+    } finally {
+      process.chdir(here);
+    }
+  });
+
   it('finds an unwritable --out before any work', () => {
     const root = mkdtempSync(join(tmpdir(), 'gfr-out-'));
     writeFileSync(join(root, 'a-file'), '');

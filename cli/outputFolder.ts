@@ -6,7 +6,7 @@
  * leaves `--out` holding the old files or the new ones, never a model.json beside weights it does not describe.
  */
 import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../src/engine/core/errors';
 import type { NamedBytes } from '../src/engine/io/modelFiles';
 
@@ -27,8 +27,10 @@ export function prepareOutputFolder(out: string, overwrite: boolean): OutputFold
   const path = resolve(out);
   if (existsSync(path)) {
     if (!statSync(path).isDirectory()) throw new UserError(`--out ${out} is a file; give a folder (new, empty, or one to add the model to).`);
-    if (existsSync(join(path, 'model.json')) && !overwrite) {
-      throw new UserError(`--out ${out} already holds a model (model.json); nothing was trained. Give a new folder, or add --overwrite to replace it.`);
+    if (existsSync(join(path, 'model.json'))) {
+      if (!overwrite) throw new UserError(`--out ${out} already holds a model (model.json); nothing was trained. Give a new folder, or add --overwrite to replace it.`);
+      // Replacing it moves the folder aside (see moveIntoPlace): not the folder the command runs in.
+      if (!relative(path, process.cwd()).startsWith('..')) throw new UserError(`--out ${out} is the folder the command runs in (or holds it); give another folder to replace a model in.`);
     }
     ensureWritable(path, out);
   }
@@ -74,18 +76,25 @@ function ensureWritable(path: string, asGiven: string): void {
 }
 
 /**
- * A new or empty `path` is replaced by one rename. Otherwise what `path` holds beside the new files is copied
- * into the staging folder first, then the old folder steps aside and the new one takes its place; a kill between
- * those two renames leaves both complete, the old one as `.NAME.previous-…` beside it.
+ * A new or empty `path` is replaced by one rename. A folder without a model gets the files one by one, model.json
+ * last, so it holds no model.json or the whole new pair. A folder whose model is replaced steps aside for a copy
+ * of itself holding the new files (what it held beside them copied in first); a kill between those two renames
+ * leaves both complete, the old one as `.NAME.previous-…` beside it.
  */
 function moveIntoPlace(staging: string, path: string): void {
   if (!existsSync(path) || readdirSync(path).length === 0) {
     renameSync(staging, path);
     return;
   }
-  const written = new Set(readdirSync(staging));
+  const written = readdirSync(staging);
+  if (!existsSync(join(path, 'model.json'))) {
+    const modelLast = [...written.filter((name) => name !== 'model.json'), ...written.filter((name) => name === 'model.json')];
+    for (const name of modelLast) renameSync(join(staging, name), join(path, name));
+    rmSync(staging, { recursive: true, force: true });
+    return;
+  }
   for (const name of readdirSync(path)) {
-    if (!written.has(name)) cpSync(join(path, name), join(staging, name), { recursive: true });
+    if (!written.includes(name)) cpSync(join(path, name), join(staging, name), { recursive: true });
   }
   const previous = mkdtempSync(join(dirname(path), `.${basename(path)}.previous-`));
   rmSync(previous, { recursive: true });

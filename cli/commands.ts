@@ -1,6 +1,5 @@
 /** The command line's three commands: analyze, prune, eval. */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../src/engine/core/errors';
 import { evaluate } from '../src/engine/eval/evaluate';
 import { measureLatency } from '../src/engine/eval/latency';
@@ -19,7 +18,8 @@ import { isBuiltinModelName } from '../src/engine/zoo';
 import { TARGET_KINDS } from '../src/engine/train/sparsityController';
 import { sparsityProgress } from '../src/contract/sparsityText';
 import { choiceFlag, listFlag, numberFlag, wholeFlag, type Flags } from './args';
-import { writeModelFolder } from './modelFiles';
+import { modelFilesWeightsFirst } from './modelFiles';
+import { prepareOutputFolder, type OutputFolder } from './outputFolder';
 import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
 import { baselineOf } from '../src/contract/candidate';
 
@@ -87,6 +87,15 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
 
 export async function pruneCommand(positionals: string[], flags: Flags): Promise<void> {
   if (!flags.out) throw new UserError('Give an output folder with --out DIR.');
+  const out = prepareOutputFolder(flags.out, flags.overwrite ?? false);
+  try {
+    await prune(positionals, flags, out);
+  } finally {
+    out.discard();
+  }
+}
+
+async function prune(positionals: string[], flags: Flags, out: OutputFolder): Promise<void> {
   const criterion = criterionByName(flags.criterion ?? 'gfr').name;
   const epochs = wholeFlag(flags.epochs, 'epochs', 1);
   const pretrainEpochs = wholeFlag(flags['pretrain-epochs'], 'pretrain-epochs', 0);
@@ -140,15 +149,17 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   if (!verdict.withinTolerance && !flags.force) {
     throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway). ${CLI_ADVICE}`);
   }
-  const out = resolve(flags.out);
-  writeModelFolder(out, withInputScaling(session.exportCandidate(selected.index), scaling));
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
     trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings,
   });
-  writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2));
-  writeFileSync(join(out, 'report.md'), reportSummary(report));
-  log(`wrote ${join(out, 'model.json')}, weights.bin, report.json and report.md`);
+  const encoder = new TextEncoder();
+  out.commit([
+    ...modelFilesWeightsFirst(withInputScaling(session.exportCandidate(selected.index), scaling)),
+    { name: 'report.json', bytes: encoder.encode(JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2)) },
+    { name: 'report.md', bytes: encoder.encode(reportSummary(report)) },
+  ]);
+  log(`wrote ${join(out.path, 'model.json')}, weights.bin, report.json and report.md`);
   if (!verdict.withinTolerance) throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
 }

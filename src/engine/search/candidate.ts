@@ -11,6 +11,7 @@ import type { OutputKind } from '../eval/outputKind';
 import { pairedStandardError } from '../eval/pairedDifference';
 import { analyzeModel, type ModelAnalysis } from '../graph/analyze';
 import { countSpecParams, modelFromSpec, specFromModel } from '../io/modelSpec';
+import { checkSpecFinite } from '../io/weightData';
 import { applyPlan } from '../prune/applyPlan';
 import { changedBatchNorms } from '../prune/changedLayers';
 import { countKept, type PrunePlan } from '../prune/plan';
@@ -52,6 +53,7 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
     const { validation } = context;
     const latency = await measureLatency(model, [validation.height, validation.width, validation.channels], { runs: context.latencyRuns, warmup: 2 });
     const spec = await specFromModel(model);
+    checkSpecFinite(spec, 'A pruned candidate');
     const params = countSpecParams(spec);
     return {
       figures: {

@@ -20,6 +20,7 @@ import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
+import { chanceCrossEntropy, DivergenceWatch } from './divergence';
 import { distillationLoss, type Teacher } from './distillation';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityStatus } from './sparsityController';
 
@@ -141,6 +142,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   };
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
   let lastBatch = 1;
+  const divergence = new DivergenceWatch(settings.learningRate, chanceCrossEntropy(outputKind, data.numClasses));
   try {
     for (let epoch = Math.floor(step / stepsPerEpoch); epoch < settings.epochs && step < totalSteps; epoch++) {
       // A resumed run skips the batches of its epoch that were done.
@@ -155,9 +157,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           outputKind, teacher: settings.distillation > 0 ? options.teacher : undefined,
         });
         step++;
-        if (!Number.isFinite(last.loss)) {
-          throw new UserError(`Training diverged at step ${step}: the loss became ${last.loss}. The model is kept as it was before training; try a smaller learning rate than ${settings.learningRate}.`);
-        }
+        divergence.afterStep(step, last.loss, last.crossEntropy, step === totalSteps);
         if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
           const reading = await readGuard(model, guard);

@@ -1,6 +1,5 @@
 /** The command line's three commands: analyze, prune, eval. */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../src/engine/core/errors';
 import { evaluate } from '../src/engine/eval/evaluate';
 import { measureLatency } from '../src/engine/eval/latency';
@@ -9,18 +8,20 @@ import { withInputScaling } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
-import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src/engine/search/select';
+import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src/contract/select';
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
 import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/engine/eval/outputKind';
 import { isBuiltinModelName } from '../src/engine/zoo';
-import { SPARSITY_MEASURES } from '../src/engine/train/sparsityController';
-import { sparsityProgress } from '../src/engine/train/sparsityText';
+import { TARGET_KINDS } from '../src/engine/train/sparsityController';
+import { sparsityProgress } from '../src/contract/sparsityText';
 import { choiceFlag, listFlag, numberFlag, UsageError, wholeFlag, type Flags } from './args';
-import { writeModelFolder } from './modelFiles';
+import { modelFilesWeightsFirst } from './modelFiles';
+import { prepareOutputFolder, type OutputFolder } from './outputFolder';
 import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
+import { baselineOf } from '../src/contract/candidate';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -64,7 +65,7 @@ function trainSettings(flags: Flags, epochs: number, trainedStart = false): Trai
     gateTemperature: numberFlag(flags['gate-temperature'], 'gate-temperature', DEFAULT_TRAIN_SETTINGS.gateTemperature, (n) => n > 0, 'a number > 0'),
     seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
     ...targetFlags(flags),
-    targetKind: choiceFlag(flags['target-of'], 'target-of', SPARSITY_MEASURES, DEFAULT_TRAIN_SETTINGS.targetKind),
+    targetKind: choiceFlag(flags['target-of'], 'target-of', TARGET_KINDS, DEFAULT_TRAIN_SETTINGS.targetKind),
     distillation: numberFlag(flags.distill, 'distill', DEFAULT_TRAIN_SETTINGS.distillation, (n) => n >= 0 && n <= 1, 'a share in [0, 1]'),
     distillTemperature: numberFlag(flags['distill-temperature'], 'distill-temperature', DEFAULT_TRAIN_SETTINGS.distillTemperature, (n) => n > 0, 'a number > 0'),
     tolerance: toleranceFlag(flags),
@@ -86,6 +87,15 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
 
 export async function pruneCommand(positionals: string[], flags: Flags): Promise<void> {
   if (!flags.out) throw new UsageError('Give an output folder with --out DIR.');
+  const out = prepareOutputFolder(flags.out, flags.overwrite ?? false);
+  try {
+    await prune(positionals, flags, out);
+  } finally {
+    out.discard();
+  }
+}
+
+async function prune(positionals: string[], flags: Flags, out: OutputFolder): Promise<void> {
   const criterion = criterionByName(flags.criterion ?? 'gfr').name;
   const epochs = wholeFlag(flags.epochs, 'epochs', 1);
   const pretrainEpochs = wholeFlag(flags['pretrain-epochs'], 'pretrain-epochs', 0);
@@ -134,20 +144,22 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const selected = session.select(rule);
   if (!selected) throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
   const verdict = session.verdict(selected, tolerance);
-  const baseline = session.candidates[0];
+  const baseline = baselineOf(session.candidates)!;
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (original ${(reference.accuracy * 100).toFixed(2)}%, sparse-trained unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops} (−${(100 * (1 - selected.flops / baseline.flops)).toFixed(1)}%)`);
   if (!verdict.withinTolerance && !flags.force) {
     throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway). ${CLI_ADVICE}`);
   }
-  const out = resolve(flags.out);
-  writeModelFolder(out, withInputScaling(session.exportCandidate(selected.index), scaling));
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
     trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings,
   });
-  writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2));
-  writeFileSync(join(out, 'report.md'), reportSummary(report));
-  log(`wrote ${join(out, 'model.json')}, weights.bin, report.json and report.md`);
+  const encoder = new TextEncoder();
+  out.commit([
+    ...modelFilesWeightsFirst(withInputScaling(session.exportCandidate(selected.index), scaling)),
+    { name: 'report.json', bytes: encoder.encode(JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2)) },
+    { name: 'report.md', bytes: encoder.encode(reportSummary(report)) },
+  ]);
+  log(`wrote ${join(out.path, 'model.json')}, weights.bin, report.json and report.md`);
   if (!verdict.withinTolerance) throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
 }

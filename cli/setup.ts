@@ -1,7 +1,8 @@
 /** Resolves the command line's model and data arguments into engine inputs. */
 import { existsSync } from 'node:fs';
 import { UserError } from '../src/engine/core/errors';
-import type { ImageDataset, InputScaling, ModelSpec } from '../src/engine/core/types';
+import type { ImageDataset, ModelSpec } from '../src/engine/core/types';
+import type { InputScaling } from '../src/contract/preprocessing';
 import { loadBuiltinDigits } from '../src/engine/data/builtinDigits';
 import { loadImageFolder, isImageFolderPath } from '../src/engine/data/node/readImageFolder';
 import { DEBIAN_FASHION_MNIST_DIR, loadIdxFolder } from '../src/engine/data/node/readFolder';

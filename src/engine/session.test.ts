@@ -150,4 +150,25 @@ describe('CompressionSession', () => {
     const spec = await flattenModel();
     expect(() => new CompressionSession(spec, otherShape)).toThrow(/expects 6×6×2 inputs but the data has 8×6×2/);
   });
+  it('a training that diverges keeps the model from before the call, and nothing non-finite becomes a candidate or a file', async () => {
+    const session = new CompressionSession(await residualModel(), data);
+    const before = session.trained;
+    const poisoned = { ...data, train: { ...data.train, images: data.train.images.map((value, i) => (i === 0 ? NaN : value)) } };
+    const diverging = new CompressionSession(await residualModel(), poisoned);
+    const start = diverging.trained;
+    await expect(diverging.train('gfr', train)).rejects.toThrow(/Training diverged at step \d+: the loss became NaN.*smaller learning rate/);
+    expect(diverging.trained).toBe(start);
+    expect(hasGfrLayers(diverging.trained)).toBe(false);
+
+    const steps = await drain(session.search({ ...search, criterion: 'l1', ratios: [0] }));
+    const withNaN = structuredClone(before);
+    const kernel = withNaN.layers.find((layer) => layer.weights.kernel)!;
+    kernel.weights.kernel.values[3] = NaN;
+    session.restoreCandidates([{ ...steps[0].candidate, index: 5 }], new Map([[5, withNaN]]), await session.reference());
+    expect(() => session.exportCandidate(5)).toThrow(new RegExp(`Candidate #5 has a non-finite weight \\(${kernel.name}/kernel is NaN at index 3\\).*smaller learning rate`));
+    // A session whose model holds a NaN (its trained model, before any training) exports and prunes nothing.
+    const nanSession = new CompressionSession(withNaN, data);
+    expect(() => nanSession.exportFolded()).toThrow(/The trained model has a non-finite weight/);
+    await expect(drain(nanSession.search({ ...search, criterion: 'l1', ratios: [0] }))).rejects.toThrow(/A pruned candidate has a non-finite weight/);
+  });
 });

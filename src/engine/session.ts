@@ -16,11 +16,12 @@ import { isGfrLayer } from './gfr/gfrLayer';
 import { foldGfrLayers, hasGfrLayers, insertGfrLayers } from './gfr/instrument';
 import { DEFAULT_RECALIBRATION, recalibrateIfBetter } from './search/recalibrate';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from './io/modelSpec';
+import { checkSpecFinite } from './io/weightData';
 import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
 import type { Candidate } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
-import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from './search/select';
+import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from '../contract/select';
 import type { AccuracyGuard } from './train/accuracyGuard';
 import { Teacher } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';
@@ -71,7 +72,7 @@ export function calibrationSplit(train: ImageDataset, seed = 7): { fit: ImageDat
 }
 
 /**
- * How a criterion trains (SPEC §2 and the baselines): `gfr` with GFR layers
+ * How a criterion trains (docs/METHOD.md §6): `gfr` with GFR layers
  * and both sparsity terms; `gamma` without GFR, L1 on γ only (Network
  * Slimming); `l1` and `random` score a normally trained model.
  */
@@ -283,7 +284,10 @@ export class CompressionSession {
       // so they are measured again, and kept where they measure better.
       await recalibrateIfBetter(model, { fit: this.fit, calibration: this.calibration, outputKind: reference.outputKind }, { ...DEFAULT_RECALIBRATION, signal: options.signal });
       model.layers.filter(isGfrLayer).forEach((layer) => layer.releaseGates());
-      return { summary, spec: await specFromModel(model) };
+      const spec = await specFromModel(model);
+      // A loss can stay finite while a weight overflows: such a model replaces nothing.
+      checkSpecFinite(spec, 'The trained model');
+      return { summary, spec };
     } finally {
       model.dispose();
     }
@@ -345,12 +349,15 @@ export class CompressionSession {
   exportCandidate(index: number): tf.io.ModelArtifacts {
     const spec = this.specs.get(index);
     if (!spec) throw new UserError(`There is no candidate #${index}; run the search first.`);
+    checkSpecFinite(spec, `Candidate #${index}`);
     return artifactsFromSpec(spec);
   }
 
   /** The trained model with GFR folded into BN, unpruned. */
   exportFolded(): tf.io.ModelArtifacts {
-    return artifactsFromSpec(foldGfrLayers(this.trained));
+    const folded = foldGfrLayers(this.trained);
+    checkSpecFinite(folded, 'The trained model');
+    return artifactsFromSpec(folded);
   }
 }
 

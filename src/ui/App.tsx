@@ -1,5 +1,5 @@
 /**
- * The studio: one page, three stages that follow the method (SPEC §5).
+ * The studio: one page, three stages that follow the method (docs/METHOD.md §8).
  * All tensor work runs in the engine worker; this page only holds plain data
  * in one zustand store (./store) and draws it.
  */

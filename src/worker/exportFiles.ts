@@ -1,7 +1,7 @@
 /** A candidate as downloadable files: the model (model.json + weights.bin, or one zip) and its report. */
 import type * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
-import type { InputScaling } from '../engine/core/types';
+import type { InputScaling } from '../contract/preprocessing';
 import { formatScaling } from '../engine/data/scaling';
 import { modelFilesFromArtifacts } from '../engine/io/modelFiles';
 import { buildReport, reportSummary, type ReportInput } from '../engine/report';

@@ -9,15 +9,10 @@
  *
  * This file is shared by both sides, so it must not use DOM or worker globals.
  */
+import type { BackendName } from '../contract/backends';
 import type { ProgressDetail, StorageNotice, StudioMethods } from './studioTypes';
 
-/** The backends the studio tries, best first (SPEC.md §5). */
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
-
-export function isBackendName(value: unknown): value is BackendName {
-  return typeof value === 'string' && (BACKEND_ORDER as readonly string[]).includes(value);
-}
+export { BACKEND_ORDER, isBackendName, type BackendName } from '../contract/backends';
 
 /** What the browser says about its WebGPU adapter (GPUAdapterInfo, flattened). */
 export interface AdapterInfo {

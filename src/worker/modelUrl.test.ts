@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../engine/backend/node';
 import { loadModelFiles } from '../engine/io/modelFiles';
-import { parseModelUrl } from '../engine/io/modelUrl';
-import { loadModelFromUrl } from './modelUrl';
+import { loadModelFromUrl, parseModelUrl } from './modelUrl';
 
 const FIXTURE = 'src/engine/testing/fixtures/lenet-digits-logits';
 

@@ -8,7 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted } from '../engine/core/abort';
 import { UserError } from '../engine/core/errors';
 import { modelFromArtifacts, type LoadedModel } from '../engine/io/modelFiles';
-import { parseModelUrl } from '../engine/io/modelUrl';
+import { checkModelUrl } from '../contract/modelUrl';
+
+/** The address of a model.json (https, or http on this machine); a UserError says what is wrong with another. */
+export function parseModelUrl(address: string): URL {
+  const checked = checkModelUrl(address);
+  if ('problem' in checked) throw new UserError(checked.problem);
+  return checked.url;
+}
 
 export async function loadModelFromUrl(address: string, signal: AbortSignal, fetchImpl: typeof fetch = fetch): Promise<LoadedModel & { url: string }> {
   const url = parseModelUrl(address);

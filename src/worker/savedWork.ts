@@ -1,5 +1,5 @@
 /**
- * What the studio saves so that a reload or a crash loses nothing (SPEC §5),
+ * What the studio saves so that a reload or a crash loses nothing (docs/METHOD.md §8),
  * and the queue that writes it. Plain data and typed arrays only: specs,
  * dropped files, settings, summaries, candidates, training checkpoints.
  *
@@ -9,7 +9,8 @@
  * was not saved, and the page says so.
  */
 import { UserError } from '../engine/core/errors';
-import type { InputScaling, ModelSpec } from '../engine/core/types';
+import type { ModelSpec } from '../engine/core/types';
+import type { InputScaling } from '../contract/preprocessing';
 import { countSpecParams } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings } from '../engine/search/gridSearch';
@@ -284,17 +285,20 @@ function reasonOf(error: unknown): string {
 
 /**
  * Layout 1 → 2: a training without `trainedStart` gets it (its original was
- * trained if it was pretrained or the user's own); a search measured before
- * the original became the reference cannot be compared, so it is dropped.
+ * trained if it was pretrained or the user's own); its chart points name the
+ * kind of target `targetKind` (layout 1 said `measure`); a search measured
+ * before the original became the reference cannot be compared, so it is dropped.
  */
 export async function migrateFromVersion1(store: StateStore): Promise<{ changes: StateChanges; notes: string[] }> {
   const set: [string, unknown][] = [];
   const remove: string[] = [];
   const notes: string[] = [];
   const training = await store.get<Omit<SavedTraining, 'trainedStart'> & { trainedStart?: boolean }>('training');
-  if (training && training.trainedStart === undefined) {
+  if (training) {
     const model = await store.get<SavedModel>('model');
-    set.push(['training', { ...training, trainedStart: training.record.pretraining !== undefined || model?.kind !== 'builtin' }]);
+    const trainedStart = training.trainedStart ?? (training.record.pretraining !== undefined || model?.kind !== 'builtin');
+    const record = training.record.curve ? { ...training.record, curve: training.record.curve.map(targetKindOfVersion1) } : training.record;
+    set.push(['training', { ...training, trainedStart, record }]);
   }
   const search = await store.get<Omit<SavedSearch, 'reference'> & { reference?: Reference }>('search');
   if (search && !search.reference) {
@@ -302,4 +306,10 @@ export async function migrateFromVersion1(store: StateStore): Promise<{ changes:
     if (search.candidates.length > 0) notes.push('The search of the last visit was measured before the original model became the reference; run the search again.');
   }
   return { changes: { set, delete: remove }, notes };
+}
+
+/** A layout-1 chart point: its kind of target was called `measure`. */
+function targetKindOfVersion1(point: TrainPoint & { measure?: TrainPoint['targetKind'] }): TrainPoint {
+  const { measure, ...rest } = point;
+  return measure && !rest.targetKind ? { ...rest, targetKind: measure } : rest;
 }

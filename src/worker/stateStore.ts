@@ -1,5 +1,5 @@
 /**
- * Where the studio keeps its work across reloads (SPEC §5): a small key–value
+ * Where the studio keeps its work across reloads (docs/METHOD.md §8): a small key–value
  * store over IndexedDB, which structured-clones plain data and typed arrays
  * (model specs, dropped files) as they are. A memory store stands in where
  * there is no IndexedDB (Node, tests).

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError, throwIfAborted } from '../engine/core/abort';
 import { UserError } from '../engine/core/errors';
-import { DEFAULT_SCALING, type ImageDataset, type InputScaling, type ModelSpec } from '../engine/core/types';
+import { type ImageDataset, type ModelSpec } from '../engine/core/types';
+import { DEFAULT_SCALING, type InputScaling } from '../contract/preprocessing';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import { formatScaling, sameScaling, scaleDataset, validateScaling } from '../engine/data/scaling';
 import type { ImageDecoder } from '../engine/data/imageFiles';
@@ -16,10 +17,10 @@ import { loadModelFiles, withInputScaling, type LoadedModel as LoadedModelFiles 
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
-import { DEFAULT_TOLERANCE, type SelectionRule } from '../engine/search/select';
+import { DEFAULT_TOLERANCE, type SelectionRule } from '../contract/select';
 import { CompressionSession, type Reference } from '../engine/session';
-import type { TrainCheckpoint, TrainEvent, TrainOptions, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
-import type { SparsityStatus } from '../engine/train/sparsityController';
+import type { TrainCheckpoint, TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
+import { trainPointOf } from '../contract/events';
 import { buildBuiltinModel } from '../engine/zoo';
 import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
@@ -96,23 +97,9 @@ function curveRecorder(phase: TrainPoint['phase'], earlier: TrainPoint[] = []): 
   return {
     points,
     onEvent: (event) => {
-      if (event.kind !== 'step') return;
-      points.push({
-        phase, step: event.step, totalSteps: event.totalSteps, loss: event.loss, accuracy: event.accuracy, imagesPerSec: event.imagesPerSec,
-        ...(event.sparsity ? sparsityFigures(event.sparsity) : {}),
-        ...guardFigures(event),
-      });
+      if (event.kind === 'step') points.push(trainPointOf(event, phase));
     },
   };
-}
-
-function sparsityFigures({ zeroShare, freedFlopsShare, targetShare, measure }: SparsityStatus): Pick<TrainPoint, 'zeroShare' | 'freedFlopsShare' | 'targetShare' | 'measure'> {
-  return { zeroShare, freedFlopsShare, targetShare, measure };
-}
-
-function guardFigures({ guard }: TrainStepEvent): Pick<TrainPoint, 'guardAccuracy' | 'guardFloor' | 'guardRestoredFrom'> {
-  if (!guard) return {};
-  return { guardAccuracy: guard.accuracy, guardFloor: guard.floor, ...(guard.restoredFrom === undefined ? {} : { guardRestoredFrom: guard.restoredFrom }) };
 }
 
 interface SearchState {

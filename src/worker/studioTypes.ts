@@ -4,17 +4,15 @@
  * holds one CompressionSession (src/engine/session.ts); these calls drive its
  * steps: load model and data → train → score → search (step by step) → export.
  */
-import type { InputScaling } from '../engine/core/types';
-import type { OutputKind } from '../engine/eval/outputKind';
-import type { ChannelGroup, ModelAnalysis, Segment } from '../engine/graph/analyze';
-import type { CriterionName } from '../engine/score/criterion';
-import type { RankingMode } from '../engine/score/importance';
-import type { Candidate } from '../engine/search/candidate';
-import type { SearchSettings } from '../engine/search/gridSearch';
-import type { SelectionRule, Verdict } from '../engine/search/select';
+import type { ChannelGroup, ModelAnalysis, Segment } from '../contract/analysis';
+import type { Candidate } from '../contract/candidate';
+import type { CriterionName, RankingMode } from '../contract/criteria';
+import type { TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
+import type { OutputKind } from '../contract/outputKind';
+import type { InputScaling } from '../contract/preprocessing';
+import type { SelectionRule, Verdict } from '../contract/select';
+import type { SearchSettings, TrainSettings } from '../contract/settings';
 import type { Reference } from '../engine/session';
-import type { TrainSettings, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
-import type { SparsityMeasure } from '../engine/train/sparsityController';
 
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
 export type { Reference };
@@ -185,25 +183,7 @@ export type ProgressDetail =
   | { kind: 'train'; phase: 'pretrain' | 'sparse'; events: TrainStepEvent[] }
   | { kind: 'candidate'; candidate: Candidate };
 
-/** One training step as the charts plot it, kept with the training record so the charts come back after a reload. */
-export interface TrainPoint {
-  phase: 'pretrain' | 'sparse';
-  step: number;
-  totalSteps: number;
-  loss: number;
-  accuracy: number;
-  imagesPerSec: number;
-  zeroShare?: number;
-  freedFlopsShare?: number;
-  /** The schedule's share, of channels or of FLOPs (measure). */
-  targetShare?: number;
-  measure?: SparsityMeasure;
-  /** The accuracy guard's latest reading on the calibration images, and its floor (0..1). */
-  guardAccuracy?: number;
-  guardFloor?: number;
-  /** That reading was below the floor: training went back to the weights of this earlier step. */
-  guardRestoredFrom?: number;
-}
+export type { TrainPoint } from '../contract/events';
 
 /** What a finished training leaves: its settings, its summaries and its curve (thinned to at most MAX_CURVE_POINTS). */
 export interface TrainingRecord {

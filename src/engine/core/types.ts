@@ -1,7 +1,7 @@
 /**
  * Shared vocabulary of the engine. Everything here is plain data (JSON plus
  * typed arrays), so it can cross a worker boundary, be saved and be diffed.
- * Names follow SPEC.md: `sr`, `gamma`, `importance`, `ratio`, `candidate`, `plan`.
+ * Names follow docs/METHOD.md §1: `sr`, `gamma`, `importance`, `ratio`, `candidate`, `plan`.
  */
 
 /** A dense float tensor as plain data, row-major (the layout tfjs uses). */
@@ -53,18 +53,6 @@ export interface ImageDataset {
   /** Where it came from, for reports: `mnist (built-in)`, a folder path... */
   source: string;
 }
-
-/** How raw pixels (0..255) become model inputs: x/255, then (x − mean)/std; channels reversed first for 'bgr'. */
-export interface InputScaling {
-  mean: number[];
-  std: number[];
-  /** 'bgr': the model takes blue, green, red (Caffe-style); mean/std are then in that order. Absent means 'rgb'. */
-  channelOrder?: ChannelOrder;
-}
-
-export type ChannelOrder = 'rgb' | 'bgr';
-
-export const DEFAULT_SCALING: InputScaling = { mean: [0], std: [1] };
 
 /** Progress callback: `done` of `total` units of the named phase. */
 export type ProgressFn = (progress: { phase: string; done: number; total: number }) => void;

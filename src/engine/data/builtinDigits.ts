@@ -8,7 +8,8 @@
  * dynamic `import()`: Vite bundles each as its own lazily loaded chunk (in a
  * worker too), and vitest/tsx load them in Node, without `fs`.
  */
-import { DEFAULT_SCALING, type ImageDataset, type InputScaling } from '../core/types';
+import { type ImageDataset } from '../core/types';
+import { DEFAULT_SCALING, type InputScaling } from '../../contract/preprocessing';
 import { scalePixels } from './scaling';
 import { shuffledIndices } from '../core/random';
 

@@ -2,7 +2,8 @@
  * Picking the images/labels pair among a set of IDX file names, shared by the
  * Node folder reader and the studio (files dropped in the browser).
  */
-import type { ImageDataset, InputScaling } from '../core/types';
+import type { ImageDataset } from '../core/types';
+import type { InputScaling } from '../../contract/preprocessing';
 import { UserError } from '../core/errors';
 import { datasetFromIdx } from './idx';
 

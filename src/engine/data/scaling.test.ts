@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { UserError } from '../core/errors';
-import type { InputScaling } from '../core/types';
+import type { InputScaling } from '../../contract/preprocessing';
 import {
   formatScaling, parseNumberList, parseScaling, preprocessingFromScaling, PREPROCESSING_PRESETS, PRESET_NAMES, sameScaling, scalePixels,
   scalingFromPreprocessing, unscalePixels, validateScaling, type PresetName,

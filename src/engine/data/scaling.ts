@@ -4,14 +4,9 @@
  * channels reversed first for a BGR model. One implementation for the command
  * line and the studio.
  */
-import { DEFAULT_SCALING, type ChannelOrder, type ImageDataset, type InputScaling } from '../core/types';
+import { DEFAULT_SCALING, numberList, PREPROCESSING_PRESETS, sameScaling, scalingFromPreprocessing, type ChannelOrder, type InputScaling, type PresetName } from '../../contract/preprocessing';
+import type { ImageDataset } from '../core/types';
 import { UserError } from '../core/errors';
-
-/** Mean/std as used by torchvision's ImageNet models. */
-export const IMAGENET_SCALING: InputScaling = {
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
 
 /** Throws a UserError unless `scaling` fits images with `channels` channels. */
 export function validateScaling(scaling: InputScaling, channels: number): void {
@@ -64,6 +59,11 @@ export function scalePixels(
 }
 
 /** A dataset read with the default scaling (pixels in [0, 1]) as `scaling` wants it; the same dataset for the default. */
+export {
+  DEFAULT_SCALING, IMAGENET_SCALING, PREPROCESSING_PRESETS, PRESET_NAMES, preprocessingFromScaling, sameScaling, scalingFromPreprocessing,
+} from '../../contract/preprocessing';
+export type { ChannelOrder, InputScaling, PixelRange, PresetName, Preprocessing } from '../../contract/preprocessing';
+
 export function scaleDataset(unit: ImageDataset, scaling: InputScaling): ImageDataset {
   if (sameScaling(scaling, DEFAULT_SCALING)) return unit;
   return { ...unit, images: scalePixels(unit.images, unit.channels, scaling, 1) };
@@ -107,75 +107,9 @@ function pick(values: number[], c: number): number {
 
 /** Parses "0.5, 0.5,0.5" (commas and/or spaces) into numbers. */
 export function parseNumberList(text: string, what = 'value list'): number[] {
-  const parts = text.trim().split(/[\s,]+/).filter((p) => p.length > 0);
-  if (parts.length === 0) throw new UserError(`The ${what} is empty. Give numbers such as "0.5,0.5,0.5".`);
-  return parts.map((p) => {
-    const v = Number(p);
-    if (!Number.isFinite(v)) throw new UserError(`The ${what} "${text}" contains "${p}", which is not a number.`);
-    return v;
-  });
-}
-
-/** The range a model's inputs span before mean and std: mean and std are given in its units. */
-export type PixelRange = '0-1' | '-1-1' | '0-255';
-
-/** Preprocessing as people state it: a pixel range, then (x − mean)/std in that range's units, in a channel order. */
-export interface Preprocessing {
-  range: PixelRange;
-  mean: number[];
-  std: number[];
-  channelOrder: ChannelOrder;
-}
-
-/** A pixel range as x01·scale + offset, x01 being the pixel in [0, 1]. */
-const RANGES: Record<PixelRange, { scale: number; offset: number }> = {
-  '0-1': { scale: 1, offset: 0 },
-  '-1-1': { scale: 2, offset: -1 },
-  '0-255': { scale: 255, offset: 0 },
-};
-
-/** The common conventions, by name. */
-export const PREPROCESSING_PRESETS = {
-  /** Pixels in [0, 1], nothing else (the studio's and the CLI's default). */
-  none: { range: '0-1', mean: [0], std: [1], channelOrder: 'rgb' },
-  /** torchvision's ImageNet models (and Keras 'torch' mode). */
-  imagenet: { range: '0-1', mean: [...IMAGENET_SCALING.mean], std: [...IMAGENET_SCALING.std], channelOrder: 'rgb' },
-  /** Keras 'tf' mode (MobileNet, Inception...): pixels in [−1, 1]. */
-  tf: { range: '-1-1', mean: [0], std: [1], channelOrder: 'rgb' },
-  /** Keras 'caffe' mode (VGG, ResNet50 of keras.applications): BGR, ImageNet mean subtracted on 0–255. */
-  caffe: { range: '0-255', mean: [103.939, 116.779, 123.68], std: [1], channelOrder: 'bgr' },
-} satisfies Record<string, Preprocessing>;
-
-export type PresetName = keyof typeof PREPROCESSING_PRESETS;
-export const PRESET_NAMES = Object.keys(PREPROCESSING_PRESETS) as PresetName[];
-
-/** The InputScaling (on the [0, 1] scale) that `pre` describes: (x01·scale + offset − m)/s = (x01 − (m − offset)/scale)/(s/scale). */
-export function scalingFromPreprocessing(pre: Preprocessing): InputScaling {
-  const { scale, offset } = RANGES[pre.range];
-  return {
-    mean: pre.mean.map((m) => (m - offset) / scale),
-    std: pre.std.map((s) => s / scale),
-    ...(pre.channelOrder === 'bgr' ? { channelOrder: 'bgr' as const } : {}),
-  };
-}
-
-/** How to show `scaling`: as the preset it is, else on the [0, 1] range. */
-export function preprocessingFromScaling(scaling: InputScaling): { preset: PresetName | null; preprocessing: Preprocessing } {
-  for (const name of PRESET_NAMES) {
-    const preset = PREPROCESSING_PRESETS[name];
-    if (sameScaling(scalingFromPreprocessing(preset), scaling)) return { preset: name, preprocessing: clonePreprocessing(preset) };
-  }
-  return { preset: null, preprocessing: { range: '0-1', mean: [...scaling.mean], std: [...scaling.std], channelOrder: scaling.channelOrder ?? 'rgb' } };
-}
-
-/** Equal up to float rounding (a scaling read back from model.json went through decimal text). */
-export function sameScaling(a: InputScaling, b: InputScaling): boolean {
-  const close = (x: number[], y: number[]): boolean => x.length === y.length && x.every((v, i) => Math.abs(v - y[i]) <= 1e-9 * Math.max(1, Math.abs(v)));
-  return close(a.mean, b.mean) && close(a.std, b.std) && (a.channelOrder ?? 'rgb') === (b.channelOrder ?? 'rgb');
-}
-
-function clonePreprocessing(pre: Preprocessing): Preprocessing {
-  return { ...pre, mean: [...pre.mean], std: [...pre.std] };
+  const parsed = numberList(text, what);
+  if ('problem' in parsed) throw new UserError(parsed.problem);
+  return parsed.values;
 }
 
 /**

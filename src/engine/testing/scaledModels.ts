@@ -5,7 +5,8 @@
  * into `channels` channels. Exact for a first Conv2D with valid padding:
  * x01 = x'·std + mean, so the kernel takes ·std/C and the bias +ΣW·mean/C.
  */
-import type { InputScaling, ModelSpec } from '../core/types';
+import type { ModelSpec } from '../core/types';
+import type { InputScaling } from '../../contract/preprocessing';
 
 const pick = (values: number[], c: number): number => (values.length === 1 ? values[0] : values[c]);
 

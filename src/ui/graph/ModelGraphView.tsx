@@ -8,8 +8,8 @@
  */
 import { useId, useMemo, useState } from 'react';
 
-import type { ChannelGroup } from '../../engine/graph/analyze';
-import type { PrunePlan } from '../../engine/prune/plan';
+import type { ChannelGroup } from '../../contract/analysis';
+import type { PrunePlan } from '../../contract/plan';
 import type { GraphNode, ModelGraph } from '../../worker/studioTypes';
 import { layerChannels, type LayerChannels } from './layerChannels';
 

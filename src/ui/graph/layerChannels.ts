@@ -4,7 +4,7 @@
  * the plan leaves the group alone), repeated at every position of a flattened
  * tensor. Without a plan, the whole model: every channel kept.
  */
-import type { PrunePlan } from '../../engine/prune/plan';
+import type { PrunePlan } from '../../contract/plan';
 import type { GraphNode } from '../../worker/studioTypes';
 
 export interface LayerChannels {

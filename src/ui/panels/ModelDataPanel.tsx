@@ -1,15 +1,15 @@
 /** Stage 1: which network to compress and which images to train and measure it on. */
 import { useId, useState, type ChangeEvent } from 'react';
 
-import { parseModelUrl } from '../../engine/io/modelUrl';
+import { checkModelUrl } from '../../contract/modelUrl';
 
 import type { DataSummary, ModelSummary } from '../../worker/studioTypes';
 import { SampleImage } from '../components/SampleImage';
 import { Busy, Empty, StageError } from '../components/status';
 import { fromInput, readAndSort } from '../lib/files';
 import { compact, percent } from '../lib/format';
-import { messageOf } from '../store/common';
-import { BUILTIN_MODELS, OUTPUT_KIND_TEXT } from '../store/defaults';
+import { OUTPUT_KIND_TEXT } from '../../contract/outputKind';
+import { BUILTIN_MODELS } from '../store/defaults';
 import { selectBusy, selectReference, useStudio } from '../store/store';
 import { PreprocessingPanel } from './PreprocessingPanel';
 
@@ -90,15 +90,9 @@ function ModelUrlRow() {
   const loadModelUrl = useStudio((s) => s.loadModelUrl);
   const [address, setAddress] = useState('');
   const id = useId();
-  let origin: string | null = null;
-  let problem: string | null = null;
-  if (address.trim()) {
-    try {
-      origin = parseModelUrl(address).origin;
-    } catch (error) {
-      problem = messageOf(error);
-    }
-  }
+  const checked = address.trim() ? checkModelUrl(address) : null;
+  const origin = checked && 'url' in checked ? checked.url.origin : null;
+  const problem = checked && 'problem' in checked ? checked.problem : null;
   return (
     <div className="url-row">
       <label htmlFor={id}>Or a hosted model by its address (model.json)</label>

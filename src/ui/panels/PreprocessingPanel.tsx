@@ -6,13 +6,12 @@
 import { useEffect, useId, useState } from 'react';
 
 import {
-  parseNumberList, PREPROCESSING_PRESETS, preprocessingFromScaling, sameScaling, scalingFromPreprocessing, type PixelRange, type PresetName,
-} from '../../engine/data/scaling';
-import type { ChannelOrder, InputScaling } from '../../engine/core/types';
+  numberList, PREPROCESSING_PRESETS, preprocessingFromScaling, sameScaling, scalingFromPreprocessing, type ChannelOrder, type InputScaling,
+  type PixelRange, type PresetName,
+} from '../../contract/preprocessing';
 import { SelectField } from '../components/fields';
 import { Busy, StageError } from '../components/status';
 import { chanceLevel, nearChance } from '../lib/chance';
-import { messageOf } from '../store/common';
 import { percent } from '../lib/format';
 import { selectBusy, useStudio } from '../store/store';
 
@@ -58,14 +57,14 @@ export function PreprocessingPanel() {
     else void setPreprocessing(scalingFromPreprocessing(PREPROCESSING_PRESETS[preset]));
   };
   const apply = (): void => {
-    try {
-      const mean = parseNumberList(form.mean, 'mean');
-      const std = parseNumberList(form.std, 'std');
-      setFormError(null);
-      void setPreprocessing(scalingFromPreprocessing({ range: form.range, mean, std, channelOrder: form.channelOrder }));
-    } catch (error) {
-      setFormError(messageOf(error));
+    const mean = numberList(form.mean, 'mean');
+    const std = numberList(form.std, 'std');
+    if ('problem' in mean || 'problem' in std) {
+      setFormError('problem' in mean ? mean.problem : (std as { problem: string }).problem);
+      return;
     }
+    setFormError(null);
+    void setPreprocessing(scalingFromPreprocessing({ range: form.range, mean: mean.values, std: std.values, channelOrder: form.channelOrder }));
   };
 
   return (

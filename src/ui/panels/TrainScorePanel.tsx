@@ -1,12 +1,9 @@
 /** Stage 2: sparse training with live charts, then every channel's importance and the global ranking. */
 import { useDeferredValue, useId, useMemo } from 'react';
 
-import type { CriterionName } from '../../engine/score/criterion';
-import type { RankingMode } from '../../engine/score/importance';
-import type { GatePenalty } from '../../engine/train/regularizers';
-import type { TargetMode } from '../../engine/train/sparseTraining';
-import type { SparsityMeasure } from '../../engine/train/sparsityController';
-import { sparsityShortfall } from '../../engine/train/sparsityText';
+import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
+import { DEFAULT_REDUCTION, type GatePenalty, type TargetKind, type TargetMode } from '../../contract/settings';
+import { sparsityShortfall } from '../../contract/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
@@ -14,7 +11,6 @@ import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
 import { previewRatio } from '../lib/preview';
-import { CRITERIA, GFR_REDUCTION, RANKINGS } from '../store/defaults';
 import { holdingText } from '../store/trainingSlice';
 import { useStudio } from '../store/store';
 
@@ -30,7 +26,7 @@ export function TrainScorePanel() {
 }
 
 const criterionOptions = CRITERIA.map((c) => ({ value: c.name, label: c.title }));
-const TARGET_KINDS: { value: SparsityMeasure; label: string }[] = [
+const TARGET_KINDS: { value: TargetKind; label: string }[] = [
   { value: 'channels', label: 'Share of channels' },
   { value: 'flops', label: 'Share of FLOPs' },
 ];
@@ -81,7 +77,7 @@ function TrainSettingsForm() {
             : 'Automatic needs a trained start (your own model, or pretraining epochs ≥ 1); without one the fixed share is used.'}
         />
         <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint={automatic ? 'Unused with the automatic target.' : 'Driven to exactly zero during training (0 = plain L1).'} disabled={!sparse || automatic} />
-        <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: SparsityMeasure) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
+        <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: TargetKind) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
         <NumberField
           label="Distillation from the original (weight)"
           value={form.distillation}
@@ -99,7 +95,7 @@ function TrainSettingsForm() {
         <NumberField label="Gate temperature (τ)" value={form.gateTemperature} min={0.05} max={10} step="any" onChange={(gateTemperature) => set({ gateTemperature })} disabled={form.criterion !== 'gfr'} hint="s = sigmoid(u / τ); below 1 the gates saturate sooner." />
       </div>
       <p className="hint">
-        GFR gate reduction r = {GFR_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
+        GFR gate reduction r = {DEFAULT_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
       </p>
     </fieldset>
   );
@@ -187,7 +183,7 @@ function TrainingView() {
           <AccuracyChart steps={steps} />
           {hasSparsity && <SparsityChart steps={steps} />}
           {hasSparsity && Object.keys(training.zeroShareByGroup).length > 0 && (
-            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.measure === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
+            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.targetKind === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
           )}
         </div>
       )}

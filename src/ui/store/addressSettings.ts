@@ -5,9 +5,9 @@
  * written back with history.replaceState as they change. Other parameters
  * (?backend=) are left as they are; values that are not valid are ignored.
  */
-import type { CriterionName } from '../../engine/score/criterion';
-import type { SparsityMeasure } from '../../engine/train/sparsityController';
-import { CRITERIA, GRID_STEP_CHOICES, type RuleForm, type SearchForm, type TrainForm } from './defaults';
+import { CRITERION_NAMES, type CriterionName } from '../../contract/criteria';
+import { TARGET_KINDS, type TargetKind } from '../../contract/settings';
+import { GRID_STEP_CHOICES, type RuleForm, type SearchForm, type TrainForm } from './defaults';
 
 export interface AddressSettings {
   trainForm: TrainForm;
@@ -29,13 +29,13 @@ export function settingsFromAddress(search: string, settings: AddressSettings): 
   let rule = settings.rule;
 
   const criterion = params.get('criterion');
-  if (CRITERIA.some((c) => c.name === criterion)) trainForm.criterion = criterion as CriterionName;
+  if (CRITERION_NAMES.includes(criterion as CriterionName)) trainForm.criterion = criterion as CriterionName;
   const target = params.get('target');
   if (target === 'auto') trainForm.targetMode = 'auto';
   const share = number(target, 0, 0.95);
   if (share !== undefined) Object.assign(trainForm, { targetMode: 'fixed', target: share });
   const targetOf = params.get('target-of');
-  if (targetOf === 'channels' || targetOf === 'flops') trainForm.targetKind = targetOf as SparsityMeasure;
+  if (TARGET_KINDS.includes(targetOf as TargetKind)) trainForm.targetKind = targetOf as TargetKind;
   const gridStep = number(params.get('grid'), 0, 1);
   if (gridStep !== undefined && GRID_STEP_CHOICES.includes(gridStep)) searchForm.gridStep = gridStep;
   const gridMax = number(params.get('grid-max'), 0.05, 0.95);

@@ -2,7 +2,8 @@
  * The engine worker: which backend runs, the self-test, bringing back the
  * last visit's work, and starting a new worker when one dies.
  */
-import { BACKEND_ORDER, type BackendName, type InitResult, type SelfTestResult } from '../../worker/messages';
+import { BACKEND_ORDER, type BackendName } from '../../contract/backends';
+import type { InitResult, SelfTestResult } from '../../worker/messages';
 import type { RestoredWork } from '../../worker/studioTypes';
 import { messageOf, type Slice, type TaskState } from './common';
 import { restoredState, restoredSummary, worthANote, type RestoreNote } from './restore';

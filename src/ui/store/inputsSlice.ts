@@ -3,7 +3,7 @@
  * images get, whether a dropped model waits for data that fits, and the check
  * that the user's own model reads the images right (its accuracy on them).
  */
-import { DEFAULT_SCALING, type InputScaling } from '../../engine/core/types';
+import { DEFAULT_SCALING, type InputScaling } from '../../contract/preprocessing';
 import type { InputPairing, Reference } from '../../worker/studioTypes';
 import { messageOf, type Slice, type TaskState } from './common';
 

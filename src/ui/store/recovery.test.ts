@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import type { CallOptions } from '../../worker/bridge';
 import type { InitResult, MethodName, ParamsOf, ResultOf } from '../../worker/messages';
-import type { DataSummary, ModelSummary, RestoredWork, TrainParams, TrainPoint } from '../../worker/studioTypes';
-import type { TrainSummary } from '../../engine/train/sparseTraining';
+import type { TrainPoint, TrainSummary } from '../../contract/events';
+import type { DataSummary, ModelSummary, RestoredWork, TrainParams } from '../../worker/studioTypes';
 import { nextBackend } from './engineSlice';
 import { createStudioStore } from './store';
 

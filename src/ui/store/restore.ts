@@ -1,5 +1,5 @@
 /**
- * Bringing back the last visit (SPEC §5): the worker's `restore` answer
+ * Bringing back the last visit (docs/METHOD.md §8): the worker's `restore` answer
  * (RestoredWork) turned into the store's slices: model, data, the training
  * record with its curve, the search and its candidates. Scores and the
  * rule's selection are asked of the worker again afterwards (engineSlice).

@@ -1,34 +1,17 @@
 /** Stage 2, training: settings, the running call, its live step events. */
-import type { CriterionName } from '../../engine/score/criterion';
-import type { TrainStepEvent, TrainSummary } from '../../engine/train/sparseTraining';
-import type { SparsityMeasure } from '../../engine/train/sparsityController';
+import type { CriterionName } from '../../contract/criteria';
+import { trainPointOf, type TrainPoint, type TrainStepEvent, type TrainSummary } from '../../contract/events';
 import type { CallOptions } from '../../worker/bridge';
 import type { Progress } from '../../worker/messages';
-import type { ProgressDetail, ResumableTraining, TrainParams, TrainPoint } from '../../worker/studioTypes';
+import type { ProgressDetail, ResumableTraining, TrainParams } from '../../worker/studioTypes';
 import { isCancelled, messageOf, type ProgressState, type Slice } from './common';
 import { DEFAULT_TRAIN_FORM, TRAIN_FIXED, type TrainForm } from './defaults';
 
-/** One training step as the charts plot it. */
-export interface StepPoint {
+/** One training step as the charts plot it: the contract's point, placed on a running x axis over both phases. */
+export interface StepPoint extends TrainPoint {
   /** Running step number over both phases (x axis). */
   x: number;
-  phase: 'pretrain' | 'sparse';
-  step: number;
-  totalSteps: number;
-  loss: number;
-  accuracy: number;
-  /** Share of prunable channels at exactly zero, of FLOPs they free, and the schedule's share of the measure it follows. */
-  zeroShare?: number;
-  freedFlopsShare?: number;
-  targetShare?: number;
-  measure?: SparsityMeasure;
-  /** The accuracy guard's latest reading on the calibration images and its floor (0..1). */
-  guardAccuracy?: number;
-  guardFloor?: number;
-  /** That reading was below the floor: training went back to the weights of this earlier step. */
-  guardRestoredFrom?: number;
   remainingMs: number;
-  imagesPerSec: number;
 }
 
 /** `interrupted`: a reload or a crash stopped it; it can be resumed from its latest checkpoint. */
@@ -78,23 +61,7 @@ export const emptyTraining = (): TrainingSlice['training'] => ({
 });
 
 function toPoint(event: TrainStepEvent, phase: StepPoint['phase'], x: number): StepPoint {
-  return {
-    x,
-    phase,
-    step: event.step,
-    totalSteps: event.totalSteps,
-    loss: event.loss,
-    accuracy: event.accuracy,
-    zeroShare: event.sparsity?.zeroShare,
-    freedFlopsShare: event.sparsity?.freedFlopsShare,
-    targetShare: event.sparsity?.targetShare,
-    measure: event.sparsity?.measure,
-    guardAccuracy: event.guard?.accuracy,
-    guardFloor: event.guard?.floor,
-    guardRestoredFrom: event.guard?.restoredFrom,
-    remainingMs: event.remainingMs,
-    imagesPerSec: event.imagesPerSec,
-  };
+  return { ...trainPointOf(event, phase), x, remainingMs: event.remainingMs };
 }
 
 /** True when the guard's latest reading is below its floor: sparsity stops rising until accuracy recovers. */

@@ -4,7 +4,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { ImageDataset, InputScaling } from '../../core/types';
+import type { ImageDataset } from '../../core/types';
+import type { InputScaling } from '../../../contract/preprocessing';
 import { UserError } from '../../core/errors';
 import { classNamesForFolder, datasetFromIdxFiles, pickIdxPair, type IdxPart } from '../idxFiles';
 

@@ -112,10 +112,10 @@ function readTfjsModel(all: NamedBytes[]): LoadedModel {
 export const GRAPH_MODEL_MESSAGE = 'is a TensorFlow.js GraphModel (a frozen graph of operations, no layers), which cannot be pruned here. '
   + 'Convert the original Keras or SavedModel with `tensorflowjs_converter --output_format tfjs_layers_model` to get a LayersModel.';
 
-/** True for a GraphModel's model.json: format 'graph-model', or a GraphDef topology (a list of nodes). */
+/** True for a GraphModel's model.json: a topology that is a GraphDef (a list of nodes), or one said to be of a 'graph-model'. */
 export function isGraphModel(json: { format?: unknown; modelTopology?: unknown }): boolean {
   const topology = json.modelTopology as { node?: unknown } | undefined;
-  return json.format === 'graph-model' || Array.isArray(topology?.node);
+  return topology != null && (json.format === 'graph-model' || Array.isArray(topology.node));
 }
 
 /** A LayersModel that tfjs's own IO handlers loaded (tf.io.http, for a model by URL). */

@@ -1,8 +1,10 @@
 /** The command line's three commands: analyze, prune, eval. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../src/engine/core/errors';
 import { evaluate } from '../src/engine/eval/evaluate';
+import { WEIGHT_QUANTIZATIONS } from '../src/engine/export/quantize';
+import type { ExportedModel } from '../src/engine/export/usage';
 import { measureLatency } from '../src/engine/eval/latency';
 import { analyzeModel } from '../src/engine/graph/analyze';
 import { withInputScaling } from '../src/engine/io/modelFiles';
@@ -93,6 +95,9 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   if (epochs === 0 && criterion === 'gfr') {
     throw new UserError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
   }
+  const format = choiceFlag(flags.format, 'format', ['tfjs', 'onnx'] as const, 'tfjs');
+  const quantization = flags.quantize === undefined ? undefined : choiceFlag(flags.quantize, 'quantize', WEIGHT_QUANTIZATIONS, 'float16');
+  if (quantization && format === 'onnx') throw new UserError('--quantize applies to the tfjs format; the ONNX file is float32. Drop one of --quantize and --format onnx.');
   const backend = await selectBackend(flags);
   const { spec: model, data, scaling } = await loadInputs(positionals[0], flags);
   const split = splitData(data, flags);
@@ -140,16 +145,34 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
     throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway). ${CLI_ADVICE}`);
   }
   const out = resolve(flags.out);
-  writeModelFolder(out, withInputScaling(session.exportCandidate(selected.index), scaling));
+  const exported: ExportedModel = {
+    format, quantization, inputScaling: scaling, inputShape: [data.height, data.width, data.channels], normalizationInside: format === 'onnx' && !flags['no-onnx-normalization'],
+  };
+  if (quantization) {
+    const figures = await session.measureQuantized(selected.index, quantization);
+    log(`with ${quantization} kernels: accuracy ${(figures.accuracy * 100).toFixed(2)}%, weights.bin ${figures.weightBytes} bytes (float32: ${selected.weightBytes})`);
+  }
+  const written = writeExport(out, session, selected.index, exported);
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
-    trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings,
+    trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings, exported,
   });
   writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2));
   writeFileSync(join(out, 'report.md'), reportSummary(report));
-  log(`wrote ${join(out, 'model.json')}, weights.bin, report.json and report.md`);
+  log(`wrote ${written.map((name) => join(out, name)).join(', ')}, report.json and report.md`);
   if (!verdict.withinTolerance) throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
+}
+
+/** Writes the selected candidate in the chosen format; returns the names of the model files. */
+function writeExport(out: string, session: CompressionSession, index: number, exported: ExportedModel): string[] {
+  if (exported.format === 'onnx') {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'model.onnx'), session.exportOnnx(index, { inputScaling: exported.inputScaling, normalize: exported.normalizationInside }));
+    return ['model.onnx'];
+  }
+  writeModelFolder(out, withInputScaling(session.exportCandidate(index, exported.quantization), exported.inputScaling));
+  return ['model.json', 'weights.bin'];
 }
 
 const CLI_ADVICE = 'To keep more accuracy: more --epochs, --target auto, a larger --distill, a smaller ratio (--budget), or a larger --tolerance.';

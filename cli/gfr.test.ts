@@ -1,44 +1,13 @@
 /** The command line end to end on a built-in model with a small budget, run as a user runs it. */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { splitDataset } from '../src/engine/data/split';
 import { loadBuiltinDigits } from '../src/engine/data/builtinDigits';
 import { evaluate } from '../src/engine/eval/evaluate';
-
-const run = promisify(execFile);
-/**
- * LeNet with a linear last layer (logits), trained to convergence elsewhere: on the digits that the
- * default split (seed 1) puts after its first 5,500, so `--samples 4500` trains, calibrates and
- * validates on images it never saw (97.5% on the validation part).
- */
-const LOGITS_FIXTURE = join(process.cwd(), 'src/engine/testing/fixtures/lenet-digits-logits/model.json');
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-async function gfr(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(TSX, ['cli/gfr.ts', ...args], { timeout: 280_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failure = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failure.stdout, stderr: failure.stderr, code: failure.code };
-  }
-}
-
-/** A file:// free loader for the written folder: stock tf.loadLayersModel with fromMemory. */
-async function loadWritten(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const weights = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
-  return tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-  }));
-}
+import { gfr, loadWritten, LOGITS_FIXTURE } from './testHelpers';
 
 /** The CLI's default split of the built-in digits (seed 1, 1,000 validation images). */
 async function digitsValidation() {

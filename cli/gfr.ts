@@ -74,6 +74,15 @@ Options:
   --backend B           wasm (default) or cpu
   --seed N              seed of the split, batch order and initializers (1)
   --out DIR             prune: where model.json, weights.bin, report.json go
+  --format F            prune: tfjs (model.json + weights.bin) or onnx
+                        (model.onnx, opset 13, NHWC input) (tfjs)
+  --quantize Q          prune: store the kernels as float16 or uint8 in
+                        weights.bin (stock tf.loadLayersModel reads them);
+                        the selected model's accuracy with them is measured
+                        and reported
+  --no-onnx-normalization  prune --format onnx: leave --mean/--std out of the
+                        file (by default its first nodes apply them, so it
+                        takes pixels in [0, 1])
   -h, --help            this text
 `;
 

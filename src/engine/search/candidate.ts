@@ -13,6 +13,8 @@ import { countSpecParams, modelFromSpec, specFromModel } from '../io/modelSpec';
 import { applyPlan } from '../prune/applyPlan';
 import { changedBatchNorms } from '../prune/changedLayers';
 import { countKept, type PrunePlan } from '../prune/plan';
+import type { WeightQuantization } from '../export/quantize';
+import type { QuantizedFigures } from '../export/quantizedFigures';
 import { recalibrateIfBetter, type RecalibrationOptions } from './recalibrate';
 
 export interface CandidateFigures {
@@ -42,6 +44,8 @@ export interface Candidate extends CandidateFigures {
   keptChannels: number;
   prunableChannels: number;
   backend: string;
+  /** Accuracy and size with quantized kernels, for the quantizations measured so far (on request, not by the search). */
+  quantized?: Partial<Record<WeightQuantization, QuantizedFigures>>;
 }
 
 export interface EvaluationContext {

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError, throwIfAborted } from '../engine/core/abort';
 import { UserError } from '../engine/core/errors';
-import type { ImageDataset, ModelSpec } from '../engine/core/types';
+import { DEFAULT_SCALING, type ImageDataset, type ModelSpec } from '../engine/core/types';
+import type { ExportedModel } from '../engine/export/usage';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset, type DatasetSplit } from '../engine/data/split';
@@ -24,19 +25,22 @@ import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
 import { datasetFromFiles, datasetFromImageEntries } from './dataFiles';
 import { summarizeData, validationCount } from './dataSummary';
-import { exportFiles } from './exportFiles';
+import { exportFiles, transferable } from './exportFiles';
 import { browserDecoder } from './imageFolder';
 import { summarizeModel } from './modelSummary';
 import { SavedWork, candidateKey, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
-  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, ModelSource, ModelSummary, RestoredWork, ScoresParams,
+  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, ModelSource, ModelSummary, QuantizedFigures, QuantizeParams, RestoredWork, ScoresParams,
   ScoresResult, SearchNextResult, SearchStartResult, SelectResult, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
 
 type Shape3 = [number, number, number];
+
+/** The studio trains and measures on pixels in [0, 1]: the scaling its exports record. */
+const STUDIO_SCALING = DEFAULT_SCALING;
 
 /** What a built-in model is built for before any data is loaded: the built-in digits. */
 export const DEFAULT_INPUT: { shape: Shape3; classes: number } = { shape: [28, 28, 1], classes: 10 };
@@ -367,7 +371,14 @@ export class Studio {
     if (!session.canExport(selected.index)) {
       throw new UserError(`Candidate #${selected.index} came back from the last visit without its model (too large to keep); run the search again to export it.`);
     }
-    const artifacts = session.exportCandidate(selected.index);
+    if (params.format === 'onnx' && params.quantization) throw new UserError('Quantized kernels are offered for the TensorFlow.js download; the ONNX file is float32.');
+    const { height, width, channels } = session.data.validation;
+    const exported: ExportedModel = {
+      format: params.format === 'onnx' ? 'onnx' : 'tfjs', quantization: params.quantization, inputScaling: STUDIO_SCALING, inputShape: [height, width, channels],
+    };
+    const model = params.format === 'onnx'
+      ? session.exportOnnx(selected.index, { inputScaling: STUDIO_SCALING })
+      : session.exportCandidate(selected.index, params.quantization);
     const result = exportFiles({
       session,
       selected,
@@ -379,7 +390,22 @@ export class Studio {
       pretraining: training?.pretraining,
       training: training?.training,
       timings: { pretrainMs: training?.pretraining?.elapsedMs ?? 0, trainMs: training?.training.elapsedMs ?? 0, searchMs: search.elapsedMs },
-    }, artifacts, params.format);
+      exported,
+    }, model, params.format);
+    ctx.transfer.push(...result.files.map((file) => file.bytes));
+    return result;
+  }
+
+  async measureQuantized(params: QuantizeParams, ctx: CallContext): Promise<QuantizedFigures> {
+    const session = this.requireCandidates();
+    return this.exclusive(`measuring candidate #${params.candidate} with ${params.quantization} kernels`, ctx.signal, () =>
+      session.measureQuantized(params.candidate, params.quantization, ctx.signal));
+  }
+
+  /** The model as loaded (or after pretraining), unpruned, as ONNX. */
+  exportOriginalOnnx(ctx: CallContext): ExportResult {
+    const session = this.requireCandidates();
+    const result = transferable([{ name: `${session.original.name}-original.onnx`, bytes: session.exportOnnx('original', { inputScaling: STUDIO_SCALING }) }]);
     ctx.transfer.push(...result.files.map((file) => file.bytes));
     return result;
   }

@@ -5,6 +5,8 @@
  * steps: load model and data → train → score → search (step by step) → export.
  */
 import type { OutputKind } from '../engine/eval/outputKind';
+import type { WeightQuantization } from '../engine/export/quantize';
+import type { QuantizedFigures } from '../engine/export/quantizedFigures';
 import type { ChannelGroup, ModelAnalysis } from '../engine/graph/analyze';
 import type { CriterionName } from '../engine/score/criterion';
 import type { RankingMode } from '../engine/score/importance';
@@ -16,7 +18,7 @@ import type { TrainSettings, TrainStepEvent, TrainSummary } from '../engine/trai
 import type { SparsityMeasure } from '../engine/train/sparsityController';
 
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
-export type { Reference };
+export type { QuantizedFigures, Reference, WeightQuantization };
 
 /** A file as the page read it (drop or file dialog). `path` keeps folder structure when known. */
 export interface DroppedFile {
@@ -120,11 +122,19 @@ export interface SearchNextResult {
 
 export interface ExportParams {
   candidate: number;
-  format: 'files' | 'zip';
+  /** tfjs model.json + weights.bin, the same in one zip, or one .onnx file. */
+  format: 'files' | 'zip' | 'onnx';
+  /** tfjs formats: kernels stored as float16 or uint8 (measure them first with `measureQuantized` for the report). */
+  quantization?: WeightQuantization;
+}
+
+export interface QuantizeParams {
+  candidate: number;
+  quantization: WeightQuantization;
 }
 
 export interface ExportResult {
-  /** model.json + weights.bin, or one .zip; plus report.json and report.md. */
+  /** model.json + weights.bin, one .zip, or one .onnx; plus report.json and report.md (none for the original). */
   files: { name: string; bytes: ArrayBuffer }[];
 }
 
@@ -203,6 +213,10 @@ export interface StudioMethods {
   /** The rule's choice, with the original's figures and the verdict (tolerance: the rule's, else DEFAULT_TOLERANCE). */
   select: { params: SelectionRule; result: SelectResult };
   exportCandidate: { params: ExportParams; result: ExportResult };
+  /** The candidate's accuracy (validation images) and weights.bin size with quantized kernels. */
+  measureQuantized: { params: QuantizeParams; result: QuantizedFigures };
+  /** The original model, unpruned, as one .onnx file. */
+  exportOriginalOnnx: { params: Record<string, never>; result: ExportResult };
   /**
    * Brings back the last visit's work from IndexedDB (model, data, trained
    * model, settings, candidates); null when nothing was saved. Every load,

@@ -58,6 +58,8 @@ const handlers: Handlers = {
   searchNext: withBackend((params, ctx) => studio.searchNext(params, ctx)),
   select: withBackend((params) => studio.select(params)),
   exportCandidate: withBackend((params, ctx) => studio.exportCandidate(params, ctx)),
+  measureQuantized: withBackend((params, ctx) => studio.measureQuantized(params, ctx)),
+  exportOriginalOnnx: withBackend((_params, ctx) => studio.exportOriginalOnnx(ctx)),
   restore: withBackend((_params, ctx) => studio.restore(ctx)),
 };
 

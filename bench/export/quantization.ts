@@ -2,12 +2,12 @@
  * Sizes and accuracies of the exports (issue 13): pruned (float32) against
  * pruned + float16 and pruned + uint8 kernels, and the ONNX file run in
  * onnxruntime-web, on the benchmark tasks' trained starts.
- *   npx tsx bench/export/quantization.ts [--tasks lenet-digits,vgg-fashion] [--start DIR]
+ *   npx tsx bench/export/quantization.ts [--tasks lenet-digits,vgg-fashion] [--epochs N] [--start DIR]
  * Protocol: the trained start of `npm run bench -- quality --protocol trained`
- * (kept in ~/.cache/gfr-studio/starts, trained here if missing), pruned as it
- * is (`l1`, no sparse training: the CLI's `--epochs 0`) over ratios 0–0.5, the
- * candidate chosen by the 1-point tolerance rule; every accuracy on the task's
- * validation images. Writes bench/results/<date>-export.json.
+ * (kept in ~/.cache/gfr-studio/starts; run that first), `gfr` sparse training
+ * with the CLI's defaults for a trained model for `--epochs` epochs (1), the
+ * task's search grid, the candidate chosen by the 1-point tolerance rule; every
+ * accuracy on the task's validation images. Writes bench/results/<date>-export.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -16,28 +16,20 @@ import { parseArgs } from 'node:util';
 import { useNodeBackend } from '../../src/engine/backend/node';
 import { WEIGHT_QUANTIZATIONS } from '../../src/engine/export/quantize';
 import '../../src/engine/gfr/gfrLayer';
-import { DEFAULT_SEARCH_SETTINGS } from '../../src/engine/search/gridSearch';
 import { CompressionSession } from '../../src/engine/session';
-import { runOnnx } from '../../src/engine/testing/onnxRuntime';
+import { TRAINED_START_LEARNING_RATE } from '../../src/engine/train/sparseTraining';
+import { onnxAccuracy } from '../../src/engine/testing/onnxRuntime';
 import { describeEnvironment } from '../common/environment';
 import { loadTaskData } from '../quality/data';
+import { searchSettingsFor, trainSettingsFor } from '../quality/pipeline';
 import { readSpec } from '../quality/specFile';
 import { FULL_TASKS, protocolTask } from '../quality/tasks';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** Top-1 accuracy of class scores [N, classes] against labels. */
-function accuracyOf(outputs: Float32Array, labels: Int32Array, classes: number): number {
-  let hits = 0;
-  for (let n = 0; n < labels.length; n++) {
-    const row = outputs.subarray(n * classes, (n + 1) * classes);
-    if (row.indexOf(Math.max(...row)) === labels[n]) hits++;
-  }
-  return hits / labels.length;
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { tasks: { type: 'string' }, start: { type: 'string' } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { tasks: { type: 'string' }, start: { type: 'string' }, epochs: { type: 'string' } } });
+  const epochs = Number(values.epochs ?? 1);
   const names = (values.tasks ?? 'lenet-digits,vgg-fashion').split(',');
   const startDir = values.start ?? join(homedir(), '.cache', 'gfr-studio', 'starts');
   await useNodeBackend('wasm');
@@ -48,21 +40,28 @@ async function main(): Promise<void> {
     const session = new CompressionSession(start, data, { trainedStart: true });
     const reference = await session.reference();
     log(`${task.name}: original ${(reference.accuracy * 100).toFixed(2)}%`);
-    const settings = { ...DEFAULT_SEARCH_SETTINGS, criterion: 'l1' as const, ratios: [0, 0.1, 0.2, 0.3, 0.4, 0.5], refineSteps: 0, latencyRuns: 2 };
-    for await (const { candidate } of session.search(settings)) log(`  ratio ${candidate.ratio}: ${(candidate.accuracy * 100).toFixed(2)}%`);
+    let lastLine = 0;
+    const summary = await session.train('gfr', trainSettingsFor(task, epochs, { learningRate: TRAINED_START_LEARNING_RATE }), {
+      onEvent: (event) => {
+        if (event.kind === 'epoch' || performance.now() - lastLine < 30_000) return;
+        lastLine = performance.now();
+        log(`  step ${event.step}/${event.totalSteps} acc ${(event.accuracy * 100).toFixed(1)}%`);
+      },
+    });
+    log(`  trained in ${(summary.elapsedMs / 1000).toFixed(0)} s`);
+    for await (const { candidate } of session.search({ ...searchSettingsFor(task, 'gfr'), latencyRuns: 2 })) log(`  ratio ${candidate.ratio}: ${(candidate.accuracy * 100).toFixed(2)}%`);
     const selected = session.select({ kind: 'tolerance', tolerance: 1, by: 'ratio' })!;
     const baseline = session.candidates[0];
     for (const candidate of selected === baseline ? [baseline] : [baseline, selected]) {
       for (const quantization of WEIGHT_QUANTIZATIONS) await session.measureQuantized(candidate.index, quantization);
       const onnx = session.exportOnnx(candidate.index);
       const { validation } = data;
-      const outputs = await runOnnx(onnx, validation.images, [validation.count, validation.height, validation.width, validation.channels]);
       const row = {
         task: task.name, candidate: candidate.index, ratio: candidate.ratio, params: candidate.params, flops: candidate.flops,
         float32: { accuracy: candidate.accuracy, weightBytes: candidate.weightBytes },
         float16: candidate.quantized!.float16!, uint8: candidate.quantized!.uint8!,
-        onnx: { accuracy: accuracyOf(outputs, validation.labels, validation.numClasses), bytes: onnx.byteLength },
-        original: reference.accuracy, validationImages: validation.count,
+        onnx: { accuracy: await onnxAccuracy(onnx, validation), bytes: onnx.byteLength },
+        original: reference.accuracy, validationImages: validation.count, sparseEpochs: epochs,
       };
       log(JSON.stringify(row));
       rows.push(row);

@@ -451,7 +451,7 @@ function ExportBlock() {
       {format !== 'onnx' && (
         <div className="field-grid">
           <SelectField
-            label="Weights"
+            label="Weight precision"
             value={quantization}
             options={QUANTIZATIONS.map((q) => ({ value: q.value, label: q.label }))}
             onChange={setQuantization}

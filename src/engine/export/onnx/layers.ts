@@ -80,7 +80,8 @@ function convolution(builder: OnnxGraphBuilder, { layer, inputs: [x], foldedBn }
   const kernel = onnxConvKernel(depthwise ? layer.weights.depthwise_kernel : layer.weights.kernel, depthwise);
   const size: [number, number] = [kernel.dims[2], kernel.dims[3]];
   const strides = pair(config.strides, 1);
-  const dilations = pair(config.dilation_rate, 1);
+  // tfjs-layers' DepthwiseConv2D ignores dilation_rate; the file computes what the studio measured.
+  const dilations = depthwise ? [1, 1] as [number, number] : pair(config.dilation_rate, 1);
   const bias = layer.weights.bias?.values;
   const weights = foldedBn ? foldIntoConv(kernel, bias, foldedBn) : { kernel: kernel.values, bias };
   const inputs = [x.name, builder.floats(`${layer.name}_kernel`, kernel.dims, weights.kernel)];

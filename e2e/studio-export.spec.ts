@@ -9,7 +9,7 @@ import { expect, test, type Page } from '@playwright/test';
 import * as ort from 'onnxruntime-web';
 
 import { digitIdxFiles, dropFiles } from './helpers/droppedFiles';
-import { bytesOf, checkLoadsAndPredicts, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
+import { ARTIFACTS, bytesOf, checkLoadsAndPredicts, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
 
 test.setTimeout(360_000);
 ort.env.wasm.numThreads = 1;
@@ -64,6 +64,7 @@ test('downloads a candidate and the original as ONNX, and a candidate with uint8
   await page.getByTestId('export').click();
   const figures = page.getByTestId('quantized-figures');
   await expect(figures).toContainText(/Pruned \+ uint8: accuracy \d+\.\d+% \(float32 \d+\.\d+%\)/, { timeout: 120_000 });
+  await page.locator('section.export').screenshot({ path: `${ARTIFACTS}/studio-export.png` });
   const modelJson = await save(page, /model\.json$/);
   const weights = await save(page, /weights\.bin$/);
   const manifest = JSON.parse(modelJson.bytes.toString('utf8')).weightsManifest[0].weights as { shape: number[]; quantization?: { dtype: string } }[];

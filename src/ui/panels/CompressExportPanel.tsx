@@ -406,9 +406,9 @@ function RemovedChannels({ candidate, groups }: { candidate: Candidate; groups: 
 }
 
 const QUANTIZATIONS = [
-  { value: 'none', label: 'float32 (as measured above)' },
-  { value: 'float16', label: 'float16 kernels (about half the size)' },
-  { value: 'uint8', label: 'uint8 kernels (about a quarter)' },
+  { value: 'none', label: 'float32' },
+  { value: 'float16', label: 'float16 kernels (½ size)' },
+  { value: 'uint8', label: 'uint8 kernels (¼ size)' },
 ] as const;
 type QuantizationChoice = (typeof QUANTIZATIONS)[number]['value'];
 

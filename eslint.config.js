@@ -1,10 +1,12 @@
 // Flat config: ESLint's recommended rules plus typescript-eslint's (syntax
 // only, no type information: fast, and `npm run typecheck` covers types).
 // typescript-eslint turns off `no-undef` for TypeScript files, where the
-// compiler knows the globals; this file is the only JavaScript linted.
+// compiler knows the globals; this file and eslint.boundaries.js are the only
+// JavaScript linted.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+import { boundaries } from './eslint.boundaries.js';
 
 export default defineConfig(
   {
@@ -18,4 +20,5 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...boundaries,
 );

@@ -1,6 +1,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
+import { contentSecurityPolicy, CSP_HEADER } from './config/contentSecurityPolicy.ts';
+
 // The studio is a static site: the page (React) and one module worker that
 // holds tfjs and every tensor. tfjs-backend-wasm's .wasm binaries are imported
 // with `?url` inside the worker (src/worker/backend.ts), so Vite serves them
@@ -15,7 +17,7 @@ const hasDisplay =
 const openBrowser = hasDisplay && !process.env.CI;
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicy()],
   worker: {
     format: 'es',
   },
@@ -45,5 +47,7 @@ export default defineConfig({
   },
   preview: {
     port: 4173,
+    // The built app as a user's server should send it (docs/ARCHITECTURE.md, "Content-Security-Policy").
+    headers: { 'Content-Security-Policy': CSP_HEADER },
   },
 });

@@ -27,6 +27,7 @@ export const OPTIONS = {
   distill: { type: 'string' },
   'distill-temperature': { type: 'string' },
   force: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
   backend: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },

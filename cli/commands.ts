@@ -1,28 +1,29 @@
 /** The command line's three commands: analyze, prune, eval. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../src/engine/core/errors';
 import { evaluate } from '../src/engine/eval/evaluate';
 import { WEIGHT_QUANTIZATIONS } from '../src/engine/export/quantize';
 import type { ExportedModel } from '../src/engine/export/usage';
 import { measureLatency } from '../src/engine/eval/latency';
 import { analyzeModel } from '../src/engine/graph/analyze';
-import { withInputScaling } from '../src/engine/io/modelFiles';
+import { withInputScaling, type NamedBytes } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
-import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src/engine/search/select';
+import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src/contract/select';
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
 import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/engine/eval/outputKind';
 import { isBuiltinModelName } from '../src/engine/zoo';
-import { SPARSITY_MEASURES } from '../src/engine/train/sparsityController';
-import { sparsityProgress } from '../src/engine/train/sparsityText';
+import { TARGET_KINDS } from '../src/engine/train/sparsityController';
+import { sparsityProgress } from '../src/contract/sparsityText';
 import { choiceFlag, listFlag, numberFlag, wholeFlag, type Flags } from './args';
-import { writeModelFolder } from './modelFiles';
+import { modelFilesWeightsFirst } from './modelFiles';
+import { prepareOutputFolder, type OutputFolder } from './outputFolder';
 import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
+import { baselineOf } from '../src/contract/candidate';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -66,7 +67,7 @@ function trainSettings(flags: Flags, epochs: number, trainedStart = false): Trai
     gateTemperature: numberFlag(flags['gate-temperature'], 'gate-temperature', DEFAULT_TRAIN_SETTINGS.gateTemperature, (n) => n > 0, 'a number > 0'),
     seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
     ...targetFlags(flags),
-    targetKind: choiceFlag(flags['target-of'], 'target-of', SPARSITY_MEASURES, DEFAULT_TRAIN_SETTINGS.targetKind),
+    targetKind: choiceFlag(flags['target-of'], 'target-of', TARGET_KINDS, DEFAULT_TRAIN_SETTINGS.targetKind),
     distillation: numberFlag(flags.distill, 'distill', DEFAULT_TRAIN_SETTINGS.distillation, (n) => n >= 0 && n <= 1, 'a share in [0, 1]'),
     distillTemperature: numberFlag(flags['distill-temperature'], 'distill-temperature', DEFAULT_TRAIN_SETTINGS.distillTemperature, (n) => n > 0, 'a number > 0'),
     tolerance: toleranceFlag(flags),
@@ -88,6 +89,15 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
 
 export async function pruneCommand(positionals: string[], flags: Flags): Promise<void> {
   if (!flags.out) throw new UserError('Give an output folder with --out DIR.');
+  const out = prepareOutputFolder(flags.out, flags.overwrite ?? false);
+  try {
+    await prune(positionals, flags, out);
+  } finally {
+    out.discard();
+  }
+}
+
+async function prune(positionals: string[], flags: Flags, out: OutputFolder): Promise<void> {
   const criterion = criterionByName(flags.criterion ?? 'gfr').name;
   const epochs = wholeFlag(flags.epochs, 'epochs', 1);
   const pretrainEpochs = wholeFlag(flags['pretrain-epochs'], 'pretrain-epochs', 0);
@@ -139,12 +149,11 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
   const selected = session.select(rule);
   if (!selected) throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
   const verdict = session.verdict(selected, tolerance);
-  const baseline = session.candidates[0];
+  const baseline = baselineOf(session.candidates)!;
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (original ${(reference.accuracy * 100).toFixed(2)}%, sparse-trained unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops} (−${(100 * (1 - selected.flops / baseline.flops)).toFixed(1)}%)`);
   if (!verdict.withinTolerance && !flags.force) {
     throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway). ${CLI_ADVICE}`);
   }
-  const out = resolve(flags.out);
   const exported: ExportedModel = {
     format, quantization, inputScaling: scaling, inputShape: [data.height, data.width, data.channels], normalizationInside: format === 'onnx' && !flags['no-onnx-normalization'],
   };
@@ -152,27 +161,28 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
     const figures = await session.measureQuantized(selected.index, quantization);
     log(`with ${quantization} kernels: accuracy ${(figures.accuracy * 100).toFixed(2)}%, weights.bin ${figures.weightBytes} bytes (float32: ${selected.weightBytes})`);
   }
-  const written = writeExport(out, session, selected.index, exported);
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
     trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings, exported,
   });
-  writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2));
-  writeFileSync(join(out, 'report.md'), reportSummary(report));
-  log(`wrote ${written.map((name) => join(out, name)).join(', ')}, report.json and report.md`);
+  const encoder = new TextEncoder();
+  const modelFiles = exportedModelFiles(session, selected.index, exported);
+  out.commit([
+    ...modelFiles,
+    { name: 'report.json', bytes: encoder.encode(JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2)) },
+    { name: 'report.md', bytes: encoder.encode(reportSummary(report)) },
+  ]);
+  log(`wrote ${modelFiles.map((file) => join(out.path, file.name)).join(', ')}, report.json and report.md`);
   if (!verdict.withinTolerance) throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
 }
 
-/** Writes the selected candidate in the chosen format; returns the names of the model files. */
-function writeExport(out: string, session: CompressionSession, index: number, exported: ExportedModel): string[] {
+/** The selected candidate's files in the chosen format (weights before model.json, as the folder is committed). */
+function exportedModelFiles(session: CompressionSession, index: number, exported: ExportedModel): NamedBytes[] {
   if (exported.format === 'onnx') {
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'model.onnx'), session.exportOnnx(index, { inputScaling: exported.inputScaling, normalize: exported.normalizationInside }));
-    return ['model.onnx'];
+    return [{ name: 'model.onnx', bytes: session.exportOnnx(index, { inputScaling: exported.inputScaling, normalize: exported.normalizationInside }) }];
   }
-  writeModelFolder(out, withInputScaling(session.exportCandidate(index, exported.quantization), exported.inputScaling));
-  return ['model.json', 'weights.bin'];
+  return modelFilesWeightsFirst(withInputScaling(session.exportCandidate(index, exported.quantization), exported.inputScaling));
 }
 
 const CLI_ADVICE = 'To keep more accuracy: more --epochs, --target auto, a larger --distill, a smaller ratio (--budget), or a larger --tolerance.';

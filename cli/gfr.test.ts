@@ -1,5 +1,5 @@
 /** The command line end to end on a built-in model with a small budget, run as a user runs it. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -40,7 +40,7 @@ describe('gfr command line', () => {
     expect(report.verdict.drop).toBeCloseTo((report.original.accuracy - report.selected.accuracy) * 100, 6);
     // A FLOPs target: the controller followed the FLOPs the zero channels free, and said so as it went.
     expect(report.settings.train.targetKind).toBe('flops');
-    expect(report.training.sparsity.measure).toBe('flops');
+    expect(report.training.sparsity.targetKind).toBe('flops');
     expect(report.training.sparsity.freedFlopsShare).toEqual(expect.any(Number));
     expect(result.stderr).toMatch(/FLOPs freed \d+\.\d% \(schedule \d+\.\d% of flops\)/);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Sparse training: target 40\.00% of the FLOPs; reached \d+\.\d+% of the channels at exactly zero, freeing \d+\.\d+% of the FLOPs/);
@@ -111,6 +111,16 @@ describe('gfr command line', () => {
     expect(report.baseline.calibrationAccuracy).toBe(report.original.calibrationAccuracy);
   });
 
+  it('stops a run that diverges (--learning-rate 1e6) with the step and a smaller rate to try; nothing written', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'gfr-diverge-'));
+    const out = join(root, 'out');
+    const result = await gfr('prune', 'lenet', '--data', 'digits', '--samples', '600', '--val-samples', '100', '--epochs', '1', '--learning-rate', '1e6', '--out', out);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^error: Training diverged at step \d+: .*try a smaller learning rate than 1000000\.$/m);
+    expect(result.stderr).not.toMatch(/\n\s+at |candidate \d/);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
   it('prints the analysis as JSON', async () => {
     const result = await gfr('analyze', 'resnet');
     expect(result.code).toBe(0);
@@ -125,13 +135,14 @@ describe('gfr command line', () => {
   it('answers bad input with one clear line and a non-zero exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gfr-bad-'));
     writeFileSync(join(dir, 'model.json'), '{"modelTopology": ');
+    const out = join(dir, 'out');
     const cases: [string[], RegExp][] = [
       [['prune', 'lenet', '--bogus'], /Unknown option '--bogus'/],
       [['analyze', join(dir, 'missing.json')], /does not exist/],
       [['analyze', join(dir, 'model.json')], /not valid JSON/],
-      [['prune', 'lenet', '--epochs', 'two', '--out', dir], /--epochs must be a whole number/],
-      [['prune', 'lenet', '--epochs', '0', '--out', dir], /needs a criterion without retraining/],
-      [['prune', 'lenet', '--target-of', 'bytes', '--out', dir], /--target-of must be one of channels, flops, got 'bytes'/],
+      [['prune', 'lenet', '--epochs', 'two', '--out', out], /--epochs must be a whole number/],
+      [['prune', 'lenet', '--epochs', '0', '--out', out], /needs a criterion without retraining/],
+      [['prune', 'lenet', '--target-of', 'bytes', '--out', out], /--target-of must be one of channels, flops, got 'bytes'/],
       [['eval', 'lenet', '--data', join(dir, 'nowhere')], /does not exist/],
     ];
     for (const [args, message] of cases) {

@@ -73,7 +73,12 @@ Options:
   --no-recalibrate      do not recalibrate BatchNormalization statistics
   --backend B           wasm (default) or cpu
   --seed N              seed of the split, batch order and initializers (1)
-  --out DIR             prune: where model.json, weights.bin, report.json go
+  --out DIR             prune: where model.json, weights.bin, report.json go;
+                        checked before any training: a folder that already
+                        holds a model is refused, an unwritable one too; the
+                        files appear all at once when the run ends
+  --overwrite           replace the model in an --out folder that holds one
+                        (its other files are kept)
   --format F            prune: tfjs (model.json + weights.bin) or onnx
                         (model.onnx, opset 13, NHWC input) (tfjs)
   --quantize Q          prune: store the kernels as float16 or uint8 in

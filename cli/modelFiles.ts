@@ -1,5 +1,5 @@
-/** Node-only: reads a model's files for the engine, and writes model files to a folder. */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+/** Node-only: reads a model's files for the engine, and lists the files of an exported model in writing order. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/engine/core/errors';
@@ -28,8 +28,8 @@ export async function readModelFiles(path: string): Promise<LoadedModel> {
   return loadModelFiles(siblings.map(read).map((entry) => (entry.name === basename(file) ? { ...entry, name: 'model.json' } : entry)));
 }
 
-/** Writes DIR/model.json and DIR/weights.bin, the layout tf.loadLayersModel reads. */
-export function writeModelFolder(dir: string, artifacts: tf.io.ModelArtifacts): void {
-  mkdirSync(dir, { recursive: true });
-  for (const file of modelFilesFromArtifacts(artifacts)) writeFileSync(join(dir, file.name), file.bytes);
+/** model.json and weights.bin, the layout tf.loadLayersModel reads, weights first: written in this order, a model.json never names weights not yet there. */
+export function modelFilesWeightsFirst(artifacts: tf.io.ModelArtifacts): NamedBytes[] {
+  const files = modelFilesFromArtifacts(artifacts);
+  return [...files.filter((file) => file.name !== 'model.json'), ...files.filter((file) => file.name === 'model.json')];
 }

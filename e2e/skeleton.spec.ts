@@ -14,7 +14,7 @@
 import { expect, test as base } from '@playwright/test';
 import type { Page } from '@playwright/test';
 
-import { ARTIFACTS, watchErrors } from './helpers/studioPage';
+import { ARTIFACTS, UNTIL_DONE, watchErrors } from './helpers/studioPage';
 
 function expectNoErrors(errors: string[]): void {
   expect(errors, 'console errors, failed requests or uncaught exceptions on the page').toEqual([]);
@@ -36,7 +36,7 @@ const BACKEND_NAME = /^(webgpu|webgl|wasm|cpu)$/;
 
 async function backendOf(page: Page): Promise<string> {
   const backend = page.getByTestId('backend');
-  await expect(backend).toHaveText(BACKEND_NAME, { timeout: 90_000 });
+  await expect(backend).toHaveText(BACKEND_NAME, UNTIL_DONE);
   return (await backend.textContent()) ?? '';
 }
 
@@ -46,9 +46,7 @@ async function runSelfTest(page: Page, backend: string): Promise<void> {
   await expect(button).toBeEnabled();
   await button.focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('selftest-verdict')).toContainText(`Self-test passed on ${backend}`, {
-    timeout: 90_000,
-  });
+  await expect(page.getByTestId('selftest-verdict')).toContainText(`Self-test passed on ${backend}`, UNTIL_DONE);
   const lossBefore = Number(await page.getByTestId('selftest-loss-before').textContent());
   expect(Number.isFinite(lossBefore)).toBe(true);
   expect(lossBefore).toBeGreaterThan(0);

@@ -9,10 +9,8 @@ import { unzipSync } from 'fflate';
 
 import { digitIdxFiles, dropFiles, trainedLogitsModel } from './helpers/droppedFiles';
 import {
-  ARTIFACTS, bytesOf, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, openDemoOnWasm, watchErrors,
+  ARTIFACTS, bytesOf, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, openDemoOnWasm, UNTIL_DONE, watchErrors,
 } from './helpers/studioPage';
-
-test.setTimeout(240_000);
 
 test('dropped LayersModel and IDX files: train, search, download a zip that loads', async ({ page }) => {
   const errors = watchErrors(page);
@@ -22,14 +20,14 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
 
   // A model trained elsewhere that outputs logits: it is the reference, and it gets no pretraining.
   await dropFiles(page, await trainedLogitsModel());
-  await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', { timeout: 30_000 });
+  await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', UNTIL_DONE);
   await expect(page.getByTestId('drop-note')).toHaveText('Dropped 2 model files.');
   await expect(page.getByRole('radio', { name: /LeNet/ })).not.toBeChecked();
   await expect(page.getByTestId('model-summary')).toContainText('logits');
   await expect(page.getByTestId('stage-2').getByLabel('Pretraining epochs')).toHaveValue('0');
 
   await dropFiles(page, await digitIdxFiles(30));
-  await expect(page.getByTestId('data-count')).toHaveText('300', { timeout: 30_000 });
+  await expect(page.getByTestId('data-count')).toHaveText('300', UNTIL_DONE);
   await expect(page.getByTestId('data-summary')).toContainText('train-images-idx3-ubyte');
   await expect(page.getByTestId('data-summary').locator('canvas')).not.toHaveCount(0);
   await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-drop-stage1.png` });
@@ -40,7 +38,7 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   test.info().annotations.push({ type: 'longest long task during training', description: `${training.longest.toFixed(0)} ms` });
 
   await page.getByTestId('search-run').click();
-  await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 120_000 });
+  await expect(page.getByTestId('search-status')).toContainText('search finished', UNTIL_DONE);
   // Every candidate is judged against the model as it was dropped: the chart has its line, the verdict names it.
   await expect(page.getByTestId('chart-search-ratio')).toContainText('original');
   await expect(page.getByTestId('verdict')).toContainText(/against the original's \d+\.\d+% on the validation images|No candidate is within/);
@@ -56,7 +54,7 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   await stage3.getByRole('radio', { name: 'one zip' }).check();
   await page.getByTestId('export').click();
   const link = page.getByTestId('downloads').getByRole('link', { name: /\.zip$/ });
-  await expect(link).toBeVisible({ timeout: 60_000 });
+  await expect(link).toBeVisible(UNTIL_DONE);
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
   const entries = unzipSync(new Uint8Array(await bytesOf(download)));
   expect(Object.keys(entries)).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));

@@ -8,9 +8,7 @@
 import { expect, test } from '@playwright/test';
 
 import { brokenModelFiles, dropFiles, kerasLenetFile } from './helpers/droppedFiles';
-import { ARTIFACTS, openDemoOnWasm, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(90_000);
+import { ARTIFACTS, openDemoOnWasm, UNTIL_DONE, watchErrors } from './helpers/studioPage';
 
 test('a dropped .keras file loads; broken files get clear errors and the studio stays usable', async ({ page }) => {
   const errors = watchErrors(page);
@@ -24,7 +22,7 @@ test('a dropped .keras file loads; broken files get clear errors and the studio 
   await dropFiles(page, [keras]);
   await expect(page.getByTestId('drop-note')).toHaveText('Dropped 1 model file.');
   const summary = page.getByTestId('model-summary');
-  await expect(summary).toContainText('digits_lenet', { timeout: 30_000 });
+  await expect(summary).toContainText('digits_lenet', UNTIL_DONE);
   await expect(summary).toContainText('digits-lenet.keras');
   await expect(page.getByTestId('model-error')).toHaveCount(0);
   await expect(summary).toContainText('28 × 28 × 1');
@@ -41,7 +39,7 @@ test('a dropped .keras file loads; broken files get clear errors and the studio 
   const stage1 = page.getByTestId('stage-1');
   for (const { name, files, error } of broken) {
     await dropFiles(page, files);
-    await expect(stage1.getByTestId('model-error'), name).toHaveText(error, { timeout: 30_000 });
+    await expect(stage1.getByTestId('model-error'), name).toHaveText(error, UNTIL_DONE);
     await expect(summary, name).toContainText('digits-lenet.keras');
     expect(await page.getByTestId('model-prunable').textContent(), name).toBe(prunable);
   }
@@ -53,7 +51,7 @@ test('a dropped .keras file loads; broken files get clear errors and the studio 
   await stage2.getByLabel('Batch size').fill('16');
   await stage2.getByLabel('Max steps per phase').fill('2');
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-done')).toContainText('Trained 2 steps', { timeout: 60_000 });
+  await expect(page.getByTestId('train-done')).toContainText('Trained 2 steps', UNTIL_DONE);
   await expect(page.getByTestId('train-error')).toHaveCount(0);
   await expect(summary).toContainText('digits-lenet.keras');
   expect(errors).toEqual([]);

@@ -8,11 +8,9 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import {
-  ARTIFACTS, bytesOf, candidateCount, checkLoadsAndPredicts, linePoints, recordLongTasks, smallBudget, trainAndScore, openDemoOnWasm, waitForBackend,
-  watchErrors,
+  ARTIFACTS, bytesOf, candidateCount, checkLoadsAndPredicts, linePoints, recordLongTasks, smallBudget, trainAndScore, openDemoOnWasm, UNTIL_DONE,
+  waitForBackend, watchErrors,
 } from './helpers/studioPage';
-
-test.setTimeout(90_000);
 
 /** The worker saves in the background: wait until IndexedDB holds the finished search with `count` candidates. */
 async function searchSaved(page: Page, count: number): Promise<void> {
@@ -32,7 +30,7 @@ async function searchSaved(page: Page, count: number): Promise<void> {
     } finally {
       db.close();
     }
-  }, count, { polling: 200, timeout: 15_000 });
+  }, count, { polling: 200, ...UNTIL_DONE });
 }
 
 test('a reload brings back the model, the training, the candidates, and a restored candidate downloads', async ({ page }) => {
@@ -52,7 +50,7 @@ test('a reload brings back the model, the training, the candidates, and a restor
   // Three steps free nothing yet: the page says the target was not reached, and what would help.
   await expect(page.getByTestId('train-done')).toContainText('freeing 0.0% of the FLOPs — short of the 50.0% target of the FLOPs');
   await page.getByTestId('search-run').click();
-  await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 60_000 });
+  await expect(page.getByTestId('search-status')).toContainText('search finished', UNTIL_DONE);
   const count = await candidateCount(page);
   expect(count).toBeGreaterThanOrEqual(3);
   await expect(page.getByTestId('selected-candidate')).toBeVisible();
@@ -71,7 +69,7 @@ test('a reload brings back the model, the training, the candidates, and a restor
   await page.reload();
   expect(await waitForBackend(page)).toBe('wasm');
   const note = page.getByTestId('restored-note');
-  await expect(note).toContainText('Your previous work was restored', { timeout: 30_000 });
+  await expect(note).toContainText('Your previous work was restored', UNTIL_DONE);
   await expect(note).toContainText(`trained 6 steps (gfr), ${count} search candidates`);
   console.log(`restored ${((Date.now() - reloadedAt) / 1000).toFixed(1)} s after the reload`);
 
@@ -98,7 +96,7 @@ test('a reload brings back the model, the training, the candidates, and a restor
   await page.getByTestId('stage-3').getByRole('radio', { name: 'model.json + weights.bin' }).check();
   await page.getByTestId('export').click();
   const links = page.getByTestId('downloads');
-  await expect(links).toBeVisible({ timeout: 30_000 });
+  await expect(links).toBeVisible(UNTIL_DONE);
   const save = async (name: string): Promise<Buffer> => {
     const [download] = await Promise.all([page.waitForEvent('download'), links.getByRole('link', { name: new RegExp(`${name.replace('.', '\\.')}$`) }).click()]);
     return bytesOf(download);

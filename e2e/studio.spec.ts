@@ -6,18 +6,18 @@
  *
  * It runs on WebGPU (`?backend=webgpu`; SwiftShader, a software adapter, on a
  * machine without a GPU), so training is kept to a few steps, and after the
- * demo is shown 600 of its digits are dropped as IDX files: every figure is
+ * demo is shown 300 of its digits are dropped as IDX files: every figure is
  * measured against the original model on held-out images, and on 10,000 of them
- * the software GPU would take minutes per candidate.
+ * the software GPU would take minutes per candidate. Every wait is on progress (a
+ * step, a candidate arriving), with no budget of its own: a busy machine is slower,
+ * not failing.
  */
 import { expect, test } from '@playwright/test';
 
 import { digitIdxFiles, dropFiles } from './helpers/droppedFiles';
 import {
-  ARTIFACTS, bytesOf, candidateCount, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, waitForBackend, watchErrors,
+  ARTIFACTS, bytesOf, candidateCount, checkLoadsAndPredicts, recordLongTasks, smallBudget, trainAndScore, UNTIL_DONE, waitForBackend, watchErrors,
 } from './helpers/studioPage';
-
-test.setTimeout(480_000);
 
 /** WebGPU by default; STUDIO_E2E_BACKEND=wasm runs the same flow elsewhere (e.g. to debug the page quickly). */
 const BACKEND = process.env.STUDIO_E2E_BACKEND ?? 'webgpu';
@@ -33,13 +33,13 @@ test('built-in demo on WebGPU: train, score, search step by step, pick, download
   expect(await waitForBackend(page)).toBe(BACKEND);
 
   // Stage 1: the demo is ready on arrival.
-  await expect(page.getByTestId('model-summary')).toContainText('built-in lenet', { timeout: 60_000 });
-  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+  await expect(page.getByTestId('model-summary')).toContainText('built-in lenet', UNTIL_DONE);
+  await expect(page.getByTestId('data-summary')).toContainText('10,000', UNTIL_DONE);
   await expect(page.getByTestId('model-prunable')).toHaveText(/^\d+ of \d+$/);
   await expect(page.getByTestId('data-summary').locator('canvas')).not.toHaveCount(0);
   await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-stage1.png` });
-  await dropFiles(page, await digitIdxFiles(60));
-  await expect(page.getByTestId('data-count')).toHaveText('600', { timeout: 60_000 });
+  await dropFiles(page, await digitIdxFiles(30));
+  await expect(page.getByTestId('data-count')).toHaveText('300', UNTIL_DONE);
 
   // Stage 2: a few training steps, with live charts.
   await page.getByTestId('stage-2').getByLabel('Criterion').selectOption(CRITERION);
@@ -70,12 +70,12 @@ test('built-in demo on WebGPU: train, score, search step by step, pick, download
   const stepButton = page.getByTestId('search-step');
   for (let n = 1; n <= 3; n++) {
     await stepButton.click();
-    await expect(page.getByTestId('candidate-count')).toHaveText(String(n), { timeout: 120_000 });
-    await expect(stepButton).toBeEnabled({ timeout: 60_000 });
+    await expect(page.getByTestId('candidate-count')).toHaveText(String(n), UNTIL_DONE);
+    await expect(stepButton).toBeEnabled(UNTIL_DONE);
   }
   await expect(page.getByTestId('chart-search-ratio').locator('.recharts-scatter-symbol')).not.toHaveCount(0);
   await page.getByTestId('search-run').click();
-  await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 240_000 });
+  await expect(page.getByTestId('search-status')).toContainText('search finished', UNTIL_DONE);
   const total = await candidateCount(page);
   expect(total).toBeGreaterThanOrEqual(4);
 
@@ -87,7 +87,7 @@ test('built-in demo on WebGPU: train, score, search step by step, pick, download
   // Download it as model.json + weights.bin, with the report.
   await page.getByTestId('export').click();
   const links = page.getByTestId('downloads');
-  await expect(links).toBeVisible({ timeout: 60_000 });
+  await expect(links).toBeVisible(UNTIL_DONE);
   const save = async (name: string): Promise<Buffer> => {
     const [download] = await Promise.all([page.waitForEvent('download'), links.getByRole('link', { name: new RegExp(`${name.replace('.', '\\.')}$`) }).click()]);
     expect(download.suggestedFilename()).toBe(name);

@@ -14,14 +14,15 @@ import type { CriterionName } from '../../src/engine/score/criterion';
 import { RANKING_MODES, type RankingMode } from '../../src/engine/score/importance';
 import type { Candidate } from '../../src/engine/search/candidate';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../../src/engine/search/gridSearch';
-import { DEFAULT_TOLERANCE } from '../../src/engine/search/select';
+import { DEFAULT_TOLERANCE } from '../../src/contract/select';
 import { CompressionSession, trainingModeFor } from '../../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../../src/engine/train/sparseTraining';
-import { sparsityProgress } from '../../src/engine/train/sparsityText';
+import { sparsityProgress } from '../../src/contract/sparsityText';
 import { buildBuiltinModel } from '../../src/engine/zoo';
 import type { TaskData } from './data';
 import { REPORTED_RATIOS, type QualityTask } from './tasks';
 import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun } from './types';
+import { baselineOf } from '../../src/contract/candidate';
 
 export const TOLERANCE = DEFAULT_TOLERANCE;
 
@@ -111,7 +112,7 @@ export async function criterionJob(
   const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
   const { withinTolerance, drop, message } = session.verdict(selected, TOLERANCE);
   log(`${task.name} ${label}: ${message}`);
-  const baseline = search.candidates.find((candidate) => candidate.stage === 'baseline')!;
+  const baseline = baselineOf(search.candidates)!;
   const variants: SearchRun[] = [];
   if (ablations && ABLATED_CRITERIA.includes(criterion) && task.ablationRatios.length > 0) {
     for (const variant of ABLATIONS) {

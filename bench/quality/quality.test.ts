@@ -13,7 +13,8 @@ import { describeEnvironment } from '../common/environment';
 import { updateLatest, writeRunFile } from '../common/results';
 import { renderReport } from '../report/markdown';
 import { loadTaskData } from './data';
-import { CRITERIA, runQuality } from './quality';
+import { CRITERION_NAMES } from '../../src/contract/criteria';
+import { runQuality } from './quality';
 import { readSpec } from './specFile';
 import { protocolTask, QUICK_TASKS, type QualityTask } from './tasks';
 
@@ -39,8 +40,8 @@ describe('quality benchmark', () => {
   it('runs every criterion and writes rows of the promised shape', async () => {
     const result = await runQuality({ mode: 'quick', tasks: [tiny], parallel: 0, backend: 'wasm', workDir: join(dir, 'work'), log: () => {} });
     const [task] = result.tasks;
-    expect(task.criteria.map((c) => c.criterion)).toEqual(CRITERIA);
-    for (const criterion of CRITERIA) {
+    expect(task.criteria.map((c) => c.criterion)).toEqual(CRITERION_NAMES);
+    for (const criterion of CRITERION_NAMES) {
       const rows = result.rows.filter((row) => row.criterion === criterion);
       expect(rows.map((row) => row.ratio)).toEqual(expect.arrayContaining([0, 0.3, 0.5, 0.7]));
       for (const row of rows) {
@@ -72,7 +73,7 @@ describe('quality benchmark', () => {
     const result = await runQuality({ ...options, log: () => {} });
     expect(result.protocol).toBe('trained');
     const [task] = result.tasks;
-    expect(task.criteria.map((c) => c.criterion)).toEqual(CRITERIA);
+    expect(task.criteria.map((c) => c.criterion)).toEqual(CRITERION_NAMES);
     expect(task.settings.train).toMatchObject({ epochs: 1, learningRate: TRAINED_START_LEARNING_RATE, targetMode: 'auto' });
     expect(task.criteria.every((c) => c.variants.length === 0 && c.verdict !== undefined)).toBe(true);
 
@@ -82,14 +83,14 @@ describe('quality benchmark', () => {
     const { accuracy: original } = await session.reference();
     expect(task.pretrain.accuracy).toBe(original);
     const rows = result.trainedStartRows!;
-    expect(new Set(rows.map((row) => row.criterion))).toEqual(new Set(CRITERIA));
+    expect(new Set(rows.map((row) => row.criterion))).toEqual(new Set(CRITERION_NAMES));
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual(['accuracy', 'criterion', 'flopsKept', 'originalAccuracy', 'task']);
       expect(row).toMatchObject({ task: 'lenet-digits', originalAccuracy: original });
       expect(row.flopsKept).toBeGreaterThan(0);
       expect(row.flopsKept).toBeLessThanOrEqual(1);
     }
-    expect(rows.filter((row) => row.flopsKept === 1)).toHaveLength(CRITERIA.length);
+    expect(rows.filter((row) => row.flopsKept === 1)).toHaveLength(CRITERION_NAMES.length);
 
     // A second run reuses the kept start.
     const log: string[] = [];

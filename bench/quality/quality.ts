@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/node';
-import type { CriterionName } from '../../src/engine/score/criterion';
+import { CRITERION_NAMES, type CriterionName } from '../../src/contract/criteria';
 import { DEFAULT_SEARCH_SETTINGS } from '../../src/engine/search/gridSearch';
 import { TRAINED_START_LEARNING_RATE, type TrainSettings } from '../../src/engine/train/sparseTraining';
 import { runTsChild, Slots } from '../common/pool';
@@ -17,8 +17,7 @@ import { runJob, type JobFile, type PretrainOutput } from './job';
 import { searchSettingsFor, TOLERANCE, trainSettingsFor, type Log } from './pipeline';
 import { protocolTask, type ExtraRun, type Protocol, type QualityTask } from './tasks';
 import type { CriterionResult, QualityResults, QualityRow, TaskResult, TrainedStartRow } from './types';
-
-export const CRITERIA: CriterionName[] = ['gfr', 'gamma', 'l1', 'random'];
+import { baselineOf } from '../../src/contract/candidate';
 
 /** Where the `trained` protocol keeps its starts between runs: outside the repository, never committed. */
 export const DEFAULT_STARTS_DIR = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'gfr-studio', 'starts');
@@ -99,7 +98,7 @@ async function runTask(task: QualityTask, protocol: Protocol, options: QualityOp
     outFile: join(options.workDir, `${jobName({ task, kind, criterion, extra })}.out.json`),
   });
   const pretrain = await trainedStart(specDir, startRecipe(task), () => run(job('pretrain')) as Promise<PretrainOutput>, options.log);
-  const criteria = options.criteria ?? CRITERIA;
+  const criteria = options.criteria ?? CRITERION_NAMES;
   // An experiment that names its criteria runs just those, at its own settings.
   const extras = options.criteria ? [] : task.extraRuns;
   const results = (await Promise.all([
@@ -164,7 +163,7 @@ export function qualityRows(tasks: TaskResult[]): QualityRow[] {
 /** Every candidate of every criterion against the start it was pruned from (the `trained` protocol's rows). */
 export function trainedStartRows(tasks: TaskResult[]): TrainedStartRow[] {
   return tasks.flatMap((task) => task.criteria.flatMap((result) => {
-    const baseline = result.search.candidates.find((candidate) => candidate.stage === 'baseline')!;
+    const baseline = baselineOf(result.search.candidates)!;
     return result.search.candidates.map((candidate): TrainedStartRow => ({
       task: task.task.name,
       criterion: result.criterion,

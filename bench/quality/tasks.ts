@@ -1,6 +1,6 @@
 /**
  * The quality benchmark's reference tasks and their budgets (issue 4, issue 6).
- * Two protocols: `short` (the default) follows the reference runs of SPEC §2:
+ * Two protocols: `short` (the default) follows the reference runs of docs/METHOD.md §3.2:
  * the VGG task trains on a 20,000-image Fashion-MNIST subset, 3 plain epochs,
  * then 2 sparse epochs. `trained` (issue 10) starts from a model trained to
  * convergence on all the training images, then gives each criterion at most

@@ -34,7 +34,7 @@ export interface TrainingRun {
   zeroShareByGroup: Record<string, number> | null;
   /** Share of the FLOPs the zero channels free; null without a target (absent in older results). */
   freedFlopsShare?: number | null;
-  /** Sampled progress of the sparsity controller; targetShare is of the measure the controller follows. */
+  /** Sampled progress of the sparsity controller; targetShare is of the kind of target (targetKind) the controller follows. */
   trace: { step: number; zeroShare: number; freedFlopsShare?: number; targetShare: number; lambda: number; loss: number }[];
 }
 

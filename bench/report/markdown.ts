@@ -9,6 +9,7 @@ import { mainRun, runLabel, type CriterionResult, type TaskResult } from '../qua
 import type { SpeedResults } from '../speed/types';
 import { count, millis, pct, rate, ratio, seconds, share, table } from './format';
 import { lineChart, logBarChart, PALETTE, type Series } from './svg';
+import { baselineOf } from '../../src/contract/candidate';
 
 export interface Report {
   markdown: string;
@@ -127,7 +128,7 @@ function verdictText(c: CriterionResult): string {
 
 /** The largest share of the unpruned FLOPs that a candidate removes within the tolerance of the original, on the validation images. */
 function largestReductionWithin(run: CriterionResult, tolerance: number): number | undefined {
-  const baseline = run.search.candidates.find((candidate) => candidate.stage === 'baseline');
+  const baseline = baselineOf(run.search.candidates);
   if (!baseline || !run.original) return undefined;
   const floor = run.original.accuracy - tolerance / 100 - 1e-9;
   const reductions = run.search.candidates.filter((candidate) => candidate.accuracy >= floor).map((candidate) => 1 - candidate.flops / baseline.flops);
@@ -178,7 +179,7 @@ const FLOPS_KEPT_LEVELS = [0.3, 0.2, 0.15, 0.1];
 
 /** The best accuracy among a run's candidates that keep at most `level` of its unpruned FLOPs. */
 function bestWithin(run: CriterionResult, level: number): number | undefined {
-  const baseline = run.search.candidates.find((candidate) => candidate.stage === 'baseline');
+  const baseline = baselineOf(run.search.candidates);
   if (!baseline) return undefined;
   const accuracies = run.search.candidates.filter((candidate) => candidate.flops <= level * baseline.flops).map((candidate) => candidate.accuracy);
   return accuracies.length ? Math.max(...accuracies) : undefined;
@@ -237,7 +238,7 @@ function atRatio(c: CriterionResult, r: number): string {
 /** `fromOriginal`: the reference line is the original's accuracy, else the normal start's after folding and recalibration. */
 function accuracyChart(result: TaskResult, x: 'ratio' | 'flops', fromOriginal = false): string {
   const series: Series[] = result.criteria.map((c) => {
-    const baseline = c.search.candidates.find((candidate) => candidate.stage === 'baseline')!;
+    const baseline = baselineOf(c.search.candidates)!;
     return {
       name: runLabel(c),
       color: runColor(c, result.criteria),
@@ -285,7 +286,7 @@ function sparsityTables(result: TaskResult, figure: Figure): string[] {
 
 function ablationTable(result: TaskResult): string[] {
   const rows = result.criteria.filter((c) => c.variants.length > 0).flatMap((c) => [c.search, ...c.variants].map((run) => {
-    const baseline = run.candidates.find((candidate) => candidate.stage === 'baseline');
+    const baseline = baselineOf(run.candidates);
     return [
       `\`${c.criterion}\``,
       run.label,

@@ -12,7 +12,7 @@ import { analyzeModel } from '../../src/engine/graph/analyze';
 import { modelFromSpec, specFromModel } from '../../src/engine/io/modelSpec';
 import { applyPlan } from '../../src/engine/prune/applyPlan';
 import { rankChannels, scoreChannels } from '../../src/engine/score/importance';
-import { planForRatio } from '../../src/engine/score/planForRatio';
+import { planForRatio } from '../../src/contract/plan';
 import { CompressionSession } from '../../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS } from '../../src/engine/train/sparseTraining';
 import { buildBuiltinModel } from '../../src/engine/zoo';

@@ -9,6 +9,13 @@ import { readFile } from 'node:fs/promises';
 
 export const ARTIFACTS = 'e2e/artifacts';
 
+/**
+ * For waits on the engine's work (a backend chosen, a step, a candidate, a
+ * search finished): no budget of its own, it ends when the work does, however
+ * busy the machine; only the test's hang guard (playwright.config.ts) bounds it.
+ */
+export const UNTIL_DONE = { timeout: 0 } as const;
+
 /** Collects console errors (page and worker), uncaught exceptions and failed requests. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -52,7 +59,7 @@ export const pageNow = (page: Page): Promise<number> => page.evaluate(() => perf
 
 export async function waitForBackend(page: Page): Promise<string> {
   const backend = page.getByTestId('backend');
-  await expect(backend).toHaveText(/^(webgpu|webgl|wasm|cpu)$/, { timeout: 90_000 });
+  await expect(backend).toHaveText(/^(webgpu|webgl|wasm|cpu)$/, UNTIL_DONE);
   return (await backend.textContent()) ?? '';
 }
 
@@ -61,7 +68,7 @@ export async function openDemoOnWasm(page: Page): Promise<void> {
   await page.setViewportSize({ width: 1024, height: 900 });
   await page.goto('/?backend=wasm');
   expect(await waitForBackend(page)).toBe('wasm');
-  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+  await expect(page.getByTestId('data-summary')).toContainText('10,000', UNTIL_DONE);
 }
 
 /** Fills a labelled number field in a stage. */
@@ -105,10 +112,10 @@ export async function trainAndScore(page: Page, options: { checkPause?: boolean 
   let drawsWhilePaused = 0;
   if (options.checkPause) {
     const controls = page.getByTestId('train-start').locator('..');
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-step"]'), null, { polling: 50, timeout: 240_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-step"]'), null, { polling: 50, ...UNTIL_DONE });
     await controls.getByRole('button', { name: 'Pause' }).click();
     await expect(controls.getByRole('button', { name: 'Resume' })).toBeVisible();
-    await page.waitForFunction(() => (window as unknown as { __lossDraws: Set<string> }).__lossDraws.size > 0, null, { polling: 100, timeout: 60_000 });
+    await page.waitForFunction(() => (window as unknown as { __lossDraws: Set<string> }).__lossDraws.size > 0, null, { polling: 100, ...UNTIL_DONE });
     drawsWhilePaused = await page.evaluate(() => (window as unknown as { __lossDraws: Set<string> }).__lossDraws.size);
     await controls.getByRole('button', { name: 'Resume' }).click();
   }
@@ -116,7 +123,7 @@ export async function trainAndScore(page: Page, options: { checkPause?: boolean 
   // page's main thread, which would show up as long tasks of the test, not of the studio.
   await page.waitForFunction(() => document.querySelector('[data-testid="train-done"], [data-testid="train-error"]'), null, {
     polling: 250,
-    timeout: 240_000,
+    ...UNTIL_DONE,
   });
   const trainError = page.getByTestId('train-error');
   expect(await trainError.count() ? await trainError.textContent() : null, 'training failed').toBeNull();
@@ -127,7 +134,7 @@ export async function trainAndScore(page: Page, options: { checkPause?: boolean 
   expect(await linePoints(page, 'chart-loss')).toBeGreaterThan(2);
   // Points, not visibility: a converged model's batch accuracy is a flat line at 100%, which has no height.
   expect(await linePoints(page, 'chart-accuracy')).toBeGreaterThan(2);
-  await expect(page.getByTestId('scores-view')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('scores-view')).toBeVisible(UNTIL_DONE);
   const tasks = await longTasks(page, start, end);
   return { trainMs: end - start, longest: Math.max(0, ...tasks.map((t) => t.duration)), updates };
 }

@@ -1,16 +1,17 @@
 /**
- * The report that goes with a downloaded model (SPEC §6): JSON for tools and a
+ * The report that goes with a downloaded model (docs/METHOD.md §9): JSON for tools and a
  * readable summary, built the same way by the studio and the command line.
  */
 import { quantizedLines, usageLines, type ExportedModel } from './export/usage';
 import type { Candidate } from './search/candidate';
 import type { SearchSettings } from './search/gridSearch';
 import { OUTPUT_KIND_TEXT } from './eval/outputKind';
-import { SHORTFALL_ADVICE } from './search/select';
+import { SHORTFALL_ADVICE } from '../contract/select';
 import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
-import { sparsityShortfall } from './train/sparsityText';
+import { sparsityShortfall } from '../contract/sparsityText';
+import { baselineOf } from '../contract/candidate';
 
 export interface ReportInput {
   session: CompressionSession;
@@ -31,7 +32,7 @@ export interface ReportInput {
 
 export function buildReport(input: ReportInput) {
   const { session, selected } = input;
-  const baseline = session.candidates.find((candidate) => candidate.stage === 'baseline');
+  const baseline = baselineOf(session.candidates);
   const reference = session.requireReference();
   return {
     generatedBy: 'GFR Studio',
@@ -82,7 +83,7 @@ function sparsityLines({ training, settings }: CompressionReport): string[] {
   ];
 }
 
-/** A plain-text (Markdown) summary with the figures of SPEC §6. */
+/** A plain-text (Markdown) summary with the figures of docs/METHOD.md §9. */
 export function reportSummary(report: CompressionReport): string {
   const { baseline, selected, original, verdict } = report;
   if (!baseline) return `# GFR Studio report\n\nNo baseline was measured.\n`;

@@ -59,6 +59,48 @@ describe('CompressionSession', () => {
     expect(steps).toBe(3);
   });
 
+  it('pretrains the model as loaded into the original, and reuses it for the same settings', async () => {
+    const session = new CompressionSession(await residualModel(), data, { trainedStart: false });
+    const loaded = session.original;
+    let steps = 0;
+    const summary = await session.pretrain(train, { onEvent: (e) => e.kind === 'step' && steps++ });
+    expect(steps).toBe(3);
+    expect(session.trainedStart).toBe(true);
+    expect(session.original).not.toBe(loaded);
+    expect(hasGfrLayers(session.original)).toBe(false);
+    const pretrained = session.original;
+    await session.train('gfr', train);
+    session.startFromLoaded();
+    expect(session.original).toBe(loaded);
+    expect(session.trainedStart).toBe(false);
+    expect(session.hasPretrained(train)).toBe(true);
+    expect(await session.pretrain(train, { onEvent: () => steps++ })).toBe(summary);
+    expect(steps).toBe(3);
+    expect(session.original).toBe(pretrained);
+  });
+
+  it('a failed or cancelled training leaves the session exactly as it was', async () => {
+    const session = new CompressionSession(await residualModel(), data, { trainedStart: false });
+    await session.train('gamma', train);
+    const before = session.trainedState();
+    const controller = new AbortController();
+    const cancelAtSecondStep = { signal: controller.signal, onEvent: (e: { kind: string; step?: number }) => e.step === 2 && controller.abort() };
+    await expect(session.train('gfr', train, cancelAtSecondStep)).rejects.toThrow(/cancel/i);
+    await expect(session.pretrain(train, { signal: AbortSignal.abort() })).rejects.toThrow(/cancel/i);
+    expect(session.trainedState()).toEqual(before);
+    // Pretraining, then a cancelled sparse training, in one transaction: all of it is undone.
+    const twoSteps = new AbortController();
+    await expect(session.transaction(async () => {
+      await session.pretrain(train);
+      return session.train('gfr', train, { signal: twoSteps.signal, onEvent: (e) => e.kind === 'step' && e.step === 2 && twoSteps.abort() });
+    })).rejects.toThrow(/cancel/i);
+    expect(session.original).toBe(before.original);
+    expect(session.trained).toBe(before.trained);
+    expect(session.trainedStart).toBe(false);
+    // The finished pretraining stays known for the next attempt.
+    expect(session.hasPretrained(train)).toBe(true);
+  });
+
   it('measures a logits head as logits; with no training and nothing removed, the baseline is the original', async () => {
     // residualModel ends in a linear Dense: it outputs logits.
     const session = new CompressionSession(await residualModel(), data);
@@ -107,5 +149,26 @@ describe('CompressionSession', () => {
     const otherShape = { ...data, train: { ...data.train, height: 8 } };
     const spec = await flattenModel();
     expect(() => new CompressionSession(spec, otherShape)).toThrow(/expects 6×6×2 inputs but the data has 8×6×2/);
+  });
+  it('a training that diverges keeps the model from before the call, and nothing non-finite becomes a candidate or a file', async () => {
+    const session = new CompressionSession(await residualModel(), data);
+    const before = session.trained;
+    const poisoned = { ...data, train: { ...data.train, images: data.train.images.map((value, i) => (i === 0 ? NaN : value)) } };
+    const diverging = new CompressionSession(await residualModel(), poisoned);
+    const start = diverging.trained;
+    await expect(diverging.train('gfr', train)).rejects.toThrow(/Training diverged at step \d+: the loss became NaN.*smaller learning rate/);
+    expect(diverging.trained).toBe(start);
+    expect(hasGfrLayers(diverging.trained)).toBe(false);
+
+    const steps = await drain(session.search({ ...search, criterion: 'l1', ratios: [0] }));
+    const withNaN = structuredClone(before);
+    const kernel = withNaN.layers.find((layer) => layer.weights.kernel)!;
+    kernel.weights.kernel.values[3] = NaN;
+    session.restoreCandidates([{ ...steps[0].candidate, index: 5 }], new Map([[5, withNaN]]), await session.reference());
+    expect(() => session.exportCandidate(5)).toThrow(new RegExp(`Candidate #5 has a non-finite weight \\(${kernel.name}/kernel is NaN at index 3\\).*smaller learning rate`));
+    // A session whose model holds a NaN (its trained model, before any training) exports and prunes nothing.
+    const nanSession = new CompressionSession(withNaN, data);
+    expect(() => nanSession.exportFolded()).toThrow(/The trained model has a non-finite weight/);
+    await expect(drain(nanSession.search({ ...search, criterion: 'l1', ratios: [0] }))).rejects.toThrow(/A pruned candidate has a non-finite weight/);
   });
 });

@@ -19,11 +19,12 @@ import { artifactsFromSpec, modelFromSpec, specFromModel } from './io/modelSpec'
 import { onnxFromSpec, type OnnxExportOptions } from './export/onnx/toOnnx';
 import { quantizeArtifacts, type WeightQuantization } from './export/quantize';
 import { measureQuantized, type QuantizedFigures } from './export/quantizedFigures';
+import { checkSpecFinite } from './io/weightData';
 import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
 import type { Candidate } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
-import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from './search/select';
+import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from '../contract/select';
 import type { AccuracyGuard } from './train/accuracyGuard';
 import { Teacher } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';
@@ -74,7 +75,7 @@ export function calibrationSplit(train: ImageDataset, seed = 7): { fit: ImageDat
 }
 
 /**
- * How a criterion trains (SPEC §2 and the baselines): `gfr` with GFR layers
+ * How a criterion trains (docs/METHOD.md §6): `gfr` with GFR layers
  * and both sparsity terms; `gamma` without GFR, L1 on γ only (Network
  * Slimming); `l1` and `random` score a normally trained model.
  */
@@ -82,54 +83,116 @@ export function trainingModeFor(criterion: CriterionName): 'gfr' | 'gamma' | 'pl
   return criterion === 'gfr' ? 'gfr' : criterion === 'gamma' ? 'gamma' : 'plain';
 }
 
-export class CompressionSession {
-  readonly analysis: ModelAnalysis;
+/** What training has made of the session: saved after training, brought back after a reload (`restoreTraining`). */
+export interface TrainedState {
+  /** The reference: the model as loaded, or its pretrained form. */
+  original: ModelSpec;
+  /** Whether `original` is a trained model. */
+  trainedStart: boolean;
   /** The model after training: instrumented with GFR when trained in `gfr` mode. */
   trained: ModelSpec;
+  /** The latest pretraining, kept so that training again with the same settings does not repeat it. */
+  pretrained: Pretrained | null;
+}
+
+export interface Pretrained {
+  /** The pretraining settings, as `pretrainKey` writes them. */
+  key: string;
+  spec: ModelSpec;
+  summary: TrainSummary;
+}
+
+/** Pretraining with equal settings gives the same model (seeded): the key that says so. */
+export const pretrainKey = (settings: TrainSettings): string => JSON.stringify(settings);
+
+export class CompressionSession {
+  readonly analysis: ModelAnalysis;
   readonly candidates: Candidate[] = [];
   /** Training images that training and BN statistics use. */
   readonly fit: ImageDataset;
   /** Training images held out from training: the tolerance rule, the guard and the recalibration choice measure on them. */
   readonly calibration: ImageDataset;
   private readonly specs = new Map<number, ModelSpec>();
-  private originalSpec: ModelSpec;
-  private trainedStartFlag: boolean;
+  /** The model as loaded, and whether it is trained (a user's model) or not (a built-in one). */
+  private readonly loaded: { spec: ModelSpec; trainedStart: boolean };
+  private state: TrainedState;
   /** The reference of each model that was the original, once measured (the search measures it first). */
   private readonly references = new WeakMap<ModelSpec, Promise<Reference>>();
   /** The same, once known, with which calibration images the original gets right (absent for a restored reference). */
   private readonly measured = new WeakMap<ModelSpec, { reference: Reference; hits?: Uint8Array }>();
 
   constructor(model: ModelSpec, readonly data: SessionData, options: SessionOptions = {}) {
-    this.originalSpec = model;
-    this.trainedStartFlag = options.trainedStart ?? true;
+    this.loaded = { spec: model, trainedStart: options.trainedStart ?? true };
+    this.state = { original: model, trainedStart: this.loaded.trainedStart, trained: model, pretrained: null };
     this.analysis = analyzeModel(model);
-    this.trained = model;
     checkCompatible(model, this.analysis, data);
     ({ fit: this.fit, calibration: this.calibration } = calibrationSplit(data.train));
   }
 
   /** The model as the user brought it, or after `pretrain`: the reference. */
   get original(): ModelSpec {
-    return this.originalSpec;
+    return this.state.original;
   }
 
   get trainedStart(): boolean {
-    return this.trainedStartFlag;
+    return this.state.trainedStart;
   }
 
-  /** Makes `spec` the original (the reference of every comparison); `trained` says whether it is a trained model. */
-  setOriginal(spec: ModelSpec, trained: boolean): void {
-    if (spec === this.originalSpec && trained === this.trainedStartFlag) return;
-    this.originalSpec = spec;
-    this.trainedStartFlag = trained;
+  /** The model after training: instrumented with GFR when trained in `gfr` mode. */
+  get trained(): ModelSpec {
+    return this.state.trained;
+  }
+
+  /** What training has made of the session, to save (plain data). */
+  trainedState(): TrainedState {
+    return { ...this.state };
+  }
+
+  /** Brings back a saved `trainedState` (after a reload). */
+  restoreTraining(state: TrainedState): void {
+    this.state = { ...state };
   }
 
   /**
-   * The original model measured as it is (no training, no recalibration) on
-   * the validation and the calibration images, and what it outputs.
+   * Runs `body` (calls of `pretrain`, `startFromLoaded` and `train`) as one
+   * transaction: when it throws or is cancelled, the session is left exactly
+   * as it was before (a pretraining that finished stays known, so that the
+   * next call need not repeat it).
+   */
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    const before = this.state;
+    try {
+      return await body();
+    } catch (error) {
+      this.state = { ...before, pretrained: this.state.pretrained };
+      throw error;
+    }
+  }
+
+  /** Makes the model as loaded the original again: the start without pretraining. */
+  startFromLoaded(): void {
+    this.state = { ...this.state, original: this.loaded.spec, trainedStart: this.loaded.trainedStart };
+  }
+
+  /** Makes `pretrained` (a saved pretraining of this session's model) the one `pretrain` reuses for its settings. */
+  adoptPretrained(pretrained: Pretrained): void {
+    this.state = { ...this.state, pretrained: { key: pretrained.key, spec: pretrained.spec, summary: pretrained.summary } };
+  }
+
+  /** Whether `pretrain` with these settings would reuse the latest pretraining instead of training. */
+  hasPretrained(settings: TrainSettings): boolean {
+    return this.state.pretrained?.key === pretrainKey(settings);
+  }
+
+  /**
+   * The original's figures measured as it is (no training, no recalibration)
+   * on the validation and the calibration images, and what it outputs.
    */
   reference(): Promise<Reference> {
-    const spec = this.originalSpec;
+    return this.referenceOf(this.state.original);
+  }
+
+  private referenceOf(spec: ModelSpec): Promise<Reference> {
     if (!this.references.has(spec)) this.references.set(spec, this.measureReference(spec));
     return this.references.get(spec)!;
   }
@@ -152,52 +215,85 @@ export class CompressionSession {
     }
   }
 
-  /** Instruments (for `gfr`) and trains a copy of the original model. */
+  /**
+   * Instruments (for `gfr`) and trains a copy of the original model; the
+   * trained model replaces the session's only when training succeeds.
+   */
   async train(criterion: CriterionName, settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
     const mode = trainingModeFor(criterion);
-    const sparse = mode !== 'plain';
+    if (mode === 'plain') return this.trainPlain(this.state.original, settings, options, (trained) => ({ trained }));
+    const { original, trainedStart } = this.state;
     const reference = await this.reference();
-    const fromTrained = sparse && this.trainedStartFlag;
-    const teacherModel = fromTrained && settings.distillation > 0 ? await modelFromSpec(this.originalSpec) : undefined;
+    const teacherModel = trainedStart && settings.distillation > 0 ? await modelFromSpec(original) : undefined;
     const teacher = teacherModel && new Teacher(teacherModel, reference.outputKind, this.fit);
     // The automatic target from a trained start: sparsity rises as far as accuracy on the calibration images allows.
-    const guard: AccuracyGuard | undefined = fromTrained && settings.targetMode === 'auto' ? {
+    const guard: AccuracyGuard | undefined = trainedStart && settings.targetMode === 'auto' ? {
       data: this.calibration,
       floor: reference.calibrationAccuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
-      referenceHits: this.measured.get(this.originalSpec)?.hits,
+      referenceHits: this.measured.get(original)?.hits,
     } : undefined;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
     const gradual = guard !== undefined;
-    const rescaled = sparse && !gradual && settings.target > 0 && settings.gammaScale !== 1
-      ? rescaleGammaForOptimizer(this.original, this.analysis, settings.gammaScale).spec
-      : this.original;
+    const rescaled = !gradual && settings.target > 0 && settings.gammaScale !== 1
+      ? rescaleGammaForOptimizer(original, this.analysis, settings.gammaScale).spec
+      : original;
     const start = mode === 'gfr' ? insertGfrLayers(rescaled, this.analysis, { seed: settings.seed, temperature: settings.gateTemperature }) : rescaled;
-    const modeSettings = mode === 'gfr' ? settings : mode === 'gamma' ? { ...settings, lambdaS: 0 } : { ...settings, lambdaGamma: 0, lambdaS: 0, target: 0 };
+    try {
+      const { summary, spec } = await this.fitModel(start, mode === 'gfr' ? settings : { ...settings, lambdaS: 0 }, { ...options, teacher, guard }, reference);
+      this.state = { ...this.state, trained: spec };
+      return summary;
+    } finally {
+      teacherModel?.dispose();
+    }
+  }
+
+  /**
+   * Normal training (no sparsity terms) of the model as loaded, which then
+   * replaces the original: a trained start for every criterion. With the
+   * settings of the latest pretraining, that model is reused at once.
+   */
+  async pretrain(settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
+    const key = pretrainKey(settings);
+    const known = this.state.pretrained;
+    if (known?.key === key) {
+      this.state = { ...this.state, original: known.spec, trainedStart: true, trained: known.spec };
+      return known.summary;
+    }
+    return this.trainPlain(this.loaded.spec, settings, options, (spec, summary) => ({ original: spec, trainedStart: true, trained: spec, pretrained: { key, spec, summary } }));
+  }
+
+  /** Normal training of `start`; `apply` says what the result changes in the session. */
+  private async trainPlain(
+    start: ModelSpec, settings: TrainSettings, options: TrainOptions, apply: (spec: ModelSpec, summary: TrainSummary) => Partial<TrainedState>,
+  ): Promise<TrainSummary> {
+    // The loss follows what the start outputs.
+    const reference = await this.referenceOf(start);
+    const { summary, spec } = await this.fitModel(start, { ...settings, lambdaGamma: 0, lambdaS: 0, target: 0 }, options, reference);
+    this.state = { ...this.state, ...apply(spec, summary) };
+    return summary;
+  }
+
+  /** Trains a model built from `start`, recalibrates its BN statistics, and reads it back. */
+  private async fitModel(start: ModelSpec, settings: TrainSettings, options: TrainOptions, reference: Reference): Promise<{ summary: TrainSummary; spec: ModelSpec }> {
     const model = await modelFromSpec(start);
     try {
       const prunable = this.analysis.groups.filter((g) => g.prunable);
       const regularizedBns = prunable.flatMap((g) => g.members.flatMap((m) => (m.bn ? [m.bn] : [])));
-      const summary = await trainSparse(model, this.fit, modeSettings, {
-        ...options, regularizedBns, analysis: this.analysis, outputKind: reference.outputKind, teacher, guard,
+      const summary = await trainSparse(model, this.fit, settings, {
+        ...options, regularizedBns, analysis: this.analysis, outputKind: reference.outputKind,
       });
       // The controller moves γ until the last step; BN's moving statistics (momentum 0.99) lag behind,
       // so they are measured again, and kept where they measure better.
       await recalibrateIfBetter(model, { fit: this.fit, calibration: this.calibration, outputKind: reference.outputKind }, { ...DEFAULT_RECALIBRATION, signal: options.signal });
       model.layers.filter(isGfrLayer).forEach((layer) => layer.releaseGates());
-      this.trained = await specFromModel(model);
-      return summary;
+      const spec = await specFromModel(model);
+      // A loss can stay finite while a weight overflows: such a model replaces nothing.
+      checkSpecFinite(spec, 'The trained model');
+      return { summary, spec };
     } finally {
       model.dispose();
-      teacherModel?.dispose();
     }
-  }
-
-  /** Normal training (no sparsity terms) that replaces the original: a trained start for every criterion. */
-  async pretrain(settings: TrainSettings, options: TrainOptions = {}): Promise<TrainSummary> {
-    const summary = await this.train('l1', settings, options);
-    this.setOriginal(this.trained, true);
-    return summary;
   }
 
   scores(criterion: CriterionName, seed = 1): GroupScores {
@@ -214,7 +310,7 @@ export class CompressionSession {
     this.specs.clear();
     const input = {
       trained: this.trained, fit: this.fit, calibration: this.calibration, validation: this.data.validation,
-      reference, outputKind: reference.outputKind, referenceHits: this.measured.get(this.originalSpec)?.hits,
+      reference, outputKind: reference.outputKind, referenceHits: this.measured.get(this.state.original)?.hits,
     };
     for await (const step of gridSearch(input, settings, signal)) {
       this.candidates.push(step.candidate);
@@ -225,8 +321,8 @@ export class CompressionSession {
 
   /** Candidates measured in an earlier visit, with the models that were kept for them and the reference they were compared with. */
   restoreCandidates(candidates: Candidate[], specs: Map<number, ModelSpec>, reference: Reference): void {
-    this.measured.set(this.originalSpec, { reference });
-    this.references.set(this.originalSpec, Promise.resolve(reference));
+    this.measured.set(this.state.original, { reference });
+    this.references.set(this.state.original, Promise.resolve(reference));
     this.candidates.push(...candidates);
     for (const [index, spec] of specs) this.specs.set(index, spec);
   }
@@ -247,7 +343,7 @@ export class CompressionSession {
 
   /** The reference, once measured. */
   requireReference(): Reference {
-    const known = this.measured.get(this.originalSpec);
+    const known = this.measured.get(this.state.original);
     if (!known) throw new UserError('Run the search first: the original model has not been measured yet.');
     return known.reference;
   }
@@ -260,7 +356,7 @@ export class CompressionSession {
 
   /** The candidate's model, or the original as the user brought it, as an `.onnx` file. */
   exportOnnx(index: number | 'original', options: OnnxExportOptions = {}): Uint8Array {
-    return onnxFromSpec(index === 'original' ? this.originalSpec : this.candidateSpec(index), options);
+    return onnxFromSpec(index === 'original' ? this.original : this.candidateSpec(index), options);
   }
 
   /**
@@ -280,12 +376,15 @@ export class CompressionSession {
   private candidateSpec(index: number): ModelSpec {
     const spec = this.specs.get(index);
     if (!spec) throw new UserError(`There is no candidate #${index}; run the search first.`);
+    checkSpecFinite(spec, `Candidate #${index}`);
     return spec;
   }
 
   /** The trained model with GFR folded into BN, unpruned. */
   exportFolded(): tf.io.ModelArtifacts {
-    return artifactsFromSpec(foldGfrLayers(this.trained));
+    const folded = foldGfrLayers(this.trained);
+    checkSpecFinite(folded, 'The trained model');
+    return artifactsFromSpec(folded);
   }
 }
 

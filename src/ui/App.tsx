@@ -1,5 +1,5 @@
 /**
- * The studio: one page, three stages that follow the method (SPEC §5).
+ * The studio: one page, three stages that follow the method (docs/METHOD.md §8).
  * All tensor work runs in the engine worker; this page only holds plain data
  * in one zustand store (./store) and draws it.
  */
@@ -8,6 +8,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { WorkerBridge } from '../worker/bridge';
 import { DropTarget } from './components/DropTarget';
 import { RestoredNote } from './components/RestoredNote';
+import { SavedWorkBar } from './components/SavedWorkBar';
 import { CompressExportPanel } from './panels/CompressExportPanel';
 import { EngineBar } from './panels/EngineBar';
 import { ModelDataPanel } from './panels/ModelDataPanel';
@@ -21,10 +22,17 @@ export interface AppProps {
 }
 
 export function App({ engine, requestedBackend }: AppProps) {
-  const [store] = useState(() => createStudioStore({ engine, requestedBackend }));
+  const [store] = useState(() => createStudioStore({ engine, requestedBackend, restartEngine: () => engine.restart() }));
   useEffect(() => {
+    const stopNotices = engine.onNotice((notice) => store.getState().storageNotice(notice));
+    const stopFailures = engine.onFailure((error) => void store.getState().recoverEngine(error.message));
     void store.getState().startEngine();
-  }, [store]);
+    void store.getState().requestPersistentStorage();
+    return () => {
+      stopNotices();
+      stopFailures();
+    };
+  }, [store, engine]);
   return (
     <StudioProvider store={store}>
       <Studio />
@@ -45,6 +53,7 @@ function Studio() {
         </p>
       </header>
       <EngineBar />
+      <SavedWorkBar />
       <RestoredNote />
       <DropTarget />
       <div className="stages">

@@ -1,6 +1,6 @@
 /**
  * Backend selection inside the worker: webgpu, webgl, wasm, cpu, in that
- * order (SPEC.md §5). Each candidate must initialise and pass a tiny sanity
+ * order (docs/METHOD.md §8). Each candidate must initialise and pass a tiny sanity
  * op; the reason each earlier one failed is kept for the page.
  */
 

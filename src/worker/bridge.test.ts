@@ -102,4 +102,38 @@ describe('WorkerBridge', () => {
     port.crash('');
     await expect(pending).rejects.toThrow(/could not be loaded/);
   });
+
+  it('tells its listeners once when the worker dies, and restart starts a new worker that answers', async () => {
+    const ports: FakePort[] = [];
+    const bridge = new WorkerBridge(() => {
+      ports.push(new FakePort());
+      return ports[ports.length - 1];
+    });
+    const failures: string[] = [];
+    bridge.onFailure((error) => failures.push(error.message));
+    const pending = bridge.call('train', {} as never);
+    ports[0].crash('Uncaught Error: the GPU device was lost');
+    ports[0].crash('again');
+    await expect(pending).rejects.toThrow(/GPU device was lost/);
+    expect(failures).toEqual(['The engine worker failed: Uncaught Error: the GPU device was lost.']);
+    expect(bridge.restart()).toBe(true);
+    expect(ports[0].terminated).toBe(true);
+    const init = bridge.call('init', { requested: 'wasm' });
+    expect(ports[1].sent[0]).toMatchObject({ method: 'init', params: { requested: 'wasm' } });
+    ports[1].reply({ kind: 'result', id: ports[1].sent[0].id, result: INIT });
+    await expect(init).resolves.toEqual(INIT);
+    // The old worker's late messages are ignored.
+    ports[0].crash('late');
+    expect(failures).toHaveLength(1);
+    expect(new WorkerBridge(new FakePort()).restart()).toBe(false);
+  });
+
+  it('passes background notices to its listeners', () => {
+    const port = new FakePort();
+    const bridge = new WorkerBridge(port);
+    const notices: unknown[] = [];
+    bridge.onNotice((notice) => notices.push(notice));
+    port.reply({ kind: 'notice', notice: { kind: 'failed', what: 'candidate #3', reason: 'full' } });
+    expect(notices).toEqual([{ kind: 'failed', what: 'candidate #3', reason: 'full' }]);
+  });
 });

@@ -6,7 +6,7 @@ import type { DataSummary } from './studioTypes';
 
 export const SAMPLE_COUNT = 12;
 
-/** Validation images: 10% of the data, at most 1,000 (SPEC §4). */
+/** Validation images: 10% of the data, at most 1,000 (docs/METHOD.md §7). */
 export const validationCount = (count: number): number => Math.min(1000, Math.max(1, Math.round(count * 0.1)));
 
 /** The first images of each class in turn, so that every class shows up. */

@@ -9,15 +9,10 @@
  *
  * This file is shared by both sides, so it must not use DOM or worker globals.
  */
-import type { ProgressDetail, StudioMethods } from './studioTypes';
+import type { BackendName } from '../contract/backends';
+import type { ProgressDetail, StorageNotice, StudioMethods } from './studioTypes';
 
-/** The backends the studio tries, best first (SPEC.md §5). */
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
-
-export function isBackendName(value: unknown): value is BackendName {
-  return typeof value === 'string' && (BACKEND_ORDER as readonly string[]).includes(value);
-}
+export { BACKEND_ORDER, isBackendName, type BackendName } from '../contract/backends';
 
 /** What the browser says about its WebGPU adapter (GPUAdapterInfo, flattened). */
 export interface AdapterInfo {
@@ -132,7 +127,9 @@ export type WorkerRequest = CallRequest | { kind: 'cancel'; id: number };
 export type WorkerResponse =
   | { kind: 'result'; id: number; result: ResultOf<MethodName> }
   | { kind: 'error'; id: number; error: SerializedError }
-  | { kind: 'progress'; id: number; progress: Progress };
+  | { kind: 'progress'; id: number; progress: Progress }
+  /** Not an answer to a call: news from the background (a save that failed, a checkpoint saved). */
+  | { kind: 'notice'; notice: StorageNotice };
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {

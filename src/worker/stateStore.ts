@@ -1,23 +1,43 @@
 /**
- * Where the studio keeps its work across reloads (SPEC §5): a small key–value
+ * Where the studio keeps its work across reloads (docs/METHOD.md §8): a small key–value
  * store over IndexedDB, which structured-clones plain data and typed arrays
  * (model specs, dropped files) as they are. A memory store stands in where
  * there is no IndexedDB (Node, tests).
  */
 
+/** Writes and deletes that land together or not at all. */
+export interface StateChanges {
+  set?: [key: string, value: unknown][];
+  delete?: string[];
+}
+
 export interface StateStore {
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
-  delete(keys: string[]): Promise<void>;
+  /**
+   * Applies `changes` in one transaction; resolves once it is complete (on
+   * disk), rejects when it aborts (QuotaExceededError, for one), in which
+   * case nothing of it was written.
+   */
+  write(changes: StateChanges): Promise<void>;
+  /** Removes everything. */
+  clear(): Promise<void>;
 }
 
 const DB_NAME = 'gfr-studio';
 const STORE = 'state';
 
-function done<T>(request: IDBRequest<T>): Promise<T> {
+function requested<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+/** Resolves when the transaction completes, rejects with its error when it aborts. */
+function completed(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onabort = () => reject(transaction.error ?? new DOMException('The save was aborted.', 'AbortError'));
   });
 }
 
@@ -34,21 +54,33 @@ export class IndexedDbStore implements StateStore {
     return this.db;
   }
 
-  private async store(mode: IDBTransactionMode): Promise<IDBObjectStore> {
-    return (await this.open()).transaction(STORE, mode).objectStore(STORE);
-  }
-
   async get<T>(key: string): Promise<T | undefined> {
-    return (await done((await this.store('readonly')).get(key))) as T | undefined;
+    return (await requested((await this.open()).transaction(STORE, 'readonly').objectStore(STORE).get(key))) as T | undefined;
   }
 
-  async set(key: string, value: unknown): Promise<void> {
-    await done((await this.store('readwrite')).put(value, key));
+  async write(changes: StateChanges): Promise<void> {
+    await this.transact((store) => {
+      for (const key of changes.delete ?? []) store.delete(key);
+      for (const [key, value] of changes.set ?? []) store.put(value, key);
+    });
   }
 
-  async delete(keys: string[]): Promise<void> {
-    const store = await this.store('readwrite');
-    await Promise.all(keys.map((key) => done(store.delete(key))));
+  async clear(): Promise<void> {
+    await this.transact((store) => store.clear());
+  }
+
+  private async transact(body: (store: IDBObjectStore) => void): Promise<void> {
+    const transaction = (await this.open()).transaction(STORE, 'readwrite');
+    const done = completed(transaction);
+    try {
+      body(transaction.objectStore(STORE));
+    } catch (error) {
+      // A value that cannot be cloned throws here: nothing of the transaction is kept.
+      transaction.abort();
+      await done.catch(() => undefined);
+      throw error;
+    }
+    await done;
   }
 }
 
@@ -59,12 +91,15 @@ export class MemoryStore implements StateStore {
     return this.values.has(key) ? (structuredClone(this.values.get(key)) as T) : undefined;
   }
 
-  async set(key: string, value: unknown): Promise<void> {
-    this.values.set(key, structuredClone(value));
+  async write(changes: StateChanges): Promise<void> {
+    // Cloned first, so that a value that cannot be cloned leaves everything as it was.
+    const cloned = (changes.set ?? []).map(([key, value]) => [key, structuredClone(value)] as const);
+    changes.delete?.forEach((key) => this.values.delete(key));
+    cloned.forEach(([key, value]) => this.values.set(key, value));
   }
 
-  async delete(keys: string[]): Promise<void> {
-    keys.forEach((key) => this.values.delete(key));
+  async clear(): Promise<void> {
+    this.values.clear();
   }
 }
 

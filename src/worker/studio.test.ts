@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../engine/core/abort';
 import type { ImageDataset } from '../engine/core/types';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
@@ -24,8 +24,10 @@ import { validationCount } from './dataSummary';
 import type { Progress } from './messages';
 import { runOnnx } from '../engine/testing/onnxRuntime';
 import { maxAbsDifference, predictValues } from '../engine/testing/tensors';
+import { SCHEMA_VERSION } from './savedWork';
 import { MemoryStore } from './stateStore';
 import { SPLIT_SEED, Studio } from './studio';
+import { PauseGate } from './trainRelay';
 import type { DroppedFile, ProgressDetail, TrainParams } from './studioTypes';
 
 const DIGITS = 1500;
@@ -96,12 +98,33 @@ function digitsStudio(): Studio {
   return new Studio({ loadBuiltinData: async () => digits, decodeImage: fakeDecoder });
 }
 
-describe('Studio: the whole flow on the built-in lenet and digits', () => {
+/** A fresh studio with the built-in lenet and digits loaded. */
+async function loadedStudio(): Promise<Studio> {
   const studio = digitsStudio();
+  await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+  await studio.loadData({ kind: 'builtin' }, context());
+  return studio;
+}
+
+/** A fresh studio, loaded, pretrained and sparse-trained with TRAIN. */
+async function trainedStudio(): Promise<Studio> {
+  const studio = await loadedStudio();
+  await studio.train(TRAIN, context());
+  return studio;
+}
+
+describe('Studio: the whole flow on the built-in lenet and digits', () => {
+  // Every call leaves the tensors as it found them: a studio keeps plain specs, never tensors.
   let startTensors = 0;
+  beforeEach(() => {
+    startTensors = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors, 'tensors left behind').toBe(startTensors);
+  });
 
   it('loads the built-in model for the default input, then the data', async () => {
-    startTensors = tf.memory().numTensors;
+    const studio = digitsStudio();
     const model = await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
     expect(model).toMatchObject({ name: 'lenet', source: 'built-in lenet', inputShape: [28, 28, 1], numClasses: 10 });
     expect(model.analysis.prunableChannels).toBeGreaterThan(0);
@@ -119,6 +142,7 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
   });
 
   it('pretrains then trains sparsely, streaming every step to the page', async () => {
+    const studio = await loadedStudio();
     const ctx = context();
     const summary = await studio.train(TRAIN, ctx);
     expect(summary.steps).toBe(12);
@@ -134,6 +158,7 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
   });
 
   it('scores every prunable group with importance, mean |γ| and mean sr, and ranks all channels', async () => {
+    const studio = await trainedStudio();
     const scores = studio.scores({ criterion: 'gfr', ranking: 'global' });
     expect(scores.groups.length).toBe(3);
     for (const { group, importance, gamma, sr } of scores.groups) {
@@ -153,6 +178,7 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
   });
 
   it('steps through the search one candidate at a time, runs the rest, selects and exports', async () => {
+    const studio = await trainedStudio();
     const start = await studio.searchStart(SEARCH, context());
     expect(start.plannedRatios).toEqual([0, 0.1, 0.2, 0.3, 0.5, 0.7]);
     expect(start.prunableChannels).toBe(8 + 16 + 64);
@@ -248,34 +274,50 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
   });
 
   it('pauses and resumes training', async () => {
+    const studio = await trainedStudio();
     const ctx = context();
     let pausedAt = -1;
+    let blockedAt = -1;
     let resumedAt = -1;
-    const running = studio.train(TRAIN, {
-      ...ctx,
-      progress: (p) => {
-        ctx.log.push(p);
-        if (p.detail?.kind === 'train' && p.detail.phase === 'sparse' && pausedAt < 0) {
-          pausedAt = ctx.log.length;
-          expect(studio.pauseTraining({ paused: true })).toEqual({ paused: true });
-          setTimeout(() => {
-            resumedAt = ctx.log.length;
-            studio.pauseTraining({ paused: false });
-          }, 400);
-        }
-      },
+    // Resumes once the training loop waits at the gate: the event that proves the pause held, no timer.
+    const wait = PauseGate.prototype.wait;
+    const gate = vi.spyOn(PauseGate.prototype, 'wait').mockImplementation(function (this: PauseGate, signal?: AbortSignal) {
+      const waiting = wait.call(this, signal);
+      if (this.paused && blockedAt < 0) {
+        blockedAt = ctx.log.length;
+        setImmediate(() => {
+          resumedAt = ctx.log.length;
+          studio.pauseTraining({ paused: false });
+        });
+      }
+      return waiting;
     });
-    const summary = await running;
-    expect(pausedAt).toBeGreaterThan(0);
-    expect(resumedAt, 'nothing was reported while paused').toBe(pausedAt);
-    expect(summary.steps).toBe(12);
-    expect(trainEvents(ctx.log, 'sparse').map((e) => e.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-    // The same pretraining settings: pretraining was not repeated.
-    expect(trainEvents(ctx.log, 'pretrain')).toEqual([]);
-    expect(studio.pauseTraining({ paused: true })).toEqual({ paused: false });
+    try {
+      const summary = await studio.train(TRAIN, {
+        ...ctx,
+        progress: (p) => {
+          ctx.log.push(p);
+          if (p.detail?.kind === 'train' && p.detail.phase === 'sparse' && pausedAt < 0) {
+            pausedAt = ctx.log.length;
+            expect(studio.pauseTraining({ paused: true })).toEqual({ paused: true });
+          }
+        },
+      });
+      expect(pausedAt).toBeGreaterThan(0);
+      expect(blockedAt, 'the loop waited at the gate with nothing reported since the pause').toBe(pausedAt);
+      expect(resumedAt, 'nothing was reported while paused').toBe(pausedAt);
+      expect(summary.steps).toBe(12);
+      expect(trainEvents(ctx.log, 'sparse').map((e) => e.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      // The same pretraining settings: pretraining was not repeated.
+      expect(trainEvents(ctx.log, 'pretrain')).toEqual([]);
+      expect(studio.pauseTraining({ paused: true })).toEqual({ paused: false });
+    } finally {
+      gate.mockRestore();
+    }
   });
 
   it('a cancelled training keeps the trained model; a cancelled search keeps its candidates', async () => {
+    const studio = await trainedStudio();
     await studio.searchStart(SEARCH, context());
     await studio.searchNext({ count: 2 }, context());
     const before = studio.scores({ criterion: 'gfr', ranking: 'global' });
@@ -296,10 +338,6 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     await expect(searching).rejects.toBeInstanceOf(CancelledError);
     await expect(studio.searchNext({ count: 1 }, context())).rejects.toThrow(/cancelled.*Start the search again.*3 candidate/);
     expect(studio.exportCandidate({ candidate: 2, format: 'files' }, context()).files).toHaveLength(4);
-  });
-
-  it('leaves no tensor behind', () => {
-    expect(tf.memory().numTensors).toBe(startTensors);
   });
 });
 
@@ -426,16 +464,28 @@ describe('Studio: nothing is lost on a reload', () => {
     await expect(second.searchNext({ count: 1 }, context())).rejects.toThrow(/interrupted by a reload.*Start the search again/);
     expect(second.select({ kind: 'tolerance', tolerance: 100 }).reference).toEqual(started.reference);
 
-    // A search saved before the original became the reference comes back as a note, not as candidates.
+    // Work saved in layout 1 (no version written; a search saved before the original became the reference,
+    // a training before trainedStart was kept) is migrated: the search comes back as a note, not as candidates.
     const saved = await store.get<Record<string, unknown>>('search');
+    const savedTraining = await store.get<Record<string, unknown>>('training');
     delete saved!.reference;
-    await store.set('search', saved);
+    delete savedTraining!.trainedStart;
+    // Layout 1 called the kind of sparsity target `measure`.
+    const record = savedTraining!.record as { curve: Record<string, unknown>[] };
+    const kinds = record.curve.map((point) => point.targetKind);
+    expect(kinds).toContain('channels');
+    record.curve = record.curve.map(({ targetKind, ...point }) => ({ ...point, measure: targetKind }));
+    await store.write({ set: [['search', saved], ['training', savedTraining]], delete: ['schema'] });
     const stale = new Studio({ loadBuiltinData: async () => digits, store });
     const old = await stale.restore(context());
     expect(old).toMatchObject({ search: null, training: { params } });
+    expect(old!.training!.curve!.map((point) => point.targetKind)).toEqual(kinds);
     expect(old!.notes).toEqual([expect.stringMatching(/measured before the original model became the reference; run the search again/)]);
     await stale.savedWork();
     expect(await store.get('search')).toBeUndefined();
+    expect(await store.get('schema')).toBe(SCHEMA_VERSION);
+    // The built-in lenet was trained from scratch, without pretraining: not a trained start.
+    expect(await store.get('training')).toMatchObject({ trainedStart: false });
 
     // New data drops the training and the search of the old data.
     const count = 30;

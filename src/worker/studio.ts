@@ -16,10 +16,10 @@ import { loadModelFiles } from '../engine/io/modelFiles';
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
-import { DEFAULT_TOLERANCE, type SelectionRule } from '../engine/search/select';
+import { DEFAULT_TOLERANCE, type SelectionRule } from '../contract/select';
 import { CompressionSession, type Reference } from '../engine/session';
-import type { TrainEvent, TrainOptions, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
-import type { SparsityStatus } from '../engine/train/sparsityController';
+import type { TrainCheckpoint, TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
+import { trainPointOf } from '../contract/events';
 import { buildBuiltinModel } from '../engine/zoo';
 import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
@@ -28,12 +28,12 @@ import { summarizeData, validationCount } from './dataSummary';
 import { exportFiles, transferable } from './exportFiles';
 import { browserDecoder } from './imageFolder';
 import { summarizeModel } from './modelSummary';
-import { SavedWork, candidateKey, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
+import { SavedWork, candidateKey, type SavedCheckpoint, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
   DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, ModelSource, ModelSummary, QuantizedFigures, QuantizeParams, RestoredWork, ScoresParams,
-  ScoresResult, SearchNextResult, SearchStartResult, SelectResult, TrainingRecord, TrainParams, TrainPoint,
+  ScoresResult, SearchNextResult, SearchStartResult, SelectResult, StorageNotice, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
 
@@ -56,6 +56,8 @@ export interface StudioOptions {
   loadBuiltinData?: () => Promise<ImageDataset>;
   /** Where work is saved for the next visit; IndexedDB by default where there is one, null for none. */
   store?: StateStore | null;
+  /** Told when a background save fails, and when a training checkpoint is saved. */
+  onStorageNotice?: (notice: StorageNotice) => void;
 }
 
 interface LoadedModel {
@@ -84,29 +86,15 @@ function thinned(points: TrainPoint[], max = MAX_CURVE_POINTS): TrainPoint[] {
   return points.filter((_, i) => i % every === 0 || i === points.length - 1);
 }
 
-/** Records the step events of one phase as chart points. */
-function curveRecorder(phase: TrainPoint['phase']): { points: TrainPoint[]; onEvent: (event: TrainEvent) => void } {
-  const points: TrainPoint[] = [];
+/** Records the step events of one phase as chart points, after `earlier` ones (of a resumed training). */
+function curveRecorder(phase: TrainPoint['phase'], earlier: TrainPoint[] = []): { points: TrainPoint[]; onEvent: (event: TrainEvent) => void } {
+  const points: TrainPoint[] = earlier.filter((point) => point.phase === phase);
   return {
     points,
     onEvent: (event) => {
-      if (event.kind !== 'step') return;
-      points.push({
-        phase, step: event.step, totalSteps: event.totalSteps, loss: event.loss, accuracy: event.accuracy, imagesPerSec: event.imagesPerSec,
-        ...(event.sparsity ? sparsityFigures(event.sparsity) : {}),
-        ...guardFigures(event),
-      });
+      if (event.kind === 'step') points.push(trainPointOf(event, phase));
     },
   };
-}
-
-function sparsityFigures({ zeroShare, freedFlopsShare, targetShare, measure }: SparsityStatus): Pick<TrainPoint, 'zeroShare' | 'freedFlopsShare' | 'targetShare' | 'measure'> {
-  return { zeroShare, freedFlopsShare, targetShare, measure };
-}
-
-function guardFigures({ guard }: TrainStepEvent): Pick<TrainPoint, 'guardAccuracy' | 'guardFloor' | 'guardRestoredFrom'> {
-  if (!guard) return {};
-  return { guardAccuracy: guard.accuracy, guardFloor: guard.floor, ...(guard.restoredFrom === undefined ? {} : { guardRestoredFrom: guard.restoredFrom }) };
 }
 
 interface SearchState {
@@ -156,8 +144,12 @@ export class Studio {
   private model: LoadedModel | null = null;
   private data: LoadedData | null = null;
   private session: CompressionSession | null = null;
-  /** Normal pretraining, kept per settings so that retraining does not repeat it. */
-  private pretrained: { key: string; spec: ModelSpec; summary: TrainSummary; curve?: TrainPoint[] } | null = null;
+  /** The curve of the session's latest pretraining, which training again with the same settings reuses. */
+  private pretrainCurve: TrainPoint[] = [];
+  /** The curve of the latest sparse training. */
+  private trainCurve: TrainPoint[] = [];
+  /** The training the last visit left unfinished, until it is resumed or replaced. */
+  private resumable: SavedCheckpoint | null = null;
   private training: TrainingRecord | null = null;
   private search: SearchState | null = null;
   private readonly pause = new PauseGate();
@@ -171,7 +163,7 @@ export class Studio {
     this.decode = options.decodeImage ?? browserDecoder;
     this.loadBuiltinData = options.loadBuiltinData ?? (() => loadBuiltinDigits());
     this.backend = options.backend ?? (() => tf.getBackend());
-    this.saved = new SavedWork(options.store === undefined ? defaultStateStore() : options.store);
+    this.saved = new SavedWork(options.store === undefined ? defaultStateStore() : options.store, options.onStorageNotice);
   }
 
   /** Resolves when the work so far is saved. */
@@ -185,21 +177,16 @@ export class Studio {
       const model = source.kind === 'builtin'
         ? await this.builtinModel(source.name, this.data?.dataset)
         : await droppedModel(source.files);
-      let data = this.data;
+      const previousData = this.data;
+      let data = previousData;
       const shape = shapeOf(model.summary);
       if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
         data = await this.readImages(data.images, shape, ctx.signal);
       }
-      const session = data ? sessionFor(model, data) : null;
-      this.resetWork();
-      this.model = model;
-      this.session = session;
+      this.replaceWork(model, data ?? null);
       this.saved.model(source.kind === 'builtin' ? { kind: 'builtin', name: source.name } : { kind: 'files', spec: model.spec, source: model.summary.source });
       const summary: ModelSummary = { ...model.summary };
-      if (data && data !== this.data) {
-        this.data = data;
-        summary.data = this.dataSummary(data, ctx);
-      }
+      if (data && data !== previousData) summary.data = this.dataSummary(data, ctx);
       return summary;
     });
   }
@@ -212,11 +199,7 @@ export class Studio {
       const { dataset } = data;
       const rebuild = model?.builtin && (!sameShape(model.summary.inputShape, [dataset.height, dataset.width, dataset.channels]) || model.summary.numClasses !== dataset.numClasses);
       if (model?.builtin && rebuild) model = await this.builtinModel(model.builtin, dataset);
-      const session = model ? sessionFor(model, data) : null;
-      this.resetWork();
-      this.data = data;
-      this.model = model;
-      this.session = session;
+      this.replaceWork(model, data);
       this.saved.data(source.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'files', files: source.files });
       const summary = this.dataSummary(data, ctx);
       if (rebuild && model) summary.model = model.summary;
@@ -225,53 +208,83 @@ export class Studio {
   }
 
   async train(params: TrainParams, ctx: CallContext): Promise<TrainSummary> {
+    return this.exclusive('training', ctx.signal, () => this.runTraining(params, null, ctx));
+  }
+
+  /** Goes on with the training the last visit left unfinished, from its latest checkpoint. */
+  async resumeTraining(ctx: CallContext): Promise<TrainSummary> {
     return this.exclusive('training', ctx.signal, async () => {
-      const session = this.requireSession();
-      const loaded = this.model!;
-      const before = { original: session.original, trainedStart: session.trainedStart, trained: session.trained };
-      const options = (relay: TrainRelay, curve: ReturnType<typeof curveRecorder>): TrainOptions => ({
+      const saved = this.resumable;
+      if (!saved) throw new UserError('There is no interrupted training to resume; start the training again.');
+      return this.runTraining(saved.params, saved, ctx);
+    });
+  }
+
+  /** Pretraining (or the model as loaded), then sparse training; checkpoints on the way; `resume` goes on from one. */
+  private async runTraining(params: TrainParams, resume: SavedCheckpoint | null, ctx: CallContext): Promise<TrainSummary> {
+    const session = this.requireSession();
+    /** Runs one phase with its relay, its curve and its checkpoints (and its checkpoint to resume from). */
+    const runPhase = (phase: TrainPoint['phase'], label: string, run: (options: TrainOptions) => Promise<TrainSummary>): Promise<TrainSummary> => {
+      const relay = new TrainRelay(phase, label, ctx.progress);
+      const curve = curveRecorder(phase, resume?.curve);
+      const saveCheckpoint = (checkpoint: TrainCheckpoint): void => {
+        const pretrained = phase === 'sparse' && params.pretrainEpochs > 0 ? session.trainedState().pretrained : null;
+        this.saved.checkpoint({
+          params, phase, checkpoint,
+          curve: [...(phase === 'sparse' && pretrained ? this.pretrainCurve : []), ...thinned(curve.points)],
+          pretrained: pretrained && { ...pretrained, curve: this.pretrainCurve },
+        });
+      };
+      return run({
         signal: ctx.signal,
         onEvent: (event) => {
           relay.onEvent(event);
           curve.onEvent(event);
         },
         whilePaused: () => this.pause.wait(ctx.signal),
-      });
-      this.pause.set(false);
-      try {
+        checkpoints: { save: saveCheckpoint },
+        ...(resume?.phase === phase ? { resume: resume.checkpoint } : {}),
+      }).then((summary) => {
+        if (phase === 'pretrain') this.pretrainCurve = thinned(curve.points);
+        else this.trainCurve = thinned(curve.points);
+        return summary;
+      }).finally(() => relay.flush());
+    };
+    this.pause.set(false);
+    if (resume?.pretrained) {
+      // The sparse phase was interrupted: its pretraining is reused, not repeated.
+      session.adoptPretrained(resume.pretrained);
+      this.pretrainCurve = resume.pretrained.curve ?? [];
+    }
+    try {
+      // A cancelled or failed training leaves the session's models as they were.
+      const training = await session.transaction(async () => {
         let pretraining: TrainSummary | undefined;
-        const pretrainSettings = { ...params.settings, epochs: params.pretrainEpochs };
-        const key = JSON.stringify(pretrainSettings);
-        if (params.pretrainEpochs > 0 && this.pretrained?.key === key) {
-          session.setOriginal(this.pretrained.spec, true);
+        if (params.pretrainEpochs > 0) {
+          const pretrainSettings = { ...params.settings, epochs: params.pretrainEpochs };
+          pretraining = session.hasPretrained(pretrainSettings)
+            ? await session.pretrain(pretrainSettings)
+            : await runPhase('pretrain', 'pretraining', (options) => session.pretrain(pretrainSettings, options));
         } else {
-          session.setOriginal(loaded.spec, !loaded.builtin);
-          if (params.pretrainEpochs > 0) {
-            const relay = new TrainRelay('pretrain', 'pretraining', ctx.progress);
-            const curve = curveRecorder('pretrain');
-            // Sets the pretrained model as the original (a trained start).
-            const summary = await session.pretrain(pretrainSettings, options(relay, curve)).finally(() => relay.flush());
-            this.pretrained = { key, spec: session.original, summary, curve: thinned(curve.points) };
-          }
+          session.startFromLoaded();
         }
-        if (params.pretrainEpochs > 0) pretraining = this.pretrained!.summary;
-        const relay = new TrainRelay('sparse', `sparse training (${params.criterion})`, ctx.progress);
-        const curve = curveRecorder('sparse');
-        const training = await session.train(params.criterion, params.settings, options(relay, curve)).finally(() => relay.flush());
+        const training = await runPhase('sparse', `sparse training (${params.criterion})`, (options) => session.train(params.criterion, params.settings, options));
         this.stopSearch();
-        const pretrainCurve = pretraining ? (this.pretrained?.curve ?? []) : [];
-        this.training = { params, pretraining, training, curve: [...pretrainCurve, ...thinned(curve.points)] };
-        this.saved.training({ record: this.training, original: session.original, trainedStart: session.trainedStart, trained: session.trained, pretrained: this.pretrained });
+        this.training = { params, pretraining, training, curve: [...(pretraining ? this.pretrainCurve : []), ...this.trainCurve] };
         return training;
-      } catch (error) {
-        // A cancelled or failed training leaves the previous model as it was.
-        session.setOriginal(before.original, before.trainedStart);
-        session.trained = before.trained;
-        throw error;
-      } finally {
-        this.pause.set(false);
-      }
-    });
+      });
+      this.resumable = null;
+      const { pretrained, ...state } = session.trainedState();
+      this.saved.training({ record: this.training!, ...state, pretrained: pretrained && { ...pretrained, curve: this.pretrainCurve } });
+      return training;
+    } catch (error) {
+      // Cancelled, or failed: there is nothing to resume. (A crash never gets here: its checkpoint stays.)
+      this.resumable = null;
+      this.saved.forgetCheckpoint();
+      throw error;
+    } finally {
+      this.pause.set(false);
+    }
   }
 
   pauseTraining(params: { paused: boolean }): { paused: boolean } {
@@ -413,10 +426,10 @@ export class Studio {
   /** Brings back the last visit's work; null when nothing was saved (or there is nowhere to save). */
   async restore(ctx: CallContext): Promise<RestoredWork | null> {
     return this.exclusive('restoring the last visit', ctx.signal, async () => {
+      const notes = await this.saved.open();
       const savedModel = await this.saved.read<SavedModel>('model');
       if (!savedModel) return null;
       ctx.progress({ done: 0, total: 1, label: 'restoring the last visit' });
-      const notes: string[] = [];
       const dropped: LoadedModel | null = savedModel.kind === 'files'
         ? { spec: savedModel.spec, summary: summarizeModel(savedModel.spec, savedModel.source), builtin: null }
         : null;
@@ -430,11 +443,7 @@ export class Studio {
         notes.push(`The data of the last visit could not be read again: ${(error as Error).message}`);
       }
       const model = savedModel.kind === 'builtin' ? await this.builtinModel(savedModel.name, data?.dataset) : dropped!;
-      const session = data ? sessionFor(model, data) : null;
-      this.resetWork();
-      this.model = model;
-      this.data = data;
-      this.session = session;
+      const session = this.replaceWork(model, data);
       const restored: RestoredWork = {
         model: model.summary,
         modelChoice: savedModel.kind === 'builtin' ? savedModel.name : 'files',
@@ -442,24 +451,27 @@ export class Studio {
         dataChoice: data ? savedData!.kind : null,
         training: null,
         search: null,
+        resumable: null,
         notes,
       };
       if (!session) return restored;
 
       const training = await this.saved.read<SavedTraining>('training');
       if (training) {
-        // Work saved before trainedStart was kept: the original was trained if it was pretrained or the user's own.
-        session.setOriginal(training.original, training.trainedStart ?? (training.record.pretraining !== undefined || !model.builtin));
-        session.trained = training.trained;
-        this.pretrained = training.pretrained;
-        this.training = training.record;
+        const { record, original, trainedStart, trained, pretrained } = training;
+        session.restoreTraining({ original, trainedStart, trained, pretrained: pretrained && { key: pretrained.key, spec: pretrained.spec, summary: pretrained.summary } });
+        this.pretrainCurve = pretrained?.curve ?? [];
+        this.training = record;
         restored.training = training.record;
       }
+      const checkpoint = await this.saved.read<SavedCheckpoint>('checkpoint');
+      if (checkpoint) {
+        this.resumable = checkpoint;
+        const { params, phase, checkpoint: { step, totalSteps }, curve } = checkpoint;
+        restored.resumable = { params, phase, step, totalSteps, curve };
+      }
       const search = await this.saved.read<SavedSearch>('search');
-      if (search && search.candidates.length > 0 && !search.reference) {
-        notes.push('The search of the last visit was measured before the original model became the reference; run the search again.');
-        this.saved.forgetSearch();
-      } else if (search?.reference && search.candidates.length > 0) {
+      if (search && search.candidates.length > 0) {
         const specs = new Map<number, ModelSpec>();
         for (const index of search.saved) {
           const spec = await this.saved.read<ModelSpec>(candidateKey(index));
@@ -489,6 +501,15 @@ export class Studio {
         };
       }
       return restored;
+    });
+  }
+
+  /** Removes all saved work; what is in memory stays, and later steps are saved afresh. */
+  async forgetSavedWork(ctx: CallContext): Promise<null> {
+    return this.exclusive('forgetting the saved work', ctx.signal, async () => {
+      await this.saved.forgetAll();
+      this.resumable = null;
+      return null;
     });
   }
 
@@ -522,12 +543,23 @@ export class Studio {
     return session;
   }
 
-  /** Forgets everything derived from the model and data (training, search). */
-  private resetWork(): void {
+  /**
+   * Makes `model` and `data` the studio's and starts a new session on them,
+   * forgetting everything derived from the previous ones (training, search).
+   * The session is made first, so a model and data that do not fit together
+   * leave the studio as it was.
+   */
+  private replaceWork(model: LoadedModel | null, data: LoadedData | null): CompressionSession | null {
+    const session = model && data ? sessionFor(model, data) : null;
     this.stopSearch();
-    this.pretrained = null;
+    this.pretrainCurve = [];
+    this.trainCurve = [];
     this.training = null;
-    this.session = null;
+    this.resumable = null;
+    this.model = model;
+    this.data = data;
+    this.session = session;
+    return session;
   }
 
   private stopSearch(): void {

@@ -4,18 +4,14 @@
  * holds one CompressionSession (src/engine/session.ts); these calls drive its
  * steps: load model and data → train → score → search (step by step) → export.
  */
-import type { OutputKind } from '../engine/eval/outputKind';
-import type { WeightQuantization } from '../engine/export/quantize';
-import type { QuantizedFigures } from '../engine/export/quantizedFigures';
-import type { ChannelGroup, ModelAnalysis } from '../engine/graph/analyze';
-import type { CriterionName } from '../engine/score/criterion';
-import type { RankingMode } from '../engine/score/importance';
-import type { Candidate } from '../engine/search/candidate';
-import type { SearchSettings } from '../engine/search/gridSearch';
-import type { SelectionRule, Verdict } from '../engine/search/select';
+import type { ChannelGroup, ModelAnalysis, Segment } from '../contract/analysis';
+import type { Candidate, QuantizedFigures, WeightQuantization } from '../contract/candidate';
+import type { CriterionName, RankingMode } from '../contract/criteria';
+import type { TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
+import type { OutputKind } from '../contract/outputKind';
+import type { SelectionRule, Verdict } from '../contract/select';
+import type { SearchSettings, TrainSettings } from '../contract/settings';
 import type { Reference } from '../engine/session';
-import type { TrainSettings, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
-import type { SparsityMeasure } from '../engine/train/sparsityController';
 
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
 export type { QuantizedFigures, Reference, WeightQuantization };
@@ -37,6 +33,8 @@ export interface ModelSummary {
   inputShape: number[];
   numClasses: number;
   analysis: ModelAnalysis;
+  /** The layers as boxes placed by a layered layout, with the data flow between them (./modelGraph.ts). */
+  graph: ModelGraph;
   /** What the model outputs as its last layers state it; absent when they leave it open (then measured on images once training or the search starts). */
   outputKind?: OutputKind;
   /**
@@ -44,6 +42,40 @@ export interface ModelSummary {
    * again at the model's input size. The page should show it instead of the old one.
    */
   data?: DataSummary;
+}
+
+/** One layer of the model graph. Coordinates are the layout's units: (x, y) is the box's top-left corner. */
+export interface GraphNode {
+  name: string;
+  className: string;
+  role: ModelAnalysis['layers'][number]['role'];
+  /** Size of the output's last axis; null when the engine cannot tell. */
+  channels: number | null;
+  /** The output's channels as runs of coupled groups (by key); null when the engine cannot follow them. */
+  segments: Segment[] | null;
+  /** Spatial positions each channel repeats at along the last axis (a Flatten's output), else 1. */
+  positions: number;
+  /** Why pruning may not cut (some of) these channels; empty when it may cut all of them. */
+  reasons: string[];
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Data flowing from one layer into another, drawn through the layout's bend points. */
+export interface GraphEdge {
+  from: string;
+  to: string;
+  points: { x: number; y: number }[];
+}
+
+/** The model graph, its layers in topological order, laid out top to bottom. */
+export interface ModelGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  width: number;
+  height: number;
 }
 
 export interface DataSummary {
@@ -143,25 +175,7 @@ export type ProgressDetail =
   | { kind: 'train'; phase: 'pretrain' | 'sparse'; events: TrainStepEvent[] }
   | { kind: 'candidate'; candidate: Candidate };
 
-/** One training step as the charts plot it, kept with the training record so the charts come back after a reload. */
-export interface TrainPoint {
-  phase: 'pretrain' | 'sparse';
-  step: number;
-  totalSteps: number;
-  loss: number;
-  accuracy: number;
-  imagesPerSec: number;
-  zeroShare?: number;
-  freedFlopsShare?: number;
-  /** The schedule's share, of channels or of FLOPs (measure). */
-  targetShare?: number;
-  measure?: SparsityMeasure;
-  /** The accuracy guard's latest reading on the calibration images, and its floor (0..1). */
-  guardAccuracy?: number;
-  guardFloor?: number;
-  /** That reading was below the floor: training went back to the weights of this earlier step. */
-  guardRestoredFrom?: number;
-}
+export type { TrainPoint } from '../contract/events';
 
 /** What a finished training leaves: its settings, its summaries and its curve (thinned to at most MAX_CURVE_POINTS). */
 export interface TrainingRecord {
@@ -170,6 +184,22 @@ export interface TrainingRecord {
   training: TrainSummary;
   /** Absent in work saved before curves were kept. */
   curve?: TrainPoint[];
+}
+
+/** What happened to a save in the background: the page says when one failed, and what was not saved. */
+export type StorageNotice =
+  | { kind: 'saved'; what: string; step?: number }
+  | { kind: 'failed'; what: string; reason: string };
+
+/** A training that was running at the last visit, and can go on from its latest checkpoint. */
+export interface ResumableTraining {
+  params: TrainParams;
+  phase: TrainPoint['phase'];
+  /** Steps done in that phase, of its total. */
+  step: number;
+  totalSteps: number;
+  /** The chart points so far. */
+  curve: TrainPoint[];
 }
 
 /** The work of the last visit, as `restore` brings it back after a reload. */
@@ -195,6 +225,8 @@ export interface RestoredWork {
     /** The original's figures the candidates were compared with. */
     reference: Reference;
   } | null;
+  /** A training that was interrupted (by a reload or a crash) and can be resumed; null when none. */
+  resumable: ResumableTraining | null;
   /** What could not be brought back, and why. */
   notes: string[];
 }
@@ -223,4 +255,8 @@ export interface StudioMethods {
    * training and search step is saved as it completes.
    */
   restore?: { params: Record<string, never>; result: RestoredWork | null };
+  /** Goes on with the training that `restore` reported as resumable, from its latest checkpoint. */
+  resumeTraining: { params: Record<string, never>; result: TrainSummary };
+  /** Removes all saved work (the work in memory stays). */
+  forgetSavedWork: { params: Record<string, never>; result: null };
 }

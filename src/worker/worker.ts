@@ -5,6 +5,7 @@
  */
 
 import { selectBackend } from './backend';
+import { watchDeviceLoss } from './deviceLoss';
 import type { CallContext } from './callContext';
 import { serializeError } from './messages';
 import type {
@@ -27,11 +28,14 @@ type Handlers = {
 let initialised: Promise<InitResult> | null = null;
 
 function init(requested: string | null | undefined): Promise<InitResult> {
-  initialised ??= selectBackend(requested);
+  initialised ??= selectBackend(requested).then((result) => {
+    if (result.backend === 'webgpu') watchDeviceLoss();
+    return result;
+  });
   return initialised;
 }
 
-const studio = new Studio();
+const studio = new Studio({ onStorageNotice: (notice) => post({ kind: 'notice', notice }) });
 
 /** A studio call, after the backend is chosen (the page normally calls `init` first). */
 const withBackend = <P, R>(call: (params: P, ctx: CallContext) => R | Promise<R>) =>
@@ -61,6 +65,8 @@ const handlers: Handlers = {
   measureQuantized: withBackend((params, ctx) => studio.measureQuantized(params, ctx)),
   exportOriginalOnnx: withBackend((_params, ctx) => studio.exportOriginalOnnx(ctx)),
   restore: withBackend((_params, ctx) => studio.restore(ctx)),
+  resumeTraining: withBackend((_params, ctx) => studio.resumeTraining(ctx)),
+  forgetSavedWork: (_params, ctx) => studio.forgetSavedWork(ctx),
 };
 
 const running = new Map<number, AbortController>();

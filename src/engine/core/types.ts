@@ -1,7 +1,7 @@
 /**
  * Shared vocabulary of the engine. Everything here is plain data (JSON plus
  * typed arrays), so it can cross a worker boundary, be saved and be diffed.
- * Names follow SPEC.md: `sr`, `gamma`, `importance`, `ratio`, `candidate`, `plan`.
+ * Names follow docs/METHOD.md §1: `sr`, `gamma`, `importance`, `ratio`, `candidate`, `plan`.
  */
 
 /** A dense float tensor as plain data, row-major (the layout tfjs uses). */

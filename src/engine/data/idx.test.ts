@@ -73,7 +73,8 @@ describe('parseIdx', () => {
     const bytes = encodeIdx([N, H, W], pixels(N * H * W));
     expectUserError(() => parseIdx(bytes.subarray(0, bytes.length - 7)), new RegExp(`needs ${bytes.length} bytes, but it has ${bytes.length - 7}`));
     expectUserError(() => parseIdx(bytes.subarray(0, 9)), /truncated inside its header/);
-    expectUserError(() => parseIdx(gzipSync(bytes).subarray(0, 20)), /could not be decompressed/);
+    // A cut gzip ends in bytes that are no trailer: refused by the size they claim, or as damaged.
+    expectUserError(() => parseIdx(gzipSync(bytes).subarray(0, 20)), /could not be decompressed|if the file was cut short, download it again/);
   });
 
   test('rejects trailing bytes', () => {

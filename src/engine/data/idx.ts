@@ -3,9 +3,10 @@
  * then each dim as a big-endian uint32, then the values, big-endian.
  * Files may be gzipped; we detect that from the gzip magic bytes.
  */
-import { gunzipSync } from 'fflate';
 import { DEFAULT_SCALING, type ImageDataset, type InputScaling } from '../core/types';
 import { UserError } from '../core/errors';
+import { gunzipWithin, isGzip } from '../core/gzip';
+import { checkDatasetSize } from '../core/limits';
 import { scalePixels } from './scaling';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -35,21 +36,21 @@ const DTYPES: DtypeInfo[] = [
 /** Largest label we accept; a bigger one means the file is not a label file. */
 const MAX_LABEL = 65535;
 
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+export { isGzip };
+
+/**
+ * Returns the bytes, gunzipped if they are gzip data: within the archive limit, and refused from the IDX header's
+ * dims (the dataset limit) before the rest is inflated.
+ */
+export function maybeGunzip(bytes: Uint8Array, name = 'file'): Uint8Array {
+  return isGzip(bytes) ? gunzipWithin(bytes, name, { inspectHead: (head) => checkIdxHeader(head, name) }) : bytes;
 }
 
-/** Returns the bytes, gunzipped if they are gzip data. */
-export function maybeGunzip(bytes: Uint8Array, name = 'file'): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (e) {
-    throw new UserError(
-      `${name} looks gzipped but could not be decompressed (${(e as Error).message}). ` +
-        'The file may be truncated or damaged; download it again.',
-    );
-  }
+/** The dataset limit from the header alone (a head too short to hold one is left to the full parse). */
+function checkIdxHeader(head: Uint8Array, name: string): void {
+  if (head.length < 4 || head.length < 4 + 4 * head[3]) return;
+  const { dims } = parseHeader(head, name);
+  if (dims.length > 1) checkDatasetSize(dims[0], dims.slice(1).reduce((a, b) => a * b, 1), name);
 }
 
 /** Parses an IDX file (gzipped or not). `name` is used in error messages. */
@@ -57,6 +58,7 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   const raw = maybeGunzip(bytes, name);
   const { dtype, dims, headerBytes } = parseHeader(raw, name);
   const count = dims.reduce((a, b) => a * b, 1);
+  if (dims.length > 1) checkDatasetSize(dims[0], dims.slice(1).reduce((a, b) => a * b, 1), name);
   const expected = headerBytes + count * dtype.bytes;
   if (raw.length < expected) {
     throw new UserError(

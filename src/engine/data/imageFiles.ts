@@ -12,7 +12,9 @@
  */
 import { throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
+import { checkDatasetSize, checkLimit, LIMITS } from '../core/limits';
 import { DEFAULT_SCALING, type ImageDataset, type InputScaling } from '../core/types';
+import { imageHeaderSize } from './imageHeader';
 import { resizeBilinear } from './resize';
 import { scalePixels } from './scaling';
 
@@ -34,7 +36,7 @@ export type ImageDecoder = (bytes: Uint8Array, name: string) => DecodedImage | P
 
 /** Most images read, and largest single image: keep a dropped folder within a tab's memory. */
 export const MAX_IMAGES = 200_000;
-export const MAX_IMAGE_PIXELS = 40_000_000;
+export const MAX_IMAGE_PIXELS = LIMITS.imagePixels;
 /** The studio's longest side when no model sets the size: larger images train slowly in a browser. */
 export const MAX_DEFAULT_SIDE = 64;
 
@@ -134,7 +136,8 @@ export function groupByClass(files: ImageFile[], options: Pick<ImageFolderOption
   for (const file of images) {
     const name = classOf(file.path);
     if (name === undefined) outside.push(file.path);
-    else classes.set(name, [...(classes.get(name) ?? []), file]);
+    else if (classes.has(name)) classes.get(name)!.push(file);
+    else classes.set(name, [file]);
   }
   if (outside.length && !options.skipBadFiles) {
     throw new UserError(`${outside[0]} in ${where} is not inside a class folder; put each image in a folder named after its class.`);
@@ -158,15 +161,27 @@ export async function datasetFromImageFiles(files: ImageFile[], decode: ImageDec
   if (wanted !== undefined && wanted !== 1 && wanted !== 3) throw new UserError(`Images can be read as 1 (gray) or 3 (RGB) channels, not ${wanted}.`);
   const { classes, where, notes } = groupByClass(files, options);
   const target = options.height && options.width ? { height: options.height, width: options.width } : undefined;
+  const count = [...classes.values()].reduce((sum, list) => sum + list.length, 0);
+  if (target) checkDatasetSize(count, target.height * target.width * (wanted ?? 1), where);
+  // Without a target size, the pixels kept so far (bytes of RGBA, as many as float32 gray values) are checked as they come.
+  let keptPixels = 0;
   // Images are kept at the target size (or within maxSide) as soon as they are decoded, not at their own size.
   const decoded: { image: DecodedImage; label: number }[] = [];
   const failed: string[] = [];
+  const tooLarge: string[] = [];
   let label = 0;
   for (const [name, list] of classes) {
     const before = decoded.length;
     for (const file of list) {
       throwIfAborted(signal);
       let image: DecodedImage;
+      // From the header, before the decoder allocates anything; the studio skips such an image with its own note.
+      const declared = imageHeaderSize(file.bytes);
+      if (declared && declared.width * declared.height > MAX_IMAGE_PIXELS) {
+        if (!skipBadFiles) checkImagePixels(file.path, declared.width, declared.height);
+        tooLarge.push(file.path);
+        continue;
+      }
       try {
         image = await decode(file.bytes, file.path);
         checkImagePixels(file.path, image.width, image.height);
@@ -175,16 +190,21 @@ export async function datasetFromImageFiles(files: ImageFile[], decode: ImageDec
         failed.push(file.path);
         continue;
       }
-      decoded.push({ image: resized(image, target ?? (maxSide ? withinSide(image, maxSide) : image)), label });
+      const kept = resized(image, target ?? (maxSide ? withinSide(image, maxSide) : image));
+      keptPixels += kept.width * kept.height;
+      if (!target) checkLimit('datasetBytes', keptPixels * 4, `The images of ${where} read so far take`, 'Use fewer images, or smaller ones.', true);
+      decoded.push({ image: kept, label });
     }
     if (decoded.length === before) throw new UserError(`No image of the class folder '${name}' in ${where} could be decoded; use PNG or JPEG files.`);
     label++;
   }
   if (failed.length) notes.push(`Skipped ${failed.length} image(s) that could not be decoded: ${listed(failed)}.`);
+  if (tooLarge.length) notes.push(`Skipped ${tooLarge.length} image(s) of more than ${MAX_IMAGE_PIXELS} pixels (read from their headers, not decoded): ${listed(tooLarge)}.`);
 
   const { height, width } = target ?? commonSize(decoded.map((d) => d.image));
   const channels = wanted ?? (decoded.every((d) => isGray(d.image)) ? 1 : 3);
   const size = height * width * channels;
+  checkDatasetSize(decoded.length, size, where);
   const raw = new Float32Array(decoded.length * size);
   decoded.forEach(({ image }, index) => {
     raw.set(resizeBilinear(toChannels(image, channels), image.height, image.width, channels, height, width), index * size);

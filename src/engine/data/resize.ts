@@ -3,6 +3,7 @@
  * centers like tf.image.resizeBilinear(..., halfPixelCenters=true). Linear in
  * the values, so resizing scaled images equals scaling resized ones.
  */
+import { checkDatasetSize } from '../core/limits';
 import type { ImageDataset } from '../core/types';
 
 /** One H×W×C image → outHeight×outWidth×C. */
@@ -48,6 +49,7 @@ export function resizeDataset(dataset: ImageDataset, height: number, width: numb
   const { channels } = dataset;
   const inSize = dataset.height * dataset.width * channels;
   const outSize = height * width * channels;
+  checkDatasetSize(dataset.count, outSize, `${dataset.source}, resized to ${height}×${width}×${channels}`);
   const images = new Float32Array(dataset.count * outSize);
   for (let n = 0; n < dataset.count; n++) {
     const image = dataset.images.subarray(n * inSize, (n + 1) * inSize);

@@ -9,16 +9,10 @@
  * certain (a ReLU, a custom layer), the outputs on real images decide.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { OutputKind } from '../../contract/outputKind';
 import type { ModelSpec } from '../core/types';
 
-/** `softmax`: probabilities that sum to 1; `sigmoid`: one probability per class; `logits`: unnormalized scores. */
-export type OutputKind = 'softmax' | 'sigmoid' | 'logits';
-
-export const OUTPUT_KIND_TEXT: Record<OutputKind, string> = {
-  softmax: 'probabilities (softmax)',
-  sigmoid: 'per-class probabilities (sigmoid)',
-  logits: 'logits (no final softmax)',
-};
+export { OUTPUT_KIND_TEXT, type OutputKind } from '../../contract/outputKind';
 
 /** Probabilities are clipped to [EPSILON, 1 − EPSILON] before the log, as Keras does. */
 export const PROBABILITY_EPSILON = 1e-7;

@@ -10,10 +10,10 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { concatBytes } from '../core/bytes';
+import type { WeightQuantization } from '../../contract/candidate';
 import { decodeWeightData } from '../io/weightData';
 
-export const WEIGHT_QUANTIZATIONS = ['float16', 'uint8'] as const;
-export type WeightQuantization = (typeof WEIGHT_QUANTIZATIONS)[number];
+export { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../contract/candidate';
 
 const float = new Float32Array(1);
 const bits = new Uint32Array(float.buffer);

@@ -1,5 +1,5 @@
 /**
- * The GFR sub-module (SPEC §2 Step 1), placed right after a BatchNormalization.
+ * The GFR sub-module (docs/METHOD.md §2), placed right after a BatchNormalization.
  *
  * Training form: s = sigmoid(W2·relu(W1·z + b1) + b2) with z the per-channel
  * spatial mean of the input, and y = x ⊙ s (squeeze-and-excitation shape).
@@ -8,6 +8,7 @@
  * an instrumented model saves and reloads with it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION } from '../../contract/settings';
 
 export interface GfrLayerArgs {
   /** Reduction r of the hidden width h = max(4, ceil(C / r)). */
@@ -20,10 +21,7 @@ export interface GfrLayerArgs {
   trainable?: boolean;
 }
 
-export const DEFAULT_REDUCTION = 4;
-export const DEFAULT_GATE_TEMPERATURE = 1;
-/** μ of the moving average sr ← μ·sr + (1 − μ)·mean_N(s). */
-export const DEFAULT_SR_MOMENTUM = 0.9;
+export { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION, DEFAULT_SR_MOMENTUM } from '../../contract/settings';
 
 /**
  * Initial bias of the gates' last layer: s starts near sigmoid(2) ≈ 0.88, so

@@ -7,67 +7,15 @@
  * channels of one group. Sources (Conv2D, Dense) open a new group; `Add` and
  * depthwise convolutions merge groups (union–find); `Concatenate` lines them up.
  */
+import type { ChannelGroup, ChannelLayout, ChannelRole, LayerInfo, ModelAnalysis, Segment } from '../../contract/analysis';
 import type { LayerSpec, ModelSpec, Shape } from '../core/types';
 import { checkLayerWeights } from './checkWeights';
-import { handlerFor, type ChannelRole, type LayerHandler } from './handlers';
+import { handlerFor, type LayerHandler } from './handlers';
 
-/** A run of `size` channels, all from one group (by key once analysis is done). */
-export interface Segment<G = string> {
-  group: G;
-  size: number;
-}
-
-/** The channel axis of a layer's output. `flat`: H·W positions × segments, channel-minor. */
-export type ChannelLayout<G = string> =
-  | { kind: 'channels'; segments: Segment<G>[] }
-  | { kind: 'flat'; segments: Segment<G>[]; positions: number }
-  | { kind: 'opaque' };
+export type { ChannelGroup, ChannelLayout, GroupMember, LayerInfo, ModelAnalysis, Segment } from '../../contract/analysis';
 
 /** Layouts while the groups are still being merged: numeric union–find ids. */
 type BuildLayout = ChannelLayout<number>;
-
-export interface LayerInfo<G = string> {
-  name: string;
-  className: string;
-  role: ChannelRole | 'unsupported';
-  /** Why the engine does not understand the layer. */
-  reason?: string;
-  outputShape: Shape | null;
-  params: number;
-  /** Multiply–accumulates per sample; null when the shape is unknown. */
-  flops: number | null;
-  layout: ChannelLayout<G>;
-}
-
-/** A layer that owns per-channel weights of a group, with the BN (and GFR) that follow it. */
-export interface GroupMember {
-  layer: string;
-  bn?: string;
-  gfr?: string;
-}
-
-/** A set of coupled channels: channel k of every member goes or stays together. */
-export interface ChannelGroup {
-  /** Stable key: the name of the group's first producing layer. */
-  key: string;
-  size: number;
-  members: GroupMember[];
-  prunable: boolean;
-  reasons: string[];
-}
-
-export interface ModelAnalysis {
-  modelName: string;
-  layers: LayerInfo[];
-  groups: ChannelGroup[];
-  params: number;
-  flops: number;
-  prunableChannels: number;
-  totalChannels: number;
-  unsupportedLayers: { layer: string; className: string; reason: string }[];
-  /** Inbound layer names of each layer (the graph's edges). */
-  layerInbound: Record<string, string[]>;
-}
 
 class UnionFind {
   private parent: number[] = [];

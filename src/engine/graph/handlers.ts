@@ -4,20 +4,11 @@
  * channels, what it costs, and how to cut it down to kept channels.
  * Supporting a new layer type is a handler here plus a test.
  */
+import type { ChannelRole } from '../../contract/analysis';
 import type { LayerSpec, Shape, WeightArray } from '../core/types';
 import { takeAlongAxis } from '../core/weightArrays';
 
-/**
- * How a layer's output channels relate to its inputs' channels:
- * - `input`: a model input; its channels can never be removed.
- * - `source`: creates new channels (Conv2D, Dense); consumes its input's.
- * - `pass`: output channel k is input channel k (BN, activations, pooling...).
- * - `depthwise`: like `pass`, but owns a filter per channel.
- * - `add`: all inputs' channel k are summed, so they are coupled.
- * - `concat`: output channels are the inputs' channels one after the other.
- * - `flatten`: output features are H·W positions × C channels, channel-minor.
- */
-export type ChannelRole = 'input' | 'source' | 'pass' | 'depthwise' | 'add' | 'concat' | 'flatten';
+export type { ChannelRole } from '../../contract/analysis';
 
 export interface LayerHandler {
   role: ChannelRole;

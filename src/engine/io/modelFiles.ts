@@ -7,8 +7,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { concatBytes } from '../core/bytes';
 import { UserError } from '../core/errors';
+import { checkJsonDepth } from '../core/limits';
 import type { InputScaling, ModelSpec } from '../core/types';
-import { MAX_UNZIPPED_BYTES, unzipSafely } from '../core/zip';
+import { archiveBudget, MAX_UNZIPPED_BYTES, unzipSafely } from '../core/zip';
 import { isHdf5 } from './hdf5';
 import { specFromKerasArchive } from './kerasArchive';
 import { specFromKerasH5 } from './kerasH5';
@@ -73,8 +74,11 @@ export function specFromFiles(files: NamedBytes[]): ModelSpec {
   return readTfjsModel(expandZips(files)).spec;
 }
 
-const expandZips = (files: NamedBytes[]): NamedBytes[] =>
-  files.flatMap((file) => (file.name.toLowerCase().endsWith('.zip') ? unzipSafely(file.bytes, file.name) : [file]));
+/** The zips expanded, all drawing on one allowance. */
+function expandZips(files: NamedBytes[]): NamedBytes[] {
+  const budget = archiveBudget();
+  return files.flatMap((file) => (file.name.toLowerCase().endsWith('.zip') ? unzipSafely(file.bytes, file.name, false, budget) : [file]));
+}
 
 /** Finds model.json and the shards it names (matched by file name). */
 function readTfjsModel(all: NamedBytes[]): LoadedModel {
@@ -127,6 +131,7 @@ function parseModelJson(file: NamedBytes): ModelJson {
   } catch (error) {
     throw new UserError(`${file.name} is not valid JSON (${(error as Error).message}); give the model.json that tfjs wrote.`);
   }
+  checkJsonDepth(json, file.name);
   if (!json || typeof json !== 'object' || !(json as ModelJson).modelTopology) {
     throw new UserError(`${file.name} has no modelTopology: it is not a tfjs LayersModel model.json.`);
   }

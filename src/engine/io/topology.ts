@@ -4,6 +4,8 @@
  * functional model topology that stock `tf.loadLayersModel` accepts.
  */
 import { UserError } from '../core/errors';
+import { checkJsonDepth, checkLimit } from '../core/limits';
+import { checkLayerConfigs } from './layerChecks';
 import type { LayerSpec, ModelSpec } from '../core/types';
 
 type Json = Record<string, unknown>;
@@ -21,6 +23,7 @@ const MAX_NESTING = 8;
  * their layers keep their names, which is what the weight names refer to.
  */
 export function specFromTopology(topology: unknown): ModelSpec {
+  checkJsonDepth(topology, 'The model topology');
   const root = isObject(topology) && isObject(topology.model_config) ? topology.model_config : topology;
   if (!isObject(root) || typeof root.class_name !== 'string') {
     throw new UserError('The model topology has no class_name: this is not a Keras or tfjs LayersModel (model.json from tfjs converter or model.save()).');
@@ -29,8 +32,14 @@ export function specFromTopology(topology: unknown): ModelSpec {
     throw new UserError(`The model's class is '${root.class_name}'; only Sequential and functional (Model/Functional) models are supported.`);
   }
   const spec = parseModel(root.class_name, root.config, 0);
+  checkLayerCount(spec.layers.length);
+  checkLayerConfigs(spec.layers);
   return { ...spec, layers: sortTopologically(spec) };
 }
+
+/** Checked on each layer list as it is read, and on the whole once nested models are inlined. */
+const checkLayerCount = (count: number): void =>
+  checkLimit('layers', count, `The model's layer count (nested models included)`, 'GFR Studio prunes CNNs of up to that many layers; a longer model is refused before it is built.');
 
 function parseModel(className: string, config: unknown, depth: number): ModelSpec {
   if (depth > MAX_NESTING) throw new UserError(`The model nests models more than ${MAX_NESTING} levels deep; it was refused.`);
@@ -120,6 +129,7 @@ function parseSequential(config: unknown, depth: number): ModelSpec & { aliases:
   if (!Array.isArray(layerList) || layerList.length === 0) {
     throw new UserError('The Sequential model has no layers.');
   }
+  checkLayerCount(layerList.length);
   const name = isObject(config) && typeof config.name === 'string' ? config.name : 'sequential';
   const parsed = layerList.map(parseLayerEntry);
   const nested = new Map<string, Nested>();
@@ -197,6 +207,7 @@ function endpointNames(list: unknown, what: string): string[] {
 
 function parseFunctional(config: unknown, depth: number): ModelSpec & { aliases: Map<string, string> } {
   if (!isObject(config) || !Array.isArray(config.layers)) throw new UserError('The functional model has no layers.');
+  checkLayerCount(config.layers.length);
   const nested = new Map<string, Nested>();
   const aliases = new Map<string, string>();
   const layers: LayerSpec[] = config.layers.map((entry, index) => {
@@ -227,21 +238,33 @@ export function sortTopologically(spec: ModelSpec): LayerSpec[] {
   }
   const sorted: LayerSpec[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (layer: LayerSpec, path: string[]): void => {
-    if (state.get(layer.name) === 'done') return;
-    if (state.get(layer.name) === 'visiting') {
-      throw new UserError(`The model's layers form a cycle (${[...path, layer.name].join(' → ')}); a model must be acyclic.`);
-    }
-    state.set(layer.name, 'visiting');
-    for (const inbound of layer.inbound) {
+  // Depth-first with an explicit stack (a chain of thousands of layers would overflow the call stack):
+  // each frame is a layer and the index of the next inbound to visit; the stack is the path, for cycles.
+  for (const start of spec.layers) {
+    if (state.has(start.name)) continue;
+    const stack: { layer: LayerSpec; next: number }[] = [{ layer: start, next: 0 }];
+    state.set(start.name, 'visiting');
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      if (frame.next === frame.layer.inbound.length) {
+        state.set(frame.layer.name, 'done');
+        sorted.push(frame.layer);
+        stack.pop();
+        continue;
+      }
+      const inbound = frame.layer.inbound[frame.next++];
       const source = byName.get(inbound);
-      if (!source) throw new UserError(`Layer '${layer.name}' takes its input from '${inbound}', which is not in the model.`);
-      visit(source, [...path, layer.name]);
+      if (!source) throw new UserError(`Layer '${frame.layer.name}' takes its input from '${inbound}', which is not in the model.`);
+      const seen = state.get(inbound);
+      if (seen === 'done') continue;
+      if (seen === 'visiting') {
+        const path = stack.map((entry) => entry.layer.name);
+        throw new UserError(`The model's layers form a cycle (${[...path.slice(path.indexOf(inbound)), inbound].join(' → ')}); a model must be acyclic.`);
+      }
+      state.set(inbound, 'visiting');
+      stack.push({ layer: source, next: 0 });
     }
-    state.set(layer.name, 'done');
-    sorted.push(layer);
-  };
-  spec.layers.forEach((layer) => visit(layer, []));
+  }
   return sorted;
 }
 

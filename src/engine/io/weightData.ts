@@ -102,6 +102,21 @@ export function checkFinite(name: string, values: Float32Array): void {
   }
 }
 
+/**
+ * Throws a UserError when any weight of the spec is NaN or infinite: `what` names the model (a candidate, the
+ * export), and the message says training diverged and what to change. Nothing non-finite becomes a candidate or a file.
+ */
+export function checkSpecFinite(spec: ModelSpec, what: string): void {
+  for (const layer of spec.layers) {
+    for (const [key, weight] of Object.entries(layer.weights)) {
+      const index = weight.values.findIndex((value) => !Number.isFinite(value));
+      if (index >= 0) {
+        throw new UserError(`${what} has a non-finite weight (${layer.name}/${key} is ${weight.values[index]} at index ${index}): training diverged. Train again with a smaller learning rate.`);
+      }
+    }
+  }
+}
+
 /** `block1/conv/kernel` → the layer whose name is the longest matching prefix, and `kernel`. */
 export function splitWeightName(fullName: string, layers: Map<string, LayerSpec>): { layer: LayerSpec; key: string } {
   const parts = fullName.split('/');

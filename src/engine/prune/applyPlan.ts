@@ -12,7 +12,7 @@ import { compensateRemovedChannels } from './compensate';
 import { keptIndices, type PrunePlan } from './plan';
 
 export interface ApplyOptions {
-  /** Add removed channels' constant output to the next layer's bias (SPEC §2 Step 4). */
+  /** Add removed channels' constant output to the next layer's bias (docs/METHOD.md §5.3). */
   compensate?: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Compensation of removed channels (SPEC §2 Step 4, design). A channel whose
+ * Compensation of removed channels (docs/METHOD.md §5.3). A channel whose
  * folded BN scale γ' is zero outputs the constant β' at its BN, and a known
  * constant after activations, pooling and additions. Its contribution to each
  * consumer (Conv2D, Dense) is then a constant per output unit: add it to the

@@ -3,12 +3,11 @@
  * to keep. Groups that are absent keep all their channels. Plans can be saved,
  * shown, replayed and diffed.
  */
+import type { PrunePlan } from '../../contract/plan';
 import type { ChannelGroup, ChannelLayout, ModelAnalysis } from '../graph/analyze';
 import { range } from '../core/weightArrays';
 
-export interface PrunePlan {
-  kept: Record<string, number[]>;
-}
+export type { PrunePlan } from '../../contract/plan';
 
 /** Channel indices kept along a tensor's last axis, given its layout. */
 export function keptIndices(layout: ChannelLayout, plan: PrunePlan, channelCount: number): number[] {

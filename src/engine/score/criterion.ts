@@ -1,12 +1,14 @@
 /**
  * Step 3: every criterion answers one question — a score per channel of one
  * member layer of a group — and declares what it needs, so that callers can
- * say clearly when a model cannot be scored that way.
+ * say clearly when a model cannot be scored that way. Its title and texts
+ * are in the contract's CRITERIA list (src/contract/criteria.ts).
  */
+import type { CriterionName } from '../../contract/criteria';
 import type { ModelSpec } from '../core/types';
 import type { GroupMember } from '../graph/analyze';
 
-export type CriterionName = 'gfr' | 'gamma' | 'l1' | 'random';
+export type { CriterionName } from '../../contract/criteria';
 
 export interface CriterionContext {
   spec: ModelSpec;
@@ -16,9 +18,6 @@ export interface CriterionContext {
 
 export interface Criterion {
   name: CriterionName;
-  title: string;
-  /** One sentence for the UI and the report, with the source of the idea. */
-  description: string;
   /** What the model must have, checked before scoring: `gfr` needs GFR layers. */
   needs: 'gfr' | 'bn' | 'weights' | 'nothing';
   /** Importance of each output channel of the member; undefined when it gives no evidence. */

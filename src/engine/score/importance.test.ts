@@ -5,7 +5,7 @@ import { insertGfrLayers } from '../gfr/instrument';
 import { layerByName } from '../io/modelSpec';
 import { residualModel, twoConvModel } from '../testing/tinyModels';
 import { rankChannels, scoreChannels } from './importance';
-import { planForRatio } from './planForRatio';
+import { planForRatio } from '../../contract/plan';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

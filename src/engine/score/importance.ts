@@ -1,40 +1,29 @@
 /**
  * Step 3: channel importance per group, and one global ranking of all
- * prunable channels (SPEC §2 Step 3).
+ * prunable channels (docs/METHOD.md §4).
  */
 import { UserError } from '../core/errors';
 import { seededRandom } from '../core/random';
+import { CRITERION_NAMES, type CriterionName, type GroupAggregation, type RankingMode } from '../../contract/criteria';
+import type { RankedChannel } from '../../contract/plan';
 import type { ModelSpec } from '../core/types';
-import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
-import type { Criterion, CriterionName } from './criterion';
+import type { ModelAnalysis } from '../graph/analyze';
+import type { Criterion } from './criterion';
 import { gammaCriterion } from './criteria/gamma';
 import { gfrCriterion } from './criteria/gfr';
 import { l1Criterion } from './criteria/l1';
 import { randomCriterion } from './criteria/random';
 
-export const CRITERIA: Record<CriterionName, Criterion> = {
+/** The scorer of each criterion (their names and texts: src/contract/criteria.ts). */
+const SCORERS: Record<CriterionName, Criterion> = {
   gfr: gfrCriterion,
   gamma: gammaCriterion,
   l1: l1Criterion,
   random: randomCriterion,
 };
 
-export const CRITERION_NAMES = Object.keys(CRITERIA) as CriterionName[];
-
-/** How the members' scores of a coupled channel combine (SPEC: mean by default). */
-export type GroupAggregation = 'mean' | 'max' | 'sum';
-
-/**
- * How channels of different groups are compared (SPEC §2 Step 3):
- * - `global`: raw scores, one list (SPEC's starting point);
- * - `normalized`: each group's scores divided by the group's largest, so
- *   layers with larger scales are not spared wholesale (the default, chosen
- *   by the quality benchmark: docs/DECISIONS.md);
- * - `per-flop`: score per FLOP a channel's removal frees (cost-aware), so
- *   expensive layers thin first at equal importance.
- */
-export type RankingMode = 'global' | 'normalized' | 'per-flop';
-export const RANKING_MODES: RankingMode[] = ['global', 'normalized', 'per-flop'];
+export { CRITERION_NAMES, RANKING_MODES, type GroupAggregation, type RankingMode } from '../../contract/criteria';
+export { channelFloor, type RankedChannel } from '../../contract/plan';
 
 export interface ScoreOptions {
   criterion: CriterionName;
@@ -46,7 +35,7 @@ export interface ScoreOptions {
 export type GroupScores = Record<string, Float32Array>;
 
 export function criterionByName(name: string): Criterion {
-  const criterion = CRITERIA[name as CriterionName];
+  const criterion = SCORERS[name as CriterionName];
   if (!criterion) throw new UserError(`Unknown criterion '${name}'. Choose one of: ${CRITERION_NAMES.join(', ')}.`);
   return criterion;
 }
@@ -78,12 +67,6 @@ function aggregate(memberScores: Float32Array[], how: GroupAggregation): Float32
   });
 }
 
-export interface RankedChannel {
-  group: string;
-  channel: number;
-  score: number;
-}
-
 /**
  * All prunable channels, least important first. Ties keep model order, so the
  * ranking is deterministic. `per-flop` needs each group's FLOPs per channel.
@@ -95,9 +78,4 @@ export function rankChannels(scores: GroupScores, mode: RankingMode = 'global', 
     values.forEach((value, channel) => ranked.push({ group, channel, score: value / scale }));
   }
   return ranked.sort((a, b) => a.score - b.score);
-}
-
-/** Channels every layer keeps: max(1, ceil(fraction·C)) (SPEC default 5%). */
-export function channelFloor(group: ChannelGroup, minKeepFraction: number): number {
-  return Math.max(1, Math.ceil(minKeepFraction * group.size));
 }

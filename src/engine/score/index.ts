@@ -1,3 +1,3 @@
 export * from './criterion';
 export * from './importance';
-export * from './planForRatio';
+export * from '../../contract/plan';

@@ -1,7 +1,8 @@
 /**
  * One candidate of the grid search: a plan applied to the folded model,
- * recalibrated, then measured on held-out data (SPEC §2 Step 4, §6).
+ * recalibrated, then measured on held-out data (docs/METHOD.md §5.5, §9).
  */
+import type { CandidateFigures } from '../../contract/candidate';
 import { throwIfAborted } from '../core/abort';
 import type { ImageDataset, ModelSpec } from '../core/types';
 import { evaluate } from '../eval/evaluate';
@@ -10,43 +11,13 @@ import type { OutputKind } from '../eval/outputKind';
 import { pairedStandardError } from '../eval/pairedDifference';
 import { analyzeModel, type ModelAnalysis } from '../graph/analyze';
 import { countSpecParams, modelFromSpec, specFromModel } from '../io/modelSpec';
+import { checkSpecFinite } from '../io/weightData';
 import { applyPlan } from '../prune/applyPlan';
 import { changedBatchNorms } from '../prune/changedLayers';
 import { countKept, type PrunePlan } from '../prune/plan';
-import type { WeightQuantization } from '../export/quantize';
-import type { QuantizedFigures } from '../export/quantizedFigures';
 import { recalibrateIfBetter, type RecalibrationOptions } from './recalibrate';
 
-export interface CandidateFigures {
-  /** Top-1 accuracy on the validation data, 0..1: the figure reported against the original's. */
-  accuracy: number;
-  /** Top-1 accuracy on the calibration images (held out from training), 0..1: the figure the tolerance rule chooses by. */
-  calibrationAccuracy: number;
-  /** One standard error of the calibration accuracy's difference with the original's, on the same images (0..1). */
-  calibrationNoise: number;
-  /** Whether recalibrated BN statistics were kept (they measured better on the calibration images). */
-  recalibrated: boolean;
-  loss: number;
-  params: number;
-  /** Multiply–accumulates per image. */
-  flops: number;
-  weightBytes: number;
-  /** Median forward pass of one image on the backend in use. */
-  latencyMs: number;
-}
-
-export interface Candidate extends CandidateFigures {
-  index: number;
-  /** Share of prunable channels removed (the grid's ratio). */
-  ratio: number;
-  stage: 'baseline' | 'grid' | 'refine';
-  plan: PrunePlan;
-  keptChannels: number;
-  prunableChannels: number;
-  backend: string;
-  /** Accuracy and size with quantized kernels, for the quantizations measured so far (on request, not by the search). */
-  quantized?: Partial<Record<WeightQuantization, QuantizedFigures>>;
-}
+export type { Candidate, CandidateFigures } from '../../contract/candidate';
 
 export interface EvaluationContext {
   folded: ModelSpec;
@@ -82,6 +53,7 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
     const { validation } = context;
     const latency = await measureLatency(model, [validation.height, validation.width, validation.channels], { runs: context.latencyRuns, warmup: 2 });
     const spec = await specFromModel(model);
+    checkSpecFinite(spec, 'A pruned candidate');
     const params = countSpecParams(spec);
     return {
       figures: {

@@ -12,7 +12,7 @@ import { residualModel } from '../testing/tinyModels';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../train/sparseTraining';
 import type { Candidate } from './candidate';
 import { DEFAULT_SEARCH_SETTINGS, gridSearch, refinementRatios, type SearchStep } from './gridSearch';
-import { selectCandidate, type ReferenceAccuracy } from './select';
+import { selectCandidate, type ReferenceAccuracy } from '../../contract/select';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

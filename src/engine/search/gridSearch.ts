@@ -3,59 +3,21 @@
  * recalibrated copies → measured candidates, yielded one at a time so that a
  * UI can step through the search, pause it (stop pulling) and resume it.
  */
+import type { Candidate } from '../../contract/candidate';
+import { planForRatio } from '../../contract/plan';
+import { passesTolerance, type ReferenceAccuracy } from '../../contract/select';
+import type { SearchSettings } from '../../contract/settings';
 import { UserError } from '../core/errors';
 import type { ImageDataset, ModelSpec } from '../core/types';
 import { analyzeModel } from '../graph/analyze';
 import { flopsPerChannel } from '../graph/flops';
 import { foldGfrLayers } from '../gfr/instrument';
-import type { CriterionName } from '../score/criterion';
-import { rankChannels, scoreChannels, type GroupAggregation, type RankingMode } from '../score/importance';
-import { DEFAULT_MIN_KEEP_FRACTION, planForRatio } from '../score/planForRatio';
+import { rankChannels, scoreChannels } from '../score/importance';
 import type { PrunePlan } from '../prune/plan';
-import { evaluatePlan, planSize, type Candidate, type EvaluationContext } from './candidate';
-import { DEFAULT_RECALIBRATION } from './recalibrate';
+import { evaluatePlan, planSize, type EvaluationContext } from './candidate';
 import type { OutputKind } from '../eval/outputKind';
-import { DEFAULT_TOLERANCE, passesTolerance, type ReferenceAccuracy } from './select';
 
-export interface SearchSettings {
-  criterion: CriterionName;
-  aggregation: GroupAggregation;
-  ranking: RankingMode;
-  /** Grid of global pruning ratios (SPEC default 0, 0.05 … 0.9). */
-  ratios: number[];
-  /** Ratios tried between the last passing and the first failing grid ratio. */
-  refineSteps: number;
-  minKeepFraction: number;
-  compensate: boolean;
-  recalibrate: boolean;
-  recalibrationBatches: number;
-  batchSize: number;
-  latencyRuns: number;
-  /** Percentage points of accuracy a candidate may lose and still pass. */
-  tolerance: number;
-  seed: number;
-}
-
-export function defaultGrid(step = 0.05, max = 0.9): number[] {
-  return Array.from({ length: Math.round(max / step) + 1 }, (_, i) => Math.round(i * step * 1000) / 1000);
-}
-
-export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
-  criterion: 'gfr',
-  aggregation: 'mean',
-  // The benchmark decided (docs/DECISIONS.md): never worse than raw global scores, far better past the zeros.
-  ranking: 'normalized',
-  ratios: defaultGrid(),
-  refineSteps: 3,
-  minKeepFraction: DEFAULT_MIN_KEEP_FRACTION,
-  compensate: true,
-  recalibrate: true,
-  recalibrationBatches: DEFAULT_RECALIBRATION.batches,
-  batchSize: DEFAULT_RECALIBRATION.batchSize,
-  latencyRuns: 10,
-  tolerance: DEFAULT_TOLERANCE,
-  seed: 1,
-};
+export { DEFAULT_SEARCH_SETTINGS, defaultGrid, type SearchSettings } from '../../contract/settings';
 
 export interface SearchInput {
   /** The trained model, with GFR layers when it was trained with them. */

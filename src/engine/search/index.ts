@@ -1,4 +1,4 @@
 export * from './candidate';
 export * from './gridSearch';
 export * from './recalibrate';
-export * from './select';
+export * from '../../contract/select';

@@ -1,10 +1,11 @@
 /**
- * BN recalibration (SPEC §2 Step 4, after EagleEye's adaptive BN): forward
+ * BN recalibration (docs/METHOD.md §5.4, after EagleEye's adaptive BN): forward
  * passes in training mode on a few training batches, no weight update; each
  * BN's moving mean and variance become the statistics of its input over all
  * those batches.
  */
 import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_SEARCH_SETTINGS } from '../../contract/settings';
 import { throwIfAborted } from '../core/abort';
 import type { ImageDataset } from '../core/types';
 import { batches } from '../data/split';
@@ -21,7 +22,7 @@ export interface RecalibrationOptions {
   layers?: string[];
 }
 
-export const DEFAULT_RECALIBRATION: RecalibrationOptions = { batches: 20, batchSize: 64, seed: 3 };
+export const DEFAULT_RECALIBRATION: RecalibrationOptions = { batches: DEFAULT_SEARCH_SETTINGS.recalibrationBatches, batchSize: DEFAULT_SEARCH_SETTINGS.batchSize, seed: 3 };
 
 export async function recalibrateBatchNorm(model: tf.LayersModel, data: ImageDataset, options: RecalibrationOptions = DEFAULT_RECALIBRATION): Promise<void> {
   const normalizations = chosenBatchNorms(model, options.layers);

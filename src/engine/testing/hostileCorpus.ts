@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { encodeIdx } from '../data/idx';
 import { savedArtifacts } from './artifacts';
+import { gzipBomb } from './deflateBomb';
 import { plainHdf5 } from './kerasFiles';
 
 export interface CorpusFile {
@@ -53,7 +54,7 @@ const topologyLayers = (modelJson: Json): Json[] => ((modelJson.modelTopology as
 const manifestOf = (modelJson: Json): Json[] => ((modelJson.weightsManifest as Json[])[0].weights as Json[]);
 
 /** A zip whose central directory claims `size` bytes for its one entry: a bomb, as far as sizes go. */
-function zipClaiming(size: number): Uint8Array {
+export function zipClaiming(size: number): Uint8Array {
   const zip = zipSync({ 'model.json': text('{}') }, { level: 0 });
   const view = new DataView(zip.buffer);
   for (let offset = 0; offset + 4 <= zip.length; offset++) {
@@ -64,7 +65,7 @@ function zipClaiming(size: number): Uint8Array {
   return zip;
 }
 
-function png(width: number, height: number, gray = false): Uint8Array {
+export function png(width: number, height: number, gray = false): Uint8Array {
   const image = new PNG({ width, height });
   for (let i = 0; i < width * height; i++) image.data.set(gray ? [i % 255, i % 255, i % 255, 255] : [i % 255, 40, 200, 255], i * 4);
   return new Uint8Array(PNG.sync.write(image));
@@ -73,6 +74,54 @@ function png(width: number, height: number, gray = false): Uint8Array {
 function jpg(width: number, height: number): Uint8Array {
   const data = new Uint8Array(width * height * 4).map((_, i) => (i * 7) % 256);
   return new Uint8Array(jpeg.encode({ data, width, height }, 90).data);
+}
+
+/** A functional chain of `length` ReLU layers after a 4×4×1 input: no weights, only graph. */
+function chainModel(length: number, sequential = false): Json {
+  const input = { class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 4, 4, 1], dtype: 'float32' }, name: 'in', inbound_nodes: [] };
+  const layers: Json[] = [input];
+  for (let i = 0; i < length; i++) {
+    const name = `relu${i}`;
+    layers.push({ class_name: 'Activation', config: { name, activation: 'relu' }, name, inbound_nodes: [[[i ? `relu${i - 1}` : 'in', 0, 0, {}]]] });
+  }
+  const config = sequential
+    ? { class_name: 'Sequential', config: { name: 'chain', layers } }
+    : { class_name: 'Model', config: { name: 'chain', layers, input_layers: [['in', 0, 0]], output_layers: [[`relu${length - 1}`, 0, 0]] } };
+  return { format: 'layers-model', modelTopology: config, weightsManifest: [] };
+}
+
+/** `[[[…1…]]]` nested `depth` deep, as text (JSON.stringify of it would recurse as deep). */
+const nestedArrays = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+
+/** A JPEG whose frame header (SOF0) claims width × height; the data after it is a tiny image's. */
+function jpgClaiming(width: number, height: number): Uint8Array {
+  const bytes = jpg(8, 8);
+  for (let at = 2; at < bytes.length;) {
+    if (bytes[at + 1] === 0xc0) {
+      new DataView(bytes.buffer).setUint16(at + 5, height);
+      new DataView(bytes.buffer).setUint16(at + 7, width);
+      return bytes;
+    }
+    at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
+  }
+  throw new Error('jpgClaiming: no SOF0');
+}
+
+/** A GIF header claiming width × height (the rest is never read: the header refuses it). */
+function gifClaiming(width: number, height: number): Uint8Array {
+  const bytes = new Uint8Array(32);
+  bytes.set(text('GIF89a'));
+  new DataView(bytes.buffer).setUint16(6, width, true);
+  new DataView(bytes.buffer).setUint16(8, height, true);
+  return bytes;
+}
+
+/** The header of a uint8 IDX file with these dims (the values left out). */
+function idxHeader(dims: number[]): Uint8Array {
+  const bytes = new Uint8Array(4 + 4 * dims.length);
+  bytes.set([0, 0, 0x08, dims.length]);
+  dims.forEach((dim, i) => new DataView(bytes.buffer).setUint32(4 + 4 * i, dim));
+  return bytes;
 }
 
 const idxImages = (count: number, dims = [4, 4]): Uint8Array => encodeIdx([count, ...dims], new Uint8Array(count * dims.reduce((a, b) => a * b, 1)));
@@ -133,6 +182,23 @@ export async function hostileCorpus(): Promise<CorpusCase[]> {
   edited('NaN weight', /Weight 'conv\/kernel' holds NaN at index 2/, () => undefined, withValue(NaN));
   edited('infinite weight', /Weight 'conv\/kernel' holds Infinity at index 2/, () => undefined, withValue(Infinity));
   edited('unknown layer class', { ok: /FancyNorm/ }, withLayers((layers) => { layers[2].class_name = 'FancyNorm'; }));
+  // Limits (issue 12): each refused before what it would allocate.
+  const limitsModel = (name: string, expect: RegExp | { ok: RegExp }, modelJsonText: string): void =>
+    model(name, expect, [{ path: 'model.json', bytes: text(modelJsonText) }]);
+  limitsModel('a 20,000-layer chain', /layer count \(nested models included\) is 20,001; the limit is 5,000/, JSON.stringify(chainModel(20_000)));
+  limitsModel('a 5,000-layer Sequential chain, one past the limit', /layer count \(nested models included\) is 5,001; the limit is 5,000/, JSON.stringify(chainModel(5_000, true)));
+  limitsModel('a 4,000-layer chain (within the limits)', { ok: /\[\]/ }, JSON.stringify(chainModel(4_000)));
+  limitsModel('JSON nested 100,000 deep', /model\.json nests arrays and objects more than 100 levels deep/, `{"modelTopology": {"class_name": "Model", "config": {"layers": [], "extra": ${nestedArrays(100_000)}}}}`);
+  limitsModel('objects nested 100,000 deep in a layer config', /nests arrays and objects more than 100 levels deep/,
+    `{"modelTopology": {"class_name": "Model", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": 1, "kwargs": ${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}}]}}}`);
+  edited('an input of 100000×100000×3', /Input 'image' is 100000×100000×3; the limit is 4096 pixels a side and 16,777,216 values an image/, withLayers((layers) => { (layers[0].config as Json).batch_input_shape = [null, 100000, 100000, 3]; }));
+  edited('an input of 4096×4096×3 (values past the limit)', /Input 'image' is 4096×4096×3; the limit is 4096 pixels a side and 16,777,216 values/, withLayers((layers) => { (layers[0].config as Json).batch_input_shape = [null, 4096, 4096, 3]; }));
+  edited('a Lambda layer', /Layer 'bn' is a Lambda layer: it holds Python code/, withLayers((layers) => { layers[2].class_name = 'Lambda'; (layers[2].config as Json).function = ['4wEAAAAAAAAA', null, null]; }));
+  edited('a GFR layer with reduction 1e-9', /GFR layer 'bn' has reduction 1e-9; it must be a number from 1 to 1024/, withLayers((layers) => { layers[2].class_name = 'GFR'; layers[2].config = { name: 'bn', reduction: 1e-9, temperature: 1 }; }));
+  edited('a GFR layer with temperature 0', /GFR layer 'bn' has temperature 0; it must be a number from 0\.001 to 1000/, withLayers((layers) => { layers[2].class_name = 'GFR'; layers[2].config = { name: 'bn', reduction: 4, temperature: 0 }; }));
+  edited('a GFR layer with reduction given as text', /GFR layer 'bn' has reduction "4"/, withLayers((layers) => { layers[2].class_name = 'GFR'; layers[2].config = { name: 'bn', reduction: '4' }; }));
+  model('.keras whose config.json nests 100,000 deep', /nests arrays and objects more than 100 levels deep/,
+    [{ path: 'm.keras', bytes: zipSync({ 'config.json': text(`{"class_name": "Functional", "config": {"layers": ${nestedArrays(100_000)}}}`), 'model.weights.h5': text('never read') }) }], 'm.keras');
   // Archives.
   model('zip with ../ paths', /holds an entry '\.\.\/\.\.\/evil\.json' that points outside the archive/, [{ path: 'model.zip', bytes: zipSync({ '../../evil.json': goodJson }) }], 'model.zip');
   model('zip with an absolute path', /holds an entry '\/etc\/model\.json' that points outside/, [{ path: 'model.zip', bytes: zipSync({ '/etc/model.json': goodJson }) }], 'model.zip');
@@ -163,6 +229,8 @@ export async function hostileCorpus(): Promise<CorpusCase[]> {
   new DataView(huge.buffer).setUint32(16, 100000);
   new DataView(huge.buffer).setUint32(20, 100000);
   images('PNG claiming 10 gigapixels', /is 100000×100000 pixels; images of at most 40000000 pixels/, [...good, { path: 'data/cat/huge.png', bytes: huge }]);
+  images('JPEG claiming 60000×60000 (refused from its header, before decoding)', /cat\/huge\.jpg is 60000×60000 pixels; images of at most 40000000 pixels/, [...good, { path: 'data/cat/huge.jpg', bytes: jpgClaiming(60000, 60000) }]);
+  images('GIF claiming 65535×65535', /dog\/huge\.gif is 65535×65535 pixels; images of at most 40000000 pixels/, [...good, { path: 'data/dog/huge.gif', bytes: gifClaiming(65535, 65535) }]);
   images('zip of images with ../ paths', /points outside the archive/, [{ path: 'data.zip', bytes: zipSync({ 'cat/1.png': png(4, 4), '../dog/1.png': png(4, 4) }) }], 'data.zip');
   images('zip of images, one class empty', /Class folder 'dog' in .* holds no images/, [{ path: 'data.zip', bytes: zipSync({ 'cat/1.png': png(4, 4), 'bird/1.png': png(4, 4), 'dog/': new Uint8Array() }) }], 'data.zip');
 
@@ -176,6 +244,19 @@ export async function hostileCorpus(): Promise<CorpusCase[]> {
   idx('truncated IDX images', /is truncated: its header declares dims \[3, 4, 4\]/, idxImages(3).slice(0, 30), idxLabels([0, 1, 1]));
   idx('empty IDX dataset', /holds no images \(N = 0\)/, idxImages(0), idxLabels([]));
   idx('not an IDX file', /is not an IDX file/, text('hello world, not idx'), idxLabels([0]));
+  const gz = (name: string, expect: RegExp, imagesFile: Uint8Array): void => {
+    cases.push({ name, kind: 'idx', files: [{ path: 'data/train-images-idx3-ubyte.gz', bytes: imagesFile }, { path: 'data/train-labels-idx1-ubyte', bytes: idxLabels([0, 1]) }], entry: 'data', expect: { error: expect } });
+  };
+  // 1,369,600 images of 28×28 zeros: 1,073,766,400 bytes in a ~1 MB gzip.
+  gz('deflate bomb: 1 GiB of zeros in an IDX gzip', /train-images-idx3-ubyte\.gz inflates to 1073766416 bytes, its gzip trailer says; the limit is 1073741824 bytes/, gzipBomb(idxHeader([1_369_600, 28, 28]), 1_369_600 * 784));
+  const liar = gzipBomb(idxHeader([2, 28, 28]), 300_000_000);
+  new DataView(liar.buffer).setUint32(liar.length - 4, 2 * 784 + 16, true);
+  gz('deflate bomb whose gzip trailer lies', /inflates past the 1584 bytes its gzip trailer declares; it was refused before inflating further/, liar);
+  gz('IDX gzip whose header claims 1,200,000 images of 28×28', /decoded as 1,200,000 images of 784 float32 values, is 3\.50 GiB; the limit is 1 GiB/, gzipBomb(idxHeader([1_200_000, 28, 28]), 900_000_000));
+  const floats = new Float32Array(3 * 16).fill(0.5);
+  floats[20] = NaN;
+  idx('float IDX images with one NaN pixel', /holds a value that is not a number \(NaN\) in item 1 of 3/, encodeIdx([3, 4, 4], floats, 'float32'), idxLabels([0, 1, 1]));
+  idx('IDX header claiming a petabyte', /decoded as 100,000 images of 10,000,000,000 float32 values/, idxHeader([100_000, 100_000, 100_000]), idxLabels([0, 1]));
   cases.push({ name: 'folder without an IDX pair', kind: 'idx', files: [{ path: 'data/readme.txt', bytes: text('hi') }], entry: 'data', expect: { error: /No IDX images\/labels pair found/ } });
   return cases;
 }

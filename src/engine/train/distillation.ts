@@ -1,6 +1,6 @@
 /**
  * Knowledge distillation from the model as the user brought it (issue 10,
- * SPEC §2 Step 2 from a trained start): the sparse-trained student also
+ * docs/METHOD.md §3.3): the sparse-trained student also
  * matches the original's class distribution at a temperature T (Hinton et
  * al., 2015), so it keeps the function the user already has while channels
  * go to zero. The training images are fixed (no augmentation), so the
@@ -10,8 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../core/types';
 import { distributionLogits, type OutputKind } from '../eval/outputKind';
 
-/** Default share of the loss given to the teacher, and its temperature. */
-export const DEFAULT_DISTILLATION = { weight: 0.7, temperature: 4 };
+export { DEFAULT_DISTILLATION } from '../../contract/settings';
 
 /**
  * The original's outputs on the training images, as distribution logits

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GfrLayer, INITIAL_SR } from '../gfr/gfrLayer';
 import { expectNoLeaks } from '../testing/tensors';
-import { gatePenalty } from './regularizers';
+import { gatePenalty, sparsityPenalties } from './regularizers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -77,5 +77,28 @@ describe('gate penalties', () => {
       tf.dispose([zeros, start]);
       layer.dispose();
     }
+  });
+});
+
+describe('the list of sparsity penalties', () => {
+  it('holds λγ·Σ|γ| and λs·R(s) only where the weight is positive and the variables exist, γ first', async () => {
+    const { layer, means, x } = await gatesAfterCall();
+    const gamma = tf.variable(tf.tensor1d([1, -2, 0.5]));
+    const settings = { lambdaGamma: 1e-3, lambdaS: 1e-2, gatePenalty: 'sum' as const };
+    const read = async (term: { value: () => tf.Scalar }) => {
+      const scalar = term.value();
+      const [result] = await scalar.data();
+      scalar.dispose();
+      return result;
+    };
+    const both = sparsityPenalties(settings, [gamma], [layer], 1.2);
+    expect(both.map((term) => term.weight)).toEqual([1e-3, 1e-2]);
+    expect(await read(both[0])).toBeCloseTo(3.5, 6);
+    expect(await read(both[1])).toBeCloseTo(means.reduce((a, b) => a + b, 0), 5);
+    expect(sparsityPenalties({ ...settings, lambdaGamma: 0 }, [gamma], [layer], 1.2).map((term) => term.weight)).toEqual([1e-2]);
+    expect(sparsityPenalties(settings, [], [], 1.2)).toEqual([]);
+    gamma.dispose();
+    layer.releaseGates();
+    x.dispose();
   });
 });

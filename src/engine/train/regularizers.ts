@@ -1,14 +1,36 @@
 /**
- * Sparsity terms of the training loss (SPEC §2 Step 1):
+ * Sparsity terms of the training loss (docs/METHOD.md §3.1):
  * λγ·Σ|γ| (Network Slimming's L1 on BN scales) and λs·R(s) on the GFR gates,
  * where R is the plain sum of the gates' batch means or their polarization.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { GatePenalty } from '../../contract/settings';
 import type { GfrLayer } from '../gfr/gfrLayer';
 
-/** How the gates are regularized: their sum (L1, the gates are positive) or its polarized form. */
-export type GatePenalty = 'sum' | 'polarization';
-export const GATE_PENALTIES: readonly GatePenalty[] = ['sum', 'polarization'];
+export { GATE_PENALTIES, type GatePenalty } from '../../contract/settings';
+
+/** One weighted term of the training loss beyond the task loss, computed inside the step's gradient tape. */
+export interface PenaltyTerm {
+  weight: number;
+  value: () => tf.Scalar;
+}
+
+/**
+ * The sparsity terms that apply, once per run: λγ·Σ|γ| where λγ > 0 and the
+ * model has BN scales, λs·R(s) where λs > 0 and it has GFR layers. The
+ * training step adds them to its loss in this order.
+ */
+export function sparsityPenalties(
+  settings: { lambdaGamma: number; lambdaS: number; gatePenalty: GatePenalty },
+  gammas: tf.Variable[],
+  gfrLayers: GfrLayer[],
+  polarization: number,
+): PenaltyTerm[] {
+  const terms: PenaltyTerm[] = [];
+  if (settings.lambdaGamma > 0 && gammas.length) terms.push({ weight: settings.lambdaGamma, value: () => gammaL1(gammas) });
+  if (settings.lambdaS > 0 && gfrLayers.length) terms.push({ weight: settings.lambdaS, value: () => gatePenalty(gfrLayers, settings.gatePenalty, polarization) });
+  return terms;
+}
 
 /** Σ|γ| over the given BN scale variables. */
 export function gammaL1(gammas: tf.Variable[]): tf.Scalar {

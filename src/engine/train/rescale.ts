@@ -1,6 +1,6 @@
 /**
  * Brings BN scales to the optimizer's step size before sparse training
- * (SPEC §2, the design that froze channels at zero in the reference run):
+ * (docs/METHOD.md §3.2, the design that froze channels at zero in the reference runs):
  * Adam moves a parameter by about the learning rate per step, so γ ≈ 1 cannot
  * reach zero within a short budget, while γ ≈ 0.1 can.
  *
@@ -14,9 +14,10 @@
  */
 import type { LayerSpec, ModelSpec } from '../core/types';
 import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
+import { DEFAULT_GAMMA_SCALE } from '../../contract/settings';
 import { cloneSpec } from '../io/modelSpec';
 
-export const DEFAULT_GAMMA_SCALE = 0.1;
+export { DEFAULT_GAMMA_SCALE } from '../../contract/settings';
 
 export interface RescaleResult {
   spec: ModelSpec;

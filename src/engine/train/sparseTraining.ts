@@ -2,125 +2,32 @@
  * Step 2: sparse training of a (GFR-instrumented) model with a custom loop,
  * so that the loss can carry the sparsity terms and sr can follow the gates.
  *   L = cross-entropy + λγ·Σ|γ| + λs·R(s)   (R: the gates' sum, or its polarized form)
- * With a target share of channels (SPEC §2 design), the γ term leaves the loss
+ * With a target share of channels (docs/METHOD.md §3.2), the γ term leaves the loss
  * and a SparsityController applies a proximal polarization step after every
  * optimizer step instead, driving that share of channels to exactly zero.
  * Modes follow from the model and the settings: `gfr` (GFR layers present),
  * `gamma` (no GFR: Network Slimming), `plain` (no sparsity at all).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
+import { TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
 import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
 import { classificationLoss, declaredOutputKind, distributionLogits, outputLayerView, type OutputKind } from '../eval/outputKind';
 import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
-import { DEFAULT_GATE_TEMPERATURE, DEFAULT_SR_MOMENTUM } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
-import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regularizers';
+import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
-import { DEFAULT_DISTILLATION, distillationLoss, type Teacher } from './distillation';
-import { DEFAULT_GAMMA_SCALE } from './rescale';
-import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
+import { chanceCrossEntropy, DivergenceWatch } from './divergence';
+import { distillationLoss, type Teacher } from './distillation';
+import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityStatus } from './sparsityController';
 
-/** `auto`: free as much as accuracy allows (needs a guard); `fixed`: follow the schedule to `target`. */
-export type TargetMode = 'auto' | 'fixed';
-export const TARGET_MODES: readonly TargetMode[] = ['auto', 'fixed'];
-
-export interface TrainSettings {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** λγ: weight of Σ|γ|. */
-  lambdaGamma: number;
-  /** λs: weight of the gates' penalty R(s). */
-  lambdaS: number;
-  /** R(s): Σ mean_N(s), or the polarization of the gates within each layer. */
-  gatePenalty: GatePenalty;
-  /** τ of the gates' sigmoid, applied when GFR is inserted (1 = the plain sigmoid). */
-  gateTemperature: number;
-  /** μ of sr's moving average. */
-  srMomentum: number;
-  /** Seed of the batch order. */
-  seed: number;
-  /** Share to free: of prunable channels driven to exactly zero, or of FLOPs (targetKind); 0 = plain L1 on γ in the loss. */
-  target: number;
-  targetKind: SparsityMeasure;
-  /**
-   * `auto` (with an accuracy guard, i.e. from a trained start): the schedule
-   * rises toward AUTO_SPARSITY.target and stops while accuracy is too low;
-   * `target` is then unused. `fixed`: the schedule reaches `target`.
-   */
-  targetMode: TargetMode;
-  /** Share of the task loss given to distillation from the original (used when a teacher is given), 0..1. */
-  distillation: number;
-  /** T of distillation. */
-  distillTemperature: number;
-  /** Factor applied to BN γ, β before training (1 = none). */
-  gammaScale: number;
-  /** Stop after this many steps (a budget for demos and tests). */
-  maxSteps?: number;
-  /** Points of accuracy the selection may lose against the original; the guard holds sparsity at half of it (default 1). */
-  tolerance?: number;
-  /** Readings of the accuracy guard per epoch (automatic target; default 5): the steps a chunk of zeros has to recover. */
-  guardReadings?: number;
-}
-
-/**
- * Adam's rate for sparse training from a trained start (the CLI's and the
- * studio's default there): 1e-3 moved a converged model off its optimum
- * before a channel was removed; with gradual zeroing and the teacher, 1e-4
- * recovered too slowly from each chunk of zeros (trained ResNet: −1.15
- * points unpruned at the end, against +1.25 at 3e-4; docs/DECISIONS.md).
- */
-export const TRAINED_START_LEARNING_RATE = 3e-4;
-
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  epochs: 2,
-  batchSize: 64,
-  learningRate: 1e-3,
-  lambdaGamma: 1e-4,
-  lambdaS: 1e-4,
-  gatePenalty: 'sum',
-  gateTemperature: DEFAULT_GATE_TEMPERATURE,
-  srMomentum: DEFAULT_SR_MOMENTUM,
-  seed: 1,
-  target: DEFAULT_SPARSITY.target,
-  targetKind: DEFAULT_SPARSITY.measure,
-  targetMode: 'auto',
-  distillation: DEFAULT_DISTILLATION.weight,
-  distillTemperature: DEFAULT_DISTILLATION.temperature,
-  gammaScale: DEFAULT_GAMMA_SCALE,
-};
-
-export interface TrainStepEvent {
-  kind: 'step';
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  /** Total loss, with the sparsity terms. */
-  loss: number;
-  crossEntropy: number;
-  /** Top-1 accuracy on this batch, 0..1. */
-  accuracy: number;
-  imagesPerSec: number;
-  elapsedMs: number;
-  remainingMs: number;
-  /** Share of channels at exactly zero against the schedule; absent without a target. */
-  sparsity?: SparsityStatus;
-  /** The accuracy guard's latest reading on the calibration images, with its floor (0..1). */
-  guard?: GuardReading;
-}
-
-export interface GuardReading {
-  step: number;
-  accuracy: number;
-  /** One standard error of the reading's difference with the original; a reading fails below floor − noise. */
-  noise?: number;
-  floor: number;
-  /** Below the floor: training went back to the weights and zeros of this earlier step's reading. */
-  restoredFrom?: number;
-}
+export {
+  DEFAULT_TRAIN_SETTINGS, TARGET_MODES, TRAINED_START_LEARNING_RATE, type TargetMode, type TrainSettings,
+} from '../../contract/settings';
+export type { GuardReading, TrainEpochEvent, TrainEvent, TrainStepEvent, TrainSummary } from '../../contract/events';
 
 /** Weights and controller state at a good reading of the accuracy guard. */
 class Checkpoint {
@@ -140,13 +47,35 @@ class Checkpoint {
   }
 }
 
-export interface TrainEpochEvent {
-  kind: 'epoch';
-  epoch: number;
-  epochs: number;
+/**
+ * Training as it stands after a step, in plain data, so that a reload or a
+ * crash can go on from there (`TrainOptions.resume`): every weight of the
+ * model (sr and BN statistics included), the sparsity controller's state and
+ * the figures so far. The optimizer's moments are not kept: a resumed run
+ * starts Adam afresh, and its first steps are a little larger.
+ */
+export interface TrainCheckpoint {
+  /** Steps done (the next step is step + 1). */
+  step: number;
+  totalSteps: number;
+  /** The model's weights in `model.weights` order. */
+  weights: { shape: number[]; values: Float32Array }[];
+  controller?: ControllerSnapshot;
+  /** The accuracy guard's latest reading. */
+  guard?: GuardReading;
+  sparsity?: SparsityStatus;
+  images: number;
+  elapsedMs: number;
 }
 
-export type TrainEvent = TrainStepEvent | TrainEpochEvent;
+/** When to hand out a checkpoint: after every epoch, and when this long has passed since the last one. */
+export const CHECKPOINT_INTERVAL_MS = 2 * 60 * 1000;
+
+export interface CheckpointOptions {
+  save: (checkpoint: TrainCheckpoint) => void;
+  /** Default CHECKPOINT_INTERVAL_MS. */
+  everyMs?: number;
+}
 
 export interface TrainOptions {
   signal?: AbortSignal;
@@ -163,18 +92,10 @@ export interface TrainOptions {
   teacher?: Teacher;
   /** Stops sparsity from rising while calibration accuracy is below its floor; makes `auto` possible. */
   guard?: AccuracyGuard;
-}
-
-export interface TrainSummary {
-  steps: number;
-  images: number;
-  elapsedMs: number;
-  imagesPerSec: number;
-  lastLoss: number;
-  lastAccuracy: number;
-  sparsity?: SparsityStatus;
-  /** The last reading of the accuracy guard. */
-  guard?: GuardReading;
+  /** Hands out checkpoints while training runs. */
+  checkpoints?: CheckpointOptions;
+  /** Goes on from a checkpoint of the same training (same model, data and settings). */
+  resume?: TrainCheckpoint;
 }
 
 interface StepResult {
@@ -194,36 +115,49 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const outputKind = options.outputKind ?? declaredOutputKind(outputLayerView(model)) ?? 'softmax';
   const auto = settings.targetMode === 'auto' && options.guard !== undefined;
   const sparsitySettings = {
-    ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), measure: settings.targetKind,
+    ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), targetKind: settings.targetKind,
   };
+  const { resume } = options;
+  if (resume) resumeWeights(model, resume, totalSteps);
   const controller = options.analysis && sparsitySettings.target > 0
-    ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps)
+    ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps, resume?.controller)
     : undefined;
   const guard = controller?.enabled ? options.guard : undefined;
-  let guardReading: GuardReading | undefined;
-  // The model as it starts is the first good state: it is the original, or close to it.
-  let lastGood = guard && controller ? Checkpoint.take(model, controller, { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
-  const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
-  let sparsity: SparsityStatus | undefined;
-  const start = performance.now();
-  let step = 0;
-  let images = 0;
+  let guardReading: GuardReading | undefined = resume?.guard;
+  // The model as it starts is the first good state: it is the original, or close to it (or where a resumed run stopped).
+  let lastGood = guard && controller ? Checkpoint.take(model, controller, guardReading ?? { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
+  // With the controller, γ's sparsity comes from its proximal step: Σ|γ| leaves the loss.
+  const penalties = sparsityPenalties({ ...settings, lambdaGamma: controller?.enabled ? 0 : settings.lambdaGamma }, gammas, gfrLayers, DEFAULT_SPARSITY.polarization);
+  let sparsity: SparsityStatus | undefined = resume?.sparsity;
+  const start = performance.now() - (resume?.elapsedMs ?? 0);
+  let step = resume?.step ?? 0;
+  let images = resume?.images ?? 0;
+  let checkpointedAt = performance.now();
+  const checkpoint = async (): Promise<void> => {
+    checkpointedAt = performance.now();
+    options.checkpoints?.save({
+      step, totalSteps, weights: await readWeights(model), controller: controller?.snapshot(), guard: guardReading, sparsity,
+      images, elapsedMs: performance.now() - start,
+    });
+  };
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
   let lastBatch = 1;
+  const divergence = new DivergenceWatch(settings.learningRate, chanceCrossEntropy(outputKind, data.numClasses));
   try {
-    for (let epoch = 0; epoch < settings.epochs && step < totalSteps; epoch++) {
+    for (let epoch = Math.floor(step / stepsPerEpoch); epoch < settings.epochs && step < totalSteps; epoch++) {
+      // A resumed run skips the batches of its epoch that were done.
+      let skip = step - epoch * stepsPerEpoch;
       for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
+        if (skip-- > 0) continue;
         if (step >= totalSteps) break;
         await options.whilePaused?.();
         throwIfAborted(options.signal);
         last = await trainStep(model, batch, data, {
-          optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0,
+          optimizer, variables, penalties, gfrLayers, settings, firstStep: step === 0,
           outputKind, teacher: settings.distillation > 0 ? options.teacher : undefined,
         });
         step++;
-        if (!Number.isFinite(last.loss)) {
-          throw new UserError(`Training diverged at step ${step}: the loss became ${last.loss}. The model is kept as it was before training; try a smaller learning rate than ${settings.learningRate}.`);
-        }
+        divergence.afterStep(step, last.loss, last.crossEntropy, step === totalSteps);
         if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
         if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
           const reading = await readGuard(model, guard);
@@ -248,6 +182,8 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step), sparsity,
           ...(guardReading ? { guard: guardReading } : {}),
         });
+        const everyMs = options.checkpoints?.everyMs ?? CHECKPOINT_INTERVAL_MS;
+        if (options.checkpoints && step < totalSteps && (step % stepsPerEpoch === 0 || performance.now() - checkpointedAt >= everyMs)) await checkpoint();
         await nextTick();
       }
       options.onEvent?.({ kind: 'epoch', epoch: epoch + 1, epochs: settings.epochs });
@@ -264,10 +200,26 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   };
 }
 
+async function readWeights(model: tf.LayersModel): Promise<TrainCheckpoint['weights']> {
+  return Promise.all(model.weights.map(async (weight) => ({ shape: [...weight.shape] as number[], values: (await weight.read().data()) as Float32Array })));
+}
+
+/** Writes a checkpoint's weights into `model`, after checking that it belongs to this model and this run. */
+function resumeWeights(model: tf.LayersModel, resume: TrainCheckpoint, totalSteps: number): void {
+  const fits = resume.totalSteps === totalSteps && resume.step >= 0 && resume.step < totalSteps && resume.weights.length === model.weights.length
+    && model.weights.every((weight, i) => weight.shape.length === resume.weights[i].shape.length && weight.shape.every((size, k) => size === resume.weights[i].shape[k]));
+  if (!fits) throw new UserError('The saved training does not fit this model and these settings; start the training again.');
+  model.weights.forEach((weight, i) => {
+    const value = tf.tensor(resume.weights[i].values, resume.weights[i].shape);
+    weight.write(value);
+    value.dispose();
+  });
+}
+
 interface StepContext {
   optimizer: tf.Optimizer;
   variables: tf.Variable[];
-  gammas: tf.Variable[];
+  penalties: PenaltyTerm[];
   gfrLayers: GfrLayer[];
   settings: TrainSettings;
   firstStep: boolean;
@@ -297,8 +249,7 @@ async function trainStep(
           const distilled = distillationLoss(distributionLogits(outputs, context.outputKind), teacher, settings.distillTemperature);
           loss = tf.add(tf.mul(crossEntropy, 1 - settings.distillation), tf.mul(distilled, settings.distillation));
         }
-        if (settings.lambdaGamma > 0 && context.gammas.length) loss = tf.add(loss, tf.mul(gammaL1(context.gammas), settings.lambdaGamma));
-        if (settings.lambdaS > 0 && gfrLayers.length) loss = tf.add(loss, tf.mul(gatePenalty(gfrLayers, settings.gatePenalty, DEFAULT_SPARSITY.polarization), settings.lambdaS));
+        for (const penalty of context.penalties) loss = tf.add(loss, tf.mul(penalty.value(), penalty.weight));
         const correct = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'float32'));
         parts = tf.keep(tf.stack([loss, crossEntropy, correct]));
         return loss;
@@ -328,7 +279,7 @@ function checkSettings(settings: TrainSettings, data: ImageDataset): void {
   if (!(settings.lambdaGamma >= 0) || !(settings.lambdaS >= 0)) throw new UserError('λγ and λs must be ≥ 0.');
   if (!GATE_PENALTIES.includes(settings.gatePenalty)) throw new UserError(`The gate penalty must be one of ${GATE_PENALTIES.join(', ')}, got '${settings.gatePenalty}'.`);
   if (!(settings.gateTemperature > 0)) throw new UserError(`The gates' temperature must be > 0, got ${settings.gateTemperature}.`);
-  if (!SPARSITY_MEASURES.includes(settings.targetKind)) throw new UserError(`The target is a share of ${SPARSITY_MEASURES.join(' or ')}, got '${settings.targetKind}'.`);
+  if (!TARGET_KINDS.includes(settings.targetKind)) throw new UserError(`The target is a share of ${TARGET_KINDS.join(' or ')}, got '${settings.targetKind}'.`);
   if (!TARGET_MODES.includes(settings.targetMode)) throw new UserError(`The target mode must be one of ${TARGET_MODES.join(', ')}, got '${settings.targetMode}'.`);
   if (!(settings.distillation >= 0 && settings.distillation <= 1)) throw new UserError(`The distillation weight must be in [0, 1], got ${settings.distillation}.`);
   if (!(settings.distillTemperature > 0)) throw new UserError(`The distillation temperature must be > 0, got ${settings.distillTemperature}.`);

@@ -73,7 +73,7 @@ describe('sparse training with a target', () => {
       onEvent: (event) => event.kind === 'step' && events.push(event),
     });
     const status = summary.sparsity!;
-    expect(status.measure).toBe('flops');
+    expect(status.targetKind).toBe('flops');
     expect(events.at(-1)!.sparsity!.targetShare).toBe(0.4);
     const kept = Object.fromEntries(analysis.groups.filter((g) => g.prunable).map((g) => [g.key, Math.round(g.size * (1 - status.zeroShareByGroup[g.key]))]));
     expect(status.freedFlopsShare).toBeCloseTo(1 - keptFlops(analysis, kept) / analysis.flops, 6);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../core/types';
 import { analyzeModel } from '../graph/analyze';
+import { keptFlops } from '../graph/flops';
 import { gfrLayerName, insertGfrLayers } from '../gfr/instrument';
 import { modelFromSpec } from '../io/modelSpec';
 import { plainThenResidualModel, residualModel, twoConvModel } from '../testing/tinyModels';
@@ -200,5 +201,74 @@ describe('residualStepScale', () => {
     }
     expect(await firstZero(1)).toEqual({ conv_p: 0, conv_a: 1 / 4 });
     expect(await firstZero(AUTO_SPARSITY.residualStepScale)).toEqual({ conv_p: 1 / 4, conv_a: 0 });
+  });
+});
+
+describe('proximal polarization step and λ', () => {
+  // twoConvModel: conv1 → bn1 (6 channels), conv2 → bn2 (5 channels); schedule reaches 0.5 at step 8 of 10.
+  const proximal: SparsitySettings = { ...DEFAULT_SPARSITY, target: 0.5, lambdaStart: 1, zeroing: 'proximal' };
+
+  async function setUp(settings: SparsitySettings, bn1: number[], bn2: number[]) {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    setGamma(model, 'bn1', bn1, new Array(6).fill(1));
+    setGamma(model, 'bn2', bn2, new Array(5).fill(1));
+    const analysis = analyzeModel(spec);
+    const controller = await SparsityController.create(model, analysis, settings, TOTAL_STEPS);
+    return { model, analysis, controller };
+  }
+
+  it('pushes γ away from its layer mean, soft-thresholds it by η·t, and zeroes β where γ reached zero', async () => {
+    // bn1: mean |γ| 0.075 (step scale 1), η = 0.01·λ 1; z = γ ± 0.01 = [0, 0.01, 0.11, 0.16, 0.04, 0.13], threshold 0.012.
+    // bn2: mean |γ| 1 (step scale 10: γ larger than the rescaled 0.1), all at the mean: 1 − 10·0.012 = 0.88.
+    const { model, controller } = await setUp(proximal, [0.01, 0.02, 0.1, 0.15, 0.05, 0.12], [1, 1, 1, 1, 1]);
+    const status = await controller.afterStep(1, 0.01);
+    const bn1 = weightsOf(model, 'bn1');
+    [0, 0, 0.098, 0.148, 0.028, 0.118].forEach((expected, channel) => expect(bn1.gamma[channel]).toBeCloseTo(expected, 6));
+    expect(bn1.beta).toEqual([0, 0, 1, 1, 1, 1]);
+    weightsOf(model, 'bn2').gamma.forEach((value) => expect(value).toBeCloseTo(0.88, 6));
+    expect(weightsOf(model, 'bn2').beta).toEqual([1, 1, 1, 1, 1]);
+    expect(status).toMatchObject({ zeroShare: 2 / 11, zeroShareByGroup: { conv1: 2 / 6, conv2: 0 }, targetShare: 0.5 / 8, lambda: 1, targetKind: 'channels' });
+    // Ahead of the schedule: λ falls by a tenth.
+    expect(controller.status().lambda).toBeCloseTo(0.9, 12);
+    model.dispose();
+  });
+
+  it('keeps each layer\'s floor: the largest of the channels a step would zero past it keep their γ', async () => {
+    // η = 1: every channel would reach zero; each group keeps max(1, ceil(0.05·C)) = 1, its largest.
+    const { model, controller } = await setUp(proximal, [0.001, 0.002, 0.003, 0.004, 0.005, 0.006], [1, 2, 3, 4, 5]);
+    const status = await controller.afterStep(1, 1);
+    const bn1 = weightsOf(model, 'bn1').gamma;
+    expect(zerosOf(bn1)).toEqual([0, 1, 2, 3, 4]);
+    expect(bn1[5]).toBeCloseTo(0.006, 8);
+    const bn2 = weightsOf(model, 'bn2').gamma;
+    expect(zerosOf(bn2)).toEqual([0, 1, 2, 3]);
+    expect(bn2[4]).toBe(5);
+    expect(status.zeroShareByGroup).toEqual({ conv1: 5 / 6, conv2: 4 / 5 });
+    model.dispose();
+  });
+
+  it('raises λ by a tenth while the zeros lag the schedule, up to its cap, and to the late cap once the schedule is done', async () => {
+    const { model, controller } = await setUp({ ...proximal, lambdaStart: 0.95, lambdaMax: 1, lateLambdaMax: 3 }, [1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1]);
+    expect(controller.scheduleAt(4)).toBeCloseTo(0.25, 12);
+    expect(controller.scheduleAt(12)).toBe(0.5);
+    const lambdas: number[] = [];
+    for (let step = 1; step <= 9; step++) {
+      const status = await controller.afterStep(step, 1e-6);
+      expect(status.zeroShare).toBe(0);
+      lambdas.push(controller.status().lambda);
+    }
+    [1, 1, 1, 1, 1, 1, 1, 1.1, 1.21].forEach((expected, index) => expect(lambdas[index]).toBeCloseTo(expected, 9));
+    model.dispose();
+  });
+
+  it('follows the FLOPs that the zero channels free when the target is a share of FLOPs', async () => {
+    const { model, analysis, controller } = await setUp({ ...proximal, targetKind: 'flops' }, [0.01, 0.02, 0.1, 0.15, 0.05, 0.12], [1, 1, 1, 1, 1]);
+    const status = await controller.afterStep(1, 0.01);
+    expect(status.targetKind).toBe('flops');
+    expect(status.freedFlopsShare).toBeGreaterThan(0);
+    expect(status.freedFlopsShare).toBeCloseTo(1 - keptFlops(analysis, { conv1: 4, conv2: 5 }) / analysis.flops, 12);
+    expect(await SparsityController.create(model, analysis, { ...proximal, target: 0 }, TOTAL_STEPS).then((off) => off.enabled)).toBe(false);
+    model.dispose();
   });
 });

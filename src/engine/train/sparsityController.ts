@@ -1,6 +1,6 @@
 /**
  * Drives a target share of channels to exactly zero during sparse training
- * (SPEC §2): after every optimizer step, a proximal polarization update of
+ * (docs/METHOD.md §3.2): after every optimizer step, a proximal polarization update of
  * each member BN's γ (Zhuang et al., NeurIPS 2020: R(γ) = t·|γ| − |γ − mean γ|
  * per layer), with a strength λ that a controller raises while the share of
  * zero channels lags a schedule (0 at the start, the target at 80% of the
@@ -10,19 +10,21 @@
  * it outputs exactly 0, and removing it changes nothing.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SparsityStatus } from '../../contract/events';
+import { DEFAULT_TRAIN_SETTINGS, type TargetKind } from '../../contract/settings';
+import { UserError } from '../core/errors';
 import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
 import { keptFlops } from '../graph/flops';
 import { isGfrLayer } from '../gfr/gfrLayer';
 import { gfrLayerName } from '../gfr/instrument';
 
-/** What the target share is a share of: prunable channels, or the model's FLOPs. */
-export type SparsityMeasure = 'channels' | 'flops';
-export const SPARSITY_MEASURES: readonly SparsityMeasure[] = ['channels', 'flops'];
+export { TARGET_KINDS, type TargetKind } from '../../contract/settings';
+export type { SparsityStatus } from '../../contract/events';
 
 export interface SparsitySettings {
   /** Share to free, 0..1 (0 turns the controller off): of channels driven to exactly zero, or of FLOPs they free. */
   target: number;
-  measure: SparsityMeasure;
+  targetKind: TargetKind;
   /** t of the polarization regularizer. */
   polarization: number;
   /** Share of the steps at which the schedule reaches the target. */
@@ -80,8 +82,8 @@ export interface SparsitySettings {
 }
 
 export const DEFAULT_SPARSITY: SparsitySettings = {
-  target: 0.5,
-  measure: 'channels',
+  target: DEFAULT_TRAIN_SETTINGS.target,
+  targetKind: DEFAULT_TRAIN_SETTINGS.targetKind,
   polarization: 1.2,
   scheduleEnd: 0.8,
   lambdaStart: 0.05,
@@ -106,27 +108,21 @@ export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale
   target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', zeroUntil: 2 / 3, chunkShare: 0.04,
 };
 
-export interface SparsityStatus {
-  /** Share of prunable channels whose γ is exactly zero in every member BN. */
-  zeroShare: number;
-  /** Share of the model's FLOPs that removing those channels frees. */
-  freedFlopsShare: number;
-  /** Which of the two shares the controller follows. */
-  measure: SparsityMeasure;
-  /** The schedule's share at this step (of the measure). */
-  targetShare: number;
-  lambda: number;
-  /** Per group key, share of its channels at zero. */
-  zeroShareByGroup: Record<string, number>;
-  /** Times an accuracy guard took training back to its last good reading (each halves the schedule's pace). */
-  setbacks?: number;
-}
-
 export interface ControllerState {
   progress: number;
   lambda: number;
   /** Zero channels per controlled group. */
   zeros: number[][];
+}
+
+/** Everything the controller needs to go on after a reload (a training checkpoint), in plain data. */
+export interface ControllerSnapshot extends ControllerState {
+  pace: number;
+  chunkDue: boolean;
+  aimed: number;
+  setbacks: number;
+  /** Per controlled group, measured from γ when training first started. */
+  stepScales: number[];
 }
 
 interface ControlledGroup {
@@ -176,7 +172,9 @@ export class SparsityController {
   }
 
   /** `analysis` is the model's without GFR: its groups' member BNs are found by name in `model`. */
-  static async create(model: tf.LayersModel, analysis: ModelAnalysis, settings: SparsitySettings, totalSteps: number): Promise<SparsityController> {
+  static async create(
+    model: tf.LayersModel, analysis: ModelAnalysis, settings: SparsitySettings, totalSteps: number, resume?: ControllerSnapshot,
+  ): Promise<SparsityController> {
     const controlled: ControlledGroup[] = [];
     for (const group of analysis.groups.filter((g) => g.prunable)) {
       const gammas = bnWeights(model, group.members, '/gamma');
@@ -195,7 +193,28 @@ export class SparsityController {
         zeros: zeroChannels(values, group.size),
       });
     }
-    return new SparsityController(controlled, analysis, settings, totalSteps);
+    const controller = new SparsityController(controlled, analysis, settings, totalSteps);
+    if (resume) controller.resume(resume);
+    return controller;
+  }
+
+  /** The whole state, for a training checkpoint. */
+  snapshot(): ControllerSnapshot {
+    return {
+      ...this.checkpoint(), pace: this.pace, chunkDue: this.chunkDue, aimed: this.aimed, setbacks: this.setbacks,
+      stepScales: this.groups.map((group) => group.stepScale),
+    };
+  }
+
+  private resume(snapshot: ControllerSnapshot): void {
+    if (snapshot.zeros.length !== this.groups.length || snapshot.stepScales.length !== this.groups.length) {
+      throw new UserError('The saved training does not fit this model; start the training again.');
+    }
+    ({ progress: this.progress, lambda: this.lambda, pace: this.pace, chunkDue: this.chunkDue, aimed: this.aimed, setbacks: this.setbacks } = snapshot);
+    this.groups.forEach((group, index) => {
+      group.zeros = [...snapshot.zeros[index]];
+      group.stepScale = snapshot.stepScales[index];
+    });
   }
 
   get enabled(): boolean {
@@ -266,7 +285,7 @@ export class SparsityController {
       ? this.groups.map((group, index) => keepZeros(group, current[index]))
       : this.proximalStep(current, eta);
     const status = this.statusOf(this.progress, zerosByGroup);
-    const reached = status.measure === 'flops' ? status.freedFlopsShare : status.zeroShare;
+    const reached = status.targetKind === 'flops' ? status.freedFlopsShare : status.zeroShare;
     const factor = reached < status.targetShare ? 1.1 : 0.9;
     const cap = step >= this.settings.scheduleEnd * this.totalSteps ? this.settings.lateLambdaMax : this.settings.lambdaMax;
     this.lambda = Math.min(cap, Math.max(1e-4, this.lambda * factor));
@@ -288,7 +307,7 @@ export class SparsityController {
     const freedFlopsShare = this.analysis.flops ? 1 - keptFlops(this.analysis, kept) / this.analysis.flops : 0;
     const zeroShare = total ? zeros / total : 0;
     return {
-      zeroShare, freedFlopsShare, measure: this.settings.measure,
+      zeroShare, freedFlopsShare, targetKind: this.settings.targetKind,
       targetShare: this.settings.chunkShare > 0 ? this.aimed : this.scheduleAt(scheduleStep), lambda: this.lambda, zeroShareByGroup,
       ...(this.setbacks ? { setbacks: this.setbacks } : {}),
     };
@@ -317,7 +336,7 @@ export class SparsityController {
     });
   }
 
-  /** |γ|·sr per member (|γ| where the member has no GFR layer): the importance of SPEC step 3. */
+  /** |γ|·sr per member (|γ| where the member has no GFR layer): the importance of docs/METHOD.md §4. */
   private async importances(current: Float32Array[][]): Promise<Float32Array[][]> {
     return Promise.all(this.groups.map(async (group, index) => Promise.all(current[index].map(async (gamma, member) => {
       const gate = group.gates[member];

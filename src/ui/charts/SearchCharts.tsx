@@ -6,8 +6,9 @@
 import { memo } from 'react';
 import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 
-import type { Candidate } from '../../engine/search/candidate';
+import type { Candidate } from '../../contract/candidate';
 import { AXIS_TICK, ChartFrame, COLORS, Swatch } from './ChartFrame';
+import { baselineOf } from '../../contract/candidate';
 
 export type CostAxis = 'flops' | 'params' | 'weightBytes' | 'latencyMs';
 
@@ -50,7 +51,7 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
     if (payload) onPick(payload.index);
   };
   const best = chosen[0];
-  const unpruned = candidates.find((c) => c.stage === 'baseline');
+  const unpruned = baselineOf(candidates);
   const vsOriginal = best && original !== null ? ` (${(best.accuracy - original).toFixed(2)} points against the original's ${original.toFixed(1)}%)` : '';
   return (
     <ChartFrame

@@ -95,7 +95,7 @@ export const SparsityChart = memo(function SparsityChart({ steps }: { steps: Ste
     .filter((p) => p.zeroShare !== undefined)
     .map((p) => ({ x: p.x, zero: (p.zeroShare ?? 0) * 100, flops: p.freedFlopsShare === undefined ? null : p.freedFlopsShare * 100, target: (p.targetShare ?? 0) * 100 }));
   const last = points[points.length - 1];
-  const byFlops = steps[steps.length - 1]?.measure === 'flops';
+  const byFlops = steps[steps.length - 1]?.targetKind === 'flops';
   const reached = last && (byFlops ? `${(last.flops ?? 0).toFixed(1)}% of the FLOPs are freed` : `${last.zero.toFixed(1)}% of prunable channels are at zero`);
   const holding = holdingText(steps[steps.length - 1]);
   const held = holding ? ` ${holding[0].toUpperCase()}${holding.slice(1)}.` : '';

@@ -1,4 +1,4 @@
-/** Says that the last visit's work came back after a reload (SPEC §5), with the worker's notes; dismissible. */
+/** Says that the last visit's work came back after a reload (docs/METHOD.md §8), with the worker's notes; dismissible. */
 import { useStudio } from '../store/store';
 import { Busy } from './status';
 

@@ -1,9 +1,9 @@
 /**
  * Which channels a global ratio removes, from the worker's ranking (least
- * important first), with the same per-group floor the engine keeps
- * (max(1, ceil(minKeep·C)) channels; src/engine/score/planForRatio.ts). For
- * display only: the search's own plans come from the engine.
+ * important first): the cut the search makes (src/contract/plan.ts), with
+ * the importance of the last channel it removes, for display.
  */
+import { removedForRatio } from '../../contract/plan';
 import type { ScoresResult } from '../../worker/studioTypes';
 
 export interface RatioPreview {
@@ -15,24 +15,16 @@ export interface RatioPreview {
 }
 
 export function previewRatio(result: ScoresResult, ratio: number, minKeepFraction: number): RatioPreview {
-  const sizes = new Map(result.groups.filter((g) => g.group.prunable).map((g) => [g.group.key, g.group.size]));
+  const groups = result.groups.map((g) => g.group);
   const importance = new Map(result.groups.map((g) => [g.group.key, g.importance]));
-  const total = [...sizes.values()].reduce((a, b) => a + b, 0);
-  const target = Math.floor(ratio * total + 1e-9);
+  const ranking = result.ranking.map(([group, channel]) => ({ group, channel }));
+  const removedInOrder = removedForRatio(ranking, { groups }, ratio, { minKeepFraction });
   const removed = new Map<string, Set<number>>();
   let threshold: number | null = null;
-  let count = 0;
-  for (const [key, channel] of result.ranking) {
-    if (count >= target) break;
-    const size = sizes.get(key);
-    if (size === undefined) continue;
-    const floor = Math.max(1, Math.ceil(minKeepFraction * size));
-    const set = removed.get(key) ?? new Set<number>();
-    if (size - set.size <= floor) continue;
-    set.add(channel);
-    removed.set(key, set);
-    threshold = importance.get(key)?.[channel] ?? threshold;
-    count++;
+  for (const { group, channel } of removedInOrder) {
+    if (!removed.has(group)) removed.set(group, new Set());
+    removed.get(group)!.add(channel);
+    threshold = importance.get(group)?.[channel] ?? threshold;
   }
-  return { removed, threshold, count };
+  return { removed, threshold, count: removedInOrder.length };
 }

@@ -1,16 +1,20 @@
 /** Stage 3: the grid search over pruning ratios, choosing a candidate, and downloading it. */
 import { useDeferredValue, useId, useMemo, useState } from 'react';
 
-import type { Candidate } from '../../engine/search/candidate';
-import type { ChannelGroup } from '../../engine/graph/analyze';
+import type { Candidate } from '../../contract/candidate';
+import type { ChannelGroup } from '../../contract/analysis';
 import { COST_AXES, SearchChart, type CostAxis } from '../charts/SearchCharts';
 import { NumberField, SelectField } from '../components/fields';
+import { ModelGraphCard } from '../graph/ModelGraphCard';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
-import { BUDGET_METRICS, CRITERIA, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
-import { pointsText } from '../../engine/search/select';
+import { CRITERIA, RANKINGS } from '../../contract/criteria';
+import { defaultGrid } from '../../contract/settings';
+import { BUDGET_METRICS, type RuleForm } from '../store/defaults';
+import { pointsText } from '../../contract/select';
 import { selectedIndex, verdictOf, type ExportFormat } from '../store/searchSlice';
 import { useStudio } from '../store/store';
+import { baselineOf } from '../../contract/candidate';
 
 export function CompressExportPanel() {
   return (
@@ -22,6 +26,7 @@ export function CompressExportPanel() {
       <SearchVerdict />
       <CandidateTable />
       <SelectedCandidate />
+      <ModelGraphCard />
       <ExportBlock />
     </>
   );
@@ -35,7 +40,7 @@ function SearchSettingsForm() {
   const locked = useStudio((s) => s.search.state !== 'idle' && s.search.state !== 'done' && s.search.state !== 'cancelled' && s.search.state !== 'error');
   const criterion = useStudio((s) => s.scores.criterion);
   const ranking = useStudio((s) => s.scores.ranking);
-  const ratios = gridOf(form.gridStep, form.gridMax);
+  const ratios = defaultGrid(form.gridStep, form.gridMax);
   return (
     <fieldset className="block" disabled={locked}>
       <legend>Search settings</legend>
@@ -302,7 +307,7 @@ function SelectedCandidate() {
   const searchMs = useStudio((s) => s.search.elapsedMs);
   const reference = useStudio((s) => s.search.reference);
   const candidate = candidates.find((c) => c.index === index);
-  const baseline = candidates.find((c) => c.stage === 'baseline');
+  const baseline = baselineOf(candidates);
   if (!candidate || !baseline) return null;
   // The original's size and latency are the unpruned candidate's: the same layers, GFR folded away.
   const originalAccuracy = reference?.accuracy ?? baseline.accuracy;

@@ -6,7 +6,8 @@ import { SampleImage } from '../components/SampleImage';
 import { Busy, Empty, StageError } from '../components/status';
 import { fromInput, readAndSort } from '../lib/files';
 import { compact, percent } from '../lib/format';
-import { BUILTIN_MODELS, OUTPUT_KIND_TEXT } from '../store/defaults';
+import { OUTPUT_KIND_TEXT } from '../../contract/outputKind';
+import { BUILTIN_MODELS } from '../store/defaults';
 import { selectBusy, selectReference, useStudio } from '../store/store';
 
 export function ModelDataPanel() {

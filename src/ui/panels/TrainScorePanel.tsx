@@ -1,12 +1,9 @@
 /** Stage 2: sparse training with live charts, then every channel's importance and the global ranking. */
 import { useDeferredValue, useId, useMemo } from 'react';
 
-import type { CriterionName } from '../../engine/score/criterion';
-import type { RankingMode } from '../../engine/score/importance';
-import type { GatePenalty } from '../../engine/train/regularizers';
-import type { TargetMode } from '../../engine/train/sparseTraining';
-import type { SparsityMeasure } from '../../engine/train/sparsityController';
-import { sparsityShortfall } from '../../engine/train/sparsityText';
+import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
+import { DEFAULT_REDUCTION, type GatePenalty, type TargetKind, type TargetMode } from '../../contract/settings';
+import { sparsityShortfall } from '../../contract/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
@@ -14,7 +11,6 @@ import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
 import { previewRatio } from '../lib/preview';
-import { CRITERIA, GFR_REDUCTION, RANKINGS } from '../store/defaults';
 import { holdingText } from '../store/trainingSlice';
 import { useStudio } from '../store/store';
 
@@ -30,7 +26,7 @@ export function TrainScorePanel() {
 }
 
 const criterionOptions = CRITERIA.map((c) => ({ value: c.name, label: c.title }));
-const TARGET_KINDS: { value: SparsityMeasure; label: string }[] = [
+const TARGET_KINDS: { value: TargetKind; label: string }[] = [
   { value: 'channels', label: 'Share of channels' },
   { value: 'flops', label: 'Share of FLOPs' },
 ];
@@ -81,7 +77,7 @@ function TrainSettingsForm() {
             : 'Automatic needs a trained start (your own model, or pretraining epochs ≥ 1); without one the fixed share is used.'}
         />
         <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint={automatic ? 'Unused with the automatic target.' : 'Driven to exactly zero during training (0 = plain L1).'} disabled={!sparse || automatic} />
-        <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: SparsityMeasure) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
+        <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: TargetKind) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
         <NumberField
           label="Distillation from the original (weight)"
           value={form.distillation}
@@ -99,7 +95,7 @@ function TrainSettingsForm() {
         <NumberField label="Gate temperature τ" value={form.gateTemperature} min={0.05} max={10} step="any" onChange={(gateTemperature) => set({ gateTemperature })} disabled={form.criterion !== 'gfr'} hint="s = sigmoid(u / τ); below 1 the gates saturate sooner." />
       </div>
       <p className="hint">
-        GFR gate reduction r = {GFR_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
+        GFR gate reduction r = {DEFAULT_REDUCTION} (hidden width max(4, ⌈C/r⌉)); fixed in this version.
       </p>
     </fieldset>
   );
@@ -111,13 +107,20 @@ function TrainControls() {
   const ready = useStudio((s) => s.model.summary !== null && s.data.summary !== null && s.engine.state === 'done');
   const searching = useStudio((s) => s.search.state === 'running' || s.search.state === 'starting');
   const start = useStudio((s) => s.startTraining);
+  const resumable = useStudio((s) => s.training.resumable);
+  const resume = useStudio((s) => s.resumeTraining);
   const setPaused = useStudio((s) => s.setTrainingPaused);
   const cancel = useStudio((s) => s.cancelTraining);
   const running = state === 'running';
   return (
     <div className="controls" role="group" aria-label="Training">
-      <button type="button" onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
-        {state === 'done' || state === 'cancelled' || state === 'error' ? 'Train again' : 'Train'}
+      {resumable && (
+        <button type="button" onClick={() => void resume()} disabled={!ready || running || searching} data-testid="train-resume">
+          Resume from step {resumable.step}
+        </button>
+      )}
+      <button type="button" className={resumable ? 'secondary' : undefined} onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
+        {state === 'idle' || state === 'running' ? 'Train' : 'Train again'}
       </button>
       <button type="button" className="secondary" onClick={() => void setPaused(!paused)} disabled={!running} aria-pressed={paused}>
         {paused ? 'Resume' : 'Pause'}
@@ -131,6 +134,7 @@ function TrainControls() {
 
 function TrainingView() {
   const training = useStudio((s) => s.training);
+  const checkpointStep = useStudio((s) => s.saving.checkpointStep);
   // Charts draw in an interruptible background render, so a burst of steps never blocks the page.
   const steps = useDeferredValue(training.steps);
   const last = training.steps[training.steps.length - 1];
@@ -145,6 +149,12 @@ function TrainingView() {
     <div className="block" aria-label="Training progress" role="region">
       <StageError message={training.error} testId="train-error" />
       {training.state === 'cancelled' && <p className="notice">Training was cancelled; the model keeps its weights from before this run.</p>}
+      {training.resumable && (
+        <p className="notice" data-testid="train-interrupted">
+          {training.resumable.phase === 'pretrain' ? 'Pretraining' : 'Sparse training'} was interrupted at step {training.resumable.step} of{' '}
+          {training.resumable.totalSteps}; its checkpoint was saved. Resume goes on from there with the same settings.
+        </p>
+      )}
       {training.progress && training.state === 'running' && (
         <ProgressBar progress={training.progress} label="Training" paused={training.paused} testId="train-progress" />
       )}
@@ -162,6 +172,7 @@ function TrainingView() {
             </span>
           )}
           {holding && <strong data-testid="train-held">{holding}</strong>}
+          {training.state === 'running' && checkpointStep !== null && <span data-testid="train-saved">saved at step {checkpointStep}</span>}
         </p>
       )}
       {steps.length === 0 ? (
@@ -172,7 +183,7 @@ function TrainingView() {
           <AccuracyChart steps={steps} />
           {hasSparsity && <SparsityChart steps={steps} />}
           {hasSparsity && Object.keys(training.zeroShareByGroup).length > 0 && (
-            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.measure === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
+            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.targetKind === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
           )}
         </div>
       )}

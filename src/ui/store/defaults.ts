@@ -1,14 +1,11 @@
 /**
- * The studio's starting settings. They mirror the engine's defaults
- * (src/engine/train/sparseTraining.ts DEFAULT_TRAIN_SETTINGS,
- * src/engine/search/gridSearch.ts DEFAULT_SEARCH_SETTINGS, SPEC §2) but are
- * written out here: those modules import tfjs, and the page bundle must not.
+ * The studio's starting settings: the contract's defaults (src/contract/settings.ts,
+ * docs/METHOD.md §10), and the few that are the studio's own (a one-epoch
+ * demo, no step budget, the grid as a step and a maximum).
  */
-import type { OutputKind } from '../../engine/eval/outputKind';
-import type { CriterionName } from '../../engine/score/criterion';
-import type { RankingMode } from '../../engine/score/importance';
-import { DEFAULT_TOLERANCE, type BudgetMetric } from '../../engine/search/select';
-import type { TrainSettings } from '../../engine/train/sparseTraining';
+import type { CriterionName } from '../../contract/criteria';
+import { DEFAULT_TOLERANCE, type BudgetMetric } from '../../contract/select';
+import { DEFAULT_GRID_MAX, DEFAULT_GRID_STEP, DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS, type SearchSettings, type TrainSettings } from '../../contract/settings';
 
 export const BUILTIN_MODELS = [
   { name: 'lenet', title: 'LeNet (BN)', text: 'Two 5×5 convolutions and a small dense layer: the classic first CNN. Fast; a good first run.' },
@@ -18,19 +15,6 @@ export const BUILTIN_MODELS = [
 ] as const;
 
 export type BuiltinModelName = (typeof BUILTIN_MODELS)[number]['name'];
-
-export const CRITERIA: { name: CriterionName; title: string; text: string }[] = [
-  { name: 'gfr', title: 'GFR (|γ| · sr)', text: 'Trains a gate after every BN and scores each channel by |γ| times its relationship factor sr.' },
-  { name: 'gamma', title: 'γ only (Network Slimming)', text: 'Sparse training without gates; scores each channel by |γ| of its BN.' },
-  { name: 'l1', title: 'L1 norm of filters', text: 'Normal training; scores each channel by the L1 norm of its filter weights (Li et al., 2017).' },
-  { name: 'random', title: 'Random', text: 'Normal training; a random score per channel. The baseline any criterion must beat.' },
-];
-
-export const RANKINGS: { name: RankingMode; title: string }[] = [
-  { name: 'global', title: 'Global (raw scores)' },
-  { name: 'normalized', title: 'Within each layer (normalized)' },
-  { name: 'per-flop', title: 'Per FLOP freed (cost-aware)' },
-];
 
 /** The engine's TrainSettings the studio lets the user set, and the studio's own fields. */
 export type TrainFormSettings = Pick<
@@ -45,46 +29,32 @@ export interface TrainForm extends TrainFormSettings {
   maxSteps: number;
 }
 
-/** Adam's rate for a trained start, as the engine's TRAINED_START_LEARNING_RATE (this module holds no tfjs). */
-export const TRAINED_START_LEARNING_RATE = 3e-4;
-
 /** Pretraining epochs for a built-in model, which starts untrained; the user's own model starts with none. */
 export const BUILTIN_PRETRAIN_EPOCHS = 1;
 
+const { batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation } = DEFAULT_TRAIN_SETTINGS;
+
 export const DEFAULT_TRAIN_FORM: TrainForm = {
-  criterion: 'gfr',
+  criterion: DEFAULT_SEARCH_SETTINGS.criterion,
   pretrainEpochs: BUILTIN_PRETRAIN_EPOCHS,
+  // One epoch: a demo that finishes quickly (the engine's default is two).
   epochs: 1,
-  batchSize: 64,
-  learningRate: 1e-3,
-  lambdaGamma: 1e-4,
-  lambdaS: 1e-4,
-  gatePenalty: 'sum',
-  gateTemperature: 1,
-  target: 0.5,
-  targetKind: 'channels',
-  targetMode: 'auto',
-  distillation: 0.7,
+  batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation,
   maxSteps: 0,
 };
 
 /** Fixed parts of the engine's TrainSettings that the studio does not expose. */
-export const TRAIN_FIXED = { srMomentum: 0.9, seed: 1, gammaScale: 0.1, distillTemperature: 4 } as const;
-
-/** What a model outputs, in words (the engine's OUTPUT_KIND_TEXT, whose module imports tfjs). */
-export const OUTPUT_KIND_TEXT: Record<OutputKind, string> = {
-  softmax: 'probabilities (softmax)',
-  sigmoid: 'per-class probabilities (sigmoid)',
-  logits: 'logits (no final softmax)',
+export const TRAIN_FIXED: Pick<TrainSettings, 'srMomentum' | 'seed' | 'gammaScale' | 'distillTemperature'> = {
+  srMomentum: DEFAULT_TRAIN_SETTINGS.srMomentum,
+  seed: DEFAULT_TRAIN_SETTINGS.seed,
+  gammaScale: DEFAULT_TRAIN_SETTINGS.gammaScale,
+  distillTemperature: DEFAULT_TRAIN_SETTINGS.distillTemperature,
 };
 
-/** GFR reduction r (hidden width max(4, ceil(C / r))): shown, not settable yet. */
-export const GFR_REDUCTION = 4;
-
 export interface SearchForm {
-  /** Step of the ratio grid (SPEC default 0.05). */
+  /** Step of the ratio grid (docs/METHOD.md §5.1). */
   gridStep: number;
-  /** Largest ratio of the grid (SPEC default 0.9). */
+  /** Largest ratio of the grid. */
   gridMax: number;
   refineSteps: number;
   recalibrationBatches: number;
@@ -93,22 +63,20 @@ export interface SearchForm {
   minKeepFraction: number;
 }
 
+const { refineSteps, recalibrationBatches, latencyRuns, compensate, minKeepFraction } = DEFAULT_SEARCH_SETTINGS;
+
 export const DEFAULT_SEARCH_FORM: SearchForm = {
-  gridStep: 0.05,
-  gridMax: 0.9,
-  refineSteps: 3,
-  recalibrationBatches: 20,
-  latencyRuns: 10,
-  compensate: true,
-  minKeepFraction: 0.05,
+  gridStep: DEFAULT_GRID_STEP,
+  gridMax: DEFAULT_GRID_MAX,
+  refineSteps, recalibrationBatches, latencyRuns, compensate, minKeepFraction,
 };
 
-export const SEARCH_FIXED = { aggregation: 'mean', recalibrate: true, batchSize: 64, seed: 1 } as const;
-
-export function gridOf(step: number, max: number): number[] {
-  const n = Math.max(0, Math.round(max / step));
-  return Array.from({ length: n + 1 }, (_, i) => Math.round(i * step * 1000) / 1000).filter((r) => r <= max + 1e-9);
-}
+export const SEARCH_FIXED: Pick<SearchSettings, 'aggregation' | 'recalibrate' | 'batchSize' | 'seed'> = {
+  aggregation: DEFAULT_SEARCH_SETTINGS.aggregation,
+  recalibrate: DEFAULT_SEARCH_SETTINGS.recalibrate,
+  batchSize: DEFAULT_SEARCH_SETTINGS.batchSize,
+  seed: DEFAULT_SEARCH_SETTINGS.seed,
+};
 
 export type RuleForm =
   | { kind: 'tolerance'; tolerance: number; by: 'ratio' | 'flops' }

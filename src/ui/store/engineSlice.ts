@@ -1,4 +1,8 @@
-/** The engine worker: which backend runs, the self-test, and bringing back the last visit's work. */
+/**
+ * The engine worker: which backend runs, the self-test, bringing back the
+ * last visit's work, and starting a new worker when one dies.
+ */
+import { BACKEND_ORDER, type BackendName } from '../../contract/backends';
 import type { InitResult, SelfTestResult } from '../../worker/messages';
 import type { RestoredWork } from '../../worker/studioTypes';
 import { messageOf, type Slice, type TaskState } from './common';
@@ -10,12 +14,27 @@ export interface EngineSlice {
     info: InitResult | null;
     error: string | null;
     selfTest: { state: TaskState; result: SelfTestResult | null; error: string | null };
+    /** After the worker died: what happened and what was done about it. */
+    recovery: { state: TaskState; text: string } | null;
+    /** Workers started again after a crash, in this visit. */
+    restarts: number;
   };
   /** The last visit's work coming back, or back (or not): shown until dismissed. */
   restored: RestoreNote | null;
   startEngine: () => Promise<void>;
+  /** The worker died (`reason`, a sentence): starts a new one on the next backend and brings the saved work back. */
+  recoverEngine: (reason: string) => Promise<void>;
   dismissRestored: () => void;
   runSelfTest: () => Promise<void>;
+}
+
+/** Workers started again after crashes in one visit, before the page gives up and asks for a reload. */
+export const MAX_RESTARTS = 3;
+
+/** After a crash on `backend`, the next one in the chain (the last one stays). */
+export function nextBackend(backend: BackendName | null): BackendName {
+  const index = backend ? BACKEND_ORDER.indexOf(backend) : -1;
+  return BACKEND_ORDER[Math.min(index + 1, BACKEND_ORDER.length - 1)];
 }
 
 export const createEngineSlice: Slice<EngineSlice> = (deps) => (set, get) => {
@@ -48,28 +67,53 @@ export const createEngineSlice: Slice<EngineSlice> = (deps) => (set, get) => {
     return true;
   };
 
-  return {
-    engine: { state: 'idle', info: null, error: null, selfTest: { state: 'idle', result: null, error: null } },
-    restored: null,
-    startEngine: async () => {
-      if (get().engine.state !== 'idle') return;
-      set((s) => ({ engine: { ...s.engine, state: 'running' } }));
-      let info: InitResult;
-      try {
-        info = await deps.engine.call('init', { requested: deps.requestedBackend });
-      } catch (err) {
-        set((s) => ({ engine: { ...s.engine, state: 'error', error: messageOf(err) } }));
-        return;
-      }
-      // The backend shows at once; the controls wait until the last visit's work is back.
-      set((s) => ({ engine: { ...s.engine, info } }));
-      const restored = await restore();
-      set((s) => ({ engine: { ...s.engine, state: 'done' } }));
-      if (restored) return;
+  /** Chooses the backend, then brings back the saved work, or else loads the demo; null when the worker failed to start. */
+  const boot = async (requested: string | null): Promise<{ info: InitResult; restored: boolean } | null> => {
+    set((s) => ({ engine: { ...s.engine, state: 'running', info: null, error: null } }));
+    let info: InitResult;
+    try {
+      info = await deps.engine.call('init', { requested });
+    } catch (err) {
+      set((s) => ({ engine: { ...s.engine, state: 'error', error: messageOf(err) } }));
+      return null;
+    }
+    // The backend shows at once; the controls wait until the last visit's work is back.
+    set((s) => ({ engine: { ...s.engine, info } }));
+    const restored = await restore();
+    set((s) => ({ engine: { ...s.engine, state: 'done' } }));
+    if (!restored) {
       // Nothing to bring back: the demo is ready on arrival, the built-in model and digits.
       // One after the other: the worker does one state-changing call at a time.
       await get().loadBuiltinModel('lenet');
       await get().loadBuiltinData();
+    }
+    return { info, restored };
+  };
+
+  return {
+    engine: { state: 'idle', info: null, error: null, selfTest: { state: 'idle', result: null, error: null }, recovery: null, restarts: 0 },
+    restored: null,
+    startEngine: async () => {
+      if (get().engine.state !== 'idle') return;
+      await boot(deps.requestedBackend);
+    },
+    recoverEngine: async (reason) => {
+      const { engine } = get();
+      const failed = (text: string): void => set((s) => ({ engine: { ...s.engine, recovery: { state: 'error', text } } }));
+      if (engine.restarts >= MAX_RESTARTS) return failed(`${reason} The engine was restarted ${engine.restarts} times already; reload the page.`);
+      if (!deps.restartEngine?.()) return failed(`${reason} Reload the page to start it again.`);
+      const next = nextBackend(engine.info?.backend ?? null);
+      set((s) => ({
+        engine: { ...s.engine, restarts: s.engine.restarts + 1, recovery: { state: 'running', text: `${reason} Starting it again on ${next}…` } },
+      }));
+      const started = await boot(next);
+      if (!started) return failed(`${reason} It could not be started again on ${next}; reload the page.`);
+      const resumable = get().training.resumable;
+      const back = !started.restored ? 'nothing had been saved yet, so the demo is loaded'
+        : resumable ? `your saved work is back, and the training can be resumed from step ${resumable.step}` : 'your saved work is back';
+      set((s) => ({
+        engine: { ...s.engine, recovery: { state: 'done', text: `${reason} It was started again on ${started.info.backend}; ${back}.` } },
+      }));
     },
     dismissRestored: () => set({ restored: null }),
     runSelfTest: async () => {

@@ -2,7 +2,8 @@
 import type { DroppedFile, ModelSummary } from '../../worker/studioTypes';
 import { buffersOf } from '../lib/files';
 import type { Slice } from './common';
-import { BUILTIN_PRETRAIN_EPOCHS, DEFAULT_TRAIN_FORM, TRAINED_START_LEARNING_RATE, type TrainForm } from './defaults';
+import { TRAINED_START_LEARNING_RATE } from '../../contract/settings';
+import { BUILTIN_PRETRAIN_EPOCHS, DEFAULT_TRAIN_FORM, type TrainForm } from './defaults';
 import { inputLoader, type InputState } from './inputLoader';
 import type { StudioState } from './store';
 

@@ -1,5 +1,5 @@
 /**
- * Bringing back the last visit (SPEC §5): the worker's `restore` answer
+ * Bringing back the last visit (docs/METHOD.md §8): the worker's `restore` answer
  * (RestoredWork) turned into the store's slices: model, data, the training
  * record with its curve, the search and its candidates. Scores and the
  * rule's selection are asked of the worker again afterwards (engineSlice).
@@ -21,7 +21,7 @@ export interface RestoreNote {
 
 /** True when the restored work holds more than the demo a first visit opens with. */
 export function worthANote(work: RestoredWork): boolean {
-  return work.training !== null || work.search !== null || work.notes.length > 0 || work.modelChoice !== 'lenet' || work.dataChoice !== 'builtin';
+  return work.training !== null || work.resumable !== null || work.search !== null || work.notes.length > 0 || work.modelChoice !== 'lenet' || work.dataChoice !== 'builtin';
 }
 
 /** What was brought back, for the note: "lenet on 300 images, trained 6 steps, 4 candidates". */
@@ -32,13 +32,14 @@ export function restoredSummary(work: RestoredWork): string {
     parts.push(`trained ${steps} steps (${work.training.params.criterion})`);
   }
   if (work.search) parts.push(`${work.search.candidates.length} search candidate${work.search.candidates.length === 1 ? '' : 's'}`);
+  if (work.resumable) parts.push(`a training interrupted at step ${work.resumable.step} of ${work.resumable.totalSteps}, which can be resumed`);
   return parts.join(', ');
 }
 
 /** The slices as the restored work sets them; everything derived from earlier state is replaced. */
 export function restoredState(work: RestoredWork, current: StudioState): Partial<StudioState> {
   const done: TaskState = 'done';
-  const training = work.training;
+  const { training, resumable } = work;
   const search = work.search;
   const criterion = search?.settings.criterion ?? training?.params.criterion ?? current.scores.criterion;
   const ranking = search?.settings.ranking ?? current.scores.ranking;
@@ -47,7 +48,16 @@ export function restoredState(work: RestoredWork, current: StudioState): Partial
     data: work.data
       ? { state: done, choice: work.dataChoice ?? 'files', summary: work.data, error: null }
       : { state: 'idle', choice: 'builtin', summary: null, error: null },
-    training: training
+    training: resumable
+      ? {
+          ...emptyTraining(),
+          state: 'interrupted',
+          criterion: resumable.params.criterion,
+          automatic: resumable.params.settings.targetMode === 'auto',
+          steps: pointsFromCurve(resumable.curve),
+          resumable,
+        }
+      : training
       ? {
           ...emptyTraining(),
           state: 'done',

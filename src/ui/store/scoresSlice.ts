@@ -1,6 +1,6 @@
 /** Stage 2, importance: one criterion's scores per channel and the global ranking. */
-import type { CriterionName } from '../../engine/score/criterion';
-import type { RankingMode } from '../../engine/score/importance';
+import type { CriterionName } from '../../contract/criteria';
+import type { RankingMode } from '../../contract/criteria';
 import type { ScoresResult } from '../../worker/studioTypes';
 import { messageOf, type Slice, type TaskState } from './common';
 

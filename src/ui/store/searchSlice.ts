@@ -3,13 +3,14 @@
  * pause (stop pulling), resume, step, or be cancelled; then selection by a
  * rule or by hand, and export of the chosen candidate.
  */
-import type { Candidate } from '../../engine/search/candidate';
-import { verdictFor, type SelectionRule, type Verdict } from '../../engine/search/select';
+import type { Candidate } from '../../contract/candidate';
+import { verdictFor, type SelectionRule, type Verdict } from '../../contract/select';
 import type { Progress } from '../../worker/messages';
 import type { ExportParams, ExportResult, ProgressDetail, QuantizedFigures, Reference, WeightQuantization } from '../../worker/studioTypes';
 import { mimeOf } from '../lib/download';
 import { isCancelled, messageOf, type ProgressState, type Slice, type TaskState } from './common';
-import { DEFAULT_RULE, DEFAULT_SEARCH_FORM, gridOf, SEARCH_FIXED, toleranceOf, type RuleForm, type SearchForm } from './defaults';
+import { defaultGrid } from '../../contract/settings';
+import { DEFAULT_RULE, DEFAULT_SEARCH_FORM, SEARCH_FIXED, toleranceOf, type RuleForm, type SearchForm } from './defaults';
 
 export interface ExportedFile {
   name: string;
@@ -18,13 +19,13 @@ export interface ExportedFile {
   kind: 'model' | 'report';
 }
 
-export type SearchState = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'error';
+export type SearchStatus = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'cancelled' | 'error';
 
 export interface SearchSlice {
   searchForm: SearchForm;
   rule: RuleForm;
   search: {
-    state: SearchState;
+    state: SearchStatus;
     /** Pause was asked for; the search stops after the current candidate. */
     stopping: boolean;
     planned: number[];
@@ -157,7 +158,7 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
         ...SEARCH_FIXED,
         criterion,
         ranking,
-        ratios: gridOf(form.gridStep, form.gridMax),
+        ratios: defaultGrid(form.gridStep, form.gridMax),
         refineSteps: form.refineSteps,
         minKeepFraction: form.minKeepFraction,
         compensate: form.compensate,

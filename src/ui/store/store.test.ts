@@ -1,9 +1,9 @@
 /** The store with a fake engine: the demo loads on arrival, stages keep their errors, the search steps and pauses. */
 import { describe, expect, it } from 'vitest';
 
-import type { Candidate } from '../../engine/search/candidate';
-import type { SearchSettings } from '../../engine/search/gridSearch';
-import { verdictFor } from '../../engine/search/select';
+import type { Candidate } from '../../contract/candidate';
+import type { SearchSettings } from '../../contract/settings';
+import { verdictFor } from '../../contract/select';
 import type { MethodName, ParamsOf, ResultOf } from '../../worker/messages';
 import type { CallOptions } from '../../worker/bridge';
 import type { DataSummary, ModelSummary, Reference, RestoredWork, TrainParams } from '../../worker/studioTypes';
@@ -178,7 +178,7 @@ describe('studio store', () => {
   });
 
   it('collects training steps from progress details once each', async () => {
-    const sparsity = { zeroShare: 0.1, freedFlopsShare: 0.2, targetShare: 0.3, measure: 'channels' as const, lambda: 1, zeroShareByGroup: {} };
+    const sparsity = { zeroShare: 0.1, freedFlopsShare: 0.2, targetShare: 0.3, targetKind: 'channels' as const, lambda: 1, zeroShareByGroup: {} };
     const step = (n: number) => ({
       kind: 'step' as const, step: n, totalSteps: 3, epoch: 1, loss: 1 / n, crossEntropy: 1, accuracy: 0.5, imagesPerSec: 10, elapsedMs: n, remainingMs: 3 - n,
       ...(n === 3 ? { guard: { step: 3, accuracy: 0.8, floor: 0.85, restoredFrom: 2 }, sparsity } : {}),
@@ -230,6 +230,7 @@ describe('studio store', () => {
         exportable: [0],
         reference: REFERENCE,
       },
+      resumable: null,
       notes: ['The data of the last visit could not be read again: gone.'],
       ...patch,
     });

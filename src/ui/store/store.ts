@@ -11,11 +11,12 @@ import type { StoreDeps } from './common';
 import { createDataSlice, type DataSlice } from './dataSlice';
 import { createEngineSlice, type EngineSlice } from './engineSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
+import { createSavingSlice, type SavingSlice } from './savingSlice';
 import { createScoresSlice, type ScoresSlice } from './scoresSlice';
 import { createSearchSlice, type SearchSlice } from './searchSlice';
 import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
 
-export type StudioState = EngineSlice & ModelSlice & DataSlice & TrainingSlice & ScoresSlice & SearchSlice;
+export type StudioState = EngineSlice & ModelSlice & DataSlice & TrainingSlice & ScoresSlice & SearchSlice & SavingSlice;
 export type StudioStore = StoreApi<StudioState>;
 
 const SETTINGS_KEY = 'gfr-studio:settings:v1';
@@ -39,6 +40,7 @@ export function createStudioStore(deps: StoreDeps): StudioStore {
     ...createTrainingSlice(deps)(...a),
     ...createScoresSlice(deps)(...a),
     ...createSearchSlice(deps)(...a),
+    ...createSavingSlice(deps)(...a),
   }));
   const saved = loadSettings();
   store.setState((s) => ({

@@ -1,36 +1,21 @@
 /** Stage 2, training: settings, the running call, its live step events. */
-import type { CriterionName } from '../../engine/score/criterion';
-import type { TrainStepEvent, TrainSummary } from '../../engine/train/sparseTraining';
-import type { SparsityMeasure } from '../../engine/train/sparsityController';
+import type { CriterionName } from '../../contract/criteria';
+import { trainPointOf, type TrainPoint, type TrainStepEvent, type TrainSummary } from '../../contract/events';
+import type { CallOptions } from '../../worker/bridge';
 import type { Progress } from '../../worker/messages';
-import type { ProgressDetail, TrainPoint } from '../../worker/studioTypes';
+import type { ProgressDetail, ResumableTraining, TrainParams } from '../../worker/studioTypes';
 import { isCancelled, messageOf, type ProgressState, type Slice } from './common';
 import { DEFAULT_TRAIN_FORM, TRAIN_FIXED, type TrainForm } from './defaults';
 
-/** One training step as the charts plot it. */
-export interface StepPoint {
+/** One training step as the charts plot it: the contract's point, placed on a running x axis over both phases. */
+export interface StepPoint extends TrainPoint {
   /** Running step number over both phases (x axis). */
   x: number;
-  phase: 'pretrain' | 'sparse';
-  step: number;
-  totalSteps: number;
-  loss: number;
-  accuracy: number;
-  /** Share of prunable channels at exactly zero, of FLOPs they free, and the schedule's share of the measure it follows. */
-  zeroShare?: number;
-  freedFlopsShare?: number;
-  targetShare?: number;
-  measure?: SparsityMeasure;
-  /** The accuracy guard's latest reading on the calibration images and its floor (0..1). */
-  guardAccuracy?: number;
-  guardFloor?: number;
-  /** That reading was below the floor: training went back to the weights of this earlier step. */
-  guardRestoredFrom?: number;
   remainingMs: number;
-  imagesPerSec: number;
 }
 
-export type TrainingState = 'idle' | 'running' | 'done' | 'error' | 'cancelled';
+/** `interrupted`: a reload or a crash stopped it; it can be resumed from its latest checkpoint. */
+export type TrainingState = 'idle' | 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
 
 export interface TrainingSlice {
   trainForm: TrainForm;
@@ -47,9 +32,13 @@ export interface TrainingSlice {
     /** Latest per-group share of zero channels. */
     zeroShareByGroup: Record<string, number>;
     error: string | null;
+    /** An interrupted training that can go on from its latest checkpoint. */
+    resumable: ResumableTraining | null;
   };
   setTrainForm: (patch: Partial<TrainForm>) => void;
   startTraining: () => Promise<void>;
+  /** Goes on with the interrupted training from its latest checkpoint. */
+  resumeTraining: () => Promise<void>;
   setTrainingPaused: (paused: boolean) => Promise<void>;
   cancelTraining: () => void;
   /** Forgets results that belong to an earlier model or dataset. */
@@ -68,26 +57,11 @@ export const emptyTraining = (): TrainingSlice['training'] => ({
   summary: null,
   zeroShareByGroup: {},
   error: null,
+  resumable: null,
 });
 
 function toPoint(event: TrainStepEvent, phase: StepPoint['phase'], x: number): StepPoint {
-  return {
-    x,
-    phase,
-    step: event.step,
-    totalSteps: event.totalSteps,
-    loss: event.loss,
-    accuracy: event.accuracy,
-    zeroShare: event.sparsity?.zeroShare,
-    freedFlopsShare: event.sparsity?.freedFlopsShare,
-    targetShare: event.sparsity?.targetShare,
-    measure: event.sparsity?.measure,
-    guardAccuracy: event.guard?.accuracy,
-    guardFloor: event.guard?.floor,
-    guardRestoredFrom: event.guard?.restoredFrom,
-    remainingMs: event.remainingMs,
-    imagesPerSec: event.imagesPerSec,
-  };
+  return { ...trainPointOf(event, phase), x, remainingMs: event.remainingMs };
 }
 
 /** True when the guard's latest reading is below its floor: sparsity stops rising until accuracy recovers. */
@@ -128,6 +102,34 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
     });
   };
 
+  /** Runs a training call (new, or resumed after `earlier` steps) with live progress; scores follow it. */
+  const run = async (params: TrainParams, earlier: StepPoint[], call: (options: CallOptions) => Promise<TrainSummary>): Promise<void> => {
+    if (get().training.state === 'running') return;
+    controller = new AbortController();
+    const startedAt = performance.now();
+    get().resetResults();
+    const { criterion } = params;
+    const automatic = params.settings.targetMode === 'auto';
+    set((s) => ({
+      training: { ...emptyTraining(), state: 'running', criterion, automatic, steps: earlier, progress: { done: 0, total: 1, label: 'Starting…', startedAt } },
+      saving: { ...s.saving, checkpointStep: null },
+    }));
+    try {
+      const summary = await call({ signal: controller.signal, onProgress: onProgress(startedAt) });
+      set((s) => ({ training: { ...s.training, state: 'done', paused: false, summary, progress: null } }));
+      // Scores follow training: the criterion it was trained for, ranked as chosen.
+      await get().computeScores(criterion);
+    } catch (err) {
+      set((s) => ({
+        training: isCancelled(err)
+          ? { ...s.training, state: 'cancelled', paused: false, progress: null }
+          : { ...s.training, state: 'error', paused: false, progress: null, error: messageOf(err) },
+      }));
+    } finally {
+      controller = null;
+    }
+  };
+
   return {
     trainForm: DEFAULT_TRAIN_FORM,
     training: emptyTraining(),
@@ -135,37 +137,21 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
     setTrainForm: (patch) => set((s) => ({ trainForm: { ...s.trainForm, ...patch } })),
 
     startTraining: async () => {
-      if (get().training.state === 'running') return;
       const { criterion, pretrainEpochs, maxSteps, ...settings } = get().trainForm;
-      controller = new AbortController();
-      const startedAt = performance.now();
-      get().resetResults();
-      const automatic = settings.targetMode === 'auto';
       const { rule } = get();
-      set({ training: { ...emptyTraining(), state: 'running', criterion, automatic, progress: { done: 0, total: 1, label: 'Starting…', startedAt } } });
-      try {
-        const summary = await deps.engine.call(
-          'train',
-          {
-            criterion,
-            pretrainEpochs,
-            // The guard holds sparsity at half the tolerance the search will select with.
-            settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}), ...(rule.kind === 'tolerance' ? { tolerance: rule.tolerance } : {}) },
-          },
-          { signal: controller.signal, onProgress: onProgress(startedAt) },
-        );
-        set((s) => ({ training: { ...s.training, state: 'done', paused: false, summary, progress: null } }));
-        // Scores follow training: the criterion it was trained for, ranked as chosen.
-        await get().computeScores(criterion);
-      } catch (err) {
-        set((s) => ({
-          training: isCancelled(err)
-            ? { ...s.training, state: 'cancelled', paused: false, progress: null }
-            : { ...s.training, state: 'error', paused: false, progress: null, error: messageOf(err) },
-        }));
-      } finally {
-        controller = null;
-      }
+      const params: TrainParams = {
+        criterion,
+        pretrainEpochs,
+        // The guard holds sparsity at half the tolerance the search will select with.
+        settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}), ...(rule.kind === 'tolerance' ? { tolerance: rule.tolerance } : {}) },
+      };
+      await run(params, [], (options) => deps.engine.call('train', params, options));
+    },
+
+    resumeTraining: async () => {
+      const { resumable, steps } = get().training;
+      if (!resumable) return;
+      await run(resumable.params, steps, (options) => deps.engine.call('resumeTraining', {}, options));
     },
 
     setTrainingPaused: async (paused) => {

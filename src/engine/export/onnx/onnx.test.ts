@@ -8,7 +8,7 @@ import { insertGfrLayers } from '../../gfr/instrument';
 import { layerByName, specFromModel } from '../../io/modelSpec';
 import { applyPlan } from '../../prune/applyPlan';
 import { rankChannels, scoreChannels } from '../../score/importance';
-import { planForRatio } from '../../score/planForRatio';
+import { planForRatio } from '../../../contract/plan';
 import { runOnnx } from '../../testing/onnxRuntime';
 import { syntheticDataset } from '../../testing/syntheticData';
 import { maxAbsDifference, predictSpec } from '../../testing/tensors';

@@ -4,8 +4,6 @@ import { layerByName } from '../../io/modelSpec';
 /** |γ| of the BN after the layer: Network Slimming (Liu et al., ICCV 2017). */
 export const gammaCriterion: Criterion = {
   name: 'gamma',
-  title: 'BN scale |γ|',
-  description: 'Magnitude of the BatchNormalization scale γ, as in Network Slimming (Liu et al., ICCV 2017).',
   needs: 'bn',
   scoreMember(member, { spec }) {
     if (!member.bn) return undefined;

@@ -1,11 +1,9 @@
 import type { Criterion } from '../criterion';
 import { layerByName } from '../../io/modelSpec';
 
-/** I = |γ|·sr: the channel's effective output scale after BN and its GFR gate (SPEC §2 Step 3). */
+/** I = |γ|·sr: the channel's effective output scale after BN and its GFR gate (docs/METHOD.md §4). */
 export const gfrCriterion: Criterion = {
   name: 'gfr',
-  title: 'GFR |γ|·sr',
-  description: 'BN scale times the GFR relationship factor sr: the channel’s effective output scale (CN112308213A).',
   needs: 'gfr',
   scoreMember(member, { spec }) {
     if (!member.bn || !member.gfr) return undefined;

@@ -4,8 +4,6 @@ import { layerByName } from '../../io/modelSpec';
 /** L1 norm of each output channel's filter weights (Li et al., "Pruning Filters for Efficient ConvNets", ICLR 2017). */
 export const l1Criterion: Criterion = {
   name: 'l1',
-  title: 'Filter L1 norm',
-  description: 'Sum of absolute filter weights of each channel (Li et al., ICLR 2017).',
   needs: 'weights',
   scoreMember(member, { spec }) {
     const layer = layerByName(spec, member.layer);

@@ -4,8 +4,6 @@ import { layerByName } from '../../io/modelSpec';
 /** Seeded random scores: the floor any criterion must beat. */
 export const randomCriterion: Criterion = {
   name: 'random',
-  title: 'Random',
-  description: 'Seeded random scores: the baseline that any criterion must beat.',
   needs: 'nothing',
   scoreMember(member, { spec, random }) {
     const layer = layerByName(spec, member.layer);

@@ -1,5 +1,5 @@
 /**
- * Which candidate to export (SPEC §2 Step 4 selection rules), and whether it
+ * Which candidate to export (docs/METHOD.md §5.6), and whether it
  * keeps the accuracy of the model as the user brought it (issue 10).
  *
  * The tolerance rule chooses on the held-out calibration images; the verdict

@@ -1,0 +1,50 @@
+/** One candidate of the grid search: a plan applied to the trained model and measured (docs/METHOD.md §5.5). */
+import type { PrunePlan } from './plan';
+
+export interface CandidateFigures {
+  /** Top-1 accuracy on the validation data, 0..1: the figure reported against the original's. */
+  accuracy: number;
+  /** Top-1 accuracy on the calibration images (held out from training), 0..1: the figure the tolerance rule chooses by. */
+  calibrationAccuracy: number;
+  /** One standard error of the calibration accuracy's difference with the original's, on the same images (0..1). */
+  calibrationNoise: number;
+  /** Whether recalibrated BN statistics were kept (they measured better on the calibration images). */
+  recalibrated: boolean;
+  loss: number;
+  params: number;
+  /** Multiply–accumulates per image. */
+  flops: number;
+  weightBytes: number;
+  /** Median forward pass of one image on the backend in use. */
+  latencyMs: number;
+}
+
+export interface Candidate extends CandidateFigures {
+  index: number;
+  /** Share of prunable channels removed (the grid's ratio). */
+  ratio: number;
+  stage: 'baseline' | 'grid' | 'refine';
+  plan: PrunePlan;
+  keptChannels: number;
+  prunableChannels: number;
+  backend: string;
+  /** Accuracy and size with quantized kernels, for the quantizations measured so far (on request, not by the search). */
+  quantized?: Partial<Record<WeightQuantization, QuantizedFigures>>;
+}
+
+/** How the download stores kernels besides float32: the tfjs manifest's `quantization` dtypes. */
+export const WEIGHT_QUANTIZATIONS = ['float16', 'uint8'] as const;
+export type WeightQuantization = (typeof WEIGHT_QUANTIZATIONS)[number];
+
+/** A model's figures with quantized kernels, measured on the model stock tfjs loads from the quantized files. */
+export interface QuantizedFigures {
+  /** Top-1 accuracy on the validation images, 0..1. */
+  accuracy: number;
+  /** Bytes of weights.bin. */
+  weightBytes: number;
+}
+
+/** The search's first candidate: the trained model, unpruned (ratio 0); undefined before the search measured it. */
+export function baselineOf<C extends Pick<Candidate, 'stage'>>(candidates: readonly C[]): C | undefined {
+  return candidates.find((candidate) => candidate.stage === 'baseline');
+}

@@ -1,0 +1,101 @@
+/**
+ * What sparse training reports, step by step and at its end, and the chart
+ * point a step becomes: the worker keeps points with the training record, the
+ * page's store draws them (one conversion for both).
+ */
+import type { TargetKind } from './settings';
+
+export interface SparsityStatus {
+  /** Share of prunable channels whose γ is exactly zero in every member BN. */
+  zeroShare: number;
+  /** Share of the model's FLOPs that removing those channels frees. */
+  freedFlopsShare: number;
+  /** Which of the two shares the controller follows. */
+  targetKind: TargetKind;
+  /** The schedule's share at this step (of channels or of FLOPs: targetKind). */
+  targetShare: number;
+  lambda: number;
+  /** Per group key, share of its channels at zero. */
+  zeroShareByGroup: Record<string, number>;
+  /** Times an accuracy guard took training back to its last good reading (each halves the schedule's pace). */
+  setbacks?: number;
+}
+
+export interface GuardReading {
+  step: number;
+  accuracy: number;
+  /** One standard error of the reading's difference with the original; a reading fails below floor − noise. */
+  noise?: number;
+  floor: number;
+  /** Below the floor: training went back to the weights and zeros of this earlier step's reading. */
+  restoredFrom?: number;
+}
+
+export interface TrainStepEvent {
+  kind: 'step';
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Total loss, with the sparsity terms. */
+  loss: number;
+  crossEntropy: number;
+  /** Top-1 accuracy on this batch, 0..1. */
+  accuracy: number;
+  imagesPerSec: number;
+  elapsedMs: number;
+  remainingMs: number;
+  /** Share of channels at exactly zero against the schedule; absent without a target. */
+  sparsity?: SparsityStatus;
+  /** The accuracy guard's latest reading on the calibration images, with its floor (0..1). */
+  guard?: GuardReading;
+}
+
+export interface TrainEpochEvent {
+  kind: 'epoch';
+  epoch: number;
+  epochs: number;
+}
+
+export type TrainEvent = TrainStepEvent | TrainEpochEvent;
+
+export interface TrainSummary {
+  steps: number;
+  images: number;
+  elapsedMs: number;
+  imagesPerSec: number;
+  lastLoss: number;
+  lastAccuracy: number;
+  sparsity?: SparsityStatus;
+  /** The last reading of the accuracy guard. */
+  guard?: GuardReading;
+}
+
+/** One training step as the charts plot it, kept with the training record so the charts come back after a reload. */
+export interface TrainPoint {
+  phase: 'pretrain' | 'sparse';
+  step: number;
+  totalSteps: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSec: number;
+  zeroShare?: number;
+  freedFlopsShare?: number;
+  /** The schedule's share, of channels or of FLOPs (targetKind). */
+  targetShare?: number;
+  targetKind?: TargetKind;
+  /** The accuracy guard's latest reading on the calibration images, and its floor (0..1). */
+  guardAccuracy?: number;
+  guardFloor?: number;
+  /** That reading was below the floor: training went back to the weights of this earlier step. */
+  guardRestoredFrom?: number;
+}
+
+/** A step event as a chart point; the optional figures are present only where the event has them. */
+export function trainPointOf(event: TrainStepEvent, phase: TrainPoint['phase']): TrainPoint {
+  const { sparsity, guard } = event;
+  return {
+    phase, step: event.step, totalSteps: event.totalSteps, loss: event.loss, accuracy: event.accuracy, imagesPerSec: event.imagesPerSec,
+    ...(sparsity ? { zeroShare: sparsity.zeroShare, freedFlopsShare: sparsity.freedFlopsShare, targetShare: sparsity.targetShare, targetKind: sparsity.targetKind } : {}),
+    ...(guard ? { guardAccuracy: guard.accuracy, guardFloor: guard.floor, ...(guard.restoredFrom === undefined ? {} : { guardRestoredFrom: guard.restoredFrom }) } : {}),
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The settings of sparse training and of the grid search, with their
+ * defaults (docs/METHOD.md §10): the engine runs with them, the CLI's flags
+ * and the studio's forms start from them.
+ */
+import type { CriterionName, GroupAggregation, RankingMode } from './criteria';
+import { DEFAULT_TOLERANCE } from './select';
+
+/** How the gates are regularized: their sum (L1, the gates are positive) or its polarized form. */
+export type GatePenalty = 'sum' | 'polarization';
+export const GATE_PENALTIES: readonly GatePenalty[] = ['sum', 'polarization'];
+
+/** What the target share is a share of: prunable channels, or the model's FLOPs. */
+export type TargetKind = 'channels' | 'flops';
+export const TARGET_KINDS: readonly TargetKind[] = ['channels', 'flops'];
+
+/** `auto`: free as much as accuracy allows (needs a guard); `fixed`: follow the schedule to `target`. */
+export type TargetMode = 'auto' | 'fixed';
+export const TARGET_MODES: readonly TargetMode[] = ['auto', 'fixed'];
+
+/** Reduction r of the GFR hidden width h = max(4, ceil(C / r)). */
+export const DEFAULT_REDUCTION = 4;
+export const DEFAULT_GATE_TEMPERATURE = 1;
+/** μ of the moving average sr ← μ·sr + (1 − μ)·mean_N(s). */
+export const DEFAULT_SR_MOMENTUM = 0.9;
+/** Factor applied to BN γ and β before sparse training with a fixed target (docs/METHOD.md §3.2). */
+export const DEFAULT_GAMMA_SCALE = 0.1;
+/** Default share of the loss given to the teacher, and its temperature. */
+export const DEFAULT_DISTILLATION = { weight: 0.7, temperature: 4 };
+
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** λγ: weight of Σ|γ|. */
+  lambdaGamma: number;
+  /** λs: weight of the gates' penalty R(s). */
+  lambdaS: number;
+  /** R(s): Σ mean_N(s), or the polarization of the gates within each layer. */
+  gatePenalty: GatePenalty;
+  /** τ of the gates' sigmoid, applied when GFR is inserted (1 = the plain sigmoid). */
+  gateTemperature: number;
+  /** μ of sr's moving average. */
+  srMomentum: number;
+  /** Seed of the batch order. */
+  seed: number;
+  /** Share to free: of prunable channels driven to exactly zero, or of FLOPs (targetKind); 0 = plain L1 on γ in the loss. */
+  target: number;
+  targetKind: TargetKind;
+  /**
+   * `auto` (with an accuracy guard, i.e. from a trained start): the schedule
+   * rises toward AUTO_SPARSITY.target and stops while accuracy is too low;
+   * `target` is then unused. `fixed`: the schedule reaches `target`.
+   */
+  targetMode: TargetMode;
+  /** Share of the task loss given to distillation from the original (used when a teacher is given), 0..1. */
+  distillation: number;
+  /** T of distillation. */
+  distillTemperature: number;
+  /** Factor applied to BN γ, β before training (1 = none). */
+  gammaScale: number;
+  /** Stop after this many steps (a budget for demos and tests). */
+  maxSteps?: number;
+  /** Points of accuracy the selection may lose against the original; the guard holds sparsity at half of it (default 1). */
+  tolerance?: number;
+  /** Readings of the accuracy guard per epoch (automatic target; default 5): the steps a chunk of zeros has to recover. */
+  guardReadings?: number;
+}
+
+/**
+ * Adam's rate for sparse training from a trained start (the CLI's and the
+ * studio's default there): 1e-3 moved a converged model off its optimum
+ * before a channel was removed; with gradual zeroing and the teacher, 1e-4
+ * recovered too slowly from each chunk of zeros (trained ResNet: −1.15
+ * points unpruned at the end, against +1.25 at 3e-4; docs/DECISIONS.md).
+ */
+export const TRAINED_START_LEARNING_RATE = 3e-4;
+
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  epochs: 2,
+  batchSize: 64,
+  learningRate: 1e-3,
+  lambdaGamma: 1e-4,
+  lambdaS: 1e-4,
+  gatePenalty: 'sum',
+  gateTemperature: DEFAULT_GATE_TEMPERATURE,
+  srMomentum: DEFAULT_SR_MOMENTUM,
+  seed: 1,
+  target: 0.5,
+  targetKind: 'channels',
+  targetMode: 'auto',
+  distillation: DEFAULT_DISTILLATION.weight,
+  distillTemperature: DEFAULT_DISTILLATION.temperature,
+  gammaScale: DEFAULT_GAMMA_SCALE,
+};
+
+export interface SearchSettings {
+  criterion: CriterionName;
+  aggregation: GroupAggregation;
+  ranking: RankingMode;
+  /** Grid of global pruning ratios (default 0, 0.05 … 0.9; docs/METHOD.md §5.1). */
+  ratios: number[];
+  /** Ratios tried between the last passing and the first failing grid ratio. */
+  refineSteps: number;
+  minKeepFraction: number;
+  compensate: boolean;
+  recalibrate: boolean;
+  recalibrationBatches: number;
+  batchSize: number;
+  latencyRuns: number;
+  /** Percentage points of accuracy a candidate may lose and still pass. */
+  tolerance: number;
+  seed: number;
+}
+
+/** Channels every group keeps at least: max(1, ceil(fraction·C)) (docs/METHOD.md §4). */
+export const DEFAULT_MIN_KEEP_FRACTION = 0.05;
+
+export const DEFAULT_GRID_STEP = 0.05;
+export const DEFAULT_GRID_MAX = 0.9;
+
+/** The ratios 0, step, 2·step … up to max (rounded to 1e-3). */
+export function defaultGrid(step = DEFAULT_GRID_STEP, max = DEFAULT_GRID_MAX): number[] {
+  const n = Math.max(0, Math.round(max / step));
+  return Array.from({ length: n + 1 }, (_, i) => Math.round(i * step * 1000) / 1000).filter((ratio) => ratio <= max + 1e-9);
+}
+
+export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
+  criterion: 'gfr',
+  aggregation: 'mean',
+  // The benchmark decided (docs/DECISIONS.md): never worse than raw global scores, far better past the zeros.
+  ranking: 'normalized',
+  ratios: defaultGrid(),
+  refineSteps: 3,
+  minKeepFraction: DEFAULT_MIN_KEEP_FRACTION,
+  compensate: true,
+  recalibrate: true,
+  recalibrationBatches: 20,
+  batchSize: 64,
+  latencyRuns: 10,
+  tolerance: DEFAULT_TOLERANCE,
+  seed: 1,
+};

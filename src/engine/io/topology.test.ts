@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { LayerSpec } from '../core/types';
+import { sortTopologically } from './topology';
+
+const layer = (name: string, inbound: string[]): LayerSpec => ({ name, className: 'Activation', config: {}, inbound, weights: {} });
+
+describe('topological sort', () => {
+  it('orders a 100,000-layer chain given backwards without recursing (no stack overflow), in linear time', () => {
+    const length = 100_000;
+    const layers = Array.from({ length }, (_, i) => layer(`l${i}`, i ? [`l${i - 1}`] : [])).reverse();
+    const start = performance.now();
+    const sorted = sortTopologically({ name: 'chain', layers, inputs: ['l0'], outputs: [`l${length - 1}`] });
+    expect(performance.now() - start).toBeLessThan(5000);
+    expect(sorted.map((l) => l.name)).toEqual(Array.from({ length }, (_, i) => `l${i}`));
+  });
+
+  it('names the layers of a cycle, from where it closes', () => {
+    const layers = [layer('in', []), layer('a', ['in', 'c']), layer('b', ['a']), layer('c', ['b']), layer('out', ['c'])];
+    expect(() => sortTopologically({ name: 'loop', layers, inputs: ['in'], outputs: ['out'] })).toThrow(/form a cycle \(a → c → b → a\)/);
+  });
+
+  it('keeps branches after all their inputs', () => {
+    const layers = [layer('add', ['x', 'y']), layer('y', ['in']), layer('x', ['in']), layer('in', [])];
+    const order = sortTopologically({ name: 'branch', layers, inputs: ['in'], outputs: ['add'] }).map((l) => l.name);
+    expect(order.indexOf('add')).toBe(3);
+    expect(order[0]).toBe('in');
+  });
+});

@@ -2,9 +2,11 @@
 import { join } from 'node:path';
 import { UserError } from '../src/engine/core/errors';
 import { evaluate } from '../src/engine/eval/evaluate';
+import { WEIGHT_QUANTIZATIONS } from '../src/engine/export/quantize';
+import type { ExportedModel } from '../src/engine/export/usage';
 import { measureLatency } from '../src/engine/eval/latency';
 import { analyzeModel } from '../src/engine/graph/analyze';
-import { withInputScaling } from '../src/engine/io/modelFiles';
+import { withInputScaling, type NamedBytes } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
@@ -103,6 +105,9 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   if (epochs === 0 && criterion === 'gfr') {
     throw new UsageError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
   }
+  const format = choiceFlag(flags.format, 'format', ['tfjs', 'onnx'] as const, 'tfjs');
+  const quantization = flags.quantize === undefined ? undefined : choiceFlag(flags.quantize, 'quantize', WEIGHT_QUANTIZATIONS, 'float16');
+  if (quantization && format === 'onnx') throw new UserError('--quantize applies to the tfjs format; the ONNX file is float32. Drop one of --quantize and --format onnx.');
   const backend = await selectBackend(flags);
   const { spec: model, data, scaling } = await loadInputs(positionals[0], flags);
   const split = splitData(data, flags);
@@ -149,19 +154,35 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   if (!verdict.withinTolerance && !flags.force) {
     throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway). ${CLI_ADVICE}`);
   }
+  const exported: ExportedModel = {
+    format, quantization, inputScaling: scaling, inputShape: [data.height, data.width, data.channels], normalizationInside: format === 'onnx' && !flags['no-onnx-normalization'],
+  };
+  if (quantization) {
+    const figures = await session.measureQuantized(selected.index, quantization);
+    log(`with ${quantization} kernels: accuracy ${(figures.accuracy * 100).toFixed(2)}%, weights.bin ${figures.weightBytes} bytes (float32: ${selected.weightBytes})`);
+  }
   const report = buildReport({
     session, selected, backend, modelSource: positionals[0], criterion,
-    trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings,
+    trainSettings: trainSettings(flags, epochs, session.trainedStart), searchSettings: settings, pretraining, training, startAccuracy, timings, exported,
   });
   const encoder = new TextEncoder();
+  const modelFiles = exportedModelFiles(session, selected.index, exported);
   out.commit([
-    ...modelFilesWeightsFirst(withInputScaling(session.exportCandidate(selected.index), scaling)),
+    ...modelFiles,
     { name: 'report.json', bytes: encoder.encode(JSON.stringify({ ...report, preprocessing: { inputScaling: scaling, inputSize: [data.height, data.width, data.channels] } }, null, 2)) },
     { name: 'report.md', bytes: encoder.encode(reportSummary(report)) },
   ]);
-  log(`wrote ${join(out.path, 'model.json')}, weights.bin, report.json and report.md`);
+  log(`wrote ${modelFiles.map((file) => join(out.path, file.name)).join(', ')}, report.json and report.md`);
   if (!verdict.withinTolerance) throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
+}
+
+/** The selected candidate's files in the chosen format (weights before model.json, as the folder is committed). */
+function exportedModelFiles(session: CompressionSession, index: number, exported: ExportedModel): NamedBytes[] {
+  if (exported.format === 'onnx') {
+    return [{ name: 'model.onnx', bytes: session.exportOnnx(index, { inputScaling: exported.inputScaling, normalize: exported.normalizationInside }) }];
+  }
+  return modelFilesWeightsFirst(withInputScaling(session.exportCandidate(index, exported.quantization), exported.inputScaling));
 }
 
 const CLI_ADVICE = 'To keep more accuracy: more --epochs, --target auto, a larger --distill, a smaller ratio (--budget), or a larger --tolerance.';

@@ -9,36 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { splitDataset } from '../src/engine/data/split';
 import { loadBuiltinDigits } from '../src/engine/data/builtinDigits';
 import { evaluate } from '../src/engine/eval/evaluate';
-
-const run = promisify(execFile);
-/**
- * LeNet with a linear last layer (logits), trained to convergence elsewhere: on the digits that the
- * default split (seed 1) puts after its first 5,500, so `--samples 4500` trains, calibrates and
- * validates on images it never saw (97.5% on the validation part).
- */
-const LOGITS_FIXTURE = join(process.cwd(), 'src/engine/testing/fixtures/lenet-digits-logits/model.json');
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-async function gfr(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(TSX, ['cli/gfr.ts', ...args], { timeout: 280_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failure = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failure.stdout, stderr: failure.stderr, code: failure.code };
-  }
-}
-
-/** A file:// free loader for the written folder: stock tf.loadLayersModel with fromMemory. */
-async function loadWritten(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const weights = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
-  return tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-  }));
-}
+import { gfr, loadWritten, LOGITS_FIXTURE } from './testHelpers';
 
 /** The CLI's default split of the built-in digits (seed 1, 1,000 validation images). */
 async function digitsValidation() {
@@ -191,6 +162,7 @@ describe('gfr command line', () => {
   it('runs as the installed gfr-studio command: --version, and a warning for flags the command does not read', async () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; bin: Record<string, string> };
     const launcher = pkg.bin['gfr-studio'];
+    const run = promisify(execFile);
     const bin = async (...args: string[]) => {
       try {
         const { stdout, stderr } = await run(process.execPath, [launcher, ...args], { timeout: 120_000 });

@@ -86,6 +86,15 @@ Options:
                         files appear all at once when the run ends
   --overwrite           replace the model in an --out folder that holds one
                         (its other files are kept)
+  --format F            prune: tfjs (model.json + weights.bin) or onnx
+                        (model.onnx, opset 13, NHWC input) (tfjs)
+  --quantize Q          prune: store the kernels as float16 or uint8 in
+                        weights.bin (stock tf.loadLayersModel reads them);
+                        the selected model's accuracy with them is measured
+                        and reported
+  --no-onnx-normalization  prune --format onnx: leave --mean/--std out of the
+                        file (by default its first nodes apply them, so it
+                        takes pixels in [0, 1])
   -h, --help            this text
   -v, --version         the version
 `;

@@ -28,6 +28,20 @@ export interface Candidate extends CandidateFigures {
   keptChannels: number;
   prunableChannels: number;
   backend: string;
+  /** Accuracy and size with quantized kernels, for the quantizations measured so far (on request, not by the search). */
+  quantized?: Partial<Record<WeightQuantization, QuantizedFigures>>;
+}
+
+/** How the download stores kernels besides float32: the tfjs manifest's `quantization` dtypes. */
+export const WEIGHT_QUANTIZATIONS = ['float16', 'uint8'] as const;
+export type WeightQuantization = (typeof WEIGHT_QUANTIZATIONS)[number];
+
+/** A model's figures with quantized kernels, measured on the model stock tfjs loads from the quantized files. */
+export interface QuantizedFigures {
+  /** Top-1 accuracy on the validation images, 0..1. */
+  accuracy: number;
+  /** Bytes of weights.bin. */
+  weightBytes: number;
 }
 
 /** The search's first candidate: the trained model, unpruned (ratio 0); undefined before the search measured it. */

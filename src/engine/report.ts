@@ -2,6 +2,7 @@
  * The report that goes with a downloaded model (docs/METHOD.md §9): JSON for tools and a
  * readable summary, built the same way by the studio and the command line.
  */
+import { quantizedLines, usageLines, type ExportedModel } from './export/usage';
 import type { Candidate } from './search/candidate';
 import type { SearchSettings } from './search/gridSearch';
 import { OUTPUT_KIND_TEXT } from './eval/outputKind';
@@ -25,6 +26,8 @@ export interface ReportInput {
   /** Accuracy of the model before sparse training, for what sparse training cost. */
   startAccuracy?: number;
   timings: { pretrainMs: number; trainMs: number; searchMs: number };
+  /** The downloaded files' format, quantization and input normalization: how to use them outside the studio. */
+  exported?: ExportedModel;
 }
 
 export function buildReport(input: ReportInput) {
@@ -56,6 +59,7 @@ export function buildReport(input: ReportInput) {
     baseline,
     selected,
     candidates: session.candidates,
+    export: input.exported,
   };
 }
 
@@ -101,6 +105,7 @@ export function reportSummary(report: CompressionReport): string {
     '',
     `"Original" is the model as ${original.trainedStart ? 'loaded' : 'built'}${report.pretraining ? ', after pretraining' : ''}, measured as it is; the sparse-trained model, unpruned, measured ${percent(baseline.accuracy)}.`,
     '',
+    ...quantizedLines(selected),
     ...sparsityLines(report),
     `Time: training ${seconds(report.timings.pretrainMs + report.timings.trainMs)}, search ${seconds(report.timings.searchMs)} (${report.candidates.length} candidates).`,
     '',
@@ -112,6 +117,7 @@ export function reportSummary(report: CompressionReport): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...report.candidates.map((c) => `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${((c.accuracy - original.accuracy) * 100).toFixed(2)} | ${percent(c.calibrationAccuracy)} ± ${((c.calibrationNoise ?? 0) * 100).toFixed(2)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`),
     '',
+    ...(report.export ? usageLines(report.export) : []),
   ];
   return lines.join('\n');
 }

@@ -16,6 +16,9 @@ import { isGfrLayer } from './gfr/gfrLayer';
 import { foldGfrLayers, hasGfrLayers, insertGfrLayers } from './gfr/instrument';
 import { DEFAULT_RECALIBRATION, recalibrateIfBetter } from './search/recalibrate';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from './io/modelSpec';
+import { onnxFromSpec, type OnnxExportOptions } from './export/onnx/toOnnx';
+import { quantizeArtifacts, type WeightQuantization } from './export/quantize';
+import { measureQuantized, type QuantizedFigures } from './export/quantizedFigures';
 import { checkSpecFinite } from './io/weightData';
 import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
@@ -345,12 +348,36 @@ export class CompressionSession {
     return known.reference;
   }
 
-  /** The candidate's model as tfjs artifacts (model.json + one weight buffer), stock layers only. */
-  exportCandidate(index: number): tf.io.ModelArtifacts {
+  /** The candidate's model as tfjs artifacts (model.json + one weight buffer), stock layers only; kernels quantized if asked. */
+  exportCandidate(index: number, quantization?: WeightQuantization): tf.io.ModelArtifacts {
+    const artifacts = artifactsFromSpec(this.candidateSpec(index));
+    return quantization ? quantizeArtifacts(artifacts, quantization) : artifacts;
+  }
+
+  /** The candidate's model, or the original as the user brought it, as an `.onnx` file. */
+  exportOnnx(index: number | 'original', options: OnnxExportOptions = {}): Uint8Array {
+    return onnxFromSpec(index === 'original' ? this.original : this.candidateSpec(index), options);
+  }
+
+  /**
+   * The candidate's validation accuracy and weight bytes once quantized, on
+   * the model stock tfjs loads from the quantized files; kept with the
+   * candidate, so it shows beside the float32 figures.
+   */
+  async measureQuantized(index: number, quantization: WeightQuantization, signal?: AbortSignal): Promise<QuantizedFigures> {
+    const candidate = this.candidates.find((c) => c.index === index);
+    const known = candidate?.quantized?.[quantization];
+    if (known) return known;
+    const figures = await measureQuantized(this.candidateSpec(index), quantization, this.data.validation, this.requireReference().outputKind, signal);
+    if (candidate) candidate.quantized = { ...candidate.quantized, [quantization]: figures };
+    return figures;
+  }
+
+  private candidateSpec(index: number): ModelSpec {
     const spec = this.specs.get(index);
     if (!spec) throw new UserError(`There is no candidate #${index}; run the search first.`);
     checkSpecFinite(spec, `Candidate #${index}`);
-    return artifactsFromSpec(spec);
+    return spec;
   }
 
   /** The trained model with GFR folded into BN, unpruned. */

@@ -1,9 +1,7 @@
-/** A candidate as downloadable files: the model (model.json + weights.bin, or one zip) and its report. */
+/** A candidate as downloadable files: the model (model.json + weights.bin, one zip, or one .onnx) and its report. */
 import type * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
-import type { InputScaling } from '../contract/preprocessing';
-import { formatScaling } from '../engine/data/scaling';
-import { modelFilesFromArtifacts } from '../engine/io/modelFiles';
+import { modelFilesFromArtifacts, type NamedBytes } from '../engine/io/modelFiles';
 import { buildReport, reportSummary, type ReportInput } from '../engine/report';
 import type { ExportResult } from './studioTypes';
 
@@ -14,21 +12,22 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
     : (bytes.slice().buffer as ArrayBuffer);
 }
 
-/** `scaling`: how pixels became the model's inputs, kept in the report as the command line keeps it. */
-export function exportFiles(report: ReportInput, artifacts: tf.io.ModelArtifacts, format: 'files' | 'zip', scaling: InputScaling): ExportResult {
+export const transferable = (files: NamedBytes[]): ExportResult => ({ files: files.map((file) => ({ name: file.name, bytes: ownBuffer(file.bytes) })) });
+
+/** `model`: tfjs artifacts, or the bytes of an .onnx file. */
+export function exportFiles(report: ReportInput, model: tf.io.ModelArtifacts | Uint8Array, format: 'files' | 'zip' | 'onnx'): ExportResult {
   const { session, selected } = report;
-  const modelFiles = modelFilesFromArtifacts(artifacts);
+  const quantization = report.exported?.quantization;
+  const stem = `${session.original.name}-pruned-${Math.round(selected.ratio * 100)}${quantization ? `-${quantization}` : ''}`;
+  const modelFiles = model instanceof Uint8Array ? [{ name: `${stem}.onnx`, bytes: model }] : modelFilesFromArtifacts(model);
   const json = buildReport(report);
-  const { train } = session.data;
-  const preprocessing = { inputScaling: scaling, inputSize: [train.height, train.width, train.channels] };
   const encoder = new TextEncoder();
   const reportFiles = [
-    { name: 'report.json', bytes: encoder.encode(JSON.stringify({ ...json, preprocessing }, null, 2)) },
-    { name: 'report.md', bytes: encoder.encode(`${reportSummary(json)}\nInput preprocessing: pixels x/255, then ${formatScaling(scaling)} (also in model.json, userDefinedMetadata.gfrStudio.inputScaling).\n`) },
+    { name: 'report.json', bytes: encoder.encode(JSON.stringify(json, null, 2)) },
+    { name: 'report.md', bytes: encoder.encode(reportSummary(json)) },
   ];
-  const stem = `${session.original.name}-pruned-${Math.round(selected.ratio * 100)}`;
   const files = format === 'zip'
     ? [{ name: `${stem}.zip`, bytes: zipSync(Object.fromEntries([...modelFiles, ...reportFiles].map((file) => [file.name, file.bytes]))) }, ...reportFiles]
     : [...modelFiles, ...reportFiles];
-  return { files: files.map((file) => ({ name: file.name, bytes: ownBuffer(file.bytes) })) };
+  return transferable(files);
 }

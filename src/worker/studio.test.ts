@@ -26,6 +26,8 @@ import { lenet } from '../engine/zoo';
 import type { CallContext } from './callContext';
 import { validationCount } from './dataSummary';
 import type { Progress } from './messages';
+import { runOnnx } from '../engine/testing/onnxRuntime';
+import { maxAbsDifference, predictValues } from '../engine/testing/tensors';
 import { SCHEMA_VERSION } from './savedWork';
 import { MemoryStore } from './stateStore';
 import { SPLIT_SEED, Studio } from './studio';
@@ -254,8 +256,8 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     expect(new TextDecoder().decode(bytes('report.md'))).toContain('# GFR Studio compression report');
     // The preprocessing goes with the model and its report.
     expect(modelJson.userDefinedMetadata.gfrStudio.inputScaling).toEqual(DEFAULT_SCALING);
-    expect(report.preprocessing).toEqual({ inputScaling: DEFAULT_SCALING, inputSize: [28, 28, 1] });
-    expect(new TextDecoder().decode(bytes('report.md'))).toContain('Input preprocessing: pixels x/255, then mean 0 std 1');
+    expect(report.export).toMatchObject({ inputScaling: DEFAULT_SCALING, inputShape: [28, 28, 1] });
+    expect(new TextDecoder().decode(bytes('report.md'))).toContain('The model takes pixels scaled to [0, 1]');
 
     // Stock tfjs, no custom classes: it predicts the accuracy the search measured.
     const model = await tf.loadLayersModel(tf.io.fromMemory({
@@ -272,6 +274,28 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     const zipped = studio.exportCandidate({ candidate: 0, format: 'zip' }, context());
     expect(zipped.files.map((f) => f.name)).toEqual(['lenet-pruned-0.zip', 'report.json', 'report.md']);
     expect(Object.keys(unzipSync(new Uint8Array(zipped.files[0].bytes))).sort()).toEqual(['model.json', 'report.json', 'report.md', 'weights.bin']);
+
+    // ONNX of the candidate and of the original: onnxruntime predicts what tfjs does.
+    const onnx = studio.exportCandidate({ candidate: tolerant!, format: 'onnx' }, context());
+    expect(onnx.files.map((f) => f.name)).toEqual([expect.stringMatching(/^lenet-pruned-\d+\.onnx$/), 'report.json', 'report.md']);
+    expect(new TextDecoder().decode(onnx.files[2].bytes)).toMatch(/## Using the exported model \(ONNX\)/);
+    const { images, count } = validation;
+    const onnxOutputs = await runOnnx(new Uint8Array(onnx.files[0].bytes), images, [count, 28, 28, 1]);
+    const stockModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: bytes('weights.bin').slice().buffer }));
+    const input = tf.tensor4d(images, [count, 28, 28, 1]);
+    expect(maxAbsDifference(onnxOutputs, await predictValues(stockModel, input))).toBeLessThan(1e-4);
+    stockModel.dispose();
+    input.dispose();
+    const original = studio.exportOriginalOnnx(context());
+    expect(original.files.map((f) => f.name)).toEqual(['lenet-original.onnx']);
+
+    // Quantized: measured first, then the download's weights.bin is the size measured and the report shows both.
+    const figures = await studio.measureQuantized({ candidate: tolerant!, quantization: 'uint8' }, context());
+    const uint8 = studio.exportCandidate({ candidate: tolerant!, format: 'files', quantization: 'uint8' }, context());
+    expect(uint8.files[1].bytes.byteLength).toBe(figures.weightBytes);
+    expect(figures.weightBytes).toBeLessThan(report.selected.weightBytes * 0.3);
+    expect(new TextDecoder().decode(uint8.files[3].bytes)).toContain(`| pruned + uint8 kernels | ${(figures.accuracy * 100).toFixed(2)}% |`);
+    expect(() => studio.exportCandidate({ candidate: tolerant!, format: 'onnx', quantization: 'uint8' }, context())).toThrow(/ONNX file is float32/);
   });
 
   it('pauses and resumes training', async () => {

@@ -7,8 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError, throwIfAborted } from '../engine/core/abort';
 import { UserError } from '../engine/core/errors';
-import { type ImageDataset, type ModelSpec } from '../engine/core/types';
+import type { ImageDataset, ModelSpec } from '../engine/core/types';
 import { DEFAULT_SCALING, type InputScaling } from '../contract/preprocessing';
+import type { ExportedModel } from '../engine/export/usage';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import { formatScaling, sameScaling, scaleDataset, validateScaling } from '../engine/data/scaling';
 import type { ImageDecoder } from '../engine/data/imageFiles';
@@ -26,7 +27,7 @@ import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
 import { datasetFromFiles, datasetFromImageEntries } from './dataFiles';
 import { summarizeData, validationCount } from './dataSummary';
-import { exportFiles } from './exportFiles';
+import { exportFiles, transferable } from './exportFiles';
 import { browserDecoder } from './imageFolder';
 import { summarizeModel } from './modelSummary';
 import { loadModelFromUrl } from './modelUrl';
@@ -34,7 +35,7 @@ import { SavedWork, candidateKey, type SavedCheckpoint, type SavedData, type Sav
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
-  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, InputPairing, ModelSource, ModelSummary, RestoredWork, ScoresParams,
+  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, InputPairing, ModelSource, ModelSummary, QuantizedFigures, QuantizeParams, RestoredWork, ScoresParams,
   ScoresResult, SearchNextResult, SearchStartResult, SelectResult, StorageNotice, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
@@ -446,7 +447,15 @@ export class Studio {
     if (!session.canExport(selected.index)) {
       throw new UserError(`Candidate #${selected.index} came back from the last visit without its model (too large to keep); run the search again to export it.`);
     }
-    const artifacts = withInputScaling(session.exportCandidate(selected.index), this.scaling);
+    if (params.format === 'onnx' && params.quantization) throw new UserError('Quantized kernels are offered for the TensorFlow.js download; the ONNX file is float32.');
+    const { height, width, channels } = session.data.validation;
+    const exported: ExportedModel = {
+      format: params.format === 'onnx' ? 'onnx' : 'tfjs', quantization: params.quantization, inputScaling: this.scaling, inputShape: [height, width, channels],
+      ...(params.format === 'onnx' ? { normalizationInside: this.onnxNormalizes() } : {}),
+    };
+    const model = params.format === 'onnx'
+      ? session.exportOnnx(selected.index, { inputScaling: this.scaling, normalize: this.onnxNormalizes() })
+      : withInputScaling(session.exportCandidate(selected.index, params.quantization), this.scaling);
     const result = exportFiles({
       session,
       selected,
@@ -458,7 +467,22 @@ export class Studio {
       pretraining: training?.pretraining,
       training: training?.training,
       timings: { pretrainMs: training?.pretraining?.elapsedMs ?? 0, trainMs: training?.training.elapsedMs ?? 0, searchMs: search.elapsedMs },
-    }, artifacts, params.format, this.scaling);
+      exported,
+    }, model, params.format);
+    ctx.transfer.push(...result.files.map((file) => file.bytes));
+    return result;
+  }
+
+  async measureQuantized(params: QuantizeParams, ctx: CallContext): Promise<QuantizedFigures> {
+    const session = this.requireCandidates();
+    return this.exclusive(`measuring candidate #${params.candidate} with ${params.quantization} kernels`, ctx.signal, () =>
+      session.measureQuantized(params.candidate, params.quantization, ctx.signal));
+  }
+
+  /** The model as loaded (or after pretraining), unpruned, as ONNX. */
+  exportOriginalOnnx(ctx: CallContext): ExportResult {
+    const session = this.requireCandidates();
+    const result = transferable([{ name: `${session.original.name}-original.onnx`, bytes: session.exportOnnx('original', { inputScaling: this.scaling, normalize: this.onnxNormalizes() }) }]);
     ctx.transfer.push(...result.files.map((file) => file.bytes));
     return result;
   }
@@ -654,6 +678,11 @@ export class Studio {
     if (scaling === this.scaling) return;
     this.scaling = scaling;
     this.saved.preprocessing(scaling);
+  }
+
+  /** The ONNX file's first nodes apply mean and std, not a channel reversal: a BGR model's file takes its inputs as they are. */
+  private onnxNormalizes(): boolean {
+    return this.scaling.channelOrder !== 'bgr';
   }
 
   private pairing(): InputPairing {

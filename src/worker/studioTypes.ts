@@ -5,7 +5,7 @@
  * steps: load model and data → train → score → search (step by step) → export.
  */
 import type { ChannelGroup, ModelAnalysis, Segment } from '../contract/analysis';
-import type { Candidate } from '../contract/candidate';
+import type { Candidate, QuantizedFigures, WeightQuantization } from '../contract/candidate';
 import type { CriterionName, RankingMode } from '../contract/criteria';
 import type { TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
 import type { OutputKind } from '../contract/outputKind';
@@ -15,7 +15,7 @@ import type { SearchSettings, TrainSettings } from '../contract/settings';
 import type { Reference } from '../engine/session';
 
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
-export type { Reference };
+export type { QuantizedFigures, Reference, WeightQuantization };
 
 /** A file as the page read it (drop or file dialog). `path` keeps folder structure when known. */
 export interface DroppedFile {
@@ -170,11 +170,19 @@ export interface SearchNextResult {
 
 export interface ExportParams {
   candidate: number;
-  format: 'files' | 'zip';
+  /** tfjs model.json + weights.bin, the same in one zip, or one .onnx file. */
+  format: 'files' | 'zip' | 'onnx';
+  /** tfjs formats: kernels stored as float16 or uint8 (measure them first with `measureQuantized` for the report). */
+  quantization?: WeightQuantization;
+}
+
+export interface QuantizeParams {
+  candidate: number;
+  quantization: WeightQuantization;
 }
 
 export interface ExportResult {
-  /** model.json + weights.bin, or one .zip; plus report.json and report.md. */
+  /** model.json + weights.bin, one .zip, or one .onnx; plus report.json and report.md (none for the original). */
   files: { name: string; bytes: ArrayBuffer }[];
 }
 
@@ -262,6 +270,10 @@ export interface StudioMethods {
    * right. null for a built-in model (untrained until pretraining), without both inputs, or when they changed meanwhile.
    */
   checkReference: { params: Record<string, never>; result: Reference | null };
+  /** The candidate's accuracy (validation images) and weights.bin size with quantized kernels. */
+  measureQuantized: { params: QuantizeParams; result: QuantizedFigures };
+  /** The original model, unpruned, as one .onnx file. */
+  exportOriginalOnnx: { params: Record<string, never>; result: ExportResult };
   /**
    * Brings back the last visit's work from IndexedDB (model, data, trained
    * model, settings, candidates); null when nothing was saved. Every load,

@@ -12,7 +12,7 @@ import { CRITERIA, RANKINGS } from '../../contract/criteria';
 import { defaultGrid } from '../../contract/settings';
 import { BUDGET_METRICS, GRID_STEP_CHOICES, type RuleForm } from '../store/defaults';
 import { pointsText } from '../../contract/select';
-import { candidateCountText, selectedIndex, verdictOf } from '../store/searchSlice';
+import { candidateCountText, selectedIndex, verdictOf, type ExportFormat } from '../store/searchSlice';
 import { useStudio } from '../store/store';
 import { baselineOf } from '../../contract/candidate';
 
@@ -409,24 +409,37 @@ function RemovedChannels({ candidate, groups }: { candidate: Candidate; groups: 
   );
 }
 
+const QUANTIZATIONS = [
+  { value: 'none', label: 'float32' },
+  { value: 'float16', label: 'float16 kernels (½ size)' },
+  { value: 'uint8', label: 'uint8 kernels (¼ size)' },
+] as const;
+type QuantizationChoice = (typeof QUANTIZATIONS)[number]['value'];
+
 function ExportBlock() {
   const index = useStudio((s) => selectedIndex(s.search));
+  const candidate = useStudio((s) => s.search.candidates.find((c) => c.index === selectedIndex(s.search)));
   const exported = useStudio((s) => s.exported);
   const searching = useStudio((s) => s.search.state === 'running');
   const exportCandidate = useStudio((s) => s.exportCandidate);
+  const exportOriginalOnnx = useStudio((s) => s.exportOriginalOnnx);
   const exportable = useStudio((s) => s.search.exportable);
-  const [format, setFormat] = useState<'files' | 'zip'>('files');
+  const [format, setFormat] = useState<ExportFormat>('files');
+  const [quantization, setQuantization] = useState<QuantizationChoice>('none');
   const name = useId();
   if (index === null) return null;
-  const current = exported.candidate === index && exported.state === 'done';
+  const current = (exported.candidate === index || exported.candidate === 'original') && exported.state === 'done';
   // A candidate restored after a reload may have come back without its model (too large to keep).
   const lost = exportable !== null && !exportable.includes(index);
+  const busy = exported.state === 'running' || searching;
+  const quantized = format !== 'onnx' && quantization !== 'none' ? quantization : undefined;
   return (
     <section className="block export" aria-labelledby="export-title">
       <h3 id="export-title">Download</h3>
       <p className="hint">
-        A standard TensorFlow.js LayersModel without GFR layers: it loads with plain <code>tf.loadLayersModel</code>. The report holds
-        the figures above and every candidate.
+        A standard TensorFlow.js LayersModel without GFR layers: it loads with plain <code>tf.loadLayersModel</code>. Or one ONNX file
+        (opset 13, NHWC input of pixels in [0, 1]) for onnxruntime and other runtimes. The report holds the figures above, every
+        candidate, and how to feed the model outside the studio.
       </p>
       <div className="rule" role="radiogroup" aria-label="Model format">
         <label>
@@ -435,19 +448,44 @@ function ExportBlock() {
         <label>
           <input type="radio" name={name} checked={format === 'zip'} onChange={() => setFormat('zip')} /> one zip
         </label>
+        <label>
+          <input type="radio" name={name} checked={format === 'onnx'} onChange={() => setFormat('onnx')} data-testid="format-onnx" /> ONNX
+        </label>
       </div>
+      {format !== 'onnx' && (
+        <div className="field-grid">
+          <SelectField
+            label="Weight precision"
+            value={quantization}
+            options={QUANTIZATIONS.map((q) => ({ value: q.value, label: q.label }))}
+            onChange={setQuantization}
+            hint="Quantized kernels are measured on the validation images before the download; tfjs turns them back into float32 as it loads."
+          />
+        </div>
+      )}
       <div className="controls">
-        <button type="button" onClick={() => void exportCandidate(format)} disabled={exported.state === 'running' || searching || lost} data-testid="export">
+        <button type="button" onClick={() => void exportCandidate(format, quantized)} disabled={busy || lost} data-testid="export">
           Prepare candidate #{index} for download
         </button>
+        {format === 'onnx' && (
+          <button type="button" className="secondary" onClick={() => void exportOriginalOnnx()} disabled={busy} data-testid="export-original-onnx">
+            Prepare the original model (unpruned)
+          </button>
+        )}
       </div>
       {lost && (
         <p className="notice" data-testid="export-lost">
           Candidate #{index} came back from your last visit without its model (too large to keep): run the search again to download it.
         </p>
       )}
-      {exported.state === 'running' && <Busy>Building the pruned model files…</Busy>}
+      {exported.state === 'running' && <Busy>{exported.quantization ? `Measuring the candidate with ${exported.quantization} kernels, then building the files…` : 'Building the model files…'}</Busy>}
       <StageError message={exported.error} testId="export-error" />
+      {current && exported.quantized && exported.quantization && candidate && (
+        <p className="hint" data-testid="quantized-figures">
+          Pruned + {exported.quantization}: accuracy {percent(exported.quantized.accuracy, 2)} (float32 {percent(candidate.accuracy, 2)}), weights{' '}
+          {bytes(exported.quantized.weightBytes)} (float32 {bytes(candidate.weightBytes)}).
+        </p>
+      )}
       {current && (
         <ul className="downloads" aria-label="Files to download" data-testid="downloads">
           {exported.files.map((f) => (

@@ -6,7 +6,7 @@
 import type { Candidate } from '../../contract/candidate';
 import { verdictFor, type SelectionRule, type Verdict } from '../../contract/select';
 import type { Progress } from '../../worker/messages';
-import type { ProgressDetail, Reference } from '../../worker/studioTypes';
+import type { ExportParams, ExportResult, ProgressDetail, QuantizedFigures, Reference, WeightQuantization } from '../../worker/studioTypes';
 import { mimeOf } from '../lib/download';
 import { isCancelled, messageOf, type ProgressState, type Slice, type TaskState } from './common';
 import { defaultGrid } from '../../contract/settings';
@@ -48,8 +48,17 @@ export interface SearchSlice {
     exportable: number[] | null;
     error: string | null;
   };
-  /** The chosen candidate's files, as object URLs the user saves with a click. */
-  exported: { state: TaskState; candidate: number | null; format: 'files' | 'zip'; files: ExportedFile[]; error: string | null };
+  /** The chosen candidate's files (or the original's, as ONNX), as object URLs the user saves with a click. */
+  exported: {
+    state: TaskState;
+    candidate: number | 'original' | null;
+    format: ExportFormat;
+    quantization: WeightQuantization | null;
+    /** The candidate's accuracy and weights.bin size with the quantized kernels, measured before the download. */
+    quantized: QuantizedFigures | null;
+    files: ExportedFile[];
+    error: string | null;
+  };
   setSearchForm: (patch: Partial<SearchForm>) => void;
   /** Runs until the end, or until paused / cancelled. */
   runSearch: () => Promise<void>;
@@ -61,7 +70,9 @@ export interface SearchSlice {
   resetSearch: () => void;
   pickCandidate: (index: number | null) => void;
   setRule: (rule: RuleForm) => Promise<void>;
-  exportCandidate: (format: 'files' | 'zip') => Promise<void>;
+  exportCandidate: (format: ExportFormat, quantization?: WeightQuantization) => Promise<void>;
+  /** The original model, unpruned, as ONNX. */
+  exportOriginalOnnx: () => Promise<void>;
 }
 
 /**
@@ -75,6 +86,10 @@ export function candidateCountText({ state, planned, candidates }: Pick<SearchSl
   if (state === 'done' || grid >= planned.length) return candidates.length === 1 ? 'candidate' : 'candidates';
   return `of ${planned.length} grid candidates`;
 }
+
+export type ExportFormat = ExportParams['format'];
+
+type ExportTarget = Pick<SearchSlice['exported'], 'candidate' | 'format' | 'quantization'>;
 
 export const emptySearch = (): SearchSlice['search'] => ({
   state: 'idle',
@@ -206,6 +221,24 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
     }
   };
 
+  /** Runs an export call and turns its files into object URLs. */
+  const exportWith = async (target: ExportTarget, call: () => Promise<ExportResult & { quantized: QuantizedFigures | null }>): Promise<void> => {
+    revoke(get().exported.files);
+    set({ exported: { ...target, state: 'running', quantized: null, files: [], error: null } });
+    try {
+      const { files, quantized } = await call();
+      const exported = files.map((f): ExportedFile => ({
+        name: f.name,
+        size: f.bytes.byteLength,
+        url: URL.createObjectURL(new Blob([f.bytes], { type: mimeOf(f.name) })),
+        kind: /^report\./.test(f.name) ? 'report' : 'model',
+      }));
+      set({ exported: { ...target, state: 'done', quantized, files: exported, error: null } });
+    } catch (err) {
+      set({ exported: { ...target, state: 'error', quantized: null, files: [], error: messageOf(err) } });
+    }
+  };
+
   return {
     searchForm: DEFAULT_SEARCH_FORM,
     rule: DEFAULT_RULE,
@@ -231,29 +264,22 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
       await reselect();
     },
 
-    exportCandidate: async (format) => {
+    exportCandidate: async (format, quantization) => {
       const index = selectedIndex(get().search);
       if (index === null) return;
-      revoke(get().exported.files);
-      set({ exported: { state: 'running', candidate: index, format, files: [], error: null } });
-      try {
-        const { files } = await deps.engine.call('exportCandidate', { candidate: index, format });
-        const exported = files.map((f): ExportedFile => ({
-          name: f.name,
-          size: f.bytes.byteLength,
-          url: URL.createObjectURL(new Blob([f.bytes], { type: mimeOf(f.name) })),
-          kind: /^report\./.test(f.name) ? 'report' : 'model',
-        }));
-        set({ exported: { state: 'done', candidate: index, format, files: exported, error: null } });
-      } catch (err) {
-        set({ exported: { state: 'error', candidate: index, format, files: [], error: messageOf(err) } });
-      }
+      await exportWith({ candidate: index, format, quantization: quantization ?? null }, async () => {
+        const quantized = quantization ? await deps.engine.call('measureQuantized', { candidate: index, quantization }) : null;
+        return { quantized, ...(await deps.engine.call('exportCandidate', { candidate: index, format, quantization })) };
+      });
     },
+    exportOriginalOnnx: () => exportWith({ candidate: 'original', format: 'onnx', quantization: null }, async () => ({
+      quantized: null, ...(await deps.engine.call('exportOriginalOnnx', {})),
+    })),
   };
 };
 
 export function emptyExport(): SearchSlice['exported'] {
-  return { state: 'idle', candidate: null, format: 'files', files: [], error: null };
+  return { state: 'idle', candidate: null, format: 'files', quantization: null, quantized: null, files: [], error: null };
 }
 
 function revoke(files: ExportedFile[]): void {

@@ -61,6 +61,9 @@ export const createEngineSlice: Slice<EngineSlice> = (deps) => (set, get) => {
     const lost = restored.search ? restored.search.candidates.length - restored.search.exportable.length : 0;
     if (lost > 0) notes.push(`${lost} candidate(s) came back without their models (too large to keep); run the search again to export those.`);
     set({ restored: worthANote(restored) ? { state: 'done', summary: restoredSummary(restored), notes } : null });
+    // A visit that ended before its data was loaded (a reload in the middle of the demo's loading), or whose data
+    // cannot be read again, opens with the built-in digits as a first visit does.
+    if (!restored.data) await get().loadBuiltinData();
     // Scores, the rule's choice and the check of the user's model are quick to ask for again; they are not saved.
     await get().checkModel();
     if (restored.training) await get().computeScores();

@@ -280,6 +280,15 @@ describe('studio store', () => {
       expect(store.getState().restored).toBeNull();
     });
 
+    it('a visit that ended before its data loaded comes back with the built-in digits', async () => {
+      const engine = fakeEngine({ ...basics, restore: () => work({ modelChoice: 'lenet', model: summaryOf('lenet'), data: null, dataChoice: null, training: null, search: null, notes: [] }) });
+      const store = createStudioStore({ engine, requestedBackend: null });
+      await store.getState().startEngine();
+      expect(engine.calls).toEqual(['init', 'restore', 'loadData']);
+      expect(store.getState().data).toMatchObject({ state: 'done', choice: 'builtin' });
+      expect(store.getState().model.choice).toBe('lenet');
+    });
+
     it('loads the demo and says so when the work cannot be brought back', async () => {
       const engine = fakeEngine({
         ...basics,

@@ -21,7 +21,8 @@ export interface RestoreNote {
 
 /** True when the restored work holds more than the demo a first visit opens with. */
 export function worthANote(work: RestoredWork): boolean {
-  return work.training !== null || work.resumable !== null || work.search !== null || work.notes.length > 0 || work.modelChoice !== 'lenet' || work.dataChoice !== 'builtin';
+  // No data saved: the built-in digits load, as on a first visit (engineSlice).
+  return work.training !== null || work.resumable !== null || work.search !== null || work.notes.length > 0 || work.modelChoice !== 'lenet' || (work.dataChoice ?? 'builtin') !== 'builtin';
 }
 
 /** What was brought back, for the note: "lenet on 300 images, trained 6 steps, 4 candidates". */

@@ -287,6 +287,8 @@ describe('studio store', () => {
       expect(engine.calls).toEqual(['init', 'restore', 'loadData']);
       expect(store.getState().data).toMatchObject({ state: 'done', choice: 'builtin' });
       expect(store.getState().model.choice).toBe('lenet');
+      // That is the demo: nothing to say.
+      expect(store.getState().restored).toBeNull();
     });
 
     it('loads the demo and says so when the work cannot be brought back', async () => {

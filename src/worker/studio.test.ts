@@ -116,6 +116,14 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     expect(ctx.transfer).toHaveLength(12);
   });
 
+  it('estimates the run before it starts: its steps, and their time at a measured pace', async () => {
+    const estimate = await studio.estimateTraining(TRAIN, context());
+    expect(estimate).toMatchObject({ pretrainSteps: 12, sparseSteps: 12 });
+    expect(estimate.msPerStep).toBeGreaterThan(0);
+    expect(estimate.totalMs).toBeCloseTo(24 * estimate.msPerStep, 6);
+    expect(tf.memory().numTensors).toBe(startTensors);
+  });
+
   it('pretrains then trains sparsely, streaming every step to the page', async () => {
     const ctx = context();
     const summary = await studio.train(TRAIN, ctx);
@@ -129,6 +137,8 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     expect(trainEvents(ctx.log, 'sparse').at(-1)?.sparsity).toBeDefined();
     // Pretrained, the built-in model is a trained start: the accuracy guard reads the calibration images.
     expect(trainEvents(ctx.log, 'sparse').at(-1)?.guard).toMatchObject({ step: 12, floor: expect.any(Number) });
+    // Training again with the same settings skips the pretraining done.
+    expect(await studio.estimateTraining(TRAIN, context())).toMatchObject({ pretrainSteps: 0, sparseSteps: 12 });
   });
 
   it('scores every prunable group with importance, mean |γ| and mean sr, and ranks all channels', async () => {

@@ -17,6 +17,7 @@ import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
 import { DEFAULT_TOLERANCE, type SelectionRule } from '../engine/search/select';
 import { CompressionSession, type Reference } from '../engine/session';
+import { estimateFrom, measurePace, phaseSteps, type TrainingEstimate } from '../engine/train/pace';
 import type { TrainEvent, TrainOptions, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
 import type { SparsityStatus } from '../engine/train/sparsityController';
 import { buildBuiltinModel } from '../engine/zoo';
@@ -157,6 +158,8 @@ export class Studio {
   private training: TrainingRecord | null = null;
   private search: SearchState | null = null;
   private readonly pause = new PauseGate();
+  /** Measured ms per training step by batch size, for the current model and data. */
+  private paces = new Map<number, number>();
   private job: Job | null = null;
   private readonly saved: SavedWork;
   private readonly decode: ImageDecoder;
@@ -268,6 +271,21 @@ export class Studio {
         this.pause.set(false);
       }
     });
+  }
+
+  /** The run's steps and the time they will take at a pace measured on a few steps (measured once per batch size). */
+  async estimateTraining(params: TrainParams, ctx: CallContext): Promise<TrainingEstimate> {
+    const session = this.requireSession();
+    const { batchSize, maxSteps, epochs } = params.settings;
+    let msPerStep = this.paces.get(batchSize);
+    if (msPerStep === undefined) {
+      const spec = this.model!.spec;
+      msPerStep = await this.exclusive('estimating the training time', ctx.signal, () => measurePace(spec, session.fit, batchSize, ctx.signal));
+      this.paces.set(batchSize, msPerStep);
+    }
+    const pretrainKey = JSON.stringify({ ...params.settings, epochs: params.pretrainEpochs });
+    const pretrainEpochs = this.pretrained?.key === pretrainKey ? 0 : params.pretrainEpochs;
+    return estimateFrom(msPerStep, phaseSteps(session.fit, pretrainEpochs, batchSize, maxSteps), phaseSteps(session.fit, epochs, batchSize, maxSteps));
   }
 
   pauseTraining(params: { paused: boolean }): { paused: boolean } {
@@ -499,6 +517,7 @@ export class Studio {
   /** Forgets everything derived from the model and data (training, search). */
   private resetWork(): void {
     this.stopSearch();
+    this.paces = new Map();
     this.pretrained = null;
     this.training = null;
     this.session = null;

@@ -13,6 +13,7 @@ import type { SearchSettings } from '../engine/search/gridSearch';
 import type { SelectionRule, Verdict } from '../engine/search/select';
 import type { Reference } from '../engine/session';
 import type { TrainSettings, TrainStepEvent, TrainSummary } from '../engine/train/sparseTraining';
+import type { TrainingEstimate } from '../engine/train/pace';
 import type { SparsityMeasure } from '../engine/train/sparsityController';
 
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
@@ -195,6 +196,8 @@ export interface StudioMethods {
   train: { params: TrainParams; result: TrainSummary };
   /** Pauses or resumes the running `train` call (no effect when none runs). */
   pauseTraining: { params: { paused: boolean }; result: { paused: boolean } };
+  /** The steps `train` would run with these parameters and the time they would take (a few steps are measured once per batch size). */
+  estimateTraining: { params: TrainParams; result: TrainingEstimate };
   scores: { params: ScoresParams; result: ScoresResult };
   /** Starts a new search (discarding any previous one). */
   searchStart: { params: SearchSettings; result: SearchStartResult };

@@ -21,6 +21,7 @@ import { gammaL1, GATE_PENALTIES, gatePenalty, type GatePenalty } from './regula
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
 import { DEFAULT_DISTILLATION, distillationLoss, type Teacher } from './distillation';
 import { DEFAULT_GAMMA_SCALE } from './rescale';
+import { StepClock } from './stepClock';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SPARSITY_MEASURES, SparsityController, type ControllerState, type SparsityMeasure, type SparsityStatus } from './sparsityController';
 
 /** `auto`: free as much as accuracy allows (needs a guard); `fixed`: follow the schedule to `target`. */
@@ -103,6 +104,7 @@ export interface TrainStepEvent {
   crossEntropy: number;
   /** Top-1 accuracy on this batch, 0..1. */
   accuracy: number;
+  /** Images/s, elapsed and remaining time count only the time the run ran, not its pauses. */
   imagesPerSec: number;
   elapsedMs: number;
   remainingMs: number;
@@ -168,6 +170,7 @@ export interface TrainOptions {
 export interface TrainSummary {
   steps: number;
   images: number;
+  /** Time the run ran, pauses left out. */
   elapsedMs: number;
   imagesPerSec: number;
   lastLoss: number;
@@ -205,7 +208,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   let lastGood = guard && controller ? Checkpoint.take(model, controller, { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
   const lambdaGamma = controller?.enabled ? 0 : settings.lambdaGamma;
   let sparsity: SparsityStatus | undefined;
-  const start = performance.now();
+  const clock = new StepClock();
   let step = 0;
   let images = 0;
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
@@ -214,7 +217,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     for (let epoch = 0; epoch < settings.epochs && step < totalSteps; epoch++) {
       for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
         if (step >= totalSteps) break;
-        await options.whilePaused?.();
+        await clock.excluding(options.whilePaused?.());
         throwIfAborted(options.signal);
         last = await trainStep(model, batch, data, {
           optimizer, variables, gammas, gfrLayers, settings: { ...settings, lambdaGamma }, firstStep: step === 0,
@@ -241,11 +244,12 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         }
         images += batch.size;
         lastBatch = batch.size;
-        const elapsedMs = performance.now() - start;
+        clock.stepDone(step);
+        const elapsedMs = clock.elapsedMs();
         options.onEvent?.({
           kind: 'step', step, totalSteps, epoch: epoch + 1,
           loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size,
-          imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step), sparsity,
+          imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: clock.remainingMs(step, totalSteps), sparsity,
           ...(guardReading ? { guard: guardReading } : {}),
         });
         await nextTick();
@@ -257,7 +261,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     optimizer.dispose();
     lastGood?.dispose();
   }
-  const elapsedMs = performance.now() - start;
+  const elapsedMs = clock.elapsedMs();
   return {
     steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity,
     ...(guardReading ? { guard: guardReading } : {}),

@@ -1,5 +1,5 @@
 /** Stage 2: sparse training with live charts, then every channel's importance and the global ranking. */
-import { useDeferredValue, useId, useMemo } from 'react';
+import { useDeferredValue, useEffect, useId, useMemo } from 'react';
 
 import type { CriterionName } from '../../engine/score/criterion';
 import type { RankingMode } from '../../engine/score/importance';
@@ -15,7 +15,7 @@ import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
 import { previewRatio } from '../lib/preview';
 import { CRITERIA, GFR_REDUCTION, RANKINGS } from '../store/defaults';
-import { holdingText } from '../store/trainingSlice';
+import { holdingText, runRemainingMs } from '../store/trainingSlice';
 import { useStudio } from '../store/store';
 
 export function TrainScorePanel() {
@@ -115,22 +115,49 @@ function TrainControls() {
   const cancel = useStudio((s) => s.cancelTraining);
   const running = state === 'running';
   return (
-    <div className="controls" role="group" aria-label="Training">
-      <button type="button" onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
-        {state === 'done' || state === 'cancelled' || state === 'error' ? 'Train again' : 'Train'}
-      </button>
-      <button type="button" className="secondary" onClick={() => void setPaused(!paused)} disabled={!running} aria-pressed={paused}>
-        {paused ? 'Resume' : 'Pause'}
-      </button>
-      <button type="button" className="secondary" onClick={cancel} disabled={!running}>
-        Cancel training
-      </button>
-    </div>
+    <>
+      <div className="controls" role="group" aria-label="Training">
+        <button type="button" onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
+          {state === 'done' || state === 'cancelled' || state === 'error' ? 'Train again' : 'Train'}
+        </button>
+        <button type="button" className="secondary" onClick={() => void setPaused(!paused)} disabled={!running} aria-pressed={paused}>
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" className="secondary" onClick={cancel} disabled={!running}>
+          Cancel training
+        </button>
+      </div>
+      {ready && !running && <TrainEstimate />}
+    </>
+  );
+}
+
+/** The run's time before it starts: measured on a few steps whenever the settings change, while the engine is idle. */
+function TrainEstimate() {
+  const form = useStudio((s) => s.trainForm);
+  const rule = useStudio((s) => s.rule);
+  const estimate = useStudio((s) => s.trainEstimate);
+  const busy = useStudio((s) => s.search.state === 'running' || s.search.state === 'starting');
+  const measure = useStudio((s) => s.estimateTraining);
+  useEffect(() => {
+    if (busy) return;
+    // Settles first: typing a number changes the form on every key.
+    const timer = setTimeout(() => void measure(), 400);
+    return () => clearTimeout(timer);
+  }, [form, rule, busy, measure]);
+  if (!estimate) return <p className="hint" data-testid="train-estimate">Estimating the training time…</p>;
+  const steps = estimate.pretrainSteps + estimate.sparseSteps;
+  return (
+    <p className="hint" data-testid="train-estimate">
+      Estimated training time: about <strong>{duration(estimate.totalMs)}</strong> ({steps.toLocaleString('en')} steps at{' '}
+      {duration(estimate.msPerStep)} a step, measured here; sparse steps cost a little more).
+    </p>
   );
 }
 
 function TrainingView() {
   const training = useStudio((s) => s.training);
+  const estimate = useStudio((s) => s.trainEstimate);
   // Charts draw in an interruptible background render, so a burst of steps never blocks the page.
   const steps = useDeferredValue(training.steps);
   const last = training.steps[training.steps.length - 1];
@@ -146,7 +173,7 @@ function TrainingView() {
       <StageError message={training.error} testId="train-error" />
       {training.state === 'cancelled' && <p className="notice">Training was cancelled; the model keeps its weights from before this run.</p>}
       {training.progress && training.state === 'running' && (
-        <ProgressBar progress={training.progress} label="Training" paused={training.paused} testId="train-progress" />
+        <ProgressBar progress={training.progress} label="Training" paused={training.paused} remainingMs={runRemainingMs(last, estimate)} testId="train-progress" />
       )}
       {last && (
         <p className="live-figures" data-testid="train-live">

@@ -8,6 +8,7 @@ import type { TargetMode } from '../../engine/train/sparseTraining';
 import type { SparsityMeasure } from '../../engine/train/sparsityController';
 import { sparsityShortfall } from '../../engine/train/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
+import { usePacedPoints, usePacedValue } from '../charts/chartPacing';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
 import { NumberField, SelectField } from '../components/fields';
@@ -158,11 +159,14 @@ function TrainEstimate() {
 function TrainingView() {
   const training = useStudio((s) => s.training);
   const estimate = useStudio((s) => s.trainEstimate);
-  // Charts draw in an interruptible background render, so a burst of steps never blocks the page.
-  const steps = useDeferredValue(training.steps);
+  // Each chart redraws at its own pace, in its own task (chartPacing.ts), so a burst of steps never blocks the page.
+  const lossSteps = usePacedPoints(training.steps, 0);
+  const accuracySteps = usePacedPoints(training.steps, 1);
+  const sparsitySteps = usePacedPoints(training.steps, 2);
+  const byGroup = usePacedValue(training.zeroShareByGroup, 3);
   const last = training.steps[training.steps.length - 1];
   const holding = holdingText(last);
-  const hasSparsity = steps.some((p) => p.zeroShare !== undefined);
+  const hasSparsity = sparsitySteps.some((p) => p.zeroShare !== undefined);
   const { summary } = training;
   // The automatic target rises toward a share it need not reach: no shortfall to report, the guard's last reading instead.
   const guard = training.automatic ? summary?.guard : undefined;
@@ -191,15 +195,15 @@ function TrainingView() {
           {holding && <strong data-testid="train-held">{holding}</strong>}
         </p>
       )}
-      {steps.length === 0 ? (
+      {lossSteps.length === 0 ? (
         training.state === 'idle' && <Empty>Press Train: the charts of loss, accuracy and sparsity fill in step by step.</Empty>
       ) : (
         <div className="charts">
-          <LossChart steps={steps} />
-          <AccuracyChart steps={steps} />
-          {hasSparsity && <SparsityChart steps={steps} />}
-          {hasSparsity && Object.keys(training.zeroShareByGroup).length > 0 && (
-            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.measure === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
+          <LossChart steps={lossSteps} />
+          {accuracySteps.length > 0 && <AccuracyChart steps={accuracySteps} />}
+          {hasSparsity && <SparsityChart steps={sparsitySteps} />}
+          {hasSparsity && Object.keys(byGroup).length > 0 && (
+            <GroupSparsityChart byGroup={byGroup} target={last?.measure === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
           )}
         </div>
       )}
@@ -240,6 +244,9 @@ function ImportanceView() {
       sr: groups.flatMap((g) => g.sr ?? []),
     };
   }, [result]);
+  // The histograms mount and redraw in different tasks (chartPacing.ts).
+  const gammaValues = usePacedValue(flat.gamma, 1);
+  const srValues = usePacedValue(flat.sr, 2);
   const preview = useMemo(() => (result ? previewRatio(result, previewAt, minKeep) : null), [result, previewAt, minKeep]);
   const group = result?.groups.find((g) => g.group.key === scores.groupKey);
   const globalScale = scores.ranking === 'global';
@@ -263,8 +270,8 @@ function ImportanceView() {
         <div data-testid="scores-view">
           <div className="charts">
             <HistogramChart title="Importance" values={flat.importance} color={COLORS.importance} xLabel={`${scores.criterion} score`} testId="hist-importance" threshold={globalScale ? preview?.threshold : null} />
-            {flat.gamma.length > 0 && <HistogramChart title="|γ| of BatchNormalization" values={flat.gamma} color={COLORS.gamma} xLabel="|γ|" testId="hist-gamma" />}
-            {flat.sr.length > 0 && <HistogramChart title="sr, the gates' moving average" values={flat.sr} color={COLORS.sr} xLabel="sr" testId="hist-sr" />}
+            {gammaValues.length > 0 && <HistogramChart title="|γ| of BatchNormalization" values={gammaValues} color={COLORS.gamma} xLabel="|γ|" testId="hist-gamma" />}
+            {srValues.length > 0 && <HistogramChart title="sr, the gates' moving average" values={srValues} color={COLORS.sr} xLabel="sr" testId="hist-sr" />}
           </div>
           <div className="field">
             <label htmlFor={sliderId}>

@@ -10,13 +10,8 @@ import { median } from '../../src/engine/eval/latency';
 import { modelFromSpec } from '../../src/engine/io/modelSpec';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../../src/engine/train/sparseTraining';
 import { randomImages, speedModelSpec } from './probe';
+import type { FastPathVariant } from './types';
 
-export interface FastPathVariant {
-  /** 'all on', 'all off' or 'without <path>'. */
-  name: string;
-  medianMs: number;
-  minMs: number;
-}
 
 function setFast(on: (path: FastPath) => boolean): void {
   for (const path of Object.keys(wasmTrainingConfig.fast) as FastPath[]) wasmTrainingConfig.fast[path] = on(path);

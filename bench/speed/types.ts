@@ -75,8 +75,24 @@ export interface PytorchSpeed {
   batchSize: number;
 }
 
+export interface FastPathVariant {
+  /** 'all on', 'all off' or 'without <path>'. */
+  name: string;
+  medianMs: number;
+  minMs: number;
+}
+
+export interface FastPathComparison {
+  /** Rounds of the alternation (every variant once per round). */
+  rounds: number;
+  variants: FastPathVariant[];
+}
+
 export interface SpeedResults {
-  mode: 'quick' | 'full';
+  /** gpu: `--gpu`, the training probe on a hardware WebGPU adapter only. */
+  mode: 'quick' | 'full' | 'gpu';
+  /** Node wasm, one thread: each fast path of src/engine/backend/wasmKernelConfig.ts on and off, alternated. */
+  fastPaths?: FastPathComparison;
   elapsedMs: number;
   model: string;
   input: number[];

@@ -167,6 +167,41 @@ describe('wasm fast paths', () => {
     });
   });
 
+  describe('batch normalization as a depthwise 1×1 convolution', () => {
+    it.each([
+      { shape: [1, 5, 5, 3], withScale: true, withOffset: true },
+      { shape: [2, 3, 4, 1], withScale: false, withOffset: true },
+      { shape: [6, 4], withScale: true, withOffset: false },
+      { shape: [1, 2, 3], withScale: false, withOffset: false },
+      { shape: [3, 2, 2, 5], withScale: true, withOffset: true },
+    ])('$shape (scale $withScale, offset $withOffset) matches cpu with its gradients', async ({ shape, withScale, withOffset }) => {
+      await compare('batchNormAsDepthwise', () => tf.tidy(() => {
+        const channels = shape[shape.length - 1];
+        const x = tf.tensor(pseudoRandom(tf.util.sizeFromShape(shape), 13), shape);
+        const mean = tf.tensor1d(pseudoRandom(channels, 14));
+        const variance = tf.abs(tf.tensor1d(pseudoRandom(channels, 15))).add(0.1) as tf.Tensor1D;
+        const offset = tf.tensor1d(pseudoRandom(channels, 16));
+        const scale = tf.tensor1d(pseudoRandom(channels, 17));
+        const inputs = [x, mean, variance, ...(withOffset ? [offset] : []), ...(withScale ? [scale] : [])];
+        const norm = (xs: tf.Tensor, m: tf.Tensor, v: tf.Tensor, ...rest: tf.Tensor[]) =>
+          tf.batchNorm(xs, m as tf.Tensor1D, v as tf.Tensor1D, withOffset ? (rest[0] as tf.Tensor1D) : undefined, withScale ? (rest[withOffset ? 1 : 0] as tf.Tensor1D) : undefined, 1e-3);
+        const y = norm(x, mean, variance, ...inputs.slice(3));
+        const r = tf.tensor(pseudoRandom(y.size, 18), y.shape);
+        // tfjs's batchNorm gradient needs both offset and scale (its tape trips on a missing input): values only without.
+        const grads = withOffset && withScale ? tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(norm(ts[0], ts[1], ts[2], ...ts.slice(3)), r)))(inputs) : [];
+        return read([y, ...grads]);
+      }), 1e-4);
+    });
+
+    it('statistics of the full shape go to wasm\'s own kernel', async () => {
+      await compare('batchNormAsDepthwise', () => tf.tidy(() => {
+        const x = tf.tensor(pseudoRandom(12, 19), [2, 2, 3]);
+        const mean = tf.tensor(pseudoRandom(12, 20), [2, 2, 3]);
+        return read([tf.batchNorm(x, mean, tf.onesLike(mean), undefined, undefined, 1e-3)]);
+      }));
+    });
+  });
+
   describe('the filter gradient as a forward convolution', () => {
     it.each([
       { inShape: [1, 6, 5, 8], out: 3, kernel: 3, stride: 1, pad: 'same' },

@@ -15,6 +15,8 @@ export const wasmTrainingConfig = {
     transposedMatMul: true,
     /** The filter gradient as a forward convolution where the input has ≥ 8 channels and stride 1 (wasmTraining.ts). */
     filterGradientAsConv: true,
+    /** FusedBatchNorm with per-channel statistics as a 1×1 depthwise convolution with bias (wasmBatchNorm.ts). */
+    batchNormAsDepthwise: true,
   },
 };
 

@@ -39,6 +39,7 @@ import {
   tileInto,
 } from './kernelMath';
 import { wasmTrainingConfig } from './wasmKernelConfig';
+import { batchNormAsDepthwise } from './wasmBatchNorm';
 import { sharedIdentity } from './wasmIdentity';
 import { batchMatMulTransposed } from './wasmMatMul';
 import { meanLeading, sumLeading } from './wasmReduce';
@@ -353,6 +354,7 @@ const KERNELS: ReadonlyArray<[string, (args: KernelArgs) => tf.TensorInfo]> = [
   ['Sum', sumLeading],
   ['Mean', meanLeading],
   ['BatchMatMul', batchMatMulTransposed],
+  ['FusedBatchNorm', batchNormAsDepthwise],
 ];
 
 /**

@@ -6,34 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelativeDiff, pseudoRandom, wasmDataIds } from '../testing/kernelValues';
 import { useNodeBackend } from './node';
 import { type FastPath, wasmTrainingConfig } from './wasmKernelConfig';
 import { leadingSplit } from './wasmReduce';
-
-function pseudoRandom(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function maxRelativeDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let scale = 1e-6;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  }
-  return diff / scale;
-}
-
-function wasmDataIds(): number {
-  return (tf.engine().backend as unknown as { numDataIds(): number }).numDataIds();
-}
 
 /** Counts the kernels `f` dispatches by name. */
 async function kernelCounts(f: () => void): Promise<Map<string, number>> {

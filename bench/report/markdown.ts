@@ -393,7 +393,7 @@ function kernelProfileSection(speed: SpeedResults): string[] {
     ...profiled.flatMap((path) => {
       const profile = path.profile!;
       return [
-        `**${path.name}**: ${profile.kernelsPerStep.toFixed(0)} kernels per step, ${millis(profile.profiledStepMs)} per profiled step.`,
+        `**${path.name}**: ${profile.kernelsPerStep.toFixed(0)} kernels per step, ${millis(profile.profiledStepMs)} ms per profiled step.`,
         '',
         table(['kernel', 'calls/step', 'ms/step'], profile.kernels.slice(0, top).map((k) => [k.name, k.callsPerStep.toFixed(0), millis(k.msPerStep)])),
         '',

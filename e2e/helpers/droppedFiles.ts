@@ -32,7 +32,11 @@ export async function trainedLogitsModel(): Promise<TestFile[]> {
 /** A built-in LeNet (seed 7), saved the way tfjs saves any LayersModel. */
 export async function savedLayersModel(): Promise<TestFile[]> {
   await tf.setBackend('cpu');
-  const model = lenet({ inputShape: [28, 28, 1], numClasses: 10, seed: 7 });
+  return layersModelFiles(lenet({ inputShape: [28, 28, 1], numClasses: 10, seed: 7 }));
+}
+
+/** A LayersModel saved as model.json + weights.bin, the way tfjs saves any; disposes the model. */
+export async function layersModelFiles(model: tf.LayersModel): Promise<TestFile[]> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {

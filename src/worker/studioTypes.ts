@@ -5,7 +5,7 @@
  * steps: load model and data → train → score → search (step by step) → export.
  */
 import type { OutputKind } from '../engine/eval/outputKind';
-import type { ChannelGroup, ModelAnalysis } from '../engine/graph/analyze';
+import type { ChannelGroup, ModelAnalysis, Segment } from '../engine/graph/analyze';
 import type { CriterionName } from '../engine/score/criterion';
 import type { RankingMode } from '../engine/score/importance';
 import type { Candidate } from '../engine/search/candidate';
@@ -36,6 +36,8 @@ export interface ModelSummary {
   inputShape: number[];
   numClasses: number;
   analysis: ModelAnalysis;
+  /** The layers as boxes placed by a layered layout, with the data flow between them (./modelGraph.ts). */
+  graph: ModelGraph;
   /** What the model outputs as its last layers state it; absent when they leave it open (then measured on images once training or the search starts). */
   outputKind?: OutputKind;
   /**
@@ -43,6 +45,40 @@ export interface ModelSummary {
    * again at the model's input size. The page should show it instead of the old one.
    */
   data?: DataSummary;
+}
+
+/** One layer of the model graph. Coordinates are the layout's units: (x, y) is the box's top-left corner. */
+export interface GraphNode {
+  name: string;
+  className: string;
+  role: ModelAnalysis['layers'][number]['role'];
+  /** Size of the output's last axis; null when the engine cannot tell. */
+  channels: number | null;
+  /** The output's channels as runs of coupled groups (by key); null when the engine cannot follow them. */
+  segments: Segment[] | null;
+  /** Spatial positions each channel repeats at along the last axis (a Flatten's output), else 1. */
+  positions: number;
+  /** Why pruning may not cut (some of) these channels; empty when it may cut all of them. */
+  reasons: string[];
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Data flowing from one layer into another, drawn through the layout's bend points. */
+export interface GraphEdge {
+  from: string;
+  to: string;
+  points: { x: number; y: number }[];
+}
+
+/** The model graph, its layers in topological order, laid out top to bottom. */
+export interface ModelGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  width: number;
+  height: number;
 }
 
 export interface DataSummary {

@@ -6,6 +6,7 @@ import type { ChannelGroup } from '../../engine/graph/analyze';
 import { COST_AXES, SearchChart, type CostAxis } from '../charts/SearchCharts';
 import { usePacedValue } from '../charts/chartPacing';
 import { NumberField, SelectField } from '../components/fields';
+import { ModelGraphCard } from '../graph/ModelGraphCard';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
 import { BUDGET_METRICS, CRITERIA, gridOf, RANKINGS, type RuleForm } from '../store/defaults';
@@ -23,6 +24,7 @@ export function CompressExportPanel() {
       <SearchVerdict />
       <CandidateTable />
       <SelectedCandidate />
+      <ModelGraphCard />
       <ExportBlock />
     </>
   );

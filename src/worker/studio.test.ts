@@ -289,6 +289,18 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
   });
 });
 
+describe('Studio: the training estimate', () => {
+  it('gives way to any other call instead of making it wait', async () => {
+    const studio = digitsStudio();
+    await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    await studio.loadData({ kind: 'builtin' }, context());
+    const estimate = studio.estimateTraining(TRAIN, context());
+    const model = await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    expect(model.name).toBe('lenet');
+    await expect(estimate).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
 describe('Studio: errors the user can act on', () => {
   it('says what to load first and what to do before searching', async () => {
     const studio = digitsStudio();

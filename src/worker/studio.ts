@@ -124,6 +124,8 @@ interface Job {
   name: string;
   signal: AbortSignal;
   done: Promise<void>;
+  /** Gives way to any other call: aborting it is the call's to do (the training estimate). */
+  yields?: AbortController;
 }
 
 function shapeOf(summary: ModelSummary): Shape3 | null {
@@ -280,7 +282,10 @@ export class Studio {
     let msPerStep = this.paces.get(batchSize);
     if (msPerStep === undefined) {
       const spec = this.model!.spec;
-      msPerStep = await this.exclusive('estimating the training time', ctx.signal, () => measurePace(spec, session.fit, batchSize, ctx.signal));
+      // Any other call stops the measurement instead of waiting for it.
+      const yields = new AbortController();
+      const signal = AbortSignal.any([ctx.signal, yields.signal]);
+      msPerStep = await this.exclusive('estimating the training time', signal, () => measurePace(spec, session.fit, batchSize, signal), yields);
       this.paces.set(batchSize, msPerStep);
     }
     const pretrainKey = JSON.stringify({ ...params.settings, epochs: params.pretrainEpochs });
@@ -485,14 +490,15 @@ export class Studio {
   }
 
   /** Runs one state-changing call at a time; a new one waits only for a cancelled one to wind down. */
-  private async exclusive<T>(name: string, signal: AbortSignal, body: () => Promise<T>): Promise<T> {
+  private async exclusive<T>(name: string, signal: AbortSignal, body: () => Promise<T>, yields?: AbortController): Promise<T> {
     while (this.job) {
+      this.job.yields?.abort();
       if (!this.job.signal.aborted) throw new UserError(`Wait until ${this.job.name} ends, or cancel it: the studio does one thing at a time.`);
       await this.job.done;
     }
     throwIfAborted(signal);
     const running = body();
-    const job: Job = { name, signal, done: running.then(() => undefined, () => undefined) };
+    const job: Job = { name, signal, done: running.then(() => undefined, () => undefined), yields };
     this.job = job;
     try {
       return await running;

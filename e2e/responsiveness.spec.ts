@@ -14,14 +14,12 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { expect, test } from '@playwright/test';
 
-import { fill, longTasks, openDemoOnWasm, pageNow, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
+import { UNTIL_DONE, fill, longTasks, openDemoOnWasm, pageNow, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
 
 const LONG_TASK_BOUND_MS = 100;
 
 /** 1-minute load average per core. */
 const loadPerCore = (): number => loadavg()[0] / availableParallelism();
-
-test.setTimeout(300_000);
 
 test('no long task over 100 ms while training and searching on wasm', async ({ page }) => {
   const loadAtStart = loadPerCore();
@@ -30,14 +28,14 @@ test('no long task over 100 ms while training and searching on wasm', async ({ p
   await openDemoOnWasm(page);
   await smallBudget(page, 60);
   await fill(page, 2, 'Batch size', 8);
-  await expect(page.getByTestId('train-estimate')).toContainText(/Estimated training time: about .+ \(120 steps at/, { timeout: 60_000 });
+  await expect(page.getByTestId('train-estimate')).toContainText(/Estimated training time: about .+ \(120 steps at/, UNTIL_DONE);
 
   const training = await trainAndScore(page);
   console.log(`training ${(training.trainMs / 1000).toFixed(1)} s, ${training.updates} chart draws; longest long task ${training.longest.toFixed(0)} ms`);
 
   const searchStart = await pageNow(page);
   await page.getByTestId('search-run').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="search-status"]')?.textContent?.includes('search finished'), null, { polling: 250, timeout: 180_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="search-status"]')?.textContent?.includes('search finished'), null, { polling: 250, ...UNTIL_DONE });
   const searchTasks = await longTasks(page, searchStart);
   const longestSearch = Math.max(0, ...searchTasks.map((t) => t.duration));
   console.log(`search: longest long task ${longestSearch.toFixed(0)} ms; all long tasks (ms): ${JSON.stringify((await longTasks(page)).map((t) => Math.round(t.duration)))}`);

@@ -11,7 +11,6 @@ import { mobilenetV2 } from '../src/engine/testing/mobilenetV2';
 import { dropFiles, layersModelFiles } from './helpers/droppedFiles';
 import { ARTIFACTS, UNTIL_DONE, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
 
-
 async function openGraph(page: Page): Promise<void> {
   await page.getByTestId('model-graph').locator('summary').click();
   await expect(page.getByTestId('graph-scroll')).toBeVisible();

@@ -10,7 +10,6 @@ import { hostileCorpus, png, type CorpusCase } from '../src/engine/testing/hosti
 import { dropFiles, type TestFile } from './helpers/droppedFiles';
 import { UNTIL_DONE, openDemoOnWasm, watchErrors } from './helpers/studioPage';
 
-
 const baseName = (path: string): string => path.split('/').pop() ?? path;
 
 /**

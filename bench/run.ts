@@ -7,6 +7,8 @@
  *       (an experiment: writes bench/results/experiments/NAME.json, leaves latest.json and the docs alone;
  *        --start keeps the normally trained starts in DIR for the next experiment)
  *   npm run bench -- speed [--quick] [--skip-browser]
+ *   npm run bench -- speed --gpu   (the training probe on this machine's GPU in Chromium, WebGPU; refuses a
+ *       software adapter such as SwiftShader; writes a run file, leaves latest.json alone unless --latest)
  *   npm run bench -- all [--quick]
  *   npm run bench -- report        (docs/BENCHMARKS.md from bench/results/latest.json)
  * Every run writes bench/results/<date>-<kind>-<mode>.json. Full runs also
@@ -25,6 +27,7 @@ import { FULL_TASKS, PROTOCOLS, QUICK_TASKS, type Protocol } from './quality/tas
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]\n'
+  + '       npm run bench -- speed --gpu [--latest]\n'
   + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …] [--latest]\n'
   + '       npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train lambdaS=0.01,gatePenalty=polarization] [--start DIR]';
 
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       jobs: { type: 'string' },
       tasks: { type: 'string' },
       'skip-browser': { type: 'boolean' },
+      gpu: { type: 'boolean' },
       latest: { type: 'boolean' },
       experiment: { type: 'string' },
       criteria: { type: 'string' },
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
   }
   const mode = flags.quick ? 'quick' : 'full';
   const experiment = flags.experiment;
-  const keep = !experiment && (mode === 'full' || Boolean(flags.latest));
+  const keep = !experiment && ((mode === 'full' && !flags.gpu) || Boolean(flags.latest));
   if (what === 'report') return writeDocs();
   const protocol = (flags.protocol ?? 'short') as Protocol;
   if (!PROTOCOLS.includes(protocol)) throw new Error(`--protocol is one of ${PROTOCOLS.join(', ')}; got '${flags.protocol}'.`);
@@ -79,8 +83,8 @@ async function main(): Promise<void> {
   if (what === 'speed' || what === 'all') {
     const { runSpeed } = await import('./speed/speed');
     const load = loadAverage();
-    const result = await runSpeed({ mode, browser: !flags['skip-browser'], log });
-    record({ kind: 'speed', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
+    const result = await runSpeed({ mode, browser: !flags['skip-browser'], gpu: flags.gpu, log });
+    record({ kind: 'speed', mode: flags.gpu ? 'gpu' : mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
   }
   if (keep) await writeDocs();
 }

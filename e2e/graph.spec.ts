@@ -9,9 +9,7 @@ import { expect, test, type Page } from '@playwright/test';
 
 import { mobilenetV2 } from '../src/engine/testing/mobilenetV2';
 import { dropFiles, layersModelFiles } from './helpers/droppedFiles';
-import { ARTIFACTS, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(240_000);
+import { ARTIFACTS, UNTIL_DONE, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
 
 async function openGraph(page: Page): Promise<void> {
   await page.getByTestId('model-graph').locator('summary').click();
@@ -40,7 +38,7 @@ test('the demo model as a graph: boxes and edges, then the channels a picked can
   await smallBudget(page, 3);
   await trainAndScore(page);
   await page.getByTestId('search-run').click();
-  await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 120_000 });
+  await expect(page.getByTestId('search-status')).toContainText('search finished', UNTIL_DONE);
   await page.getByRole('button', { name: /^Pick candidate \d+, ratio [1-9]/ }).first().click();
   await expect(graph.getByTestId('graph-caption')).toContainText(/Candidate #\d+/);
 
@@ -68,7 +66,7 @@ test('a 156-layer MobileNetV2 dropped as files: every layer a box, residual grou
   const errors = watchErrors(page);
   await openDemoOnWasm(page);
   await dropFiles(page, await layersModelFiles(mobilenetV2({ inputShape: [28, 28, 1], numClasses: 10 })));
-  await expect(page.getByTestId('model-summary')).toContainText('model.json', { timeout: 60_000 });
+  await expect(page.getByTestId('model-summary')).toContainText('model.json', UNTIL_DONE);
   await openGraph(page);
   const graph = page.getByTestId('model-graph');
   await expect(graph.getByTestId('graph-node')).toHaveCount(156);

@@ -8,9 +8,7 @@ import { zipSync } from 'fflate';
 
 import { hostileCorpus, png, type CorpusCase } from '../src/engine/testing/hostileCorpus';
 import { dropFiles, type TestFile } from './helpers/droppedFiles';
-import { openDemoOnWasm, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(300_000);
+import { UNTIL_DONE, openDemoOnWasm, watchErrors } from './helpers/studioPage';
 
 const baseName = (path: string): string => path.split('/').pop() ?? path;
 
@@ -56,12 +54,12 @@ async function expectAnswer(page: Page, expected: RegExp, files: TestFile[]): Pr
   const texts = await page.locator('[data-testid=model-error], [data-testid=data-error]').allTextContents();
   if (texts.some((text) => expected.test(text))) {
     await dropFiles(page, MODEL_RESET);
-    await expect(page.getByTestId('model-error')).toHaveText(/not valid JSON/, { timeout: 30_000 });
+    await expect(page.getByTestId('model-error')).toHaveText(/not valid JSON/, UNTIL_DONE);
     await dropFiles(page, DATA_RESET);
-    await expect(page.getByTestId('data-error')).toHaveText(/is not an IDX file/, { timeout: 30_000 });
+    await expect(page.getByTestId('data-error')).toHaveText(/is not an IDX file/, UNTIL_DONE);
   }
   await dropFiles(page, files);
-  await expect(page.locator('[data-testid=model-error], [data-testid=data-error]').filter({ hasText: expected })).toHaveCount(1, { timeout: 30_000 });
+  await expect(page.locator('[data-testid=model-error], [data-testid=data-error]').filter({ hasText: expected })).toHaveCount(1, UNTIL_DONE);
 }
 
 test('every hostile case dropped on the studio gets its message, and the studio stays usable', async ({ page }) => {
@@ -78,7 +76,7 @@ test('every hostile case dropped on the studio gets its message, and the studio 
       if (corpusCase.kind !== 'images') await expectAnswer(page, expected, files);
       else {
         await dropFiles(page, files);
-        await expect(page.getByTestId('data-summary')).toContainText(STUDIO_NOTES[corpusCase.name], { timeout: 30_000 });
+        await expect(page.getByTestId('data-summary')).toContainText(STUDIO_NOTES[corpusCase.name], UNTIL_DONE);
       }
     });
   }
@@ -91,6 +89,6 @@ test('every hostile case dropped on the studio gets its message, and the studio 
   await stage2.getByLabel('Batch size').fill('2');
   await stage2.getByLabel('Max steps per phase').fill('2');
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-done')).toContainText(/Trained [12] steps/, { timeout: 60_000 });
+  await expect(page.getByTestId('train-done')).toContainText(/Trained [12] steps/, UNTIL_DONE);
   expect(errors).toEqual([]);
 });

@@ -9,9 +9,8 @@ import { expect, test, type Page } from '@playwright/test';
 import * as ort from 'onnxruntime-web';
 
 import { digitIdxFiles, dropFiles } from './helpers/droppedFiles';
-import { ARTIFACTS, bytesOf, checkLoadsAndPredicts, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
+import { ARTIFACTS, UNTIL_DONE, bytesOf, checkLoadsAndPredicts, openDemoOnWasm, recordLongTasks, smallBudget, trainAndScore, watchErrors } from './helpers/studioPage';
 
-test.setTimeout(360_000);
 ort.env.wasm.numThreads = 1;
 
 async function save(page: Page, name: RegExp): Promise<{ name: string; bytes: Buffer }> {
@@ -37,12 +36,12 @@ test('downloads a candidate and the original as ONNX, and a candidate with uint8
   await recordLongTasks(page);
   await openDemoOnWasm(page);
   await dropFiles(page, await digitIdxFiles(60));
-  await expect(page.getByTestId('data-count')).toHaveText('600', { timeout: 60_000 });
+  await expect(page.getByTestId('data-count')).toHaveText('600', UNTIL_DONE);
   await page.getByTestId('stage-2').getByLabel('Criterion').selectOption('l1');
   await smallBudget(page, 3);
   await trainAndScore(page);
   await page.getByTestId('search-run').click();
-  await expect(page.getByTestId('search-status')).toContainText('search finished', { timeout: 240_000 });
+  await expect(page.getByTestId('search-status')).toContainText('search finished', UNTIL_DONE);
 
   await page.getByTestId('format-onnx').check();
   await page.getByTestId('export').click();
@@ -63,7 +62,7 @@ test('downloads a candidate and the original as ONNX, and a candidate with uint8
   await page.getByTestId('stage-3').getByLabel('Weight precision').selectOption('uint8');
   await page.getByTestId('export').click();
   const figures = page.getByTestId('quantized-figures');
-  await expect(figures).toContainText(/Pruned \+ uint8: accuracy \d+\.\d+% \(float32 \d+\.\d+%\)/, { timeout: 120_000 });
+  await expect(figures).toContainText(/Pruned \+ uint8: accuracy \d+\.\d+% \(float32 \d+\.\d+%\)/, UNTIL_DONE);
   await page.locator('section.export').screenshot({ path: `${ARTIFACTS}/studio-export.png` });
   const modelJson = await save(page, /model\.json$/);
   const weights = await save(page, /weights\.bin$/);

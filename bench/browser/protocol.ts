@@ -1,5 +1,5 @@
 /** Messages between the bench page and its worker. */
-import type { PruningLatency, TrainingSpeed } from '../speed/types';
+import type { PruningLatency, StepProfile, TrainingSpeed } from '../speed/types';
 
 export interface BenchRequest {
   backend: string;
@@ -8,10 +8,14 @@ export interface BenchRequest {
   batchSize: number;
   latencyBatchSizes: number[];
   latencyRuns: number;
+  /** Steps to profile kernel by kernel after the timed ones; 0: none. */
+  profileSteps: number;
+  /** Refuse a software WebGPU adapter (SwiftShader, or any fallback adapter): the GPU mode measures real GPUs only. */
+  hardwareGpu: boolean;
 }
 
 export type BenchReply =
-  | { ok: true; backend: string; training: TrainingSpeed; latency: PruningLatency; note?: string }
+  | { ok: true; backend: string; training: TrainingSpeed; latency: PruningLatency; profile?: StepProfile; note?: string }
   | { ok: false; error: string; note?: string };
 
 /** Query string → request; the Node side builds the same query. */
@@ -24,6 +28,8 @@ export function requestFromQuery(query: URLSearchParams): BenchRequest {
     batchSize: number('batch', 64),
     latencyBatchSizes: (query.get('latencyBatches') ?? '1,64').split(',').map(Number),
     latencyRuns: number('latencyRuns', 10),
+    profileSteps: number('profile', 0),
+    hardwareGpu: query.get('hardwareGpu') === '1',
   };
 }
 
@@ -35,5 +41,7 @@ export function queryFromRequest(request: BenchRequest): string {
     batch: String(request.batchSize),
     latencyBatches: request.latencyBatchSizes.join(','),
     latencyRuns: String(request.latencyRuns),
+    profile: String(request.profileSteps),
+    hardwareGpu: request.hardwareGpu ? '1' : '0',
   }).toString();
 }

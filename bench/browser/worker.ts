@@ -10,7 +10,9 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../../src/engine/backend/wasmTraining';
+import { adapterLabel, readAdapterInfo, type RawAdapterInfo } from '../../src/worker/backendChoice';
 import { measurePruningLatency, measureTraining } from '../speed/probe';
+import { profileTrainingStep } from '../speed/stepProfile';
 import type { BenchReply, BenchRequest } from './protocol';
 
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
@@ -21,32 +23,38 @@ registerWasmTrainingKernels();
 /** The worker scope, typed without the WebWorker lib (the bench compiles against the DOM lib). */
 const scope = self as unknown as { postMessage(message: BenchReply): void; onmessage: ((event: MessageEvent<BenchRequest>) => void) | null };
 
-interface GpuAdapterInfo {
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-}
 interface GpuLike {
-  requestAdapter(): Promise<{ info?: GpuAdapterInfo; isFallbackAdapter?: boolean } | null>;
+  requestAdapter(): Promise<{ info?: RawAdapterInfo; isFallbackAdapter?: boolean } | null>;
 }
 
-async function describeAdapter(): Promise<string | undefined> {
+interface AdapterDescription {
+  note: string;
+  /** SwiftShader or a fallback adapter: WebGPU computed on the CPU. */
+  software: boolean;
+}
+
+/** The WebGPU adapter, read as the studio's worker reads it; null without one. */
+async function describeAdapter(): Promise<AdapterDescription | null> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
-  if (!gpu) return 'navigator.gpu is missing';
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) return 'no WebGPU adapter';
-  const info = adapter.info ?? {};
-  return `adapter: ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unnamed'}${adapter.isFallbackAdapter ? ' (fallback)' : ''}`;
+  const adapter = gpu ? await gpu.requestAdapter() : null;
+  if (!adapter) return null;
+  const info = readAdapterInfo(adapter.info, adapter.isFallbackAdapter);
+  return { note: `adapter: ${adapterLabel(info)}${info.isFallbackAdapter ? ' (fallback)' : ''}`, software: info.software };
 }
 
 async function run(request: BenchRequest): Promise<BenchReply> {
-  const note = request.backend === 'webgpu' ? await describeAdapter() : undefined;
+  const adapter = request.backend === 'webgpu' ? await describeAdapter() : null;
+  const note = request.backend === 'webgpu' ? (adapter?.note ?? 'no WebGPU adapter') : undefined;
+  if (request.hardwareGpu && (adapter === null || adapter.software)) {
+    return { ok: false, error: `no hardware GPU (${note ?? `backend ${request.backend}`}): the GPU mode refuses software adapters such as SwiftShader`, note };
+  }
   try {
     if (!(await tf.setBackend(request.backend))) return { ok: false, error: `tfjs backend '${request.backend}' failed to initialise`, note };
     await tf.ready();
     const training = await measureTraining(request);
     const latency = await measurePruningLatency({ batchSizes: request.latencyBatchSizes, runs: request.latencyRuns });
-    return { ok: true, backend: tf.getBackend(), training, latency, note };
+    const profile = request.profileSteps > 0 ? await profileTrainingStep(request.batchSize, request.profileSteps) : undefined;
+    return { ok: true, backend: tf.getBackend(), training, latency, profile, note };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error), note };
   }

@@ -11,7 +11,7 @@ export const LATEST_FILE = join(RESULTS_DIR, 'latest.json');
 
 export interface RunFile {
   kind: 'quality' | 'speed';
-  mode: 'quick' | 'full';
+  mode: 'quick' | 'full' | 'gpu';
   date: string;
   environment: Environment;
   /** 1-minute load average at the start and the end of the run (the machine may be shared). */

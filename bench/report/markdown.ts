@@ -325,21 +325,23 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
   const rows = speed.paths.map((path) => [
     path.name,
     path.training ? rate(path.training.imagesPerSec) : '–',
+    path.training ? millis((path.training.batchSize * 1000) / path.training.imagesPerSec) : '–',
+    path.profile ? path.profile.kernelsPerStep.toFixed(0) : '–',
     path.training && speed.pytorchImagesPerSec ? ratio(path.training.imagesPerSec / speed.pytorchImagesPerSec) : '–',
     path.training ? `${path.training.steps} (+${path.training.warmupSteps} warm-up)` : '–',
     path.loadAverage === undefined ? '–' : String(path.loadAverage),
     [path.error ? `failed: ${path.error}` : '', path.note ?? ''].filter(Boolean).join('; ') || '',
   ]);
   if (torch) {
-    rows.push([`pytorch ${torch.version} (CPU, ${torch.threads} threads)`, rate(torch.multiThreadImagesPerSec), '', String(torch.steps), '–', '']);
-    rows.push([`pytorch ${torch.version} (CPU, 1 thread)`, rate(torch.singleThreadImagesPerSec), '', String(torch.steps), '–', '']);
+    rows.push([`pytorch ${torch.version} (CPU, ${torch.threads} threads)`, rate(torch.multiThreadImagesPerSec), millis((torch.batchSize * 1000) / torch.multiThreadImagesPerSec), '–', '', String(torch.steps), '–', '']);
+    rows.push([`pytorch ${torch.version} (CPU, 1 thread)`, rate(torch.singleThreadImagesPerSec), millis((torch.batchSize * 1000) / torch.singleThreadImagesPerSec), '–', '', String(torch.steps), '–', '']);
   }
   return [
     '## Training speed',
     '',
     `The same model (\`${speed.model}\`, input ${speed.input.join('×')}), batch ${speed.batchSize}, Adam, random images; images/s = batch / median step time after the warm-up steps. tfjs paths run the engine's own training loop; Node paths in this process, Chromium paths in a Web Worker of the bench page (\`bench/browser\`). Mode: ${speed.mode}, ${seconds(speed.elapsedMs)}.`,
     '',
-    table(['path', 'images/s', 'vs PyTorch', 'timed steps', 'load', 'notes'], rows),
+    table(['path', 'images/s', 'ms/step', 'kernels/step', 'vs PyTorch', 'timed steps', 'load', 'notes'], rows),
     '',
     torch ? `"vs PyTorch" divides by the better of PyTorch's two runs (${rate(torch.imagesPerSec)} images/s).` : '',
     speed.pytorchSkipped ? `PyTorch: ${speed.pytorchSkipped}.` : '',
@@ -347,6 +349,8 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
     '',
     bars.length ? figure('speed-throughput.svg', logBarChart('Training throughput, same model and batch', 'images/s', bars), 'training images/s per path') : '',
     '',
+    ...fastPathSection(speed),
+    ...kernelProfileSection(speed),
     '### Latency of the pruned model',
     '',
     `The \`${speed.model}\` with ${share(speed.paths.find((p) => p.latency)?.latency?.ratio)} of its prunable channels removed (L1 norm, normalized per layer) against the unpruned model, median forward pass on each backend. An ideal speed-up is the inverse of the FLOPs ratio.`,
@@ -357,6 +361,48 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
         path.name, String(run.batchSize), millis(run.unprunedMs), millis(run.prunedMs), ratio(run.unprunedMs / run.prunedMs), pct(path.latency!.flopsRatio), ratio(1 / path.latency!.flopsRatio),
       ]) : [])),
     ),
+  ];
+}
+
+/** What each wasm fast path gives: all on, all off, and each one off, alternated in one process. */
+function fastPathSection(speed: SpeedResults): string[] {
+  const comparison = speed.fastPaths;
+  if (!comparison) return [];
+  const allOn = comparison.variants.find((v) => v.name === 'all on');
+  return [
+    '### What each wasm fast path gives',
+    '',
+    `Node \`wasm\`, one thread: the step of the same model with the fast paths of \`src/engine/backend/wasmKernelConfig.ts\` all on, all off, and all on but one; the variants alternate over ${comparison.rounds} rounds in one process, so load from other processes spreads over all of them. "Cost of removing" is the step without the path against all on.`,
+    '',
+    table(['variant', 'median ms/step', 'min ms/step', 'cost of removing (medians)', 'cost of removing (minima)'], comparison.variants.map((v) => [
+      v.name, millis(v.medianMs), millis(v.minMs),
+      allOn && v !== allOn ? ratio(v.medianMs / allOn.medianMs) : '', allOn && v !== allOn ? ratio(v.minMs / allOn.minMs) : '',
+    ])),
+    '',
+    'On a loaded machine the minima are the steps least disturbed by other processes: they are the better estimate of what a path gives.',
+    '',
+  ];
+}
+
+/** Kernels per step and the slowest kernels of each profiled path. */
+function kernelProfileSection(speed: SpeedResults): string[] {
+  const profiled = speed.paths.filter((path) => path.profile);
+  if (profiled.length === 0) return [];
+  const top = 12;
+  return [
+    '### Where a training step goes, kernel by kernel',
+    '',
+    `\`tf.profile\` around the engine's training loop (one step subtracted from several, so that what a run does once does not count). Kernels per step count the kernels the engine dispatches (a kernel that runs others inside counts once); times are wall time on wasm and cpu, GPU time where the backend reports it, and slower than unprofiled steps (the profiler reads every output). The ${top} slowest kernels per path:`,
+    '',
+    ...profiled.flatMap((path) => {
+      const profile = path.profile!;
+      return [
+        `**${path.name}**: ${profile.kernelsPerStep.toFixed(0)} kernels per step, ${millis(profile.profiledStepMs)} ms per profiled step.`,
+        '',
+        table(['kernel', 'calls/step', 'ms/step'], profile.kernels.slice(0, top).map((k) => [k.name, k.callsPerStep.toFixed(0), millis(k.msPerStep)])),
+        '',
+      ];
+    }),
   ];
 }
 

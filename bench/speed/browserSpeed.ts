@@ -18,7 +18,10 @@ export interface BrowserRun extends BenchRequest {
   timeoutMs: number;
 }
 
-export async function measureInChromium(runs: BrowserRun[], log: (line: string) => void): Promise<SpeedPath[]> {
+/** A real GPU: hardware Vulkan and ANGLE instead of SwiftShader (the worker still refuses a software adapter). */
+export const GPU_CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--disable-quic', '--enable-features=Vulkan', '--ignore-gpu-blocklist', '--enable-gpu'];
+
+export async function measureInChromium(runs: BrowserRun[], log: (line: string) => void, args = CHROMIUM_ARGS): Promise<SpeedPath[]> {
   if (!existsSync(CHROMIUM_PATH)) {
     return runs.map((run) => failed(run.backend, `Chromium is not installed at ${CHROMIUM_PATH}`));
   }
@@ -29,7 +32,7 @@ export async function measureInChromium(runs: BrowserRun[], log: (line: string) 
     await server.listen();
     const base = server.resolvedUrls?.local[0];
     if (!base) throw new Error('the bench page server has no local address');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args });
     const paths: SpeedPath[] = [];
     for (const run of runs) paths.push(await measureOne(browser, base, run, log));
     return paths;
@@ -52,7 +55,10 @@ async function measureOne(browser: Browser, base: string, run: BrowserRun, log: 
     const reply = (await page.evaluate(() => window.benchResult)) as BenchReply;
     log(`chromium-${run.backend}: ${reply.ok ? `${reply.training.imagesPerSec.toFixed(1)} images/s` : reply.error} (${((performance.now() - start) / 1000).toFixed(0)} s)`);
     if (!reply.ok) return failed(run.backend, reply.error, reply.note);
-    return { name: `chromium-${run.backend}`, environment: 'chromium', backend: reply.backend, training: reply.training, latency: reply.latency, loadAverage, ...(reply.note ? { note: reply.note } : {}) };
+    return {
+      name: `chromium-${run.backend}`, environment: 'chromium', backend: reply.backend, training: reply.training, latency: reply.latency, loadAverage,
+      ...(reply.profile ? { profile: reply.profile } : {}), ...(reply.note ? { note: reply.note } : {}),
+    };
   } catch (error) {
     return failed(run.backend, error instanceof Error ? error.message.split('\n')[0] : String(error));
   } finally {

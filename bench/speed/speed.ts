@@ -4,16 +4,20 @@
  * against PyTorch on the CPU, and the pruned model's latency on each.
  */
 import { availableParallelism } from 'node:os';
+import { useNodeBackend } from '../../src/engine/backend/node';
 import { loadAverage } from '../common/environment';
 import { SPEED_BATCH, SPEED_INPUT, SPEED_MODEL } from './probe';
-import { measureInChromium, type BrowserRun } from './browserSpeed';
+import { GPU_CHROMIUM_ARGS, measureInChromium, type BrowserRun } from './browserSpeed';
+import { measureFastPaths } from './fastPaths';
 import { measureInNode, type NodeRun } from './nodeSpeed';
 import { measurePytorch } from './torch';
-import type { SpeedPath, SpeedResults } from './types';
+import type { FastPathComparison, SpeedPath, SpeedResults } from './types';
 
 export interface SpeedOptions {
   mode: 'quick' | 'full';
   browser: boolean;
+  /** Only the training probe on a real GPU in Chromium (WebGPU); a software adapter is refused. */
+  gpu?: boolean;
   log: (line: string) => void;
 }
 
@@ -21,6 +25,8 @@ interface Plan {
   node: NodeRun[];
   chromium: BrowserRun[];
   pytorchSteps: number;
+  /** Rounds of the wasm fast-path comparison (bench/speed/fastPaths.ts); 0: none. */
+  fastPathRounds: number;
 }
 
 const MINUTE = 60_000;
@@ -40,31 +46,48 @@ function plan(mode: SpeedOptions['mode']): Plan {
         { backend: 'wasm', training: { steps: 3, warmupSteps: 1, batchSize }, latency: { batchSizes: [1], runs: 3 } },
         { backend: 'cpu', training: null, latency: { batchSizes: [1], runs: 1 }, note: 'training skipped in quick mode' },
       ],
-      chromium: [{ backend: 'wasm', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: [1], latencyRuns: 3, timeoutMs: 3 * MINUTE }],
+      chromium: [{ backend: 'wasm', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: [1], latencyRuns: 3, profileSteps: 0, hardwareGpu: false, timeoutMs: 3 * MINUTE }],
       pytorchSteps: 5,
+      fastPathRounds: 0,
     };
   }
   return {
     node: [
-      { backend: 'wasm', training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast },
-      { backend: 'cpu', training: { steps: 1, warmupSteps: 0, batchSize }, latency: { batchSizes: [1], runs: 3 } },
+      { backend: 'wasm', training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast, profileSteps: 3 },
+      // A cpu step of this model takes minutes on a loaded machine, and no page trains on cpu by choice.
+      { backend: 'cpu', training: null, latency: { batchSizes: [1], runs: 3 }, note: 'training not timed (about 100 s a step on an idle machine, session 1)' },
     ],
     chromium: [
-      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, timeoutMs: 5 * MINUTE },
-      { backend: 'webgl', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, timeoutMs: 8 * MINUTE },
-      { backend: 'webgpu', steps: 2, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, timeoutMs: 8 * MINUTE },
+      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, profileSteps: 3, hardwareGpu: false, timeoutMs: 6 * MINUTE },
+      { backend: 'webgl', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE },
+      { backend: 'webgpu', steps: 2, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE },
     ],
     pytorchSteps: 30,
+    fastPathRounds: 5,
+  };
+}
+
+/** The GPU mode: the training probe on WebGPU with the machine's own GPU, nothing else but PyTorch for scale. */
+function gpuPlan(): Plan {
+  const batchSize = SPEED_BATCH;
+  return {
+    node: [],
+    chromium: [{ backend: 'webgpu', steps: 20, warmupSteps: 3, batchSize, latencyBatchSizes: [1, batchSize], latencyRuns: 10, profileSteps: 3, hardwareGpu: true, timeoutMs: 10 * MINUTE }],
+    pytorchSteps: 30,
+    fastPathRounds: 0,
   };
 }
 
 export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
   const start = performance.now();
   const { log } = options;
-  const steps = plan(options.mode);
+  const steps = options.gpu ? gpuPlan() : plan(options.mode);
   const paths: SpeedPath[] = [];
   for (const run of steps.node) paths.push({ ...(await measureInNode(run, log)), loadAverage: loadAverage() });
-  if (options.browser) paths.push(...(await measureInChromium(steps.chromium, log)));
+  const fastPaths = steps.fastPathRounds > 0 && paths.some((path) => path.name === 'node-wasm' && path.training)
+    ? await measureWasmFastPaths(steps.fastPathRounds, log)
+    : undefined;
+  if (options.browser || options.gpu) paths.push(...(await measureInChromium(steps.chromium, log, options.gpu ? GPU_CHROMIUM_ARGS : undefined)));
   const pytorch = await measurePytorch(steps.pytorchSteps, SPEED_BATCH, availableParallelism());
   if (typeof pytorch === 'string') log(pytorch);
   else log(`pytorch: ${pytorch.multiThreadImagesPerSec.toFixed(1)} images/s (${pytorch.threads} threads), ${pytorch.singleThreadImagesPerSec.toFixed(1)} (1 thread)`);
@@ -73,7 +96,8 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
   const bestPath = paths.filter((path) => path.training).sort((a, b) => b.training!.imagesPerSec - a.training!.imagesPerSec)[0];
   const pytorchImagesPerSec = typeof pytorch === 'string' ? null : pytorch.imagesPerSec;
   return {
-    mode: options.mode,
+    mode: options.gpu ? 'gpu' : options.mode,
+    ...(fastPaths ? { fastPaths } : {}),
     elapsedMs: performance.now() - start,
     model: SPEED_MODEL,
     input: SPEED_INPUT,
@@ -85,4 +109,11 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
     ...(typeof pytorch === 'string' ? { pytorchSkipped: pytorch } : {}),
     best: bestPath ? { name: bestPath.name, imagesPerSec: bestPath.training!.imagesPerSec, ratioToPytorch: pytorchImagesPerSec ? bestPath.training!.imagesPerSec / pytorchImagesPerSec : null } : null,
   };
+}
+
+async function measureWasmFastPaths(rounds: number, log: (line: string) => void): Promise<FastPathComparison> {
+  await useNodeBackend('wasm');
+  const variants = await measureFastPaths(SPEED_BATCH, rounds);
+  for (const v of variants) log(`node-wasm ${v.name}: median ${v.medianMs.toFixed(0)} ms/step, min ${v.minMs.toFixed(0)}`);
+  return { rounds, variants };
 }

@@ -25,6 +25,26 @@ export interface TrainingSpeed {
   batchSize: number;
 }
 
+export interface KernelProfile {
+  name: string;
+  callsPerStep: number;
+  /** Time inside the kernel per step (wall time on wasm and cpu; GPU time on webgl and webgpu). */
+  msPerStep: number;
+}
+
+export interface StepProfile {
+  backend: string;
+  batchSize: number;
+  /** Profiled steps (after a warm-up). */
+  steps: number;
+  /** Kernels the engine dispatches per training step. */
+  kernelsPerStep: number;
+  /** Wall time per step while profiling (slower than unprofiled: the profiler reads every output). */
+  profiledStepMs: number;
+  /** Slowest first. */
+  kernels: KernelProfile[];
+}
+
 export interface SpeedPath {
   /** e.g. node-wasm, chromium-webgpu. */
   name: string;
@@ -36,6 +56,8 @@ export interface SpeedPath {
   error?: string;
   /** e.g. the WebGPU adapter. */
   note?: string;
+  /** Kernels per step and per-kernel times, where profiled. */
+  profile?: StepProfile;
   /** 1-minute load average when the path started. */
   loadAverage?: number;
 }
@@ -53,8 +75,24 @@ export interface PytorchSpeed {
   batchSize: number;
 }
 
+export interface FastPathVariant {
+  /** 'all on', 'all off' or 'without <path>'. */
+  name: string;
+  medianMs: number;
+  minMs: number;
+}
+
+export interface FastPathComparison {
+  /** Rounds of the alternation (every variant once per round). */
+  rounds: number;
+  variants: FastPathVariant[];
+}
+
 export interface SpeedResults {
-  mode: 'quick' | 'full';
+  /** gpu: `--gpu`, the training probe on a hardware WebGPU adapter only. */
+  mode: 'quick' | 'full' | 'gpu';
+  /** Node wasm, one thread: each fast path of src/engine/backend/wasmKernelConfig.ts on and off, alternated. */
+  fastPaths?: FastPathComparison;
   elapsedMs: number;
   model: string;
   input: number[];

@@ -41,6 +41,7 @@ export interface TrainStepEvent {
   crossEntropy: number;
   /** Top-1 accuracy on this batch, 0..1. */
   accuracy: number;
+  /** Images/s, elapsed and remaining time count only the time the run ran, not its pauses. */
   imagesPerSec: number;
   elapsedMs: number;
   remainingMs: number;
@@ -61,6 +62,7 @@ export type TrainEvent = TrainStepEvent | TrainEpochEvent;
 export interface TrainSummary {
   steps: number;
   images: number;
+  /** Time the run ran, pauses left out. */
   elapsedMs: number;
   imagesPerSec: number;
   lastLoss: number;
@@ -68,6 +70,16 @@ export interface TrainSummary {
   sparsity?: SparsityStatus;
   /** The last reading of the accuracy guard. */
   guard?: GuardReading;
+}
+
+/** A training run's steps and time before it starts, from a few measured steps (engine/train/pace.ts). */
+export interface TrainingEstimate {
+  /** Milliseconds per training step measured on this model, data and batch size. */
+  msPerStep: number;
+  pretrainSteps: number;
+  sparseSteps: number;
+  /** (pretrainSteps + sparseSteps) × msPerStep. */
+  totalMs: number;
 }
 
 /** One training step as the charts plot it, kept with the training record so the charts come back after a reload. */

@@ -162,6 +162,15 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     expect(ctx.transfer).toHaveLength(12);
   });
 
+  it('estimates the run before it starts: its steps, and their time at a measured pace', async () => {
+    const studio = await loadedStudio();
+    const estimate = await studio.estimateTraining(TRAIN, context());
+    expect(estimate).toMatchObject({ pretrainSteps: 12, sparseSteps: 12 });
+    expect(estimate.msPerStep).toBeGreaterThan(0);
+    expect(estimate.totalMs).toBeCloseTo(24 * estimate.msPerStep, 6);
+    expect(tf.memory().numTensors).toBe(startTensors);
+  });
+
   it('pretrains then trains sparsely, streaming every step to the page', async () => {
     const studio = await loadedStudio();
     const ctx = context();
@@ -176,6 +185,8 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     expect(trainEvents(ctx.log, 'sparse').at(-1)?.sparsity).toBeDefined();
     // Pretrained, the built-in model is a trained start: the accuracy guard reads the calibration images.
     expect(trainEvents(ctx.log, 'sparse').at(-1)?.guard).toMatchObject({ step: 12, floor: expect.any(Number) });
+    // Training again with the same settings skips the pretraining done.
+    expect(await studio.estimateTraining(TRAIN, context())).toMatchObject({ pretrainSteps: 0, sparseSteps: 12 });
   });
 
   it('scores every prunable group with importance, mean |γ| and mean sr, and ranks all channels', async () => {
@@ -363,6 +374,18 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     await expect(searching).rejects.toBeInstanceOf(CancelledError);
     await expect(studio.searchNext({ count: 1 }, context())).rejects.toThrow(/cancelled.*Start the search again.*3 candidate/);
     expect(studio.exportCandidate({ candidate: 2, format: 'files' }, context()).files).toHaveLength(4);
+  });
+});
+
+describe('Studio: the training estimate', () => {
+  it('gives way to any other call instead of making it wait', async () => {
+    const studio = digitsStudio();
+    await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    await studio.loadData({ kind: 'builtin' }, context());
+    const estimate = studio.estimateTraining(TRAIN, context());
+    const model = await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
+    expect(model.name).toBe('lenet');
+    await expect(estimate).rejects.toBeInstanceOf(CancelledError);
   });
 });
 

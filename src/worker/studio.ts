@@ -20,6 +20,7 @@ import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
 import { DEFAULT_TOLERANCE, type SelectionRule } from '../contract/select';
 import { CompressionSession, type Reference } from '../engine/session';
+import { estimateFrom, measurePace, phaseSteps, type TrainingEstimate } from '../engine/train/pace';
 import type { TrainCheckpoint, TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
 import { trainPointOf } from '../contract/events';
 import { buildBuiltinModel } from '../engine/zoo';
@@ -121,6 +122,8 @@ interface Job {
   name: string;
   signal: AbortSignal;
   done: Promise<void>;
+  /** Gives way to any other call: aborting it is the call's to do (the training estimate). */
+  yields?: AbortController;
 }
 
 function shapeOf(summary: ModelSummary): Shape3 | null {
@@ -184,6 +187,8 @@ export class Studio {
   private training: TrainingRecord | null = null;
   private search: SearchState | null = null;
   private readonly pause = new PauseGate();
+  /** Measured ms per training step by batch size, for the current model and data. */
+  private paces = new Map<number, number>();
   private job: Job | null = null;
   private readonly saved: SavedWork;
   private readonly decode: ImageDecoder;
@@ -328,6 +333,23 @@ export class Studio {
     } finally {
       this.pause.set(false);
     }
+  }
+
+  /** The run's steps and the time they will take at a pace measured on a few steps (measured once per batch size). */
+  async estimateTraining(params: TrainParams, ctx: CallContext): Promise<TrainingEstimate> {
+    const session = this.requireSession();
+    const { batchSize, maxSteps, epochs } = params.settings;
+    let msPerStep = this.paces.get(batchSize);
+    if (msPerStep === undefined) {
+      const spec = this.model!.spec;
+      // Any other call stops the measurement instead of waiting for it.
+      const yields = new AbortController();
+      const signal = AbortSignal.any([ctx.signal, yields.signal]);
+      msPerStep = await this.exclusive('estimating the training time', signal, () => measurePace(spec, session.fit, batchSize, signal), yields);
+      this.paces.set(batchSize, msPerStep);
+    }
+    const pretrainEpochs = session.hasPretrained({ ...params.settings, epochs: params.pretrainEpochs }) ? 0 : params.pretrainEpochs;
+    return estimateFrom(msPerStep, phaseSteps(session.fit, pretrainEpochs, batchSize, maxSteps), phaseSteps(session.fit, epochs, batchSize, maxSteps));
   }
 
   pauseTraining(params: { paused: boolean }): { paused: boolean } {
@@ -582,14 +604,15 @@ export class Studio {
   }
 
   /** Runs one state-changing call at a time; a new one waits only for a cancelled one to wind down. */
-  private async exclusive<T>(name: string, signal: AbortSignal, body: () => Promise<T>): Promise<T> {
+  private async exclusive<T>(name: string, signal: AbortSignal, body: () => Promise<T>, yields?: AbortController): Promise<T> {
     while (this.job) {
+      this.job.yields?.abort();
       if (!this.job.signal.aborted) throw new UserError(`Wait until ${this.job.name} ends, or cancel it: the studio does one thing at a time.`);
       await this.job.done;
     }
     throwIfAborted(signal);
     const running = body();
-    const job: Job = { name, signal, done: running.then(() => undefined, () => undefined) };
+    const job: Job = { name, signal, done: running.then(() => undefined, () => undefined), yields };
     this.job = job;
     try {
       return await running;
@@ -624,6 +647,7 @@ export class Studio {
     this.stopSearch();
     this.pretrainCurve = [];
     this.trainCurve = [];
+    this.paces = new Map();
     this.training = null;
     this.resumable = null;
     this.model = model;

@@ -7,7 +7,7 @@
 import type { ChannelGroup, ModelAnalysis, Segment } from '../contract/analysis';
 import type { Candidate, QuantizedFigures, WeightQuantization } from '../contract/candidate';
 import type { CriterionName, RankingMode } from '../contract/criteria';
-import type { TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
+import type { TrainingEstimate, TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
 import type { OutputKind } from '../contract/outputKind';
 import type { InputScaling } from '../contract/preprocessing';
 import type { SelectionRule, Verdict } from '../contract/select';
@@ -255,6 +255,8 @@ export interface StudioMethods {
   train: { params: TrainParams; result: TrainSummary };
   /** Pauses or resumes the running `train` call (no effect when none runs). */
   pauseTraining: { params: { paused: boolean }; result: { paused: boolean } };
+  /** The steps `train` would run with these parameters and the time they would take (a few steps are measured once per batch size). */
+  estimateTraining: { params: TrainParams; result: TrainingEstimate };
   scores: { params: ScoresParams; result: ScoresResult };
   /** Starts a new search (discarding any previous one). */
   searchStart: { params: SearchSettings; result: SearchStartResult };

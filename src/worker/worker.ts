@@ -57,6 +57,7 @@ const handlers: Handlers = {
   loadData: withBackend((params, ctx) => studio.loadData(params, ctx)),
   train: withBackend((params, ctx) => studio.train(params, ctx)),
   pauseTraining: async (params) => studio.pauseTraining(params),
+  estimateTraining: withBackend((params, ctx) => studio.estimateTraining(params, ctx)),
   scores: withBackend((params) => studio.scores(params)),
   searchStart: withBackend((params, ctx) => studio.searchStart(params, ctx)),
   searchNext: withBackend((params, ctx) => studio.searchNext(params, ctx)),

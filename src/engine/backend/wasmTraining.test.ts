@@ -1,18 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelativeDiff, pseudoRandom, wasmDataIds } from '../testing/kernelValues';
 import { useNodeBackend } from './node';
 import { registerWasmTrainingKernels, wasmTrainingConfig } from './wasmTraining';
-
-/** Deterministic values in [-1, 1). */
-function pseudoRandom(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 interface ConvCase {
   kind: 'conv' | 'depthwise';
@@ -60,24 +50,9 @@ function convGrads(c: ConvCase): Float32Array[] {
   });
 }
 
-function maxRelativeDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let scale = 1e-6;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  }
-  return diff / scale;
-}
-
 async function onBackend<T>(name: 'wasm' | 'cpu', f: () => T): Promise<T> {
   await tf.setBackend(name);
   return f();
-}
-
-function wasmDataIds(): number {
-  return (tf.engine().backend as unknown as { numDataIds(): number }).numDataIds();
 }
 
 const cases: ConvCase[] = [];

@@ -19,6 +19,15 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
+  BACKEND,
+  type KernelArgs,
+  f32,
+  input,
+  rememberReplaced,
+  runReplaced,
+  runWasmKernel,
+} from './wasmKernelUtils';
+import {
   type ConvGeometry,
   type PoolGeometry,
   depthwiseFilterGrad,
@@ -29,42 +38,17 @@ import {
   maxPoolBackprop,
   tileInto,
 } from './kernelMath';
+import { wasmTrainingConfig } from './wasmKernelConfig';
+import { batchNormAsDepthwise } from './wasmBatchNorm';
+import { sharedIdentity } from './wasmIdentity';
+import { batchMatMulTransposed } from './wasmMatMul';
+import { meanLeading, sumLeading } from './wasmReduce';
 
-const BACKEND = 'wasm';
 type Shape4 = [number, number, number, number];
 type Pad = tf.Conv2DBackpropFilterAttrs['pad'];
 type Rounding = tf.Conv2DBackpropFilterAttrs['dimRoundingMode'];
 
-export const wasmTrainingConfig = {
-  /** Upper bound for one im2col buffer; larger batches are processed in chunks. */
-  maxPatchBytes: 64 * 1024 * 1024,
-};
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs: tf.NamedAttrMap;
-}
-
-// ---------------------------------------------------------------- helpers
-
-function f32(backend: BackendWasm, t: tf.TensorInfo): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`wasm training kernels need float32 tensors, got ${t.dtype}`);
-  // A view, not a copy: it is invalidated by any later allocation that grows the heap.
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
-
-function input(kernel: string, inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (t == null) throw new Error(`${kernel}: missing input '${name}'`);
-  return t;
-}
-
-function runWasmKernel(name: string, backend: BackendWasm, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
-  const kernel = tf.getKernel(name, BACKEND);
-  if (kernel == null) throw new Error(`wasm backend has no '${name}' kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
-}
+export { wasmTrainingConfig } from './wasmKernelConfig';
 
 function assertChannelsLast(kernel: string, dataFormat: unknown): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
@@ -125,6 +109,10 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   const outChannels = filterShape[3];
   assertDyShape('Conv2DBackpropFilter', dy, g, outChannels);
 
+  if (wasmTrainingConfig.fast.filterGradientAsConv && g.inChannels >= 8 && g.strideHeight === 1 && g.strideWidth === 1) {
+    const dw = filterGradientAsConv(backend, x, dy, g);
+    if (dw != null) return dw;
+  }
   const imageBytes = 4 * g.filterHeight * g.filterWidth * g.inChannels * g.outHeight * g.outWidth;
   const chunk = Math.max(1, Math.min(g.batch, Math.floor(wasmTrainingConfig.maxPatchBytes / imageBytes)));
   const xT = channelMajor(backend, x);
@@ -137,6 +125,33 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   } finally {
     if (xT !== x) backend.disposeData(xT.dataId);
   }
+}
+
+/**
+ * dW as one forward convolution on XNNPACK: the input's channels become the
+ * batch and its batch the channels ([CI, H, W, N]), dy is the filter
+ * ([OH, OW, N, CO]), so the output [CI, KH, KW, CO] holds
+ * Σ x[n, kh + oh − top, kw + ow − left, ci] · dy[n, oh, ow, co]. Faster than
+ * im2col where the input has many channels; with 1–3 the im2col GEMM wins.
+ * Null where the padding this needs is negative.
+ */
+function filterGradientAsConv(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo | null {
+  const bottom = g.filterHeight + g.outHeight - 1 - g.inHeight - g.padTop;
+  const right = g.filterWidth + g.outWidth - 1 - g.inWidth - g.padLeft;
+  if (bottom < 0 || right < 0) return null;
+  const xT = runWasmKernel('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
+  const dyT = runWasmKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  const product = runWasmKernel('Conv2D', backend, { x: xT, filter: dyT }, {
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: [[0, 0], [g.padTop, bottom], [g.padLeft, right], [0, 0]],
+    dataFormat: 'NHWC',
+  });
+  backend.disposeData(xT.dataId);
+  backend.disposeData(dyT.dataId);
+  const dw = runWasmKernel('Transpose', backend, { x: product }, { perm: [1, 2, 0, 3] });
+  backend.disposeData(product.dataId);
+  return dw;
 }
 
 /** NHWC → [C, N, H, W] on wasm's Transpose kernel; a no-op when C = 1. */
@@ -195,15 +210,6 @@ function patchGemm(
 }
 
 // ---------------------------------------------------------------- Conv2DBackpropInput
-
-/** wasm's own kernels that ours replace, kept for the cases ours do not cover. */
-const replaced = new Map<string, tf.KernelFunc>();
-
-function runReplaced(name: string, args: KernelArgs): tf.TensorInfo {
-  const original = replaced.get(name);
-  if (original == null) throw new Error(`${name}: unsupported attributes on wasm`);
-  return original(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-}
 
 /**
  * dx = conv(dilate(dy), rot180(W)ᵀ) with stride 1, on XNNPACK. Falls back to wasm's
@@ -344,6 +350,11 @@ const KERNELS: ReadonlyArray<[string, (args: KernelArgs) => tf.TensorInfo]> = [
   ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput],
   ['MaxPoolGrad', maxPoolGrad],
   ['Tile', tile],
+  ['Identity', sharedIdentity],
+  ['Sum', sumLeading],
+  ['Mean', meanLeading],
+  ['BatchMatMul', batchMatMulTransposed],
+  ['FusedBatchNorm', batchNormAsDepthwise],
 ];
 
 /**
@@ -356,7 +367,7 @@ export function registerWasmTrainingKernels(): void {
     const existing = tf.getKernel(kernelName, BACKEND);
     if (existing?.kernelFunc === kernelFunc) continue;
     if (existing != null) {
-      replaced.set(kernelName, existing.kernelFunc);
+      rememberReplaced(kernelName, existing.kernelFunc);
       tf.unregisterKernel(kernelName, BACKEND);
     }
     // Keep the replaced kernel's setup (its wasm bindings) so the fallback works.

@@ -53,6 +53,30 @@ describe('trainSparse', () => {
     model.dispose();
   });
 
+  it('leaves a pause out of its elapsed time, images/s and time left', async () => {
+    const model = await instrumentedResidual();
+    const events: TrainStepEvent[] = [];
+    const pauseMs = 300;
+    let waits = 0;
+    const wallStart = performance.now();
+    const summary = await trainSparse(model, data, { ...settings, maxSteps: 4 }, {
+      onEvent: (event) => event.kind === 'step' && events.push(event),
+      // Paused once, before the third step.
+      whilePaused: () => (++waits === 3 ? new Promise((resolve) => setTimeout(resolve, pauseMs)) : Promise.resolve()),
+    });
+    const wallMs = performance.now() - wallStart;
+    // Timers fire no earlier than asked, give or take a millisecond.
+    expect(summary.elapsedMs).toBeLessThanOrEqual(wallMs - pauseMs + 2);
+    expect(events.at(-1)!.elapsedMs).toBeLessThanOrEqual(summary.elapsedMs);
+    expect(summary.imagesPerSec).toBeCloseTo((summary.images / summary.elapsedMs) * 1000, 6);
+    // The step after the pause does not take the pause for its own time.
+    const afterPause = events[2].elapsedMs - events[1].elapsedMs;
+    expect(afterPause).toBeLessThan(wallMs - pauseMs);
+    expect(events[2].remainingMs).toBeLessThan(pauseMs + (events[2].elapsedMs - events[0].elapsedMs));
+    expect(events.at(-1)!.remainingMs).toBe(0);
+    model.dispose();
+  });
+
   it('with a guard that no reading passes, hands back the model it started with, weights and all', async () => {
     const spec = await residualModel();
     const model = await modelFromSpec(spec);

@@ -22,6 +22,7 @@ import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regulariz
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
 import { chanceCrossEntropy, DivergenceWatch } from './divergence';
 import { distillationLoss, type Teacher } from './distillation';
+import { StepClock } from './stepClock';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityStatus } from './sparsityController';
 
 export {
@@ -129,7 +130,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   // With the controller, γ's sparsity comes from its proximal step: Σ|γ| leaves the loss.
   const penalties = sparsityPenalties({ ...settings, lambdaGamma: controller?.enabled ? 0 : settings.lambdaGamma }, gammas, gfrLayers, DEFAULT_SPARSITY.polarization);
   let sparsity: SparsityStatus | undefined = resume?.sparsity;
-  const start = performance.now() - (resume?.elapsedMs ?? 0);
+  const clock = new StepClock(undefined, resume?.elapsedMs ?? 0);
   let step = resume?.step ?? 0;
   let images = resume?.images ?? 0;
   let checkpointedAt = performance.now();
@@ -137,7 +138,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     checkpointedAt = performance.now();
     options.checkpoints?.save({
       step, totalSteps, weights: await readWeights(model), controller: controller?.snapshot(), guard: guardReading, sparsity,
-      images, elapsedMs: performance.now() - start,
+      images, elapsedMs: clock.elapsedMs(),
     });
   };
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
@@ -150,7 +151,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
       for (const batch of batches(data, settings.batchSize, { shuffle: true, seed: settings.seed + epoch })) {
         if (skip-- > 0) continue;
         if (step >= totalSteps) break;
-        await options.whilePaused?.();
+        await clock.excluding(options.whilePaused?.());
         throwIfAborted(options.signal);
         last = await trainStep(model, batch, data, {
           optimizer, variables, penalties, gfrLayers, settings, firstStep: step === 0,
@@ -175,11 +176,12 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         }
         images += batch.size;
         lastBatch = batch.size;
-        const elapsedMs = performance.now() - start;
+        clock.stepDone(step);
+        const elapsedMs = clock.elapsedMs();
         options.onEvent?.({
           kind: 'step', step, totalSteps, epoch: epoch + 1,
           loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size,
-          imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: (elapsedMs / step) * (totalSteps - step), sparsity,
+          imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: clock.remainingMs(step, totalSteps), sparsity,
           ...(guardReading ? { guard: guardReading } : {}),
         });
         const everyMs = options.checkpoints?.everyMs ?? CHECKPOINT_INTERVAL_MS;
@@ -193,7 +195,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     optimizer.dispose();
     lastGood?.dispose();
   }
-  const elapsedMs = performance.now() - start;
+  const elapsedMs = clock.elapsedMs();
   return {
     steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity,
     ...(guardReading ? { guard: guardReading } : {}),

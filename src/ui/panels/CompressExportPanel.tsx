@@ -1,9 +1,10 @@
 /** Stage 3: the grid search over pruning ratios, choosing a candidate, and downloading it. */
-import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 
 import type { Candidate } from '../../contract/candidate';
 import type { ChannelGroup } from '../../contract/analysis';
 import { COST_AXES, SearchChart, type CostAxis } from '../charts/SearchCharts';
+import { usePacedValue } from '../charts/chartPacing';
 import { NumberField, SelectField } from '../components/fields';
 import { ModelGraphCard } from '../graph/ModelGraphCard';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
@@ -107,7 +108,13 @@ function SearchView() {
   const [axis, setAxis] = useState<CostAxis>('flops');
   const trained = useStudio((s) => s.training.state === 'done');
   const selected = selectedIndex(search);
-  const candidates = useDeferredValue(search.candidates);
+  // Each chart redraws at its own pace, in its own task (chartPacing.ts).
+  const ratioCandidates = usePacedValue(search.candidates, 0);
+  const costCandidates = usePacedValue(search.candidates, 1);
+  // While candidates stream in, the rule's choice moves with them: paced like the points. A click shows at once.
+  const streaming = search.state === 'running';
+  const ratioSelected = usePacedValue(selected, 0);
+  const costSelected = usePacedValue(selected, 1);
   const original = search.reference ? search.reference.accuracy * 100 : null;
   const passLine = rule.kind === 'tolerance' && original !== null ? original - rule.tolerance : null;
   const expected = search.planned.length;
@@ -135,9 +142,9 @@ function SearchView() {
         search.state === 'idle' && <Empty>{trained ? 'Run the search, or step through it one candidate at a time.' : 'Train first: the search prunes the trained model.'}</Empty>
       ) : (
         <div className="charts">
-          <SearchChart candidates={candidates} selected={selected} original={original} passLine={passLine} onPick={pick} axis="ratio" />
+          <SearchChart candidates={ratioCandidates} selected={streaming ? ratioSelected : selected} original={original} passLine={passLine} onPick={pick} axis="ratio" />
           <SelectField label="Cost axis" value={axis} options={COST_AXES.map((c) => ({ value: c.value, label: `${c.label} (${c.unit})` }))} onChange={setAxis} />
-          <SearchChart candidates={candidates} selected={selected} original={original} passLine={passLine} onPick={pick} axis={axis} />
+          <SearchChart candidates={costCandidates} selected={streaming ? costSelected : selected} original={original} passLine={passLine} onPick={pick} axis={axis} />
         </div>
       )}
     </div>

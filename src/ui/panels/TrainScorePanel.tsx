@@ -1,17 +1,18 @@
 /** Stage 2: sparse training with live charts, then every channel's importance and the global ranking. */
-import { useDeferredValue, useId, useMemo } from 'react';
+import { useDeferredValue, useEffect, useId, useMemo } from 'react';
 
 import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
 import { DEFAULT_REDUCTION, type GatePenalty, type TargetKind, type TargetMode } from '../../contract/settings';
 import { sparsityShortfall } from '../../contract/sparsityText';
 import { COLORS } from '../charts/ChartFrame';
+import { usePacedPoints, usePacedValue } from '../charts/chartPacing';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
 import { AccuracyChart, GroupSparsityChart, LossChart, SparsityChart } from '../charts/TrainingCharts';
 import { NumberField, SelectField } from '../components/fields';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
 import { previewRatio } from '../lib/preview';
-import { holdingText } from '../store/trainingSlice';
+import { holdingText, runRemainingMs } from '../store/trainingSlice';
 import { useStudio } from '../store/store';
 
 export function TrainScorePanel() {
@@ -113,33 +114,63 @@ function TrainControls() {
   const cancel = useStudio((s) => s.cancelTraining);
   const running = state === 'running';
   return (
-    <div className="controls" role="group" aria-label="Training">
-      {resumable && (
-        <button type="button" onClick={() => void resume()} disabled={!ready || running || searching} data-testid="train-resume">
-          Resume from step {resumable.step}
+    <>
+      <div className="controls" role="group" aria-label="Training">
+        {resumable && (
+          <button type="button" onClick={() => void resume()} disabled={!ready || running || searching} data-testid="train-resume">
+            Resume from step {resumable.step}
+          </button>
+        )}
+        <button type="button" className={resumable ? 'secondary' : undefined} onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
+          {state === 'idle' || state === 'running' ? 'Train' : 'Train again'}
         </button>
-      )}
-      <button type="button" className={resumable ? 'secondary' : undefined} onClick={() => void start()} disabled={!ready || running || searching} data-testid="train-start">
-        {state === 'idle' || state === 'running' ? 'Train' : 'Train again'}
-      </button>
-      <button type="button" className="secondary" onClick={() => void setPaused(!paused)} disabled={!running} aria-pressed={paused}>
-        {paused ? 'Resume' : 'Pause'}
-      </button>
-      <button type="button" className="secondary" onClick={cancel} disabled={!running}>
-        Cancel training
-      </button>
-    </div>
+        <button type="button" className="secondary" onClick={() => void setPaused(!paused)} disabled={!running} aria-pressed={paused}>
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" className="secondary" onClick={cancel} disabled={!running}>
+          Cancel training
+        </button>
+      </div>
+      {ready && !running && <TrainEstimate />}
+    </>
+  );
+}
+
+/** The run's time before it starts: measured on a few steps whenever the settings change, while the engine is idle. */
+function TrainEstimate() {
+  const form = useStudio((s) => s.trainForm);
+  const rule = useStudio((s) => s.rule);
+  const estimate = useStudio((s) => s.trainEstimate);
+  const busy = useStudio((s) => s.search.state === 'running' || s.search.state === 'starting');
+  const measure = useStudio((s) => s.estimateTraining);
+  useEffect(() => {
+    if (busy) return;
+    // Settles first: typing a number changes the form on every key.
+    const timer = setTimeout(() => void measure(), 400);
+    return () => clearTimeout(timer);
+  }, [form, rule, busy, measure]);
+  if (!estimate) return <p className="hint" data-testid="train-estimate">Estimating the training time…</p>;
+  const steps = estimate.pretrainSteps + estimate.sparseSteps;
+  return (
+    <p className="hint" data-testid="train-estimate">
+      Estimated training time: about <strong>{duration(estimate.totalMs)}</strong> ({steps.toLocaleString('en')} steps at{' '}
+      {duration(estimate.msPerStep)} a step, measured here; sparse steps cost a little more).
+    </p>
   );
 }
 
 function TrainingView() {
   const training = useStudio((s) => s.training);
   const checkpointStep = useStudio((s) => s.saving.checkpointStep);
-  // Charts draw in an interruptible background render, so a burst of steps never blocks the page.
-  const steps = useDeferredValue(training.steps);
+  const estimate = useStudio((s) => s.trainEstimate);
+  // Each chart redraws at its own pace, in its own task (chartPacing.ts), so a burst of steps never blocks the page.
+  const lossSteps = usePacedPoints(training.steps, 0);
+  const accuracySteps = usePacedPoints(training.steps, 1);
+  const sparsitySteps = usePacedPoints(training.steps, 2);
+  const byGroup = usePacedValue(training.zeroShareByGroup, 3);
   const last = training.steps[training.steps.length - 1];
   const holding = holdingText(last);
-  const hasSparsity = steps.some((p) => p.zeroShare !== undefined);
+  const hasSparsity = sparsitySteps.some((p) => p.zeroShare !== undefined);
   const { summary } = training;
   // The automatic target rises toward a share it need not reach: no shortfall to report, the guard's last reading instead.
   const guard = training.automatic ? summary?.guard : undefined;
@@ -156,7 +187,7 @@ function TrainingView() {
         </p>
       )}
       {training.progress && training.state === 'running' && (
-        <ProgressBar progress={training.progress} label="Training" paused={training.paused} testId="train-progress" />
+        <ProgressBar progress={training.progress} label="Training" paused={training.paused} remainingMs={runRemainingMs(last, estimate)} testId="train-progress" />
       )}
       {last && (
         <p className="live-figures" data-testid="train-live">
@@ -175,15 +206,15 @@ function TrainingView() {
           {training.state === 'running' && checkpointStep !== null && <span data-testid="train-saved">saved at step {checkpointStep}</span>}
         </p>
       )}
-      {steps.length === 0 ? (
+      {lossSteps.length === 0 ? (
         training.state === 'idle' && <Empty>Press Train: the charts of loss, accuracy and sparsity fill in step by step.</Empty>
       ) : (
         <div className="charts">
-          <LossChart steps={steps} />
-          <AccuracyChart steps={steps} />
-          {hasSparsity && <SparsityChart steps={steps} />}
-          {hasSparsity && Object.keys(training.zeroShareByGroup).length > 0 && (
-            <GroupSparsityChart byGroup={training.zeroShareByGroup} target={last?.targetKind === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
+          <LossChart steps={lossSteps} />
+          {accuracySteps.length > 0 && <AccuracyChart steps={accuracySteps} />}
+          {hasSparsity && <SparsityChart steps={sparsitySteps} />}
+          {hasSparsity && Object.keys(byGroup).length > 0 && (
+            <GroupSparsityChart byGroup={byGroup} target={last?.targetKind === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
           )}
         </div>
       )}
@@ -224,6 +255,9 @@ function ImportanceView() {
       sr: groups.flatMap((g) => g.sr ?? []),
     };
   }, [result]);
+  // The histograms mount and redraw in different tasks (chartPacing.ts).
+  const gammaValues = usePacedValue(flat.gamma, 1);
+  const srValues = usePacedValue(flat.sr, 2);
   const preview = useMemo(() => (result ? previewRatio(result, previewAt, minKeep) : null), [result, previewAt, minKeep]);
   const group = result?.groups.find((g) => g.group.key === scores.groupKey);
   const globalScale = scores.ranking === 'global';
@@ -247,8 +281,8 @@ function ImportanceView() {
         <div data-testid="scores-view">
           <div className="charts">
             <HistogramChart title="Importance" values={flat.importance} color={COLORS.importance} xLabel={`${scores.criterion} score`} testId="hist-importance" threshold={globalScale ? preview?.threshold : null} />
-            {flat.gamma.length > 0 && <HistogramChart title="|γ| of BatchNormalization" values={flat.gamma} color={COLORS.gamma} xLabel="|γ|" testId="hist-gamma" />}
-            {flat.sr.length > 0 && <HistogramChart title="sr, the gates' moving average" values={flat.sr} color={COLORS.sr} xLabel="sr" testId="hist-sr" />}
+            {gammaValues.length > 0 && <HistogramChart title="|γ| of BatchNormalization" values={gammaValues} color={COLORS.gamma} xLabel="|γ|" testId="hist-gamma" />}
+            {srValues.length > 0 && <HistogramChart title="sr, the gates' moving average" values={srValues} color={COLORS.sr} xLabel="sr" testId="hist-sr" />}
           </div>
           <div className="field">
             <label htmlFor={sliderId}>

@@ -1,9 +1,10 @@
 /** Stage 2, training: settings, the running call, its live step events. */
 import type { CriterionName } from '../../contract/criteria';
-import { trainPointOf, type TrainPoint, type TrainStepEvent, type TrainSummary } from '../../contract/events';
+import { trainPointOf, type TrainingEstimate, type TrainPoint, type TrainStepEvent, type TrainSummary } from '../../contract/events';
 import type { CallOptions } from '../../worker/bridge';
 import type { Progress } from '../../worker/messages';
 import type { ProgressDetail, ResumableTraining, TrainParams } from '../../worker/studioTypes';
+import type { StudioState } from './store';
 import { isCancelled, messageOf, type ProgressState, type Slice } from './common';
 import { DEFAULT_TRAIN_FORM, TRAIN_FIXED, type TrainForm } from './defaults';
 
@@ -19,6 +20,8 @@ export type TrainingState = 'idle' | 'running' | 'done' | 'error' | 'cancelled' 
 
 export interface TrainingSlice {
   trainForm: TrainForm;
+  /** The run's time before it starts, measured on a few steps; null until measured (or when it failed). */
+  trainEstimate: TrainingEstimate | null;
   training: {
     state: TrainingState;
     paused: boolean;
@@ -40,6 +43,8 @@ export interface TrainingSlice {
   /** Goes on with the interrupted training from its latest checkpoint. */
   resumeTraining: () => Promise<void>;
   setTrainingPaused: (paused: boolean) => Promise<void>;
+  /** Measures (once per batch size) and sets trainEstimate for the current form; quietly gives up when the engine is busy. */
+  estimateTraining: () => Promise<void>;
   cancelTraining: () => void;
   /** Forgets results that belong to an earlier model or dataset. */
   resetResults: () => void;
@@ -74,6 +79,29 @@ export function holdingText(point: StepPoint | undefined): string | null {
   return `holding: accuracy below the floor${point?.guardRestoredFrom === undefined ? '' : ` (back to step ${point.guardRestoredFrom})`}`;
 }
 
+/**
+ * Time left in the whole run: the engine's figure for the current phase, and
+ * during pretraining the sparse phase's steps at the pace of this one.
+ */
+export function runRemainingMs(last: StepPoint | undefined, estimate: TrainingEstimate | null): number | undefined {
+  if (!last || !Number.isFinite(last.remainingMs)) return undefined;
+  if (last.phase === 'sparse' || !estimate) return last.remainingMs;
+  const left = last.totalSteps - last.step;
+  const pace = left > 0 ? last.remainingMs / left : estimate.msPerStep;
+  return last.remainingMs + estimate.sparseSteps * pace;
+}
+
+/** The train call's parameters from the form and the selection rule. */
+function trainParams(form: TrainForm, rule: StudioState['rule']): TrainParams {
+  const { criterion, pretrainEpochs, maxSteps, ...settings } = form;
+  return {
+    criterion,
+    pretrainEpochs,
+    // The guard holds sparsity at half the tolerance the search will select with.
+    settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}), ...(rule.kind === 'tolerance' ? { tolerance: rule.tolerance } : {}) },
+  };
+}
+
 /** A restored training record's curve as chart points. */
 export function pointsFromCurve(curve: TrainPoint[]): StepPoint[] {
   return curve.map((p, i) => ({ ...p, x: i + 1, remainingMs: 0 }));
@@ -81,6 +109,13 @@ export function pointsFromCurve(curve: TrainPoint[]): StepPoint[] {
 
 export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) => {
   let controller: AbortController | null = null;
+  let estimating: AbortController | null = null;
+
+  const clearResults = (): void => {
+    if (get().training.state !== 'running') set({ training: emptyTraining() });
+    get().resetScores();
+    get().resetSearch();
+  };
 
   const onProgress = (startedAt: number) => (progress: Progress) => {
     const detail = progress.detail as ProgressDetail | undefined;
@@ -105,9 +140,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
   /** Runs a training call (new, or resumed after `earlier` steps) with live progress; scores follow it. */
   const run = async (params: TrainParams, earlier: StepPoint[], call: (options: CallOptions) => Promise<TrainSummary>): Promise<void> => {
     if (get().training.state === 'running') return;
+    // A measurement of the pace gives way to the run itself.
+    estimating?.abort();
     controller = new AbortController();
     const startedAt = performance.now();
-    get().resetResults();
+    clearResults();
     const { criterion } = params;
     const automatic = params.settings.targetMode === 'auto';
     set((s) => ({
@@ -132,19 +169,13 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
 
   return {
     trainForm: DEFAULT_TRAIN_FORM,
+    trainEstimate: null,
     training: emptyTraining(),
 
     setTrainForm: (patch) => set((s) => ({ trainForm: { ...s.trainForm, ...patch } })),
 
     startTraining: async () => {
-      const { criterion, pretrainEpochs, maxSteps, ...settings } = get().trainForm;
-      const { rule } = get();
-      const params: TrainParams = {
-        criterion,
-        pretrainEpochs,
-        // The guard holds sparsity at half the tolerance the search will select with.
-        settings: { ...settings, ...TRAIN_FIXED, ...(maxSteps > 0 ? { maxSteps } : {}), ...(rule.kind === 'tolerance' ? { tolerance: rule.tolerance } : {}) },
-      };
+      const params = trainParams(get().trainForm, get().rule);
       await run(params, [], (options) => deps.engine.call('train', params, options));
     },
 
@@ -165,6 +196,20 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
       }
     },
 
+    estimateTraining: async () => {
+      estimating?.abort();
+      const own = new AbortController();
+      estimating = own;
+      try {
+        const estimate = await deps.engine.call('estimateTraining', trainParams(get().trainForm, get().rule), { signal: own.signal });
+        if (estimating === own) set({ trainEstimate: estimate });
+      } catch {
+        // Busy, cancelled or no model yet: the estimate stays as it was; training shows its own figures.
+      } finally {
+        if (estimating === own) estimating = null;
+      }
+    },
+
     cancelTraining: () => {
       // A paused run must wake up to see the cancel.
       if (get().training.paused) void deps.engine.call('pauseTraining', { paused: false }).catch(() => undefined);
@@ -172,9 +217,10 @@ export const createTrainingSlice: Slice<TrainingSlice> = (deps) => (set, get) =>
     },
 
     resetResults: () => {
-      if (get().training.state !== 'running') set({ training: emptyTraining() });
-      get().resetScores();
-      get().resetSearch();
+      clearResults();
+      // The pace was measured on the model and data these results belong to.
+      estimating?.abort();
+      set({ trainEstimate: null });
     },
   };
 };

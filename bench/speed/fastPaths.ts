@@ -1,0 +1,51 @@
+/**
+ * What each wasm fast path (src/engine/backend/wasmKernelConfig.ts) gives on
+ * the speed model's training step, measured in one process with the variants
+ * alternated round by round (on a shared machine the load drifts; alternating
+ * spreads it evenly): all on, all off, and all on but one. Browser-safe.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type FastPath, wasmTrainingConfig } from '../../src/engine/backend/wasmKernelConfig';
+import { median } from '../../src/engine/eval/latency';
+import { modelFromSpec } from '../../src/engine/io/modelSpec';
+import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../../src/engine/train/sparseTraining';
+import { randomImages, speedModelSpec } from './probe';
+import type { FastPathVariant } from './types';
+
+
+function setFast(on: (path: FastPath) => boolean): void {
+  for (const path of Object.keys(wasmTrainingConfig.fast) as FastPath[]) wasmTrainingConfig.fast[path] = on(path);
+}
+
+export async function measureFastPaths(batchSize: number, rounds: number, stepsPerRound = 3): Promise<FastPathVariant[]> {
+  if (tf.getBackend() !== 'wasm') throw new Error(`the fast paths are wasm's; the backend is ${tf.getBackend()}`);
+  const paths = Object.keys(wasmTrainingConfig.fast) as FastPath[];
+  const variants: Array<{ name: string; on: (path: FastPath) => boolean; times: number[] }> = [
+    { name: 'all on', on: () => true, times: [] },
+    { name: 'all off', on: () => false, times: [] },
+    ...paths.map((off) => ({ name: `without ${off}`, on: (path: FastPath) => path !== off, times: [] as number[] })),
+  ];
+  const model = await modelFromSpec(await speedModelSpec());
+  const data = randomImages((stepsPerRound + 1) * batchSize);
+  const settings = { ...DEFAULT_TRAIN_SETTINGS, epochs: 1, batchSize, maxSteps: stepsPerRound + 1, lambdaGamma: 0, lambdaS: 0, target: 0 };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of variants) {
+        setFast(variant.on);
+        let previous = 0;
+        await trainSparse(model, data, settings, {
+          onEvent(event) {
+            if (event.kind !== 'step') return;
+            // The first step of a run creates the optimizer's slots: not counted.
+            if (event.step > 1) variant.times.push(event.elapsedMs - previous);
+            previous = event.elapsedMs;
+          },
+        });
+      }
+    }
+  } finally {
+    setFast(() => true);
+    model.dispose();
+  }
+  return variants.map((v) => ({ name: v.name, medianMs: median(v.times), minMs: Math.min(...v.times) }));
+}

@@ -1,0 +1,23 @@
+/**
+ * Switches and limits of the wasm training kernels. Each fast path can be
+ * turned off, so that tests compare it with the path it replaces and the
+ * benchmark measures both in one process.
+ */
+export const wasmTrainingConfig = {
+  /** Upper bound for one im2col buffer; larger batches are processed in chunks. */
+  maxPatchBytes: 64 * 1024 * 1024,
+  fast: {
+    /** Identity shares its input's data (wasmIdentity.ts). */
+    sharedIdentity: true,
+    /** Sum and Mean over leading axes as one average pool (wasmReduce.ts). */
+    leadingReductions: true,
+    /** BatchMatMul with a transposed operand transposes it first, onto the fast untransposed product (wasmMatMul.ts). */
+    transposedMatMul: true,
+    /** The filter gradient as a forward convolution where the input has ≥ 8 channels and stride 1 (wasmTraining.ts). */
+    filterGradientAsConv: true,
+    /** FusedBatchNorm with per-channel statistics as a 1×1 depthwise convolution with bias (wasmBatchNorm.ts). */
+    batchNormAsDepthwise: true,
+  },
+};
+
+export type FastPath = keyof typeof wasmTrainingConfig.fast;

@@ -50,7 +50,8 @@ test('the whole flow runs under the policy: no violation, no request outside the
   const errors = watchErrors(page);
   const watch = await watchPolicy(page, origin);
   await recordLongTasks(page);
-  const response = await page.goto('/?backend=wasm');
+  // One load only: a second one mid-start would abort the first page's requests.
+  const response = await openDemoOnWasm(page);
   // The policy arrives both ways: as the server's header and in the built page.
   expect(response!.headers()['content-security-policy']).toBe(CSP_HEADER);
   expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toBe(CSP_META);
@@ -58,7 +59,6 @@ test('the whole flow runs under the policy: no violation, no request outside the
   expect(CSP_HEADER).toContain("connect-src 'self'");
   expect(CSP_HEADER).not.toContain('unsafe-inline');
 
-  await openDemoOnWasm(page);
   await dropFiles(page, await digitIdxFiles(30));
   await expect(page.getByTestId('data-count')).toHaveText('300', UNTIL_DONE);
   await smallBudget(page, 3);

@@ -5,9 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 
-import { ARTIFACTS, recordLongTasks, smallBudget, trainAndScore, waitForBackend, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(180_000);
+import { ARTIFACTS, UNTIL_DONE, recordLongTasks, smallBudget, trainAndScore, waitForBackend, watchErrors } from './helpers/studioPage';
 
 test('a shared link opens the same experiment, and the address follows the settings', async ({ page }) => {
   const errors = watchErrors(page);
@@ -29,7 +27,7 @@ test('a shared link opens the same experiment, and the address follows the setti
   await stage2.getByLabel('Criterion').selectOption('gamma');
   await expect(page).toHaveURL(/[?&]criterion=gamma(&|$)/);
   // The demo loaded before the reload, so that no request is cut short by it.
-  await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+  await expect(page.getByTestId('data-summary')).toContainText('10,000', UNTIL_DONE);
   await page.reload();
   expect(await waitForBackend(page)).toBe('wasm');
   await expect(page.getByTestId('tolerance')).toHaveValue('3');
@@ -46,7 +44,7 @@ test.describe('dark mode', () => {
     await page.setViewportSize({ width: 1024, height: 900 });
     await page.goto('/?backend=wasm');
     expect(await waitForBackend(page)).toBe('wasm');
-    await expect(page.getByTestId('data-summary')).toContainText('10,000', { timeout: 60_000 });
+    await expect(page.getByTestId('data-summary')).toContainText('10,000', UNTIL_DONE);
     const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     expect(background).toBe('rgb(13, 17, 23)');
     await smallBudget(page, 4, 0);

@@ -10,9 +10,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import { caffeDigitsModel, digitIdxFiles, dropFiles, untrainedModelFiles } from './helpers/droppedFiles';
-import { ARTIFACTS, openDemoOnWasm, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(120_000);
+import { ARTIFACTS, UNTIL_DONE, openDemoOnWasm, watchErrors } from './helpers/studioPage';
 
 const accuracyOf = async (page: Page): Promise<number> => Number((await page.getByTestId('preprocessing-accuracy').textContent())!.replace('%', '')) / 100;
 
@@ -20,13 +18,13 @@ test('a model trained on normalized inputs: chance level and a hint with pixels 
   const errors = watchErrors(page);
   await openDemoOnWasm(page);
   await dropFiles(page, await digitIdxFiles(50, { channels: 3 }));
-  await expect(page.getByTestId('data-count')).toHaveText('500', { timeout: 30_000 });
+  await expect(page.getByTestId('data-count')).toHaveText('500', UNTIL_DONE);
   await dropFiles(page, await caffeDigitsModel());
-  await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', { timeout: 30_000 });
+  await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', UNTIL_DONE);
 
   const panel = page.getByTestId('preprocessing');
   await expect(panel.getByLabel('Convention')).toHaveValue('none');
-  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   expect(await accuracyOf(page)).toBeLessThan(0.25);
   await expect(page.getByTestId('preprocessing-hint')).toContainText('a wrong preprocessing setting shows as chance-level accuracy');
   // The original accuracy in the model's summary is the same figure: the session's reference.
@@ -34,8 +32,8 @@ test('a model trained on normalized inputs: chance level and a hint with pixels 
   await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-preprocessing-wrong.png` });
 
   await panel.getByLabel('Convention').selectOption('caffe');
-  await expect(page.getByTestId('preprocessing-hint')).toHaveCount(0, { timeout: 60_000 });
-  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('preprocessing-hint')).toHaveCount(0, UNTIL_DONE);
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   expect(await accuracyOf(page)).toBeGreaterThan(0.9);
   await expect(panel.getByLabel('Convention')).toHaveValue('caffe');
 
@@ -45,7 +43,7 @@ test('a model trained on normalized inputs: chance level and a hint with pixels 
   await expect(panel.getByLabel('Channel order')).toHaveValue('bgr');
   await panel.getByLabel('Channel order').selectOption('rgb');
   await page.getByTestId('preprocessing-apply').click();
-  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   await expect(panel.getByLabel('Convention')).toHaveValue('custom');
   await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-preprocessing-custom.png` });
   expect(errors).toEqual([]);
@@ -56,21 +54,21 @@ test('a 32×32×3 model dropped before its data waits for it, then loads', async
   await openDemoOnWasm(page);
   await dropFiles(page, await untrainedModelFiles([32, 32, 3]));
   const pending = page.getByTestId('model-pending');
-  await expect(pending).toContainText('expects 32×32×3 inputs but the data has 28×28×1 images', { timeout: 30_000 });
+  await expect(pending).toContainText('expects 32×32×3 inputs but the data has 28×28×1 images', UNTIL_DONE);
   await expect(page.getByTestId('model-summary')).toContainText('32 × 32 × 3');
   await expect(page.getByRole('radio', { name: /LeNet/ })).not.toBeChecked();
   await expect(page.getByTestId('model-error')).toHaveCount(0);
   await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-model-pending.png` });
 
   await dropFiles(page, await digitIdxFiles(10, { channels: 3, side: 32 }));
-  await expect(page.getByTestId('data-count')).toHaveText('100', { timeout: 30_000 });
+  await expect(page.getByTestId('data-count')).toHaveText('100', UNTIL_DONE);
   await expect(pending).toHaveCount(0);
   await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)');
   await expect(page.getByTestId('model-summary')).toContainText('32 × 32 × 3');
   await expect(page.getByTestId('model-error')).toHaveCount(0);
   await expect(page.getByTestId('data-error')).toHaveCount(0);
   // The user's model is measured on the data as soon as both are there.
-  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   expect(errors).toEqual([]);
 });
 
@@ -78,13 +76,13 @@ test('32×32×3 data dropped before its model: the model loads at once', async (
   const errors = watchErrors(page);
   await openDemoOnWasm(page);
   await dropFiles(page, await digitIdxFiles(10, { channels: 3, side: 32 }));
-  await expect(page.getByTestId('data-count')).toHaveText('100', { timeout: 30_000 });
+  await expect(page.getByTestId('data-count')).toHaveText('100', UNTIL_DONE);
   // The built-in LeNet is rebuilt for the data.
   await expect(page.getByTestId('model-summary')).toContainText('32 × 32 × 3');
   await dropFiles(page, await untrainedModelFiles([32, 32, 3]));
-  await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', { timeout: 30_000 });
+  await expect(page.getByTestId('model-summary')).toContainText('model.json (2 files)', UNTIL_DONE);
   await expect(page.getByTestId('model-pending')).toHaveCount(0);
   await expect(page.getByTestId('model-error')).toHaveCount(0);
-  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   expect(errors).toEqual([]);
 });

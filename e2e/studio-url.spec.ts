@@ -7,9 +7,7 @@ import { expect, test } from '@playwright/test';
 
 import { CSP_HEADER, CSP_WORKER_HEADER, isWorkerScript } from '../config/contentSecurityPolicy';
 import { trainedLogitsModel } from './helpers/droppedFiles';
-import { openDemoOnWasm, watchErrors } from './helpers/studioPage';
-
-test.setTimeout(90_000);
+import { UNTIL_DONE, openDemoOnWasm, watchErrors } from './helpers/studioPage';
 
 test('a model.json by its address: origin shown first, fetched on the button, measured on the digits', async ({ page, baseURL }) => {
   const errors = watchErrors(page);
@@ -35,16 +33,16 @@ test('a model.json by its address: origin shown first, fetched on the button, me
   expect(served).toEqual([]);
 
   await page.getByTestId('model-url-load').click();
-  await expect(page.getByTestId('model-summary')).toContainText(address, { timeout: 30_000 });
+  await expect(page.getByTestId('model-summary')).toContainText(address, UNTIL_DONE);
   expect(served).toEqual(['/hosted/lenet/model.json', '/hosted/lenet/weights.bin']);
   await expect(page.getByRole('radio', { name: /LeNet/ })).not.toBeChecked();
   // The user's own model, measured on the built-in digits at once.
-  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   expect(Number((await page.getByTestId('preprocessing-accuracy').textContent())!.replace('%', ''))).toBeGreaterThan(90);
 
   await page.getByTestId('model-url').fill(`${baseURL}/hosted/graph/model.json`);
   await page.getByTestId('model-url-load').click();
-  await expect(page.getByTestId('model-error')).toContainText('tensorflowjs_converter --output_format tfjs_layers_model', { timeout: 30_000 });
+  await expect(page.getByTestId('model-error')).toContainText('tensorflowjs_converter --output_format tfjs_layers_model', UNTIL_DONE);
   await expect(page.getByTestId('model-summary')).toContainText(address);
 
   await page.getByTestId('model-url').fill('http://models.example/model.json');
@@ -77,7 +75,7 @@ test("under the built app's policy the page reaches only its origin, and the wor
   await page.getByTestId('model-url').fill('https://models.example/lenet/model.json');
   await expect(page.getByTestId('model-url-load')).toHaveText('Fetch from https://models.example');
   await page.getByTestId('model-url-load').click();
-  await expect(page.getByTestId('model-summary')).toContainText('https://models.example/lenet/model.json', { timeout: 30_000 });
-  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('model-summary')).toContainText('https://models.example/lenet/model.json', UNTIL_DONE);
+  await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   expect(errors).toEqual([]);
 });

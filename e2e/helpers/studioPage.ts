@@ -3,7 +3,7 @@
  * recording, driving the page's controls, and loading a downloaded model
  * back in Node with stock tfjs.
  */
-import { expect, type Download, type Page } from '@playwright/test';
+import { expect, type Download, type Page, type Response } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 
@@ -64,11 +64,12 @@ export async function waitForBackend(page: Page): Promise<string> {
 }
 
 /** Opens the studio on wasm at laptop-ish width and waits for the built-in demo (model and data) to load. */
-export async function openDemoOnWasm(page: Page): Promise<void> {
+export async function openDemoOnWasm(page: Page): Promise<Response | null> {
   await page.setViewportSize({ width: 1024, height: 900 });
-  await page.goto('/?backend=wasm');
+  const response = await page.goto('/?backend=wasm');
   expect(await waitForBackend(page)).toBe('wasm');
   await expect(page.getByTestId('data-summary')).toContainText('10,000', UNTIL_DONE);
+  return response;
 }
 
 /** Fills a labelled number field in a stage. */

@@ -102,6 +102,13 @@ export interface TrainPoint {
   guardRestoredFrom?: number;
 }
 
+/** Every k-th point (k so that at most `max` of them remain) and the last: a long curve thinned for a chart or for saving. */
+export function thinPoints<T>(points: T[], max: number): T[] {
+  if (points.length <= max) return points;
+  const every = Math.ceil(points.length / max);
+  return points.filter((_, i) => i % every === 0 || i === points.length - 1);
+}
+
 /** A step event as a chart point; the optional figures are present only where the event has them. */
 export function trainPointOf(event: TrainStepEvent, phase: TrainPoint['phase']): TrainPoint {
   const { sparsity, guard } = event;

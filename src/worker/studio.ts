@@ -22,7 +22,7 @@ import { DEFAULT_TOLERANCE, type SelectionRule } from '../contract/select';
 import { CompressionSession, type Reference } from '../engine/session';
 import { estimateFrom, measurePace, phaseSteps, type TrainingEstimate } from '../engine/train/pace';
 import type { TrainCheckpoint, TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
-import { trainPointOf } from '../contract/events';
+import { thinPoints, trainPointOf } from '../contract/events';
 import { buildBuiltinModel } from '../engine/zoo';
 import type { FileEntry } from './archive';
 import type { CallContext } from './callContext';
@@ -86,12 +86,7 @@ interface LoadedData {
 /** Training points kept per phase for the charts after a reload; longer curves are thinned. */
 export const MAX_CURVE_POINTS = 2000;
 
-/** Keeps every n-th point (and the last) so that a curve fits in `max` points. */
-function thinned(points: TrainPoint[], max = MAX_CURVE_POINTS): TrainPoint[] {
-  if (points.length <= max) return points;
-  const every = Math.ceil(points.length / max);
-  return points.filter((_, i) => i % every === 0 || i === points.length - 1);
-}
+const thinned = (points: TrainPoint[]): TrainPoint[] => thinPoints(points, MAX_CURVE_POINTS);
 
 /** Records the step events of one phase as chart points, after `earlier` ones (of a resumed training). */
 function curveRecorder(phase: TrainPoint['phase'], earlier: TrainPoint[] = []): { points: TrainPoint[]; onEvent: (event: TrainEvent) => void } {

@@ -8,17 +8,13 @@
  */
 import { startTransition, useEffect, useMemo, useRef, useState } from 'react';
 
+import { thinPoints } from '../../contract/events';
+
 export const CHART_INTERVAL_MS = 1000;
 /** Time between the redraws of two charts of one panel: each is its own task. */
 export const SLOT_MS = 120;
 export const MAX_CHART_POINTS = 400;
 
-/** Every k-th point and the last, so that at most `max` remain. */
-export function thinPoints<T>(points: T[], max = MAX_CHART_POINTS): T[] {
-  if (points.length <= max) return points;
-  const every = Math.ceil(points.length / max);
-  return points.filter((_, i) => i % every === 0 || i === points.length - 1);
-}
 
 /** `value` as a chart should draw it: at most once per interval, offset by `slot` × SLOT_MS. */
 export function usePacedValue<T>(value: T, slot: number, intervalMs = CHART_INTERVAL_MS): T {
@@ -39,5 +35,5 @@ export function usePacedValue<T>(value: T, slot: number, intervalMs = CHART_INTE
 /** Paced and thinned points for one chart. */
 export function usePacedPoints<T>(points: T[], slot: number): T[] {
   const shown = usePacedValue(points, slot);
-  return useMemo(() => thinPoints(shown), [shown]);
+  return useMemo(() => thinPoints(shown, MAX_CHART_POINTS), [shown]);
 }

@@ -1,25 +1,32 @@
 /**
- * What each wasm fast path (src/engine/backend/wasmKernelConfig.ts) gives on
- * the speed model's training step, measured in one process with the variants
+ * What each wasm fast path (src/engine/backend/wasmKernelConfig.ts) and each
+ * fusion of the training step (trainingFusionConfig.ts) gives on the speed
+ * model's training step, measured in one process with the variants
  * alternated round by round (on a shared machine the load drifts; alternating
  * spreads it evenly): all on, all off, and all on but one. Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type FastPath, wasmTrainingConfig } from '../../src/engine/backend/wasmKernelConfig';
+import { type TrainingFusion, trainingFusionConfig } from '../../src/engine/backend/trainingFusionConfig';
+import { type FastPath as WasmFastPath, wasmTrainingConfig } from '../../src/engine/backend/wasmKernelConfig';
 import { median } from '../../src/engine/eval/latency';
 import { modelFromSpec } from '../../src/engine/io/modelSpec';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../../src/engine/train/sparseTraining';
 import { randomImages, speedModelSpec } from './probe';
 import type { FastPathVariant } from './types';
 
+type FastPath = WasmFastPath | TrainingFusion;
+
+const WASM_PATHS = Object.keys(wasmTrainingConfig.fast) as WasmFastPath[];
+const FUSIONS = Object.keys(trainingFusionConfig.fused) as TrainingFusion[];
 
 function setFast(on: (path: FastPath) => boolean): void {
-  for (const path of Object.keys(wasmTrainingConfig.fast) as FastPath[]) wasmTrainingConfig.fast[path] = on(path);
+  for (const path of WASM_PATHS) wasmTrainingConfig.fast[path] = on(path);
+  for (const fusion of FUSIONS) trainingFusionConfig.fused[fusion] = on(fusion);
 }
 
 export async function measureFastPaths(batchSize: number, rounds: number, stepsPerRound = 3): Promise<FastPathVariant[]> {
   if (tf.getBackend() !== 'wasm') throw new Error(`the fast paths are wasm's; the backend is ${tf.getBackend()}`);
-  const paths = Object.keys(wasmTrainingConfig.fast) as FastPath[];
+  const paths: FastPath[] = [...WASM_PATHS, ...FUSIONS];
   const variants: Array<{ name: string; on: (path: FastPath) => boolean; times: number[] }> = [
     { name: 'all on', on: () => true, times: [] },
     { name: 'all off', on: () => false, times: [] },

@@ -43,6 +43,7 @@ import { batchNormAsDepthwise } from './wasmBatchNorm';
 import { sharedIdentity } from './wasmIdentity';
 import { batchMatMulTransposed } from './wasmMatMul';
 import { meanLeading, sumLeading } from './wasmReduce';
+import { contiguousSlice, contiguousSplit } from './wasmSlice';
 
 type Shape4 = [number, number, number, number];
 type Pad = tf.Conv2DBackpropFilterAttrs['pad'];
@@ -355,6 +356,8 @@ const KERNELS: ReadonlyArray<[string, (args: KernelArgs) => tf.TensorInfo]> = [
   ['Mean', meanLeading],
   ['BatchMatMul', batchMatMulTransposed],
   ['FusedBatchNorm', batchNormAsDepthwise],
+  ['Slice', contiguousSlice],
+  ['SplitV', contiguousSplit as unknown as (args: KernelArgs) => tf.TensorInfo],
 ];
 
 /**

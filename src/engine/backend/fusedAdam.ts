@@ -26,6 +26,8 @@ export class FusedAdam extends tf.Optimizer {
   private firstMoment?: tf.Variable;
   private secondMoment?: tf.Variable;
   private layout: Segment[] = [];
+  /** Moments [first, second] of variables missing from the layout. */
+  private readonly parked = new Map<string, tf.Tensor[]>();
   /** β1^t and β2^t as float32, as tfjs's accBeta variables hold them. */
   private accBeta1: number;
   private accBeta2: number;
@@ -67,23 +69,43 @@ export class FusedAdam extends tf.Optimizer {
     this.incrementIterations();
   }
 
-  /** Lays the moment buffers out for these variables; a variable seen before keeps its moments. */
+  /**
+   * Lays the moment buffers out for these variables. A variable seen before
+   * keeps its moments, also across steps without its gradient (parked), as
+   * tfjs's Adam leaves them alone on such a step.
+   */
   private arrange(layout: Segment[]): void {
     const same = layout.length === this.layout.length && layout.every((s, i) => s.name === this.layout[i].name && s.size === this.layout[i].size);
     if (same && this.firstMoment) return;
-    const regroup = (buffer: tf.Variable | undefined): tf.Variable => tf.tidy(() => {
-      const old = new Map<string, tf.Tensor>();
-      if (buffer) tf.split(buffer, this.layout.map((s) => s.size)).forEach((piece, i) => old.set(this.layout[i].name, piece));
-      const pieces = layout.map((s) => (old.get(s.name)?.size === s.size ? old.get(s.name)! : tf.zeros([s.size])));
+    const regroup = (buffer: tf.Variable | undefined, which: 0 | 1): tf.Variable => tf.tidy(() => {
+      if (buffer) {
+        tf.split(buffer, this.layout.map((s) => s.size)).forEach((piece, i) => {
+          const name = this.layout[i].name;
+          const moments = this.parked.get(name) ?? [piece, piece];
+          moments[which] = tf.keep(piece);
+          this.parked.set(name, moments);
+        });
+      }
+      const pieces = layout.map((s) => {
+        const parked = this.parked.get(s.name)?.[which];
+        return parked?.size === s.size ? parked : tf.zeros([s.size]);
+      });
       return tf.variable(tf.concat(pieces), false);
     });
-    const first = regroup(this.firstMoment);
-    const second = regroup(this.secondMoment);
+    const first = regroup(this.firstMoment, 0);
+    const second = regroup(this.secondMoment, 1);
     this.firstMoment?.dispose();
     this.secondMoment?.dispose();
     this.firstMoment = first;
     this.secondMoment = second;
     this.layout = layout;
+    // What is in the buffers now is not parked any more.
+    for (const s of layout) this.unpark(s.name);
+  }
+
+  private unpark(name: string): void {
+    tf.dispose(this.parked.get(name));
+    this.parked.delete(name);
   }
 
   override dispose(): void {
@@ -92,6 +114,7 @@ export class FusedAdam extends tf.Optimizer {
     this.firstMoment = undefined;
     this.secondMoment = undefined;
     this.layout = [];
+    for (const name of [...this.parked.keys()]) this.unpark(name);
     super.dispose();
   }
 

@@ -199,4 +199,46 @@ describe('wasm fast paths', () => {
       }), 1e-4);
     });
   });
+
+  describe('Slice and SplitV into contiguous pieces', () => {
+    it.each([
+      { shape: [10], sizes: [3, 1, 6], axis: 0 },
+      { shape: [1, 4, 3], sizes: [1, 3], axis: 1 },
+      { shape: [5, 2], sizes: [2, 3], axis: 0 },
+      { shape: [2, 6], sizes: [4, 2], axis: 1 }, // pieces interleave: wasm's own kernel
+    ])('split of $shape into $sizes along $axis matches cpu with its gradient', async ({ shape, sizes, axis }) => {
+      await compare('contiguousSlices', () => tf.tidy(() => {
+        const x = tf.tensor(pseudoRandom(tf.util.sizeFromShape(shape), 21), shape);
+        const pieces = tf.split(x, sizes, axis);
+        const [grad] = tf.grads((xs: tf.Tensor) => tf.addN(tf.split(xs, sizes, axis).map((p, i) => tf.sum(tf.mul(p, i + 1)))))([x]);
+        return read([...pieces, grad]);
+      }));
+    });
+
+    it.each([
+      { shape: [2, 3, 4], begin: [1, 0, 0], size: [1, 3, 4] },
+      { shape: [2, 3, 4], begin: [1, 1, 0], size: [1, 2, 4] },
+      { shape: [2, 3, 4], begin: [0, 1, 1], size: [2, 1, 2] }, // not contiguous: wasm's own kernel
+    ])('slice of $shape at $begin, size $size matches cpu', async ({ shape, begin, size }) => {
+      await compare('contiguousSlices', () => tf.tidy(() => read([tf.slice(tf.tensor(pseudoRandom(tf.util.sizeFromShape(shape), 22), shape), begin, size)])));
+    });
+
+    it('reads no copy of the input out of the heap (wasm\'s own Slice does, per piece)', () => {
+      const x = tf.tensor1d(pseudoRandom(8, 23));
+      const backend = tf.engine().backend as unknown as { readSync: (...args: unknown[]) => unknown };
+      const readSync = backend.readSync;
+      let reads = 0;
+      backend.readSync = (...args: unknown[]) => (reads++, readSync.apply(backend, args));
+      try {
+        tf.dispose(tf.split(x, [5, 3]));
+        expect(reads).toBe(0);
+        wasmTrainingConfig.fast.contiguousSlices = false;
+        tf.dispose(tf.split(x, [5, 3]));
+        expect(reads).toBe(2);
+      } finally {
+        backend.readSync = readSync;
+        x.dispose();
+      }
+    });
+  });
 });

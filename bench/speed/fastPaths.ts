@@ -3,7 +3,8 @@
  * fusion of the training step (trainingFusionConfig.ts) gives on the speed
  * model's training step, measured in one process with the variants
  * alternated round by round (on a shared machine the load drifts; alternating
- * spreads it evenly): all on, all off, and all on but one. Browser-safe.
+ * spreads it evenly): all on, all off, the wasm fast paths without the
+ * fusions, and all on but one. Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type TrainingFusion, trainingFusionConfig } from '../../src/engine/backend/trainingFusionConfig';
@@ -30,6 +31,7 @@ export async function measureFastPaths(batchSize: number, rounds: number, stepsP
   const variants: Array<{ name: string; on: (path: FastPath) => boolean; times: number[] }> = [
     { name: 'all on', on: () => true, times: [] },
     { name: 'all off', on: () => false, times: [] },
+    { name: 'wasm fast paths only (no fusion)', on: (path: FastPath) => !(FUSIONS as FastPath[]).includes(path), times: [] },
     ...paths.map((off) => ({ name: `without ${off}`, on: (path: FastPath) => path !== off, times: [] as number[] })),
   ];
   const model = await modelFromSpec(await speedModelSpec());

@@ -16,7 +16,8 @@ type LayerVariable = Layer['weights'][number];
 type Call = Layer['call'];
 
 interface BatchNormConfig {
-  axis: number;
+  /** A number in tfjs-layers; a one-element list in some imported Keras configs. */
+  axis: number | number[];
   momentum: number;
   epsilon: number;
 }
@@ -32,9 +33,10 @@ function movingAverage(variable: LayerVariable, value: tf.Tensor, momentum: numb
 
 function fusedCall(layer: Layer, original: Call): Call {
   const config = layer.getConfig() as unknown as BatchNormConfig;
+  const axis = Array.isArray(config.axis) ? (config.axis.length === 1 ? config.axis[0] : NaN) : config.axis;
   return (inputs, kwargs) => {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const channelsLast = config.axis === -1 || config.axis === x.rank - 1;
+    const channelsLast = axis === -1 || axis === x.rank - 1;
     const movingMean = weightNamed(layer, 'moving_mean');
     const movingVariance = weightNamed(layer, 'moving_variance');
     const fits = Boolean(kwargs.training) && channelsLast && x.dtype === 'float32' && movingMean && movingVariance
@@ -68,8 +70,10 @@ function batchNormLayers(layers: Layer[]): Layer[] {
  */
 export function fuseBatchNormTraining(model: tf.LayersModel): () => void {
   const layers = batchNormLayers(model.layers);
+  const own = layers.map((layer) => Object.getOwnPropertyDescriptor(layer, 'call'));
   for (const layer of layers) layer.call = fusedCall(layer, layer.call.bind(layer));
-  return () => {
-    for (const layer of layers) delete (layer as Partial<Layer>).call;
-  };
+  return () => layers.forEach((layer, i) => {
+    if (own[i]) Object.defineProperty(layer, 'call', own[i]);
+    else delete (layer as Partial<Layer>).call;
+  });
 }

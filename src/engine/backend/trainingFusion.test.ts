@@ -121,6 +121,33 @@ describe.each(['wasm', 'cpu'] as const)('training fusion on %s', (backend) => {
       }, 1e-4);
     });
 
+    it.each([
+      { axis: -1, training: true, fused: true },
+      { axis: 3, training: true, fused: true },
+      { axis: 1, training: true, fused: false }, // channels first: tfjs-layers' own path
+      { axis: -1, training: false, fused: false }, // inference: tfjs-layers' own path
+    ])('axis $axis, training $training: fused $fused, same output', async ({ axis, training, fused }) => {
+      const x = tf.tensor4d(pseudoRandom(2 * 3 * 4 * 5, 9), [2, 3, 4, 5]);
+      const run = async (on: boolean) => {
+        setFused(on, 'batchNormOp');
+        const model = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [3, 4, 5], axis })] });
+        seedWeights(model, 12);
+        const unfuse = fuseBatchNormTraining(model);
+        let y: Float32Array = new Float32Array();
+        const info = await tf.profile(() => tf.tidy(() => { y = (model.apply(x, { training }) as tf.Tensor).dataSync() as Float32Array; }));
+        const moving = model.weights.map((w) => w.read().dataSync() as Float32Array);
+        unfuse();
+        model.dispose();
+        return { y, moving, fused: info.kernels.some((k) => k.name === 'batchNormTraining__op') };
+      };
+      const on = await run(true);
+      const off = await run(false);
+      x.dispose();
+      expect(on.fused).toBe(fused);
+      expect(off.fused).toBe(false);
+      expectClose([on.y, ...on.moving], [off.y, ...off.moving], 1e-5, 'output and weights');
+    });
+
     it('leaves the layers as they were once removed', () => {
       const model = oddModel([7, 7, 1], false);
       const unfuse = fuseBatchNormTraining(model);

@@ -36,13 +36,14 @@ function batchNormTraining_(x: tf.Tensor, params: BatchNormTrainingParams): tf.T
     params.onStatistics?.(mean, variance);
     save([centered, variance]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [xc, v] = saved;
+      const [xc, v] = saved; // x − μ, σ²
       const s = tf.rsqrt(tf.add(v, epsilon));
       const dBeta = tf.sum(dy, axes);
       const dGamma = tf.mul(tf.sum(tf.mul(dy, xc), axes), s);
-      const a = gamma ? tf.mul(gamma, s) : s;
+      const gammaS = gamma ? tf.mul(gamma, s) : s;
+      // x̂·dγ/N = (x − μ)·(s·dγ/N): one full-size product instead of forming x̂.
       const q = tf.mul(tf.mul(dGamma, s), 1 / count);
-      const dx = tf.mul(tf.sub(tf.sub(dy, tf.mul(xc, q)), tf.mul(dBeta, 1 / count)), a);
+      const dx = tf.mul(tf.sub(tf.sub(dy, tf.mul(xc, q)), tf.mul(dBeta, 1 / count)), gammaS);
       return [dx, ...(gamma ? [dGamma] : []), ...(beta ? [dBeta] : [])];
     };
     return { value, gradFunc };

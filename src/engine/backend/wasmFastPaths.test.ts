@@ -199,4 +199,25 @@ describe('wasm fast paths', () => {
       }), 1e-4);
     });
   });
+
+  describe('the max-pool gradient with channels innermost', () => {
+    const cases: Array<{ shape: [number, number, number, number]; size: number | [number, number]; stride: number | [number, number]; pad: 'valid' | 'same' }> = [
+      { shape: [1, 6, 6, 1], size: 2, stride: 2, pad: 'valid' },
+      { shape: [2, 7, 7, 3], size: 2, stride: 2, pad: 'valid' }, // the last row and column lie in no window
+      { shape: [2, 7, 5, 3], size: 2, stride: 2, pad: 'same' }, // windows clipped by padding
+      { shape: [1, 9, 8, 3], size: 3, stride: 2, pad: 'valid' }, // overlapping windows
+      { shape: [2, 7, 7, 1], size: 3, stride: 2, pad: 'same' },
+      { shape: [1, 5, 6, 4], size: [1, 3], stride: [1, 2], pad: 'same' },
+    ];
+    it.each(cases)('$shape pool $size stride $stride $pad matches cpu, ties included', async ({ shape, size, stride, pad }) => {
+      // 1e-6, not a rounding tolerance: a tie routed elsewhere than cpu's first maximum is off by O(1).
+      await compare('maxPoolGradChannelsInner', () => tf.tidy(() => {
+        // Values on a coarse grid after a ReLU: many windows hold equal maxima.
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape(shape), 21).map((v) => Math.max(0, Math.round(v * 3) / 3)), shape);
+        const pool = (xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, size, stride, pad);
+        const r = tf.tensor(pseudoRandom(pool(x).size, 22), pool(x).shape);
+        return read([pool(x), ...tf.grads((xs: tf.Tensor) => tf.sum(tf.mul(pool(xs), r)))([x])]);
+      }), 1e-6);
+    });
+  });
 });

@@ -17,6 +17,8 @@ export const wasmTrainingConfig = {
     filterGradientAsConv: true,
     /** FusedBatchNorm with per-channel statistics as a 1×1 depthwise convolution with bias (wasmBatchNorm.ts). */
     batchNormAsDepthwise: true,
+    /** MaxPoolGrad with channels innermost: one contiguous compare per filter tap (kernelMath.ts). */
+    maxPoolGradChannelsInner: true,
   },
 };
 

@@ -36,6 +36,7 @@ import {
   flipFilter,
   im2colTransposed,
   maxPoolBackprop,
+  maxPoolBackpropChannelsInner,
   tileInto,
 } from './kernelMath';
 import { wasmTrainingConfig } from './wasmKernelConfig';
@@ -297,7 +298,8 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.Tens
 
 /**
  * wasm's MaxPoolGrad is a slow generic loop and routes the gradient of a window with no
- * positive value nowhere; this one sends it to the window's first maximum, like cpu.
+ * positive value nowhere; this one sends it to the window's first maximum, like cpu
+ * (channels innermost where wasmTrainingConfig.fast.maxPoolGradChannelsInner is on).
  */
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const dy = input('MaxPoolGrad', inputs, 'dy');
@@ -320,7 +322,8 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   };
   assertDyShape('MaxPoolGrad', dy, g, g.channels);
   const dx = backend.makeOutput(x.shape, 'float32');
-  maxPoolBackprop(f32(backend, x), f32(backend, dy), g, f32(backend, dx));
+  const backprop = wasmTrainingConfig.fast.maxPoolGradChannelsInner ? maxPoolBackpropChannelsInner : maxPoolBackprop;
+  backprop(f32(backend, x), f32(backend, dy), g, f32(backend, dx));
   return dx;
 }
 

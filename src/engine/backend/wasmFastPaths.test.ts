@@ -220,4 +220,25 @@ describe('wasm fast paths', () => {
       }), 1e-6);
     });
   });
+
+  describe('the input gradient of a strided convolution, phase by phase', () => {
+    const cases: Array<{ inShape: [number, number, number, number]; out: number; kernel: number; stride: number | [number, number]; pad: 'valid' | 'same' }> = [
+      { inShape: [1, 7, 7, 1], out: 2, kernel: 3, stride: 2, pad: 'same' },
+      { inShape: [2, 8, 6, 3], out: 4, kernel: 3, stride: 2, pad: 'same' },
+      { inShape: [1, 9, 8, 3], out: 2, kernel: 3, stride: 2, pad: 'valid' }, // the last column lies in no window
+      { inShape: [2, 6, 6, 8], out: 3, kernel: 1, stride: 2, pad: 'same' }, // phases without a filter tap
+      { inShape: [1, 8, 8, 2], out: 3, kernel: 2, stride: 2, pad: 'valid' },
+      { inShape: [1, 11, 9, 3], out: 2, kernel: 5, stride: 2, pad: 'same' },
+      { inShape: [1, 10, 9, 1], out: 2, kernel: 3, stride: [3, 2], pad: 'same' },
+    ];
+    it.each(cases)('$inShape → $out k=$kernel stride=$stride $pad matches cpu', async ({ inShape, out, kernel, stride, pad }) => {
+      await compare('stridedInputGradByPhase', () => tf.tidy(() => {
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape(inShape), 23), inShape);
+        const w = tf.tensor4d(pseudoRandom(kernel * kernel * inShape[3] * out, 24), [kernel, kernel, inShape[3], out]);
+        const conv = (xs: tf.Tensor, ws: tf.Tensor) => tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, stride, pad);
+        const r = tf.tensor(pseudoRandom(conv(x, w).size, 25), conv(x, w).shape);
+        return read(tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(conv(xs, ws), r)))([x, w]));
+      }), 1e-4);
+    });
+  });
 });

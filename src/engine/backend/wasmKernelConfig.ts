@@ -19,6 +19,8 @@ export const wasmTrainingConfig = {
     batchNormAsDepthwise: true,
     /** MaxPoolGrad with channels innermost: one contiguous compare per filter tap (kernelMath.ts). */
     maxPoolGradChannelsInner: true,
+    /** A strided convolution's input gradient as one stride-1 convolution per output phase (wasmStridedInputGrad.ts). */
+    stridedInputGradByPhase: true,
   },
 };
 

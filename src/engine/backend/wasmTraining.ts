@@ -42,6 +42,7 @@ import {
 import { wasmTrainingConfig } from './wasmKernelConfig';
 import { batchNormAsDepthwise } from './wasmBatchNorm';
 import { sharedIdentity } from './wasmIdentity';
+import { stridedInputGradient } from './wasmStridedInputGrad';
 import { batchMatMulTransposed } from './wasmMatMul';
 import { meanLeading, sumLeading } from './wasmReduce';
 
@@ -213,8 +214,10 @@ function patchGemm(
 // ---------------------------------------------------------------- Conv2DBackpropInput
 
 /**
- * dx = conv(dilate(dy), rot180(W)ᵀ) with stride 1, on XNNPACK. Falls back to wasm's
- * own kernel where that rewrite does not apply (NCHW, padding wider than the filter).
+ * dx = conv(dilate(dy), rot180(W)ᵀ) with stride 1, on XNNPACK; strided, one such
+ * convolution per output phase where wasmTrainingConfig.fast.stridedInputGradByPhase is
+ * on (wasmStridedInputGrad.ts). Falls back to wasm's own kernel where the rewrite does
+ * not apply (NCHW, padding wider than the filter).
  */
 function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -228,6 +231,8 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   if (pads.some((p) => p < 0)) return fallback();
   assertDyShape('Conv2DBackpropInput', dy, g, filter.shape[3]);
 
+  const strided = g.strideHeight > 1 || g.strideWidth > 1;
+  if (strided && wasmTrainingConfig.fast.stridedInputGradByPhase) return stridedInputGradient(backend, dy, filter, g);
   const [KH, KW, CI, CO] = filter.shape;
   const flipped = backend.makeOutput([KH, KW, CO, CI], 'float32');
   flipFilter(f32(backend, filter), filter.shape, f32(backend, flipped));

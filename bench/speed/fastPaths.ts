@@ -9,7 +9,7 @@ import { type FastPath, wasmTrainingConfig } from '../../src/engine/backend/wasm
 import { median } from '../../src/engine/eval/latency';
 import { modelFromSpec } from '../../src/engine/io/modelSpec';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../../src/engine/train/sparseTraining';
-import { SPEED_INPUT, randomImages, speedModelSpec } from './probe';
+import { SPEED_INPUT, SPEED_MODEL, randomImages, speedModelSpec } from './probe';
 import type { FastPathVariant } from './types';
 
 function setFast(on: (path: FastPath) => boolean): void {
@@ -20,19 +20,21 @@ export interface FastPathOptions {
   stepsPerRound?: number;
   /** The speed model's input, [height, width, channels]; the benchmark's own by default. */
   input?: [number, number, number];
+  /** A built-in model's name; the benchmark's own (vgg) by default. */
+  model?: string;
   /** Only these paths get a "without" variant (all by default); "all on" and "all off" always run. */
   paths?: FastPath[];
 }
 
 export async function measureFastPaths(batchSize: number, rounds: number, options: FastPathOptions = {}): Promise<FastPathVariant[]> {
   if (tf.getBackend() !== 'wasm') throw new Error(`the fast paths are wasm's; the backend is ${tf.getBackend()}`);
-  const { stepsPerRound = 3, input = SPEED_INPUT, paths = Object.keys(wasmTrainingConfig.fast) as FastPath[] } = options;
+  const { stepsPerRound = 3, input = SPEED_INPUT, model: modelName = SPEED_MODEL, paths = Object.keys(wasmTrainingConfig.fast) as FastPath[] } = options;
   const variants: Array<{ name: string; on: (path: FastPath) => boolean; times: number[] }> = [
     { name: 'all on', on: () => true, times: [] },
     { name: 'all off', on: () => false, times: [] },
     ...paths.map((off) => ({ name: `without ${off}`, on: (path: FastPath) => path !== off, times: [] as number[] })),
   ];
-  const model = await modelFromSpec(await speedModelSpec(input));
+  const model = await modelFromSpec(await speedModelSpec(input, modelName));
   const data = randomImages((stepsPerRound + 1) * batchSize, input);
   const settings = { ...DEFAULT_TRAIN_SETTINGS, epochs: 1, batchSize, maxSteps: stepsPerRound + 1, lambdaGamma: 0, lambdaS: 0, target: 0 };
   try {

@@ -1,6 +1,6 @@
 /**
  * The wasm fast-path comparison alone (bench/speed/fastPaths.ts), in Node:
- *   npx tsx bench/speed/fastPathsCli.ts [--input 32x32x3] [--rounds 5] [--paths maxPoolGradChannelsInner,…]
+ *   npx tsx bench/speed/fastPathsCli.ts [--model resnet] [--input 32x32x3] [--rounds 5] [--paths maxPoolGradChannelsInner,…]
  * Prints each variant's median and minimum step time and its ratio to "all on",
  * with the load average before and after. Writes nothing.
  */
@@ -9,7 +9,7 @@ import { useNodeBackend } from '../../src/engine/backend/node';
 import { type FastPath, wasmTrainingConfig } from '../../src/engine/backend/wasmKernelConfig';
 import { loadAverage } from '../common/environment';
 import { measureFastPaths } from './fastPaths';
-import { SPEED_BATCH, SPEED_INPUT } from './probe';
+import { SPEED_BATCH, SPEED_INPUT, SPEED_MODEL } from './probe';
 
 function parseInput(text: string | undefined): [number, number, number] {
   if (text === undefined) return SPEED_INPUT;
@@ -28,14 +28,14 @@ function parsePaths(text: string | undefined): FastPath[] | undefined {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { input: { type: 'string' }, rounds: { type: 'string' }, paths: { type: 'string' } } });
+  const { values } = parseArgs({ options: { model: { type: 'string' }, input: { type: 'string' }, rounds: { type: 'string' }, paths: { type: 'string' } } });
   const input = parseInput(values.input);
   const rounds = Number(values.rounds ?? 5);
   await useNodeBackend('wasm');
   const loadBefore = loadAverage();
-  const variants = await measureFastPaths(SPEED_BATCH, rounds, { input, paths: parsePaths(values.paths) });
+  const variants = await measureFastPaths(SPEED_BATCH, rounds, { input, model: values.model, paths: parsePaths(values.paths) });
   const base = variants[0];
-  console.log(`vgg ${input.join('×')}, batch ${SPEED_BATCH}, ${rounds} rounds; load ${loadBefore.toFixed(1)} → ${loadAverage().toFixed(1)}`);
+  console.log(`${values.model ?? SPEED_MODEL} ${input.join('×')}, batch ${SPEED_BATCH}, ${rounds} rounds; load ${loadBefore.toFixed(1)} → ${loadAverage().toFixed(1)}`);
   for (const v of variants) {
     console.log(`${v.name.padEnd(40)} median ${v.medianMs.toFixed(0)} ms  min ${v.minMs.toFixed(0)} ms  (×${(v.medianMs / base.medianMs).toFixed(2)} / ×${(v.minMs / base.minMs).toFixed(2)} of all on)`);
   }

@@ -36,8 +36,8 @@ export interface LatencyProbe {
   runs: number;
 }
 
-export async function speedModelSpec(input: [number, number, number] = SPEED_INPUT): Promise<ModelSpec> {
-  const model = buildBuiltinModel(SPEED_MODEL, { inputShape: input, numClasses: SPEED_CLASSES, seed: 1 });
+export async function speedModelSpec(input: [number, number, number] = SPEED_INPUT, name = SPEED_MODEL): Promise<ModelSpec> {
+  const model = buildBuiltinModel(name, { inputShape: input, numClasses: SPEED_CLASSES, seed: 1 });
   try {
     return await specFromModel(model);
   } finally {

@@ -17,7 +17,7 @@ export const wasmTrainingConfig = {
     filterGradientAsConv: true,
     /** FusedBatchNorm with per-channel statistics as a 1×1 depthwise convolution with bias (wasmBatchNorm.ts). */
     batchNormAsDepthwise: true,
-    /** MaxPoolGrad with channels innermost: one contiguous compare per filter tap (kernelMath.ts). */
+    /** MaxPoolGrad with channels innermost, consecutive floats in the inner loop, 2×2 windows unrolled (kernelMath.ts). */
     maxPoolGradChannelsInner: true,
     /** A strided convolution's input gradient as one stride-1 convolution per output phase (wasmStridedInputGrad.ts). */
     stridedInputGradByPhase: true,

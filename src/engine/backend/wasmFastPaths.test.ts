@@ -241,4 +241,46 @@ describe('wasm fast paths', () => {
       }
     });
   });
+
+  describe('the max-pool gradient with channels innermost', () => {
+    const cases: Array<{ shape: [number, number, number, number]; size: number | [number, number]; stride: number | [number, number]; pad: 'valid' | 'same' }> = [
+      { shape: [1, 6, 6, 1], size: 2, stride: 2, pad: 'valid' },
+      { shape: [2, 7, 7, 3], size: 2, stride: 2, pad: 'valid' }, // the last row and column lie in no window
+      { shape: [2, 7, 5, 3], size: 2, stride: 2, pad: 'same' }, // windows clipped by padding
+      { shape: [1, 9, 8, 3], size: 3, stride: 2, pad: 'valid' }, // overlapping windows
+      { shape: [2, 7, 7, 1], size: 3, stride: 2, pad: 'same' },
+      { shape: [1, 5, 6, 4], size: [1, 3], stride: [1, 2], pad: 'same' },
+    ];
+    it.each(cases)('$shape pool $size stride $stride $pad matches cpu, ties included', async ({ shape, size, stride, pad }) => {
+      // 1e-6, not a rounding tolerance: a tie routed elsewhere than cpu's first maximum is off by O(1).
+      await compare('maxPoolGradChannelsInner', () => tf.tidy(() => {
+        // Values on a coarse grid after a ReLU: many windows hold equal maxima.
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape(shape), 21).map((v) => Math.max(0, Math.round(v * 3) / 3)), shape);
+        const pool = (xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, size, stride, pad);
+        const r = tf.tensor(pseudoRandom(pool(x).size, 22), pool(x).shape);
+        return read([pool(x), ...tf.grads((xs: tf.Tensor) => tf.sum(tf.mul(pool(xs), r)))([x])]);
+      }), 1e-6);
+    });
+  });
+
+  describe('the input gradient of a strided convolution, phase by phase', () => {
+    const cases: Array<{ inShape: [number, number, number, number]; out: number; kernel: number; stride: number | [number, number]; pad: 'valid' | 'same' }> = [
+      { inShape: [1, 7, 7, 1], out: 2, kernel: 3, stride: 2, pad: 'same' },
+      { inShape: [2, 8, 6, 3], out: 4, kernel: 3, stride: 2, pad: 'same' },
+      { inShape: [1, 9, 8, 3], out: 2, kernel: 3, stride: 2, pad: 'valid' }, // the last column lies in no window
+      { inShape: [2, 6, 6, 8], out: 3, kernel: 1, stride: 2, pad: 'same' }, // phases without a filter tap
+      { inShape: [1, 8, 8, 2], out: 3, kernel: 2, stride: 2, pad: 'valid' },
+      { inShape: [1, 11, 9, 3], out: 2, kernel: 5, stride: 2, pad: 'same' },
+      { inShape: [1, 10, 9, 1], out: 2, kernel: 3, stride: [3, 2], pad: 'same' },
+    ];
+    it.each(cases)('$inShape → $out k=$kernel stride=$stride $pad matches cpu', async ({ inShape, out, kernel, stride, pad }) => {
+      await compare('stridedInputGradByPhase', () => tf.tidy(() => {
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape(inShape), 23), inShape);
+        const w = tf.tensor4d(pseudoRandom(kernel * kernel * inShape[3] * out, 24), [kernel, kernel, inShape[3], out]);
+        const conv = (xs: tf.Tensor, ws: tf.Tensor) => tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, stride, pad);
+        const r = tf.tensor(pseudoRandom(conv(x, w).size, 25), conv(x, w).shape);
+        return read(tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(conv(xs, ws), r)))([x, w]));
+      }), 1e-4);
+    });
+  });
 });

@@ -20,6 +20,10 @@ export const wasmTrainingConfig = {
     batchNormAsDepthwise: true,
     /** Slice and SplitV into contiguous pieces as block copies from the heap, not a copy of the whole input per piece (wasmSlice.ts). */
     contiguousSlices: true,
+    /** MaxPoolGrad with channels innermost, consecutive floats in the inner loop, 2×2 windows unrolled (kernelMath.ts). */
+    maxPoolGradChannelsInner: true,
+    /** A strided convolution's input gradient as one stride-1 convolution per output phase (wasmStridedInputGrad.ts). */
+    stridedInputGradByPhase: true,
   },
 };
 

@@ -29,9 +29,10 @@ function gfrGates_(x: tf.Tensor, weights: GateWeights, temperature: number): tf.
     const [input, kernel1, bias1, kernel2, bias2] = args as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const z = (input.rank === 4 ? tf.mean(input, [1, 2]) : input) as tf.Tensor2D;
-    // Under a tape tfjs does not fuse the relu into the product (fused.matMul unfuses it); the bias it does.
-    const h = tf.relu(tf.fused.matMul({ a: z, b: kernel1 as tf.Tensor2D, bias: bias1 }));
-    const u = tf.fused.matMul({ a: h, b: kernel2 as tf.Tensor2D, bias: bias2 });
+    // Plain products, not tf.fused.matMul: under a tape that leaves the relu out, and its reshapes to 3D and back
+    // cost three kernels per product against the one Add of the bias.
+    const h = tf.relu(tf.add(tf.matMul(z, kernel1 as tf.Tensor2D), bias1));
+    const u = tf.add(tf.matMul(h, kernel2 as tf.Tensor2D), bias2);
     const gates = tf.sigmoid(temperature === 1 ? u : tf.div(u, temperature));
     save([z, h, gates]);
     const gradFunc = (ds: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {

@@ -127,6 +127,24 @@ export class GfrLayer extends tf.layers.Layer {
     });
   }
 
+  /**
+   * updateRelationshipFactor for all `layers` at once: the same sums per
+   * channel over the gates laid side by side, one split back to the layers,
+   * so a handful of kernels per step instead of four per layer.
+   */
+  static updateRelationshipFactors(layers: GfrLayer[], momentum: number, reset: boolean): void {
+    if (layers.length === 0) return;
+    if (layers.length === 1 || !trainingFusionConfig.fused.gfrGates) {
+      layers.forEach((layer) => layer.updateRelationshipFactor(momentum, reset));
+      return;
+    }
+    tf.tidy(() => {
+      const batchMean = tf.mean(tf.concat(layers.map((layer) => layer.lastGates()), 1), 0);
+      const next = reset ? batchMean : tf.add(tf.mul(tf.concat(layers.map((layer) => layer.sr.read()), 0), momentum), tf.mul(batchMean, 1 - momentum));
+      tf.split(next, layers.map((layer) => layer.sr.shape[0] as number)).forEach((piece, i) => layers[i].sr.write(piece));
+    });
+  }
+
   releaseGates(): void {
     this.gates?.dispose();
     this.gates = null;

@@ -56,7 +56,10 @@ export class Teacher {
 
 /** T² · mean over the batch of KL(softmax(teacher / T) ‖ softmax(student / T)). */
 export function distillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
-  if (!trainingFusionConfig.fused.distillation) return tapedDistillationLoss(student, teacher, temperature);
+  return trainingFusionConfig.fused.distillation ? closedFormDistillation(student, teacher, temperature) : tapedDistillationLoss(student, teacher, temperature);
+}
+
+function closedFormDistillation_(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
   return tf.tidy(() => {
     const target = tf.softmax(tf.div(teacher, temperature));
     const logTarget = tf.logSoftmax(tf.div(teacher, temperature));
@@ -74,6 +77,8 @@ export function distillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, tem
     return loss(student) as tf.Scalar;
   });
 }
+
+const closedFormDistillation = tf.op({ closedFormDistillation_ });
 
 /** distillationLoss as taped ops (the reference the closed-form gradient is tested against). */
 export function tapedDistillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {

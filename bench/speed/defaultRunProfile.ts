@@ -12,6 +12,7 @@
  * every `every` steps, counted apart). Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { CriterionName } from '../../src/contract/criteria';
 import { CompressionSession } from '../../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/engine/train/sparseTraining';
 import { randomImages, speedModelSpec } from './probe';
@@ -27,13 +28,21 @@ export interface DefaultRunKernels {
   byName: Array<{ name: string; perStep: number }>;
 }
 
-export async function defaultRunKernels(steps = 2, overrides: Partial<TrainSettings> = {}): Promise<DefaultRunKernels> {
+export interface DefaultRunOptions {
+  /** Steps counted (default 2). */
+  steps?: number;
+  /** Default 'gfr' (the studio's); 'gamma' is the same run without GFR layers, 'l1' plain training. */
+  criterion?: CriterionName;
+  overrides?: Partial<TrainSettings>;
+}
+
+export async function defaultRunKernels({ steps = 2, criterion = 'gfr', overrides = {} }: DefaultRunOptions = {}): Promise<DefaultRunKernels> {
   const train = randomImages(36); // 4 calibration images, 32 to fit
   const session = new CompressionSession(await speedModelSpec(), { train, validation: randomImages(8) });
   const settings = { ...DEFAULT_TRAIN_SETTINGS, batchSize: DEFAULT_RUN_BATCH, epochs: 2, guardReadings: 1, ...overrides };
   await session.reference();
   const count = async (maxSteps: number) => {
-    const info = await tf.profile(async () => { await session.train((process.env.CRIT ?? 'gfr') as 'gfr', { ...settings, maxSteps }); });
+    const info = await tf.profile(async () => { await session.train(criterion, { ...settings, maxSteps }); });
     const names = new Map<string, number>();
     for (const kernel of info.kernels) if (!kernel.name.endsWith('__op')) names.set(kernel.name, (names.get(kernel.name) ?? 0) + 1);
     return names;

@@ -60,22 +60,20 @@ export function distillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, tem
 }
 
 function closedFormDistillation_(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
-  return tf.tidy(() => {
-    const target = tf.softmax(tf.div(teacher, temperature));
-    const logTarget = tf.logSoftmax(tf.div(teacher, temperature));
-    // The teacher is a constant: the only gradient is the student's, in closed form,
-    // ∂/∂student = T·(softmax(student / T) − target) / N, so the tape records one node instead of ~15.
-    const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const save = args[args.length - 1] as tf.GradSaveFunc;
-      const logStudent = tf.logSoftmax(tf.div(args[0] as tf.Tensor, temperature));
-      const kl = tf.sum(tf.mul(target, tf.sub(logTarget, logStudent)), 1);
-      save([logStudent]);
-      const gradFunc = (dy: tf.Tensor, [saved]: tf.Tensor[]): tf.Tensor =>
-        tf.mul(tf.sub(tf.exp(saved), target), tf.mul(dy, temperature / student.shape[0]));
-      return { value: tf.mul(tf.mean(kl), temperature * temperature), gradFunc };
-    });
-    return loss(student) as tf.Scalar;
+  const target = tf.softmax(tf.div(teacher, temperature));
+  const logTarget = tf.logSoftmax(tf.div(teacher, temperature));
+  // The teacher is a constant: the only gradient is the student's, in closed form,
+  // ∂/∂student = T·(softmax(student / T) − target) / N, so the tape records one node instead of ~15.
+  const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const logStudent = tf.logSoftmax(tf.div(args[0] as tf.Tensor, temperature));
+    const kl = tf.sum(tf.mul(target, tf.sub(logTarget, logStudent)), 1);
+    save([logStudent, target]);
+    const gradFunc = (dy: tf.Tensor, [savedLogStudent, savedTarget]: tf.Tensor[]): tf.Tensor =>
+      tf.mul(tf.sub(tf.exp(savedLogStudent), savedTarget), tf.mul(dy, temperature / student.shape[0]));
+    return { value: tf.mul(tf.mean(kl), temperature * temperature), gradFunc };
   });
+  return loss(student) as tf.Scalar;
 }
 
 const closedFormDistillation = tf.op({ closedFormDistillation_ });

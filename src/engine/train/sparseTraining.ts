@@ -23,7 +23,7 @@ import type { ModelAnalysis } from '../graph/analyze';
 import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
 import { chanceCrossEntropy, DivergenceWatch } from './divergence';
-import { distillationLoss, type Teacher } from './distillation';
+import { distillationLossToTargets, type Teacher } from './distillation';
 import { StepClock } from './stepClock';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityStatus } from './sparsityController';
 
@@ -240,7 +240,8 @@ async function trainStep(
   context: StepContext,
 ): Promise<StepResult> {
   const { settings, gfrLayers } = context;
-  const teacherLogits = context.teacher ? await context.teacher.logitsFor(batch.indices) : undefined;
+  const temperature = settings.distillTemperature;
+  const teacher = context.teacher ? await context.teacher.targetsFor(batch.indices, temperature) : undefined;
   let parts: tf.Tensor | undefined;
   try {
     tf.tidy(() => {
@@ -248,12 +249,13 @@ async function trainStep(
       const labels = tf.tensor1d(batch.labels, 'int32');
       context.optimizer.minimize(() => {
         const outputs = model.apply(x, { training: true }) as tf.Tensor2D;
-        const distilling = teacherLogits ? lossAndDistributionLogits(outputs, labels, context.outputKind) : undefined;
+        const distilling = teacher ? lossAndDistributionLogits(outputs, labels, context.outputKind) : undefined;
         const crossEntropy = distilling?.loss ?? classificationLoss(outputs, labels, context.outputKind);
         let loss: tf.Scalar = crossEntropy;
-        if (teacherLogits && distilling) {
-          const teacher = tf.tensor2d(teacherLogits, [batch.size, data.numClasses]);
-          const distilled = distillationLoss(distilling.logits, teacher, settings.distillTemperature);
+        if (teacher && distilling) {
+          const shape: [number, number] = [batch.size, data.numClasses];
+          const targets = { target: tf.tensor2d(teacher.target, shape), logTarget: tf.tensor2d(teacher.logTarget, shape) };
+          const distilled = distillationLossToTargets(distilling.logits, targets, temperature);
           loss = tf.add(tf.mul(crossEntropy, 1 - settings.distillation), tf.mul(distilled, settings.distillation));
         }
         for (const penalty of context.penalties) loss = tf.add(loss, tf.mul(penalty.value(), penalty.weight));

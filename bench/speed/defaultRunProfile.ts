@@ -14,8 +14,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CriterionName } from '../../src/contract/criteria';
 import { CompressionSession } from '../../src/engine/session';
+import { trainingFusionConfig } from '../../src/engine/backend/trainingFusionConfig';
+import { median } from '../../src/engine/eval/latency';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/engine/train/sparseTraining';
-import { randomImages, speedModelSpec } from './probe';
+import { randomImages, SPEED_BATCH, speedModelSpec } from './probe';
+import type { FastPathVariant } from './types';
 
 /** Images per step of the count. */
 export const DEFAULT_RUN_BATCH = 8;
@@ -53,4 +56,40 @@ export async function defaultRunKernels({ steps = 2, criterion = 'gfr', override
   const byName = [...many].map(([name, n]) => ({ name, perStep: (n - (once.get(name) ?? 0)) / steps }))
     .filter((k) => k.perStep !== 0).sort((a, b) => b.perStep - a.perStep);
   return { kernelsPerStep: byName.reduce((sum, k) => sum + k.perStep, 0), byName };
+}
+
+/**
+ * Step time of the default run at the studio's batch size, the GFR fusions
+ * (trainingFusionConfig.fused.gfrGates and .distillation) on against off,
+ * alternated call by call in one process. Counted: the steps of the second
+ * epoch (the teacher's targets known) without a guard reading; each call's
+ * setup (instrumenting, the teacher's model, recalibration) is not a step.
+ */
+export async function measureDefaultRunSteps(rounds: number, batchSize = SPEED_BATCH): Promise<FastPathVariant[]> {
+  const fit = STEPS_PER_EPOCH * batchSize;
+  const train = randomImages(Math.round(fit / 0.9)); // 10% held out for calibration
+  const session = new CompressionSession(await speedModelSpec(), { train, validation: randomImages(8) });
+  const settings = { ...DEFAULT_TRAIN_SETTINGS, batchSize, epochs: 2, guardReadings: 1 };
+  await session.reference();
+  const variants = [{ name: 'GFR gates and distillation fused', on: true, times: [] as number[] }, { name: 'taped (before)', on: false, times: [] as number[] }];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of variants) {
+        trainingFusionConfig.fused.gfrGates = variant.on;
+        trainingFusionConfig.fused.distillation = variant.on;
+        let previous = 0;
+        await session.train('gfr', settings, {
+          onEvent(event) {
+            if (event.kind !== 'step') return;
+            if (event.step > STEPS_PER_EPOCH && event.guard?.step !== event.step) variant.times.push(event.elapsedMs - previous);
+            previous = event.elapsedMs;
+          },
+        });
+      }
+    }
+  } finally {
+    trainingFusionConfig.fused.gfrGates = true;
+    trainingFusionConfig.fused.distillation = true;
+  }
+  return variants.map((v) => ({ name: v.name, medianMs: median(v.times), minMs: Math.min(...v.times) }));
 }

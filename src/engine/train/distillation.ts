@@ -99,45 +99,36 @@ export function distillationTargets(teacher: tf.Tensor2D, temperature: number): 
 
 /** T² · mean over the batch of KL(softmax(teacher / T) ‖ softmax(student / T)). */
 export function distillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
-  if (!trainingFusionConfig.fused.distillation) return tapedDistillationLoss(student, teacher, temperature);
   return tf.tidy(() => distillationLossToTargets(student, distillationTargets(teacher, temperature), temperature));
 }
 
 /**
  * distillationLoss against targets computed beforehand (`Teacher.targetsFor`
- * keeps them per image: they are the same at every step). Its gradient is in
- * closed form, ∂/∂student = T·(softmax(student / T) − target) / N, so the
- * tape records one node instead of ~15.
+ * keeps them per image: they are the same at every step). With the
+ * `distillation` fusion its gradient is in closed form,
+ * ∂/∂student = T·(softmax(student / T) − target) / N, so the tape records one
+ * node instead of ~15; without it, tfjs differentiates the same formula.
  */
 export function distillationLossToTargets(student: tf.Tensor2D, targets: DistillationTargets, temperature: number): tf.Scalar {
-  if (!trainingFusionConfig.fused.distillation) {
-    return tf.tidy(() => tf.mul(tf.mean(tf.sum(tf.mul(targets.target, tf.sub(targets.logTarget, tf.logSoftmax(tf.div(student, temperature)))), 1)), temperature * temperature) as tf.Scalar);
-  }
-  return closedFormDistillation(student, targets.target, targets.logTarget, temperature);
+  if (trainingFusionConfig.fused.distillation) return closedFormDistillation(student, targets.target, targets.logTarget, temperature);
+  return tf.tidy(() => meanKl(targets.target, targets.logTarget, tf.logSoftmax(tf.div(student, temperature)), temperature));
+}
+
+/** T² · mean over the rows of Σ target·(log target − log student). */
+function meanKl(target: tf.Tensor, logTarget: tf.Tensor, logStudent: tf.Tensor, temperature: number): tf.Scalar {
+  return tf.mul(tf.mean(tf.sum(tf.mul(target, tf.sub(logTarget, logStudent)), 1)), temperature * temperature) as tf.Scalar;
 }
 
 function closedFormDistillation_(student: tf.Tensor2D, target: tf.Tensor2D, logTarget: tf.Tensor2D, temperature: number): tf.Scalar {
   const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const logStudent = tf.logSoftmax(tf.div(args[0] as tf.Tensor, temperature));
-    const kl = tf.sum(tf.mul(target, tf.sub(logTarget, logStudent)), 1);
     save([logStudent, target]);
     const gradFunc = (dy: tf.Tensor, [savedLogStudent, savedTarget]: tf.Tensor[]): tf.Tensor =>
       tf.mul(tf.sub(tf.exp(savedLogStudent), savedTarget), tf.mul(dy, temperature / student.shape[0]));
-    return { value: tf.mul(tf.mean(kl), temperature * temperature), gradFunc };
+    return { value: meanKl(target, logTarget, logStudent, temperature), gradFunc };
   });
   return loss(student) as tf.Scalar;
 }
 
 const closedFormDistillation = tf.op({ closedFormDistillation_ });
-
-/** distillationLoss as taped ops (the reference the closed-form gradient is tested against). */
-export function tapedDistillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
-  return tf.tidy(() => {
-    const target = tf.softmax(tf.div(teacher, temperature));
-    const logTarget = tf.logSoftmax(tf.div(teacher, temperature));
-    const logStudent = tf.logSoftmax(tf.div(student, temperature));
-    const kl = tf.sum(tf.mul(target, tf.sub(logTarget, logStudent)), 1);
-    return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
-  });
-}

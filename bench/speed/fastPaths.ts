@@ -18,7 +18,8 @@ import type { FastPathVariant } from './types';
 type FastPath = WasmFastPath | TrainingFusion;
 
 const WASM_PATHS = Object.keys(wasmTrainingConfig.fast) as WasmFastPath[];
-const FUSIONS = Object.keys(trainingFusionConfig.fused) as TrainingFusion[];
+/** The fusions a plain step uses; the GFR run's (gfrGates, distillation) are measured by measureDefaultRunSteps. */
+const FUSIONS: TrainingFusion[] = ['batchNormOp', 'adam'];
 
 function setFast(on: (path: FastPath) => boolean): void {
   for (const path of WASM_PATHS) wasmTrainingConfig.fast[path] = on(path);

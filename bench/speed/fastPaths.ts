@@ -18,8 +18,9 @@ import type { FastPathVariant } from './types';
 export type FastPath = WasmFastPath | TrainingFusion;
 
 const WASM_PATHS = Object.keys(wasmTrainingConfig.fast) as WasmFastPath[];
-const FUSIONS = Object.keys(trainingFusionConfig.fused) as TrainingFusion[];
-/** Every switch the comparison can turn off, wasm's and the fusions'. */
+/** The fusions a plain step uses; the GFR run's (gfrGates, distillation) are measured by measureDefaultRunSteps. */
+const FUSIONS: TrainingFusion[] = ['batchNormOp', 'adam'];
+/** Every switch the comparison can turn off, wasm's and the plain step's fusions. */
 export const ALL_PATHS: FastPath[] = [...WASM_PATHS, ...FUSIONS];
 
 function setFast(on: (path: FastPath) => boolean): void {

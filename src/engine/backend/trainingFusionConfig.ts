@@ -10,6 +10,10 @@ export const trainingFusionConfig = {
     batchNormOp: true,
     /** Adam over all variables at once, on flat moment buffers (fusedAdam.ts). */
     adam: true,
+    /** GFR layers in training as two ops with their own gradients, the gates and the gating (gfr/gfrGatesOp.ts). */
+    gfrGates: true,
+    /** The distillation loss with its gradient in closed form (train/distillation.ts). */
+    distillation: true,
   },
 };
 

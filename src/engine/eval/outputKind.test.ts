@@ -5,7 +5,7 @@ import { expectNoLeaks, maxAbsDifference } from '../testing/tensors';
 import { evaluate } from './evaluate';
 import {
   classificationLoss, classificationLossSum, declaredOutputKind, distributionLogits, kindFromOutputs,
-  outputLayerView, PROBABILITY_EPSILON, type OutputLayerView,
+  lossAndDistributionLogits, outputLayerView, PROBABILITY_EPSILON, type OutputLayerView,
 } from './outputKind';
 
 beforeAll(async () => {
@@ -166,5 +166,20 @@ describe('distributionLogits', () => {
     // Sigmoid: log(p / (1 − p)), the logit of each class.
     const sigmoidLogits = tf.tidy(() => distributionLogits(tf.tensor2d([[0.5, 0.8]]), 'sigmoid').dataSync());
     expect(maxAbsDifference(sigmoidLogits, [0, Math.log(4)])).toBeLessThan(1e-5);
+  });
+});
+
+describe('lossAndDistributionLogits', () => {
+  it.each(['softmax', 'logits', 'sigmoid'] as const)('%s: the same loss as classificationLoss and the same logits as distributionLogits', async (kind) => {
+    const outputs = tf.tensor2d(kind === 'logits' ? [[1, -2, 0.5], [0, 3, 1]] : [[0.7, 0.2, 0.1], [1e-9, 0.25, 0.75]]);
+    const labels = tf.tensor1d([0, 2], 'int32');
+    const [loss, logits] = await expectNoLeaks(() => tf.tidy(() => {
+      const both = lossAndDistributionLogits(outputs, labels, kind);
+      return [both.loss.dataSync(), both.logits.dataSync()];
+    }));
+    const [expectedLoss, expectedLogits] = tf.tidy(() => [classificationLoss(outputs, labels, kind).dataSync(), distributionLogits(outputs, kind).dataSync()]);
+    expect(Array.from(loss)).toEqual(Array.from(expectedLoss));
+    expect(Array.from(logits)).toEqual(Array.from(expectedLogits));
+    tf.dispose([outputs, labels]);
   });
 });

@@ -132,3 +132,15 @@ export function classificationLossSum(outputs: tf.Tensor2D, labels: tf.Tensor1D,
 export function classificationLoss(outputs: tf.Tensor2D, labels: tf.Tensor1D, kind: OutputKind): tf.Scalar {
   return tf.tidy(() => tf.div(classificationLossSum(outputs, labels, kind), outputs.shape[0]) as tf.Scalar);
 }
+
+/**
+ * classificationLoss and distributionLogits of the same outputs for a
+ * distilled training step. For softmax outputs both are built on the clipped
+ * log p: computed once, so the step's tape holds it once.
+ */
+export function lossAndDistributionLogits(outputs: tf.Tensor2D, labels: tf.Tensor1D, kind: OutputKind): { loss: tf.Scalar; logits: tf.Tensor2D } {
+  if (kind !== 'softmax') return { loss: classificationLoss(outputs, labels, kind), logits: distributionLogits(outputs, kind) };
+  const logits = logProbabilities(outputs, kind);
+  const loss = tf.tidy(() => tf.div(tf.neg(tf.sum(tf.mul(tf.oneHot(labels, outputs.shape[1]), logits))), outputs.shape[0]) as tf.Scalar);
+  return { loss, logits };
+}

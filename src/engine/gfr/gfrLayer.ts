@@ -9,6 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION } from '../../contract/settings';
+import { trainingFusionConfig } from '../backend/trainingFusionConfig';
+import { applyGates, gfrGates } from './gfrGatesOp';
 
 export interface GfrLayerArgs {
   /** Reduction r of the hidden width h = max(4, ceil(C / r)). */
@@ -84,9 +86,11 @@ export class GfrLayer extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training) return tf.mul(x, this.sr.read());
-    const gates = this.computeGates(x);
+    const fused = trainingFusionConfig.fused.gfrGates && x.dtype === 'float32' && (x.rank === 4 || x.rank === 2);
+    const gates = fused ? this.fusedGates(x) : this.computeGates(x);
     this.gates?.dispose();
     this.gates = tf.keep(gates);
+    if (fused) return applyGates(x, gates);
     const perSample = x.rank === 4 ? gates.reshape([gates.shape[0], 1, 1, gates.shape[1]]) : gates;
     return tf.mul(x, perSample);
   }
@@ -99,6 +103,12 @@ export class GfrLayer extends tf.layers.Layer {
       const logits = tf.add(tf.matMul(hidden as tf.Tensor2D, this.kernel2.read() as tf.Tensor2D), this.bias2.read());
       return tf.sigmoid(this.temperature === 1 ? logits : tf.div(logits, this.temperature)) as tf.Tensor2D;
     });
+  }
+
+  /** computeGates as one op with its own gradient (gfrGatesOp.ts): same values, far fewer kernels in a training step. */
+  private fusedGates(x: tf.Tensor): tf.Tensor2D {
+    const weights = { kernel1: this.kernel1.read(), bias1: this.bias1.read(), kernel2: this.kernel2.read(), bias2: this.bias2.read() };
+    return gfrGates(x, weights, this.temperature);
   }
 
   /** The gates of the last training call (valid until the next call or release). */
@@ -114,6 +124,24 @@ export class GfrLayer extends tf.layers.Layer {
       const batchMean = tf.mean(gates, 0);
       const next = reset ? batchMean : tf.add(tf.mul(this.sr.read(), momentum), tf.mul(batchMean, 1 - momentum));
       this.sr.write(next);
+    });
+  }
+
+  /**
+   * updateRelationshipFactor for all `layers` at once: the same sums per
+   * channel over the gates laid side by side, one split back to the layers,
+   * so a handful of kernels per step instead of four per layer.
+   */
+  static updateRelationshipFactors(layers: GfrLayer[], momentum: number, reset: boolean): void {
+    if (layers.length === 0) return;
+    if (layers.length === 1 || !trainingFusionConfig.fused.gfrGates) {
+      layers.forEach((layer) => layer.updateRelationshipFactor(momentum, reset));
+      return;
+    }
+    tf.tidy(() => {
+      const batchMean = tf.mean(tf.concat(layers.map((layer) => layer.lastGates()), 1), 0);
+      const next = reset ? batchMean : tf.add(tf.mul(tf.concat(layers.map((layer) => layer.sr.read()), 0), momentum), tf.mul(batchMean, 1 - momentum));
+      tf.split(next, layers.map((layer) => layer.sr.shape[0] as number)).forEach((piece, i) => layers[i].sr.write(piece));
     });
   }
 

@@ -85,4 +85,24 @@ describe('Teacher', () => {
     expect(Array.from(await teacher.logitsFor(Int32Array.from([2, 1])))).toEqual([...Array.from(first.subarray(3, 6)), ...Array.from(first.subarray(0, 3))]);
     model.dispose();
   });
+
+  it('gives the targets at T of the asked images (softmax and log-softmax of its rows over T), kept per temperature', async () => {
+    const model = await modelFromSpec(await twoConvModel(1));
+    const teacher = new Teacher(model, 'logits', data);
+    const indices = Int32Array.from([5, 0, 5, 11]);
+    for (const temperature of [4, 1.5]) {
+      const logits = await teacher.logitsFor(indices);
+      const [target, logTarget] = tf.tidy(() => {
+        const scaled = tf.div(tf.tensor2d(logits, [indices.length, data.numClasses]), temperature);
+        return [tf.softmax(scaled).dataSync(), tf.logSoftmax(scaled).dataSync()];
+      });
+      const rows = await expectNoLeaks(() => teacher.targetsFor(indices, temperature));
+      expect(maxAbsDifference(rows.target, target)).toBeLessThan(1e-6);
+      expect(maxAbsDifference(rows.logTarget, logTarget)).toBeLessThan(1e-6);
+      // Kept: a changed model changes no target already given.
+      model.weights.forEach((weight) => weight.write(tf.zerosLike(weight.read())));
+      expect(Array.from((await teacher.targetsFor(indices, temperature)).target)).toEqual(Array.from(rows.target));
+    }
+    model.dispose();
+  });
 });

@@ -7,6 +7,7 @@
  * teacher's output for an image is computed once, not at every step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { trainingFusionConfig } from '../backend/trainingFusionConfig';
 import type { ImageDataset } from '../core/types';
 import { distributionLogits, type OutputKind } from '../eval/outputKind';
 
@@ -26,6 +27,9 @@ export class Teacher {
     this.rows = new Float32Array(data.count * data.numClasses);
     this.known = new Uint8Array(data.count);
   }
+
+  /** Rows of `distillationTargets` at `targetTemperature`, per image, filled as images are asked for. */
+  private targetRows: { temperature: number; target: Float32Array; logTarget: Float32Array; known: Uint8Array } | null = null;
 
   get classes(): number {
     return this.data.numClasses;
@@ -47,19 +51,84 @@ export class Teacher {
         this.known[index] = 1;
       });
     }
-    const out = new Float32Array(indices.length * numClasses);
-    indices.forEach((index, k) => out.set(this.rows.subarray(index * numClasses, (index + 1) * numClasses), k * numClasses));
-    return out;
+    return gatherRows(this.rows, indices, numClasses);
   }
+
+  /**
+   * The teacher's targets at temperature T for the images at `indices`
+   * (softmax and log-softmax of its rows over T), each computed once per
+   * image and temperature: constants of the run, so a training step spends
+   * no kernel on them.
+   */
+  async targetsFor(indices: Int32Array, temperature: number): Promise<{ target: Float32Array; logTarget: Float32Array }> {
+    const { count, numClasses } = this.data;
+    if (this.targetRows?.temperature !== temperature) {
+      const size = count * numClasses;
+      this.targetRows = { temperature, target: new Float32Array(size), logTarget: new Float32Array(size), known: new Uint8Array(count) };
+    }
+    const rows = this.targetRows;
+    const missing = Int32Array.from(new Set(Array.from(indices).filter((index) => !rows.known[index])));
+    if (missing.length > 0) {
+      const logits = await this.logitsFor(missing);
+      const targets = tf.tidy(() => distillationTargets(tf.tensor2d(logits, [missing.length, numClasses]), temperature));
+      const [target, logTarget] = (await Promise.all([targets.target.data(), targets.logTarget.data()])) as Float32Array[];
+      tf.dispose([targets.target, targets.logTarget]);
+      missing.forEach((index, k) => {
+        rows.target.set(target.subarray(k * numClasses, (k + 1) * numClasses), index * numClasses);
+        rows.logTarget.set(logTarget.subarray(k * numClasses, (k + 1) * numClasses), index * numClasses);
+        rows.known[index] = 1;
+      });
+    }
+    return { target: gatherRows(rows.target, indices, numClasses), logTarget: gatherRows(rows.logTarget, indices, numClasses) };
+  }
+}
+
+function gatherRows(rows: Float32Array, indices: Int32Array, width: number): Float32Array {
+  const out = new Float32Array(indices.length * width);
+  indices.forEach((index, k) => out.set(rows.subarray(index * width, (index + 1) * width), k * width));
+  return out;
+}
+
+/** The teacher's side of the loss at temperature T: softmax(teacher / T) and its log, N × classes each. */
+// A type, not an interface: tf.tidy may return it.
+export type DistillationTargets = { target: tf.Tensor2D; logTarget: tf.Tensor2D };
+
+export function distillationTargets(teacher: tf.Tensor2D, temperature: number): DistillationTargets {
+  return tf.tidy(() => ({ target: tf.softmax(tf.div(teacher, temperature)) as tf.Tensor2D, logTarget: tf.logSoftmax(tf.div(teacher, temperature)) as tf.Tensor2D }));
 }
 
 /** T² · mean over the batch of KL(softmax(teacher / T) ‖ softmax(student / T)). */
 export function distillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
-  return tf.tidy(() => {
-    const target = tf.softmax(tf.div(teacher, temperature));
-    const logTarget = tf.logSoftmax(tf.div(teacher, temperature));
-    const logStudent = tf.logSoftmax(tf.div(student, temperature));
-    const kl = tf.sum(tf.mul(target, tf.sub(logTarget, logStudent)), 1);
-    return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
-  });
+  return tf.tidy(() => distillationLossToTargets(student, distillationTargets(teacher, temperature), temperature));
 }
+
+/**
+ * distillationLoss against targets computed beforehand (`Teacher.targetsFor`
+ * keeps them per image: they are the same at every step). With the
+ * `distillation` fusion its gradient is in closed form,
+ * ∂/∂student = T·(softmax(student / T) − target) / N, so the tape records one
+ * node instead of ~15; without it, tfjs differentiates the same formula.
+ */
+export function distillationLossToTargets(student: tf.Tensor2D, targets: DistillationTargets, temperature: number): tf.Scalar {
+  if (trainingFusionConfig.fused.distillation) return closedFormDistillation(student, targets.target, targets.logTarget, temperature);
+  return tf.tidy(() => meanKl(targets.target, targets.logTarget, tf.logSoftmax(tf.div(student, temperature)), temperature));
+}
+
+/** T² · mean over the rows of Σ target·(log target − log student). */
+function meanKl(target: tf.Tensor, logTarget: tf.Tensor, logStudent: tf.Tensor, temperature: number): tf.Scalar {
+  return tf.mul(tf.mean(tf.sum(tf.mul(target, tf.sub(logTarget, logStudent)), 1)), temperature * temperature) as tf.Scalar;
+}
+
+function closedFormDistillation_(student: tf.Tensor2D, target: tf.Tensor2D, logTarget: tf.Tensor2D, temperature: number): tf.Scalar {
+  const loss = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const logStudent = tf.logSoftmax(tf.div(args[0] as tf.Tensor, temperature));
+    save([logStudent, target]);
+    const gradFunc = (dy: tf.Tensor, [savedLogStudent, savedTarget]: tf.Tensor[]): tf.Tensor =>
+      tf.mul(tf.sub(tf.exp(savedLogStudent), savedTarget), tf.mul(dy, temperature / student.shape[0]));
+    return { value: meanKl(target, logTarget, logStudent, temperature), gradFunc };
+  });
+  return loss(student) as tf.Scalar;
+}
+
+const closedFormDistillation = tf.op({ closedFormDistillation_ });

@@ -45,9 +45,17 @@ export function gammaL1(gammas: tf.Variable[]): tf.Scalar {
  * gates split instead of sinking together.
  */
 export function gatePenalty(layers: GfrLayer[], penalty: GatePenalty, polarization: number): tf.Scalar {
-  return tf.tidy(() => tf.addN(layers.map((layer) => {
-    const m = tf.mean(layer.lastGates(), 0);
-    if (penalty === 'sum') return tf.sum(m);
-    return tf.sub(tf.mul(tf.sum(m), polarization), tf.sum(tf.abs(tf.sub(m, tf.mean(m)))));
-  })) as tf.Scalar);
+  return tf.tidy(() => {
+    if (penalty === 'sum') return gateSum(layers.map((layer) => layer.lastGates()));
+    return tf.addN(layers.map((layer) => {
+      const m = tf.mean(layer.lastGates(), 0);
+      return tf.sub(tf.mul(tf.sum(m), polarization), tf.sum(tf.abs(tf.sub(m, tf.mean(m)))));
+    })) as tf.Scalar;
+  });
+}
+
+/** Σ over layers of Σ mean_N(s) = Σ s / N over all layers' gates at once: one term, not one per layer. */
+function gateSum(gates: tf.Tensor2D[]): tf.Scalar {
+  const all = gates.length === 1 ? gates[0] : tf.concat(gates, 1);
+  return tf.mul(tf.sum(all), 1 / all.shape[0]) as tf.Scalar;
 }

@@ -17,13 +17,13 @@ import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
-import { classificationLoss, declaredOutputKind, distributionLogits, outputLayerView, type OutputKind } from '../eval/outputKind';
-import { isGfrLayer, type GfrLayer } from '../gfr/gfrLayer';
+import { classificationLoss, declaredOutputKind, lossAndDistributionLogits, outputLayerView, type OutputKind } from '../eval/outputKind';
+import { GfrLayer, isGfrLayer } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
 import { chanceCrossEntropy, DivergenceWatch } from './divergence';
-import { distillationLoss, type Teacher } from './distillation';
+import { distillationLossToTargets, type Teacher } from './distillation';
 import { StepClock } from './stepClock';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityStatus } from './sparsityController';
 
@@ -240,7 +240,8 @@ async function trainStep(
   context: StepContext,
 ): Promise<StepResult> {
   const { settings, gfrLayers } = context;
-  const teacherLogits = context.teacher ? await context.teacher.logitsFor(batch.indices) : undefined;
+  const temperature = settings.distillTemperature;
+  const teacher = context.teacher ? await context.teacher.targetsFor(batch.indices, temperature) : undefined;
   let parts: tf.Tensor | undefined;
   try {
     tf.tidy(() => {
@@ -248,11 +249,13 @@ async function trainStep(
       const labels = tf.tensor1d(batch.labels, 'int32');
       context.optimizer.minimize(() => {
         const outputs = model.apply(x, { training: true }) as tf.Tensor2D;
-        const crossEntropy = classificationLoss(outputs, labels, context.outputKind);
+        const distilling = teacher ? lossAndDistributionLogits(outputs, labels, context.outputKind) : undefined;
+        const crossEntropy = distilling?.loss ?? classificationLoss(outputs, labels, context.outputKind);
         let loss: tf.Scalar = crossEntropy;
-        if (teacherLogits) {
-          const teacher = tf.tensor2d(teacherLogits, [batch.size, data.numClasses]);
-          const distilled = distillationLoss(distributionLogits(outputs, context.outputKind), teacher, settings.distillTemperature);
+        if (teacher && distilling) {
+          const shape: [number, number] = [batch.size, data.numClasses];
+          const targets = { target: tf.tensor2d(teacher.target, shape), logTarget: tf.tensor2d(teacher.logTarget, shape) };
+          const distilled = distillationLossToTargets(distilling.logits, targets, temperature);
           loss = tf.add(tf.mul(crossEntropy, 1 - settings.distillation), tf.mul(distilled, settings.distillation));
         }
         for (const penalty of context.penalties) loss = tf.add(loss, tf.mul(penalty.value(), penalty.weight));
@@ -261,7 +264,7 @@ async function trainStep(
         return loss;
       }, false, context.variables);
     });
-    gfrLayers.forEach((layer) => layer.updateRelationshipFactor(settings.srMomentum, context.firstStep));
+    GfrLayer.updateRelationshipFactors(gfrLayers, settings.srMomentum, context.firstStep);
     const [loss, crossEntropy, correct] = await parts!.data();
     return { loss, crossEntropy, correct };
   } finally {

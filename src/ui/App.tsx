@@ -6,6 +6,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 
 import type { WorkerBridge } from '../worker/bridge';
+import { warmUpCharts } from './charts/chartWarmUp';
 import { DropTarget } from './components/DropTarget';
 import { RestoredNote } from './components/RestoredNote';
 import { SavedWorkBar } from './components/SavedWorkBar';
@@ -28,6 +29,7 @@ export function App({ engine, requestedBackend }: AppProps) {
     const stopFailures = engine.onFailure((error) => void store.getState().recoverEngine(error.message));
     void store.getState().startEngine();
     void store.getState().requestPersistentStorage();
+    warmUpCharts();
     return () => {
       stopNotices();
       stopFailures();

@@ -1,39 +1,68 @@
 /**
- * Keeps live charts from blocking the page (issue 11). Redrawing a recharts
- * chart costs tens of milliseconds of main-thread work, more with many points
- * on a busy machine, and the worker sends progress every 150 ms. So each chart
- * gets its own snapshot of the data: redrawn at most once per CHART_INTERVAL_MS,
- * the charts of a panel in different tasks (each in its slot), as a transition
- * React may interrupt, and thinned to MAX_CHART_POINTS points.
+ * Keeps live charts from blocking the page (issue 11). A recharts redraw is a
+ * block of main-thread work (tens of milliseconds on a busy machine, the same
+ * for 20 points or 400: docs/DECISIONS.md) and the worker sends progress every
+ * 150 ms. So each chart gets its own snapshot of the data, redrawn at most once
+ * per CHART_INTERVAL_MS, as a transition React may interrupt, one chart at a
+ * time (chartTurns.ts), and thinned to MAX_CHART_POINTS points.
  */
 import { startTransition, useEffect, useMemo, useRef, useState } from 'react';
 
 import { thinPoints } from '../../contract/events';
+import { chartTurns } from './chartTurns';
 
 export const CHART_INTERVAL_MS = 1000;
-/** Time between the redraws of two charts of one panel: each is its own task. */
-export const SLOT_MS = 120;
 export const MAX_CHART_POINTS = 400;
 
-
-/** `value` as a chart should draw it: at most once per interval, offset by `slot` × SLOT_MS. */
-export function usePacedValue<T>(value: T, slot: number, intervalMs = CHART_INTERVAL_MS): T {
+/**
+ * `value` as a chart should draw it: at most once per interval, in the chart's
+ * turn. A chart that mounts only once its paced value has data mounts in its
+ * turn too. The first value is shown as is.
+ */
+export function usePacedValue<T>(value: T, intervalMs = CHART_INTERVAL_MS): T {
   const [shown, setShown] = useState(value);
+  const latest = useRef(value);
   const lastShown = useRef(-Infinity);
+  /** Withdraws the queued (or releases the running) turn; null when none is outstanding. */
+  const outstanding = useRef<(() => void) | null>(null);
+  const release = useRef<(() => void) | null>(null);
+
   useEffect(() => {
-    if (Object.is(value, shown)) return;
-    const wait = Math.max(0, lastShown.current + intervalMs - performance.now()) + slot * SLOT_MS;
+    latest.current = value;
+  }, [value]);
+
+  // The redraw of the turn has committed: the next chart may go.
+  useEffect(() => {
+    release.current?.();
+    release.current = null;
+  }, [shown]);
+
+  useEffect(() => {
+    if (Object.is(value, shown) || outstanding.current) return;
+    const wait = Math.max(0, lastShown.current + intervalMs - performance.now());
     const timer = setTimeout(() => {
-      lastShown.current = performance.now();
-      startTransition(() => setShown(value));
+      outstanding.current = chartTurns.request((done) => {
+        lastShown.current = performance.now();
+        const next = latest.current;
+        const finish = (): void => {
+          outstanding.current = null;
+          done();
+        };
+        if (Object.is(next, shown)) return finish();
+        release.current = finish;
+        startTransition(() => setShown(next));
+      });
     }, wait);
-    return () => clearTimeout(timer);
-  }, [value, shown, slot, intervalMs]);
+    outstanding.current = () => clearTimeout(timer);
+    // Only a new `shown` (the turn's redraw committed) or unmounting ends the wait: later values ride along, read at the turn.
+  }, [value, shown, intervalMs]);
+
+  useEffect(() => () => outstanding.current?.(), []);
   return shown;
 }
 
 /** Paced and thinned points for one chart. */
-export function usePacedPoints<T>(points: T[], slot: number): T[] {
-  const shown = usePacedValue(points, slot);
+export function usePacedPoints<T>(points: T[]): T[] {
+  const shown = usePacedValue(points);
   return useMemo(() => thinPoints(shown, MAX_CHART_POINTS), [shown]);
 }

@@ -4,7 +4,7 @@ import { useId, useMemo, useState } from 'react';
 import type { Candidate } from '../../contract/candidate';
 import type { ChannelGroup } from '../../contract/analysis';
 import { COST_AXES, SearchChart, type CostAxis } from '../charts/SearchCharts';
-import { usePacedValue } from '../charts/chartPacing';
+import { CHART_INTERVAL_MS, usePacedValue } from '../charts/chartPacing';
 import { NumberField, SelectField } from '../components/fields';
 import { ModelGraphCard } from '../graph/ModelGraphCard';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
@@ -108,13 +108,12 @@ function SearchView() {
   const [axis, setAxis] = useState<CostAxis>('flops');
   const trained = useStudio((s) => s.training.state === 'done');
   const selected = selectedIndex(search);
-  // Each chart redraws at its own pace, in its own task (chartPacing.ts).
-  const ratioCandidates = usePacedValue(search.candidates, 0);
-  const costCandidates = usePacedValue(search.candidates, 1);
-  // While candidates stream in, the rule's choice moves with them: paced like the points. A click shows at once.
-  const streaming = search.state === 'running';
-  const ratioSelected = usePacedValue(selected, 0);
-  const costSelected = usePacedValue(selected, 1);
+  // Each chart redraws at its own pace, in its own turn (chartPacing.ts); the rule's choice moves with the points.
+  const drawn = useMemo(() => ({ candidates: search.candidates, selected }), [search.candidates, selected]);
+  // Once the search stops, a click on a point shows at once (still one chart per turn).
+  const interval = search.state === 'running' ? CHART_INTERVAL_MS : 0;
+  const ratioChart = usePacedValue(drawn, interval);
+  const costChart = usePacedValue(drawn, interval);
   const original = search.reference ? search.reference.accuracy * 100 : null;
   const passLine = rule.kind === 'tolerance' && original !== null ? original - rule.tolerance : null;
   const expected = search.planned.length;
@@ -142,9 +141,9 @@ function SearchView() {
         search.state === 'idle' && <Empty>{trained ? 'Run the search, or step through it one candidate at a time.' : 'Train first: the search prunes the trained model.'}</Empty>
       ) : (
         <div className="charts">
-          <SearchChart candidates={ratioCandidates} selected={streaming ? ratioSelected : selected} original={original} passLine={passLine} onPick={pick} axis="ratio" />
+          {ratioChart.candidates.length > 0 && <SearchChart candidates={ratioChart.candidates} selected={ratioChart.selected} original={original} passLine={passLine} onPick={pick} axis="ratio" />}
           <SelectField label="Cost axis" value={axis} options={COST_AXES.map((c) => ({ value: c.value, label: `${c.label} (${c.unit})` }))} onChange={setAxis} />
-          <SearchChart candidates={costCandidates} selected={streaming ? costSelected : selected} original={original} passLine={passLine} onPick={pick} axis={axis} />
+          {costChart.candidates.length > 0 && <SearchChart candidates={costChart.candidates} selected={costChart.selected} original={original} passLine={passLine} onPick={pick} axis={axis} />}
         </div>
       )}
     </div>

@@ -163,12 +163,16 @@ function TrainingView() {
   const training = useStudio((s) => s.training);
   const checkpointStep = useStudio((s) => s.saving.checkpointStep);
   const estimate = useStudio((s) => s.trainEstimate);
-  // Each chart redraws at its own pace, in its own task (chartPacing.ts), so a burst of steps never blocks the page.
-  const lossSteps = usePacedPoints(training.steps, 0);
-  const accuracySteps = usePacedPoints(training.steps, 1);
-  const sparsitySteps = usePacedPoints(training.steps, 2);
-  const byGroup = usePacedValue(training.zeroShareByGroup, 3);
+  // Each chart redraws at its own pace, in its own turn (chartPacing.ts), so a burst of steps never blocks the page.
+  const lossSteps = usePacedPoints(training.steps);
+  const accuracySteps = usePacedPoints(training.steps);
+  const sparsitySteps = usePacedPoints(training.steps);
   const last = training.steps[training.steps.length - 1];
+  const target = last?.targetKind === 'flops' ? null : (last?.targetShare ?? 0) * 100;
+  const sparseNow = useMemo(() => training.steps.some((p) => p.zeroShare !== undefined), [training.steps]);
+  // The per-layer chart paces its own data, so it mounts in a turn of its own, not with the sparsity chart.
+  const layersNow = useMemo(() => ({ show: sparseNow, byGroup: training.zeroShareByGroup, target }), [sparseNow, training.zeroShareByGroup, target]);
+  const layers = usePacedValue(layersNow);
   const holding = holdingText(last);
   const hasSparsity = sparsitySteps.some((p) => p.zeroShare !== undefined);
   const { summary } = training;
@@ -213,9 +217,7 @@ function TrainingView() {
           <LossChart steps={lossSteps} />
           {accuracySteps.length > 0 && <AccuracyChart steps={accuracySteps} />}
           {hasSparsity && <SparsityChart steps={sparsitySteps} />}
-          {hasSparsity && Object.keys(byGroup).length > 0 && (
-            <GroupSparsityChart byGroup={byGroup} target={last?.targetKind === 'flops' ? null : (last?.targetShare ?? 0) * 100} />
-          )}
+          {layers.show && Object.keys(layers.byGroup).length > 0 && <GroupSparsityChart byGroup={layers.byGroup} target={layers.target} />}
         </div>
       )}
       {summary && (
@@ -255,11 +257,14 @@ function ImportanceView() {
       sr: groups.flatMap((g) => g.sr ?? []),
     };
   }, [result]);
-  // The histograms mount and redraw in different tasks (chartPacing.ts).
-  const gammaValues = usePacedValue(flat.gamma, 1);
-  const srValues = usePacedValue(flat.sr, 2);
+  // The histograms and the group's chart mount and redraw in turns (chartPacing.ts); the preview ratio then moves the
+  // threshold at once.
+  const importanceValues = usePacedValue(flat.importance);
+  const gammaValues = usePacedValue(flat.gamma);
+  const srValues = usePacedValue(flat.sr);
   const preview = useMemo(() => (result ? previewRatio(result, previewAt, minKeep) : null), [result, previewAt, minKeep]);
   const group = result?.groups.find((g) => g.group.key === scores.groupKey);
+  const groupChartMounted = usePacedValue(group !== undefined && preview !== null);
   const globalScale = scores.ranking === 'global';
 
   return (
@@ -280,7 +285,7 @@ function ImportanceView() {
       ) : (
         <div data-testid="scores-view">
           <div className="charts">
-            <HistogramChart title="Importance" values={flat.importance} color={COLORS.importance} xLabel={`${scores.criterion} score`} testId="hist-importance" threshold={globalScale ? preview?.threshold : null} />
+            {importanceValues.length > 0 && <HistogramChart title="Importance" values={importanceValues} color={COLORS.importance} xLabel={`${scores.criterion} score`} testId="hist-importance" threshold={globalScale ? preview?.threshold : null} />}
             {gammaValues.length > 0 && <HistogramChart title="|γ| of BatchNormalization" values={gammaValues} color={COLORS.gamma} xLabel="|γ|" testId="hist-gamma" />}
             {srValues.length > 0 && <HistogramChart title="sr, the gates' moving average" values={srValues} color={COLORS.sr} xLabel="sr" testId="hist-sr" />}
           </div>
@@ -306,7 +311,7 @@ function ImportanceView() {
             options={result.groups.filter((g) => g.group.prunable).map((g) => ({ value: g.group.key, label: `${g.group.key} (${g.group.size} channels: ${g.group.members.map((m) => m.layer).join(', ')})` }))}
             onChange={setGroup}
           />
-          {group && preview && (
+          {groupChartMounted && group && preview && (
             <GroupImportanceChart
               groupKey={group.group.key}
               importance={group.importance}

@@ -76,7 +76,7 @@ export const createEngineSlice: Slice<EngineSlice> = (deps) => (set, get) => {
     set((s) => ({ engine: { ...s.engine, state: 'running', info: null, error: null } }));
     let info: InitResult;
     try {
-      info = await deps.engine.call('init', { requested });
+      info = await deps.engine.call('init', { requested, threads: deps.requestedThreads ?? null });
     } catch (err) {
       set((s) => ({ engine: { ...s.engine, state: 'error', error: messageOf(err) } }));
       return null;

@@ -3,7 +3,7 @@
 // vite.config.ts at the repository root.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { asksNotIsolated, crossOriginIsolation } from '../../config/crossOriginIsolation';
+import { asksNotIsolated, crossOriginIsolation } from '../../config/crossOriginIsolation.ts';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

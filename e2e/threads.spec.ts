@@ -5,6 +5,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 
+import { CSP_HEADER, isWorkerScript } from '../config/contentSecurityPolicy';
 import { ISOLATION_HEADERS } from '../config/crossOriginIsolation';
 import { recordLongTasks, smallBudget, trainAndScore, UNTIL_DONE, waitForBackend, watchErrors } from './helpers/studioPage';
 
@@ -54,4 +55,19 @@ test('not isolated: one thread, and the engine bar says why', async ({ page }) =
   await page.getByRole('button', { name: 'Run self-test' }).click();
   await expect(page.getByTestId('selftest-verdict')).toContainText('Self-test passed on wasm', UNTIL_DONE);
   expect(errors).toEqual([]);
+});
+
+test("isolated, but the worker's policy refuses blob: workers: one thread, not a backend that never starts", async ({ page }) => {
+  const errors = watchErrors(page);
+  // A server that sends the page's policy for the worker too (worker-src 'self' only).
+  await page.route((url) => isWorkerScript(url.pathname), async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP_HEADER } });
+  });
+  await openOnWasm(page, 'threads=2');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(page.getByTestId('wasm-threads')).toHaveText("wasm · 1 thread (the worker's policy refuses blob: workers)");
+  await expect(page.getByTestId('backend-note')).toContainText("worker-src 'self' blob:");
+  // The probe's refusal is the only complaint.
+  expect(errors.filter((e) => !/Content Security Policy|worker-src/.test(e))).toEqual([]);
 });

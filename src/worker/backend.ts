@@ -14,7 +14,7 @@ import {
 import type { RawAdapterInfo } from './backendChoice';
 import type { AdapterInfo, BackendAttempt, BackendName, InitResult, WasmThreads } from './messages';
 import { chooseWasmThreads, describeThreads, threadLabel } from './threadChoice';
-import { prepareWasmThreads, wasmThreadsInUse } from './wasmThreads';
+import { canStartBlobWorkers, prepareWasmThreads, wasmThreadsInUse } from './wasmThreads';
 
 // tfjs-backend-wasm ships without some convolution gradients; the engine adds them.
 registerWasmTrainingKernels();
@@ -151,10 +151,13 @@ async function tryBackend(name: BackendName): Promise<string | null> {
  */
 export async function selectBackend(requested: string | null | undefined, requestedThreads?: string | null): Promise<InitResult> {
   const plan = planBackends(requested);
+  const isolated = globalThis.crossOriginIsolated === true;
   const threadChoice = chooseWasmThreads({
-    isolated: globalThis.crossOriginIsolated === true,
+    isolated,
     cores: navigator.hardwareConcurrency || 0,
     requested: requestedThreads ?? null,
+    // Probed only where threads are possible at all.
+    blobWorkers: isolated ? await canStartBlobWorkers() : true,
   });
   prepareWasmThreads(threadChoice.threads);
   const attempts: BackendAttempt[] = [...plan.skipped];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { chooseWasmThreads, describeThreads, threadLabel } from './threadChoice';
+import { BLOB_WORKERS_REFUSED, chooseWasmThreads, describeThreads, threadLabel } from './threadChoice';
 
 describe('chooseWasmThreads', () => {
   it('gives one thread to a page that is not isolated, whatever the address or the cores', () => {
@@ -21,6 +21,13 @@ describe('chooseWasmThreads', () => {
     expect(chooseWasmThreads({ isolated: true, cores: 2, requested: '2' })).toEqual({ threads: 2, reason: '?threads=2' });
     expect(chooseWasmThreads({ isolated: true, cores: 16, requested: ' 1 ' })).toEqual({ threads: 1, reason: '?threads=1' });
     expect(chooseWasmThreads({ isolated: true, cores: 2, requested: '8' }).threads).toBe(8);
+  });
+
+  it("gives one thread where the worker's policy refuses blob: workers, which the threaded build would wait for forever", () => {
+    const choice = chooseWasmThreads({ isolated: true, cores: 16, requested: '2', blobWorkers: false });
+    expect(choice).toEqual({ threads: 1, reason: BLOB_WORKERS_REFUSED });
+    expect(describeThreads(choice)).toContain("worker-src 'self' blob:");
+    expect(chooseWasmThreads({ isolated: true, cores: 16, requested: '2', blobWorkers: true }).threads).toBe(2);
   });
 
   it('ignores a ?threads= that is not a whole number from 1 to 8, and says so', () => {

@@ -23,7 +23,15 @@ export interface ThreadInputs {
   cores: number;
   /** The page's `?threads=` value, as typed; null when absent. */
   requested: string | null;
+  /**
+   * Whether this worker may start workers from blob: URLs, as the threaded build does (a server
+   * whose Content-Security-Policy for the worker lacks `worker-src blob:` refuses them). Absent: yes.
+   */
+  blobWorkers?: boolean;
 }
+
+/** The reason given when the worker's policy refuses the threaded build's workers. */
+export const BLOB_WORKERS_REFUSED = "the worker's policy refuses blob: workers";
 
 export interface ThreadChoice {
   threads: number;
@@ -39,10 +47,12 @@ function parseRequest(requested: string | null): number | 'invalid' | null {
   return Number.isInteger(value) && value >= 1 && value <= MAX_REQUESTED_THREADS ? value : 'invalid';
 }
 
-export function chooseWasmThreads({ isolated, cores, requested }: ThreadInputs): ThreadChoice {
+export function chooseWasmThreads({ isolated, cores, requested, blobWorkers = true }: ThreadInputs): ThreadChoice {
   const request = parseRequest(requested);
   const invalid = request === 'invalid' ? { invalidRequest: requested ?? '' } : {};
   if (!isolated) return { threads: 1, reason: 'page not isolated', ...invalid };
+  // Without its workers the threaded build would wait for them forever.
+  if (!blobWorkers) return { threads: 1, reason: BLOB_WORKERS_REFUSED, ...invalid };
   if (typeof request === 'number') return { threads: request, reason: `?threads=${request}` };
   if (cores >= MIN_CORES_FOR_THREADS) {
     return { threads: Math.min(MAX_DEFAULT_THREADS, Math.floor(cores / 2)), reason: `${cores} cores`, ...invalid };
@@ -64,6 +74,11 @@ export function describeThreads(choice: ThreadChoice): string {
     parts.push(
       'WebAssembly runs on 1 thread: the page is not cross-origin isolated (its server sends no ' +
         'Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers), so threads are not available.',
+    );
+  } else if (choice.reason === BLOB_WORKERS_REFUSED) {
+    parts.push(
+      "WebAssembly runs on 1 thread: the engine worker's Content-Security-Policy refuses the workers the threaded " +
+        "build starts from blob: URLs (its server should send worker-src 'self' blob:; README, \"Threads\").",
     );
   } else if (choice.reason.startsWith('?threads=')) {
     parts.push('WebAssembly runs on 1 thread, as the page address asks.');

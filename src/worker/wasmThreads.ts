@@ -67,6 +67,31 @@ function loadPthreadsFromGlueFile(): void {
   globalThis.Worker = PthreadWorker;
 }
 
+/**
+ * Whether this worker may start a worker from a blob: URL, as the threaded build does for each thread: a
+ * tiny one that answers, or an error event where a Content-Security-Policy refuses it. A refused pthread
+ * worker would leave the backend waiting for it forever.
+ */
+export function canStartBlobWorkers(): Promise<boolean> {
+  const url = URL.createObjectURL(new Blob(['postMessage(0)'], { type: 'text/javascript' }));
+  return new Promise((resolve) => {
+    let worker: Worker | undefined;
+    const settle = (ok: boolean): void => {
+      worker?.terminate();
+      URL.revokeObjectURL(url);
+      resolve(ok);
+    };
+    try {
+      worker = new Worker(url);
+    } catch {
+      settle(false);
+      return;
+    }
+    worker.onmessage = () => settle(true);
+    worker.onerror = () => settle(false);
+  });
+}
+
 /** The threads XNNPACK runs on, once the wasm backend has initialised. */
 export function wasmThreadsInUse(): number {
   return getThreadsCount();

@@ -364,7 +364,7 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
   ];
 }
 
-/** What each wasm fast path gives: all on, all off, and each one off, alternated in one process. */
+/** What each wasm fast path and fusion gives: all on, all off, no fusion, and each one off, alternated in one process. */
 function fastPathSection(speed: SpeedResults): string[] {
   const comparison = speed.fastPaths;
   if (!comparison) return [];
@@ -372,7 +372,7 @@ function fastPathSection(speed: SpeedResults): string[] {
   return [
     '### What each wasm fast path gives',
     '',
-    `Node \`wasm\`, one thread: the step of the same model with the fast paths of \`src/engine/backend/wasmKernelConfig.ts\` all on, all off, and all on but one; the variants alternate over ${comparison.rounds} rounds in one process, so load from other processes spreads over all of them. "Cost of removing" is the step without the path against all on.`,
+    `Node \`wasm\`, one thread: the step of the same model with the fast paths of \`src/engine/backend/wasmKernelConfig.ts\` and the fusions of \`trainingFusionConfig.ts\` (every backend) all on, all off, the fast paths without the fusions, and all on but one; the variants alternate over ${comparison.rounds} rounds in one process, so load from other processes spreads over all of them. "Cost of removing" is the step without the path against all on.`,
     '',
     table(['variant', 'median ms/step', 'min ms/step', 'cost of removing (medians)', 'cost of removing (minima)'], comparison.variants.map((v) => [
       v.name, millis(v.medianMs), millis(v.minMs),

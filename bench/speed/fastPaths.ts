@@ -1,32 +1,53 @@
 /**
- * What each wasm fast path (src/engine/backend/wasmKernelConfig.ts) gives on
- * the speed model's training step, measured in one process with the variants
+ * What each wasm fast path (src/engine/backend/wasmKernelConfig.ts) and each
+ * fusion of the training step (trainingFusionConfig.ts) gives on the speed
+ * model's training step, measured in one process with the variants
  * alternated round by round (on a shared machine the load drifts; alternating
- * spreads it evenly): all on, all off, and all on but one. Browser-safe.
+ * spreads it evenly): all on, all off, the wasm fast paths without the
+ * fusions, and all on but one. Browser-safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type FastPath, wasmTrainingConfig } from '../../src/engine/backend/wasmKernelConfig';
+import { type TrainingFusion, trainingFusionConfig } from '../../src/engine/backend/trainingFusionConfig';
+import { type FastPath as WasmFastPath, wasmTrainingConfig } from '../../src/engine/backend/wasmKernelConfig';
 import { median } from '../../src/engine/eval/latency';
 import { modelFromSpec } from '../../src/engine/io/modelSpec';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../../src/engine/train/sparseTraining';
-import { randomImages, speedModelSpec } from './probe';
+import { SPEED_INPUT, SPEED_MODEL, randomImages, speedModelSpec } from './probe';
 import type { FastPathVariant } from './types';
 
+export type FastPath = WasmFastPath | TrainingFusion;
+
+const WASM_PATHS = Object.keys(wasmTrainingConfig.fast) as WasmFastPath[];
+const FUSIONS = Object.keys(trainingFusionConfig.fused) as TrainingFusion[];
+/** Every switch the comparison can turn off, wasm's and the fusions'. */
+export const ALL_PATHS: FastPath[] = [...WASM_PATHS, ...FUSIONS];
 
 function setFast(on: (path: FastPath) => boolean): void {
-  for (const path of Object.keys(wasmTrainingConfig.fast) as FastPath[]) wasmTrainingConfig.fast[path] = on(path);
+  for (const path of WASM_PATHS) wasmTrainingConfig.fast[path] = on(path);
+  for (const fusion of FUSIONS) trainingFusionConfig.fused[fusion] = on(fusion);
 }
 
-export async function measureFastPaths(batchSize: number, rounds: number, stepsPerRound = 3): Promise<FastPathVariant[]> {
+export interface FastPathOptions {
+  stepsPerRound?: number;
+  /** The speed model's input, [height, width, channels]; the benchmark's own by default. */
+  input?: [number, number, number];
+  /** A built-in model's name; the benchmark's own (vgg) by default. */
+  model?: string;
+  /** Only these paths get a "without" variant (all by default); "all on" and "all off" always run. */
+  paths?: FastPath[];
+}
+
+export async function measureFastPaths(batchSize: number, rounds: number, options: FastPathOptions = {}): Promise<FastPathVariant[]> {
   if (tf.getBackend() !== 'wasm') throw new Error(`the fast paths are wasm's; the backend is ${tf.getBackend()}`);
-  const paths = Object.keys(wasmTrainingConfig.fast) as FastPath[];
+  const { stepsPerRound = 3, input = SPEED_INPUT, model: modelName = SPEED_MODEL, paths = ALL_PATHS } = options;
   const variants: Array<{ name: string; on: (path: FastPath) => boolean; times: number[] }> = [
     { name: 'all on', on: () => true, times: [] },
     { name: 'all off', on: () => false, times: [] },
+    { name: 'wasm fast paths only (no fusion)', on: (path: FastPath) => !(FUSIONS as FastPath[]).includes(path), times: [] },
     ...paths.map((off) => ({ name: `without ${off}`, on: (path: FastPath) => path !== off, times: [] as number[] })),
   ];
-  const model = await modelFromSpec(await speedModelSpec());
-  const data = randomImages((stepsPerRound + 1) * batchSize);
+  const model = await modelFromSpec(await speedModelSpec(input, modelName));
+  const data = randomImages((stepsPerRound + 1) * batchSize, input);
   const settings = { ...DEFAULT_TRAIN_SETTINGS, epochs: 1, batchSize, maxSteps: stepsPerRound + 1, lambdaGamma: 0, lambdaS: 0, target: 0 };
   try {
     for (let round = 0; round < rounds; round++) {

@@ -36,8 +36,8 @@ export interface LatencyProbe {
   runs: number;
 }
 
-export async function speedModelSpec(): Promise<ModelSpec> {
-  const model = buildBuiltinModel(SPEED_MODEL, { inputShape: SPEED_INPUT, numClasses: SPEED_CLASSES, seed: 1 });
+export async function speedModelSpec(input: [number, number, number] = SPEED_INPUT, name = SPEED_MODEL): Promise<ModelSpec> {
+  const model = buildBuiltinModel(name, { inputShape: input, numClasses: SPEED_CLASSES, seed: 1 });
   try {
     return await specFromModel(model);
   } finally {
@@ -46,8 +46,8 @@ export async function speedModelSpec(): Promise<ModelSpec> {
 }
 
 /** Uniform random pixels and labels from a fixed seed. */
-export function randomImages(count: number): ImageDataset {
-  const [height, width, channels] = SPEED_INPUT;
+export function randomImages(count: number, input: [number, number, number] = SPEED_INPUT): ImageDataset {
+  const [height, width, channels] = input;
   let state = 12345;
   const next = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
   const images = Float32Array.from({ length: count * height * width * channels }, next);

@@ -280,3 +280,68 @@ export function maxPoolBackprop(x: Float32Array, dy: Float32Array, g: PoolGeomet
     }
   }
 }
+
+/**
+ * The same gradient as maxPoolBackprop (each dy value to its window's first maximum in
+ * row-major order, as on cpu), about twice as fast: channels innermost, so consecutive
+ * iterations read consecutive floats, and the tap offsets of a window that lies wholly
+ * inside the input computed once (2×2 windows, the common case, fully unrolled).
+ * Windows clipped by padding take the plain loop. `out` (N·H·W·C entries) is overwritten.
+ */
+export function maxPoolBackpropChannelsInner(x: Float32Array, dy: Float32Array, g: PoolGeometry, out: Float32Array): void {
+  const { inHeight: H, inWidth: W, channels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  const taps = new Int32Array(KH * KW);
+  for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) taps[kh * KW + kw] = (kh * W + kw) * C;
+  const [tap1, tap2, tap3] = [taps[1], taps[2], taps[3]];
+  const twoByTwo = KH === 2 && KW === 2;
+  out.fill(0);
+  let di = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * g.strideHeight - g.padTop;
+      const rowsInside = h0 >= 0 && h0 + KH <= H;
+      for (let ow = 0; ow < OW; ow++, di += C) {
+        const w0 = ow * g.strideWidth - g.padLeft;
+        if (!rowsInside || w0 < 0 || w0 + KW > W) {
+          clippedWindow(x, dy, g, n, h0, w0, di, out);
+          continue;
+        }
+        const corner = ((n * H + h0) * W + w0) * C;
+        for (let c = 0; c < C; c++) {
+          const p = corner + c;
+          let best = x[p];
+          let where = p;
+          if (twoByTwo) {
+            if (x[p + tap1] > best) { best = x[p + tap1]; where = p + tap1; }
+            if (x[p + tap2] > best) { best = x[p + tap2]; where = p + tap2; }
+            if (x[p + tap3] > best) where = p + tap3;
+          } else {
+            for (let t = 1; t < taps.length; t++) {
+              const v = x[p + taps[t]];
+              if (v > best) { best = v; where = p + taps[t]; }
+            }
+          }
+          out[where] += dy[di + c];
+        }
+      }
+    }
+  }
+}
+
+/** One window that padding clips, for maxPoolBackpropChannelsInner: its in-bounds taps only. */
+function clippedWindow(x: Float32Array, dy: Float32Array, g: PoolGeometry, n: number, h0: number, w0: number, di: number, out: Float32Array): void {
+  const { inHeight: H, inWidth: W, channels: C } = g;
+  const [hStart, hEnd] = [Math.max(0, h0), Math.min(H, h0 + g.filterHeight)];
+  const [wStart, wEnd] = [Math.max(0, w0), Math.min(W, w0 + g.filterWidth)];
+  for (let c = 0; c < C; c++) {
+    let best = -Infinity;
+    let where = -1;
+    for (let h = hStart; h < hEnd; h++) {
+      for (let w = wStart; w < wEnd; w++) {
+        const i = ((n * H + h) * W + w) * C + c;
+        if (x[i] > best) { best = x[i]; where = i; }
+      }
+    }
+    if (where >= 0) out[where] += dy[di + c];
+  }
+}

@@ -32,10 +32,12 @@ export interface NodeBackendOptions {
  * For `wasm` it also registers the kernels that training needs (see wasmTraining.ts).
  */
 export async function useNodeBackend(name: NodeBackendName, { threads = 1 }: NodeBackendOptions = {}): Promise<string> {
-  if (name === 'wasm' && !wasmStarted) {
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
-    if (threads > 1) setThreadsCount(threads);
-    setWasmPaths(wasmBinaryDir());
+  if (name === 'wasm') {
+    if (!wasmStarted) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+      if (threads > 1) setThreadsCount(threads);
+      setWasmPaths(wasmBinaryDir());
+    }
     registerWasmTrainingKernels();
   }
   const ok = name === 'wasm' && !wasmStarted && threads > 1

@@ -199,4 +199,88 @@ describe('wasm fast paths', () => {
       }), 1e-4);
     });
   });
+
+  describe('Slice and SplitV into contiguous pieces', () => {
+    it.each([
+      { shape: [10], sizes: [3, 1, 6], axis: 0 },
+      { shape: [1, 4, 3], sizes: [1, 3], axis: 1 },
+      { shape: [5, 2], sizes: [2, 3], axis: 0 },
+      { shape: [2, 6], sizes: [4, 2], axis: 1 }, // pieces interleave: wasm's own kernel
+    ])('split of $shape into $sizes along $axis matches cpu with its gradient', async ({ shape, sizes, axis }) => {
+      await compare('contiguousSlices', () => tf.tidy(() => {
+        const x = tf.tensor(pseudoRandom(tf.util.sizeFromShape(shape), 21), shape);
+        const pieces = tf.split(x, sizes, axis);
+        const [grad] = tf.grads((xs: tf.Tensor) => tf.addN(tf.split(xs, sizes, axis).map((p, i) => tf.sum(tf.mul(p, i + 1)))))([x]);
+        return read([...pieces, grad]);
+      }));
+    });
+
+    it.each([
+      { shape: [2, 3, 4], begin: [1, 0, 0], size: [1, 3, 4] },
+      { shape: [2, 3, 4], begin: [1, 1, 0], size: [1, 2, 4] },
+      { shape: [2, 3, 4], begin: [0, 1, 1], size: [2, 1, 2] }, // not contiguous: wasm's own kernel
+    ])('slice of $shape at $begin, size $size matches cpu', async ({ shape, begin, size }) => {
+      await compare('contiguousSlices', () => tf.tidy(() => read([tf.slice(tf.tensor(pseudoRandom(tf.util.sizeFromShape(shape), 22), shape), begin, size)])));
+    });
+
+    it('reads no copy of the input out of the heap (wasm\'s own Slice does, per piece)', () => {
+      const x = tf.tensor1d(pseudoRandom(8, 23));
+      const backend = tf.engine().backend as unknown as { readSync: (...args: unknown[]) => unknown };
+      const readSync = backend.readSync;
+      let reads = 0;
+      backend.readSync = (...args: unknown[]) => (reads++, readSync.apply(backend, args));
+      try {
+        tf.dispose(tf.split(x, [5, 3]));
+        expect(reads).toBe(0);
+        wasmTrainingConfig.fast.contiguousSlices = false;
+        tf.dispose(tf.split(x, [5, 3]));
+        expect(reads).toBe(2);
+      } finally {
+        backend.readSync = readSync;
+        x.dispose();
+      }
+    });
+  });
+
+  describe('the max-pool gradient with channels innermost', () => {
+    const cases: Array<{ shape: [number, number, number, number]; size: number | [number, number]; stride: number | [number, number]; pad: 'valid' | 'same' }> = [
+      { shape: [1, 6, 6, 1], size: 2, stride: 2, pad: 'valid' },
+      { shape: [2, 7, 7, 3], size: 2, stride: 2, pad: 'valid' }, // the last row and column lie in no window
+      { shape: [2, 7, 5, 3], size: 2, stride: 2, pad: 'same' }, // windows clipped by padding
+      { shape: [1, 9, 8, 3], size: 3, stride: 2, pad: 'valid' }, // overlapping windows
+      { shape: [2, 7, 7, 1], size: 3, stride: 2, pad: 'same' },
+      { shape: [1, 5, 6, 4], size: [1, 3], stride: [1, 2], pad: 'same' },
+    ];
+    it.each(cases)('$shape pool $size stride $stride $pad matches cpu, ties included', async ({ shape, size, stride, pad }) => {
+      // 1e-6, not a rounding tolerance: a tie routed elsewhere than cpu's first maximum is off by O(1).
+      await compare('maxPoolGradChannelsInner', () => tf.tidy(() => {
+        // Values on a coarse grid after a ReLU: many windows hold equal maxima.
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape(shape), 21).map((v) => Math.max(0, Math.round(v * 3) / 3)), shape);
+        const pool = (xs: tf.Tensor) => tf.maxPool(xs as tf.Tensor4D, size, stride, pad);
+        const r = tf.tensor(pseudoRandom(pool(x).size, 22), pool(x).shape);
+        return read([pool(x), ...tf.grads((xs: tf.Tensor) => tf.sum(tf.mul(pool(xs), r)))([x])]);
+      }), 1e-6);
+    });
+  });
+
+  describe('the input gradient of a strided convolution, phase by phase', () => {
+    const cases: Array<{ inShape: [number, number, number, number]; out: number; kernel: number; stride: number | [number, number]; pad: 'valid' | 'same' }> = [
+      { inShape: [1, 7, 7, 1], out: 2, kernel: 3, stride: 2, pad: 'same' },
+      { inShape: [2, 8, 6, 3], out: 4, kernel: 3, stride: 2, pad: 'same' },
+      { inShape: [1, 9, 8, 3], out: 2, kernel: 3, stride: 2, pad: 'valid' }, // the last column lies in no window
+      { inShape: [2, 6, 6, 8], out: 3, kernel: 1, stride: 2, pad: 'same' }, // phases without a filter tap
+      { inShape: [1, 8, 8, 2], out: 3, kernel: 2, stride: 2, pad: 'valid' },
+      { inShape: [1, 11, 9, 3], out: 2, kernel: 5, stride: 2, pad: 'same' },
+      { inShape: [1, 10, 9, 1], out: 2, kernel: 3, stride: [3, 2], pad: 'same' },
+    ];
+    it.each(cases)('$inShape → $out k=$kernel stride=$stride $pad matches cpu', async ({ inShape, out, kernel, stride, pad }) => {
+      await compare('stridedInputGradByPhase', () => tf.tidy(() => {
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape(inShape), 23), inShape);
+        const w = tf.tensor4d(pseudoRandom(kernel * kernel * inShape[3] * out, 24), [kernel, kernel, inShape[3], out]);
+        const conv = (xs: tf.Tensor, ws: tf.Tensor) => tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, stride, pad);
+        const r = tf.tensor(pseudoRandom(conv(x, w).size, 25), conv(x, w).shape);
+        return read(tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(conv(xs, ws), r)))([x, w]));
+      }), 1e-4);
+    });
+  });
 });

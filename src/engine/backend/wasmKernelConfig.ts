@@ -1,7 +1,8 @@
 /**
  * Switches and limits of the wasm training kernels. Each fast path can be
  * turned off, so that tests compare it with the path it replaces and the
- * benchmark measures both in one process.
+ * benchmark measures both in one process. The fusions of the training step
+ * that work on every backend have their own switches (trainingFusionConfig.ts).
  */
 export const wasmTrainingConfig = {
   /** Upper bound for one im2col buffer; larger batches are processed in chunks. */
@@ -17,6 +18,12 @@ export const wasmTrainingConfig = {
     filterGradientAsConv: true,
     /** FusedBatchNorm with per-channel statistics as a 1×1 depthwise convolution with bias (wasmBatchNorm.ts). */
     batchNormAsDepthwise: true,
+    /** Slice and SplitV into contiguous pieces as block copies from the heap, not a copy of the whole input per piece (wasmSlice.ts). */
+    contiguousSlices: true,
+    /** MaxPoolGrad with channels innermost, consecutive floats in the inner loop, 2×2 windows unrolled (kernelMath.ts). */
+    maxPoolGradChannelsInner: true,
+    /** A strided convolution's input gradient as one stride-1 convolution per output phase (wasmStridedInputGrad.ts). */
+    stridedInputGradByPhase: true,
   },
 };
 

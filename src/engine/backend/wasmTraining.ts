@@ -36,13 +36,16 @@ import {
   flipFilter,
   im2colTransposed,
   maxPoolBackprop,
+  maxPoolBackpropChannelsInner,
   tileInto,
 } from './kernelMath';
 import { wasmTrainingConfig } from './wasmKernelConfig';
 import { batchNormAsDepthwise } from './wasmBatchNorm';
 import { sharedIdentity } from './wasmIdentity';
+import { stridedInputGradient } from './wasmStridedInputGrad';
 import { batchMatMulTransposed } from './wasmMatMul';
 import { meanLeading, sumLeading } from './wasmReduce';
+import { contiguousSlice, contiguousSplit } from './wasmSlice';
 
 type Shape4 = [number, number, number, number];
 type Pad = tf.Conv2DBackpropFilterAttrs['pad'];
@@ -212,8 +215,10 @@ function patchGemm(
 // ---------------------------------------------------------------- Conv2DBackpropInput
 
 /**
- * dx = conv(dilate(dy), rot180(W)ᵀ) with stride 1, on XNNPACK. Falls back to wasm's
- * own kernel where that rewrite does not apply (NCHW, padding wider than the filter).
+ * dx = conv(dilate(dy), rot180(W)ᵀ) with stride 1, on XNNPACK; strided, one such
+ * convolution per output phase where wasmTrainingConfig.fast.stridedInputGradByPhase is
+ * on (wasmStridedInputGrad.ts). Falls back to wasm's own kernel where the rewrite does
+ * not apply (NCHW, padding wider than the filter).
  */
 function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -227,6 +232,8 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   if (pads.some((p) => p < 0)) return fallback();
   assertDyShape('Conv2DBackpropInput', dy, g, filter.shape[3]);
 
+  const strided = g.strideHeight > 1 || g.strideWidth > 1;
+  if (strided && wasmTrainingConfig.fast.stridedInputGradByPhase) return stridedInputGradient(backend, dy, filter, g);
   const [KH, KW, CI, CO] = filter.shape;
   const flipped = backend.makeOutput([KH, KW, CO, CI], 'float32');
   flipFilter(f32(backend, filter), filter.shape, f32(backend, flipped));
@@ -297,7 +304,8 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.Tens
 
 /**
  * wasm's MaxPoolGrad is a slow generic loop and routes the gradient of a window with no
- * positive value nowhere; this one sends it to the window's first maximum, like cpu.
+ * positive value nowhere; this one sends it to the window's first maximum, like cpu
+ * (channels innermost where wasmTrainingConfig.fast.maxPoolGradChannelsInner is on).
  */
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const dy = input('MaxPoolGrad', inputs, 'dy');
@@ -320,7 +328,8 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   };
   assertDyShape('MaxPoolGrad', dy, g, g.channels);
   const dx = backend.makeOutput(x.shape, 'float32');
-  maxPoolBackprop(f32(backend, x), f32(backend, dy), g, f32(backend, dx));
+  const backprop = wasmTrainingConfig.fast.maxPoolGradChannelsInner ? maxPoolBackpropChannelsInner : maxPoolBackprop;
+  backprop(f32(backend, x), f32(backend, dy), g, f32(backend, dx));
   return dx;
 }
 
@@ -355,6 +364,8 @@ const KERNELS: ReadonlyArray<[string, (args: KernelArgs) => tf.TensorInfo]> = [
   ['Mean', meanLeading],
   ['BatchMatMul', batchMatMulTransposed],
   ['FusedBatchNorm', batchNormAsDepthwise],
+  ['Slice', contiguousSlice],
+  ['SplitV', contiguousSplit as unknown as (args: KernelArgs) => tf.TensorInfo],
 ];
 
 /**

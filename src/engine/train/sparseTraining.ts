@@ -11,6 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
 import { TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
+import { fuseBatchNormTraining } from '../backend/batchNormLayers';
+import { createAdam } from '../backend/fusedAdam';
 import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
@@ -109,7 +111,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   checkSettings(settings, data);
   const gfrLayers = model.layers.filter(isGfrLayer);
   const gammas = gammaVariables(model, options.regularizedBns);
-  const optimizer = tf.train.adam(settings.learningRate);
+  const optimizer = createAdam(settings.learningRate);
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = batchCount(data, settings.batchSize);
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
@@ -144,6 +146,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
   let lastBatch = 1;
   const divergence = new DivergenceWatch(settings.learningRate, chanceCrossEntropy(outputKind, data.numClasses));
+  const unfuseBatchNorm = fuseBatchNormTraining(model);
   try {
     for (let epoch = Math.floor(step / stepsPerEpoch); epoch < settings.epochs && step < totalSteps; epoch++) {
       // A resumed run skips the batches of its epoch that were done.
@@ -191,6 +194,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
       options.onEvent?.({ kind: 'epoch', epoch: epoch + 1, epochs: settings.epochs });
     }
   } finally {
+    unfuseBatchNorm();
     gfrLayers.forEach((layer) => layer.releaseGates());
     optimizer.dispose();
     lastGood?.dispose();

@@ -13,8 +13,11 @@ const outOfCore = forbid('^\\.\\./', 'src/engine/core imports nothing else of th
 const outOfContract = forbid('^\\.\\./', 'src/contract imports nothing outside itself: every side imports it, so it must stand alone.');
 const engine = forbid('(^|/)engine(/|$)', "The page imports the engine's vocabulary from src/contract, never the engine itself.");
 const uiOrWorker = forbid('(^|/)src/(ui|worker)(/|$)', 'The CLI and the benchmarks drive the engine directly, not the page or the worker.');
-const uiOrWorkerBut = (module) =>
-  forbid(`(^|/)src/(ui(/|$)|worker/(?!${module}$))`, `The benchmarks drive the engine directly, not the page or the worker (only src/worker/${module}.ts is shared).`);
+const uiOrWorkerBut = (...modules) =>
+  forbid(
+    `(^|/)src/(ui(/|$)|worker/(?!(${modules.join('|')})$))`,
+    `The benchmarks drive the engine directly, not the page or the worker (only ${modules.map((m) => `src/worker/${m}.ts`).join(' and ')} are shared).`,
+  );
 const workerInternals = forbid(
   '(^|/)worker/(?!(messages|studioTypes|bridge)$)',
   'The page talks to the worker through its bridge and message types only (src/worker/messages.ts, studioTypes.ts, bridge.ts).',
@@ -35,6 +38,6 @@ export const boundaries = [
   { files: ['src/ui/**/*.{ts,tsx}'], rules: restrict(tfjs, engine, workerInternals, workerTypes) },
   { files: ['src/main.tsx'], rules: restrict(tfjs, engine) },
   { files: ['cli/**/*.ts', 'bench/**/*.ts'], rules: restrict(uiOrWorker) },
-  // The bench page's worker starts its backend (and reads the GPU adapter) the way the studio's worker does.
-  { files: ['bench/browser/**/*.ts'], rules: restrict(uiOrWorkerBut('backendChoice')) },
+  // The bench page's worker starts its backend (wasm binaries and threads, the GPU adapter) the way the studio's worker does.
+  { files: ['bench/browser/**/*.ts'], rules: restrict(uiOrWorkerBut('backendChoice', 'wasmThreads')) },
 ];

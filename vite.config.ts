@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 import { contentSecurityPolicy, contentSecurityPolicyHeaders } from './config/contentSecurityPolicy.ts';
+import { crossOriginIsolation } from './config/crossOriginIsolation.ts';
 
 // The studio is a static site: the page (React) and one module worker that
 // holds tfjs and every tensor. tfjs-backend-wasm's .wasm binaries are imported
@@ -17,7 +18,8 @@ const hasDisplay =
 const openBrowser = hasDisplay && !process.env.CI;
 
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy(), contentSecurityPolicyHeaders()],
+  // crossOriginIsolation(): COOP/COEP from `npm start` and `vite preview`, for the threaded wasm build.
+  plugins: [react(), contentSecurityPolicy(), contentSecurityPolicyHeaders(), crossOriginIsolation()],
   worker: {
     format: 'es',
   },

@@ -18,6 +18,7 @@
  * for the hosted model the user asks for by its address. The worker's code
  * fetches only the address typed, on the user's button, from its origin only
  * (src/worker/modelUrl.ts); the page itself still reaches nothing but its origin.
+ * And `worker-src` also blob:, for the threaded wasm build's own workers.
  */
 import type { Plugin } from 'vite';
 
@@ -47,8 +48,16 @@ export const CSP_META = join(DIRECTIVES);
 /** The hosted-model fetch (https anywhere, or http on this machine) that only the engine worker may make. */
 export const WORKER_CONNECT_SRC = "'self' https: http://localhost:* http://127.0.0.1:*";
 
-/** The engine worker script's header: the page's policy, with `connect-src` for hosted models. */
-export const CSP_WORKER_HEADER = join([...DIRECTIVES.map(([name, value]): [string, string] => [name, name === 'connect-src' ? WORKER_CONNECT_SRC : value]), ...HEADER_ONLY]);
+/**
+ * The threaded wasm build's pthread workers, which the engine worker starts from a blob: URL of the script
+ * tfjs-backend-wasm carries (src/worker/wasmThreads.ts); only code of the origin can make such a URL.
+ */
+export const WORKER_WORKER_SRC = "'self' blob:";
+
+const WORKER_ONLY: Record<string, string> = { 'connect-src': WORKER_CONNECT_SRC, 'worker-src': WORKER_WORKER_SRC };
+
+/** The engine worker script's header: the page's policy, with `connect-src` for hosted models and `worker-src` for wasm threads. */
+export const CSP_WORKER_HEADER = join([...DIRECTIVES.map(([name, value]): [string, string] => [name, WORKER_ONLY[name] ?? value]), ...HEADER_ONLY]);
 
 /** The built engine worker's script: `assets/worker-<hash>.js` (src/worker/worker.ts). */
 export const isWorkerScript = (path: string): boolean => /^\/assets\/worker-[\w-]+\.js$/.test(path);

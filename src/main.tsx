@@ -11,13 +11,16 @@ if (!root) throw new Error('index.html has no #root element.');
 
 // `?backend=wasm` (or webgl, cpu) starts the backend chain there: for tests,
 // and for users whose GPU misbehaves.
-const requestedBackend = new URLSearchParams(window.location.search).get('backend');
+const address = new URLSearchParams(window.location.search);
+const requestedBackend = address.get('backend');
+// `?threads=N`: the wasm backend's threads where the page is cross-origin isolated (src/worker/threadChoice.ts).
+const requestedThreads = address.get('threads');
 const engine = startEngineWorker();
 
 createRoot(root).render(
   <StrictMode>
     <ErrorBoundary>
-      <App engine={engine} requestedBackend={requestedBackend} />
+      <App engine={engine} requestedBackend={requestedBackend} requestedThreads={requestedThreads} />
     </ErrorBoundary>
   </StrictMode>,
 );

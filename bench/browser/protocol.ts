@@ -12,10 +12,14 @@ export interface BenchRequest {
   profileSteps: number;
   /** Refuse a software WebGPU adapter (SwiftShader, or any fallback adapter): the GPU mode measures real GPUs only. */
   hardwareGpu: boolean;
+  /** wasm threads (more than 1: the threaded build, which needs an isolated page). */
+  threads: number;
+  /** Whether the page is served cross-origin isolated (COOP/COEP; `isolated=0` in its address turns them off). */
+  isolated: boolean;
 }
 
 export type BenchReply =
-  | { ok: true; backend: string; training: TrainingSpeed; latency: PruningLatency; profile?: StepProfile; note?: string }
+  | { ok: true; backend: string; training: TrainingSpeed; latency: PruningLatency; profile?: StepProfile; note?: string; threads?: number }
   | { ok: false; error: string; note?: string };
 
 /** Query string → request; the Node side builds the same query. */
@@ -30,6 +34,8 @@ export function requestFromQuery(query: URLSearchParams): BenchRequest {
     latencyRuns: number('latencyRuns', 10),
     profileSteps: number('profile', 0),
     hardwareGpu: query.get('hardwareGpu') === '1',
+    threads: number('threads', 1),
+    isolated: query.get('isolated') !== '0',
   };
 }
 
@@ -43,5 +49,7 @@ export function queryFromRequest(request: BenchRequest): string {
     latencyRuns: String(request.latencyRuns),
     profile: String(request.profileSteps),
     hardwareGpu: request.hardwareGpu ? '1' : '0',
+    threads: String(request.threads),
+    isolated: request.isolated ? '1' : '0',
   }).toString();
 }

@@ -3,10 +3,13 @@
 // vite.config.ts at the repository root.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { asksNotIsolated, crossOriginIsolation } from '../../config/crossOriginIsolation.ts';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   logLevel: 'warn',
+  // Isolated (COOP/COEP) unless the page's address says `isolated=0`: the speed run measures wasm both ways.
+  plugins: [crossOriginIsolation(asksNotIsolated)],
   worker: { format: 'es' },
   // The dependency scanner does not follow `new Worker(new URL(...))`: list
   // tfjs here so that the first load does not discover it and reload the page.

@@ -5,19 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmTrainingKernels } from '../../src/engine/backend/wasmTraining';
 import { adapterLabel, readAdapterInfo, type RawAdapterInfo } from '../../src/worker/backendChoice';
+import { prepareWasmThreads, wasmThreadsInUse } from '../../src/worker/wasmThreads';
 import { measurePruningLatency, measureTraining } from '../speed/probe';
 import { profileTrainingStep } from '../speed/stepProfile';
 import type { BenchReply, BenchRequest } from './protocol';
 
-setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
-// As in the studio: threads need cross-origin isolation, and gain little here.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 registerWasmTrainingKernels();
 
 /** The worker scope, typed without the WebWorker lib (the bench compiles against the DOM lib). */
@@ -48,13 +42,21 @@ async function run(request: BenchRequest): Promise<BenchReply> {
   if (request.hardwareGpu && (adapter === null || adapter.software)) {
     return { ok: false, error: `no hardware GPU (${note ?? `backend ${request.backend}`}): the GPU mode refuses software adapters such as SwiftShader`, note };
   }
+  if (request.backend === 'wasm') {
+    if (request.threads > 1 && !crossOriginIsolated) return { ok: false, error: `${request.threads} threads need a cross-origin-isolated page, and this one is not` };
+    // Each run is a fresh page, so the build and its threads are chosen here, before the backend starts.
+    prepareWasmThreads(request.threads);
+  }
   try {
     if (!(await tf.setBackend(request.backend))) return { ok: false, error: `tfjs backend '${request.backend}' failed to initialise`, note };
     await tf.ready();
+    const threads = request.backend === 'wasm' ? wasmThreadsInUse() : undefined;
+    if (threads !== undefined && threads !== request.threads) return { ok: false, error: `the wasm backend runs on ${threads} thread(s), not ${request.threads}` };
     const training = await measureTraining(request);
     const latency = await measurePruningLatency({ batchSizes: request.latencyBatchSizes, runs: request.latencyRuns });
     const profile = request.profileSteps > 0 ? await profileTrainingStep(request.batchSize, request.profileSteps) : undefined;
-    return { ok: true, backend: tf.getBackend(), training, latency, profile, note };
+    const wasmNote = threads === undefined ? undefined : `${threads} thread${threads === 1 ? '' : 's'}, page ${crossOriginIsolated ? '' : 'not '}cross-origin isolated`;
+    return { ok: true, backend: tf.getBackend(), training, latency, profile, note: note ?? wasmNote, threads };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error), note };
   }

@@ -23,7 +23,7 @@ export const GPU_CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--disable-quic', '-
 
 export async function measureInChromium(runs: BrowserRun[], log: (line: string) => void, args = CHROMIUM_ARGS): Promise<SpeedPath[]> {
   if (!existsSync(CHROMIUM_PATH)) {
-    return runs.map((run) => failed(run.backend, `Chromium is not installed at ${CHROMIUM_PATH}`));
+    return runs.map((run) => failed(run, `Chromium is not installed at ${CHROMIUM_PATH}`));
   }
   let server: ViteDevServer | undefined;
   let browser: Browser | undefined;
@@ -42,10 +42,16 @@ export async function measureInChromium(runs: BrowserRun[], log: (line: string) 
   }
 }
 
+/** chromium-wasm, chromium-wasm-isolated-2t, chromium-webgpu. */
+export function browserPathName(run: Pick<BrowserRun, 'backend' | 'threads' | 'isolated'>): string {
+  return `chromium-${run.backend}${run.isolated ? '-isolated' : ''}${run.threads > 1 ? `-${run.threads}t` : ''}`;
+}
+
 async function measureOne(browser: Browser, base: string, run: BrowserRun, log: (line: string) => void): Promise<SpeedPath> {
+  const name = browserPathName(run);
   const page = await browser.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') log(`chromium-${run.backend}: ${message.text().slice(0, 300)}`);
+    if (message.type() === 'error' || message.type() === 'warning') log(`${name}: ${message.text().slice(0, 300)}`);
   });
   const start = performance.now();
   const loadAverage = currentLoad();
@@ -53,19 +59,19 @@ async function measureOne(browser: Browser, base: string, run: BrowserRun, log: 
     await page.goto(`${base}?${queryFromRequest(run)}`);
     await page.waitForFunction(() => window.benchResult !== undefined, null, { timeout: run.timeoutMs, polling: 500 });
     const reply = (await page.evaluate(() => window.benchResult)) as BenchReply;
-    log(`chromium-${run.backend}: ${reply.ok ? `${reply.training.imagesPerSec.toFixed(1)} images/s` : reply.error} (${((performance.now() - start) / 1000).toFixed(0)} s)`);
-    if (!reply.ok) return failed(run.backend, reply.error, reply.note);
+    log(`${name}: ${reply.ok ? `${reply.training.imagesPerSec.toFixed(1)} images/s` : reply.error} (${((performance.now() - start) / 1000).toFixed(0)} s)`);
+    if (!reply.ok) return failed(run, reply.error, reply.note);
     return {
-      name: `chromium-${run.backend}`, environment: 'chromium', backend: reply.backend, training: reply.training, latency: reply.latency, loadAverage,
+      name, environment: 'chromium', backend: reply.backend, training: reply.training, latency: reply.latency, loadAverage,
       ...(reply.profile ? { profile: reply.profile } : {}), ...(reply.note ? { note: reply.note } : {}),
     };
   } catch (error) {
-    return failed(run.backend, error instanceof Error ? error.message.split('\n')[0] : String(error));
+    return failed(run, error instanceof Error ? error.message.split('\n')[0] : String(error));
   } finally {
     await page.close();
   }
 }
 
-function failed(backend: string, error: string, note?: string): SpeedPath {
-  return { name: `chromium-${backend}`, environment: 'chromium', backend, training: null, latency: null, error, ...(note ? { note } : {}) };
+function failed(run: BrowserRun, error: string, note?: string): SpeedPath {
+  return { name: browserPathName(run), environment: 'chromium', backend: run.backend, training: null, latency: null, error, ...(note ? { note } : {}) };
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- speed`: training throughput of the same model, batch and
- * input on every tfjs path (Node cpu and wasm; Chromium webgpu, webgl, wasm)
+ * input on every tfjs path (Node cpu, wasm on 1 and 2 threads; Chromium webgpu,
+ * webgl, wasm on a page not isolated and on 2 threads in an isolated one)
  * against PyTorch on the CPU, and the pruned model's latency on each.
  */
 import { availableParallelism } from 'node:os';
@@ -9,7 +10,7 @@ import { loadAverage } from '../common/environment';
 import { SPEED_BATCH, SPEED_INPUT, SPEED_MODEL } from './probe';
 import { GPU_CHROMIUM_ARGS, measureInChromium, type BrowserRun } from './browserSpeed';
 import { measureFastPaths } from './fastPaths';
-import { measureInNode, type NodeRun } from './nodeSpeed';
+import { measureInChildProcess, measureInNode, type NodeRun } from './nodeSpeed';
 import { measurePytorch } from './torch';
 import type { FastPathComparison, SpeedPath, SpeedResults } from './types';
 
@@ -30,6 +31,10 @@ interface Plan {
 }
 
 const MINUTE = 60_000;
+/** A page without the isolation headers: the plain SIMD build, one thread (what most hosts give). */
+const UNISOLATED = { threads: 1, isolated: false };
+/** An isolated page with `?threads=2`: the threaded SIMD build. */
+const ISOLATED_2T = { threads: 2, isolated: true };
 
 /**
  * Step counts per path. The cpu backend takes about 100 s per step of this
@@ -44,9 +49,12 @@ function plan(mode: SpeedOptions['mode']): Plan {
     return {
       node: [
         { backend: 'wasm', training: { steps: 3, warmupSteps: 1, batchSize }, latency: { batchSizes: [1], runs: 3 } },
+        { backend: 'wasm', threads: 2, training: { steps: 3, warmupSteps: 1, batchSize }, latency: { batchSizes: [1], runs: 3 } },
         { backend: 'cpu', training: null, latency: { batchSizes: [1], runs: 1 }, note: 'training skipped in quick mode' },
       ],
-      chromium: [{ backend: 'wasm', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: [1], latencyRuns: 3, profileSteps: 0, hardwareGpu: false, timeoutMs: 3 * MINUTE }],
+      chromium: [UNISOLATED, ISOLATED_2T].map((threads) => ({
+        backend: 'wasm', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: [1], latencyRuns: 3, profileSteps: 0, hardwareGpu: false, timeoutMs: 3 * MINUTE, ...threads,
+      })),
       pytorchSteps: 5,
       fastPathRounds: 0,
     };
@@ -54,13 +62,15 @@ function plan(mode: SpeedOptions['mode']): Plan {
   return {
     node: [
       { backend: 'wasm', training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast, profileSteps: 3 },
+      { backend: 'wasm', threads: 2, training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast },
       // A cpu step of this model takes minutes on a loaded machine, and no page trains on cpu by choice.
       { backend: 'cpu', training: null, latency: { batchSizes: [1], runs: 3 }, note: 'training not timed (about 100 s a step on an idle machine, session 1)' },
     ],
     chromium: [
-      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, profileSteps: 3, hardwareGpu: false, timeoutMs: 6 * MINUTE },
-      { backend: 'webgl', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE },
-      { backend: 'webgpu', steps: 2, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE },
+      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, profileSteps: 3, hardwareGpu: false, timeoutMs: 6 * MINUTE, ...UNISOLATED },
+      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, profileSteps: 0, hardwareGpu: false, timeoutMs: 6 * MINUTE, ...ISOLATED_2T },
+      { backend: 'webgl', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE, ...UNISOLATED },
+      { backend: 'webgpu', steps: 2, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE, ...UNISOLATED },
     ],
     pytorchSteps: 30,
     fastPathRounds: 5,
@@ -72,7 +82,7 @@ function gpuPlan(): Plan {
   const batchSize = SPEED_BATCH;
   return {
     node: [],
-    chromium: [{ backend: 'webgpu', steps: 20, warmupSteps: 3, batchSize, latencyBatchSizes: [1, batchSize], latencyRuns: 10, profileSteps: 3, hardwareGpu: true, timeoutMs: 10 * MINUTE }],
+    chromium: [{ backend: 'webgpu', steps: 20, warmupSteps: 3, batchSize, latencyBatchSizes: [1, batchSize], latencyRuns: 10, profileSteps: 3, hardwareGpu: true, timeoutMs: 10 * MINUTE, ...UNISOLATED }],
     pytorchSteps: 30,
     fastPathRounds: 0,
   };
@@ -83,7 +93,11 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
   const { log } = options;
   const steps = options.gpu ? gpuPlan() : plan(options.mode);
   const paths: SpeedPath[] = [];
-  for (const run of steps.node) paths.push({ ...(await measureInNode(run, log)), loadAverage: loadAverage() });
+  for (const run of steps.node) {
+    const load = loadAverage();
+    const path = (run.threads ?? 1) > 1 ? await measureInChildProcess(run, log) : await measureInNode(run, log);
+    paths.push({ ...path, loadAverage: load });
+  }
   const fastPaths = steps.fastPathRounds > 0 && paths.some((path) => path.name === 'node-wasm' && path.training)
     ? await measureWasmFastPaths(steps.fastPathRounds, log)
     : undefined;

@@ -20,10 +20,12 @@ export interface AppProps {
   engine: WorkerBridge;
   /** The `?backend=` value of the page address, passed to the worker as is. */
   requestedBackend: string | null;
+  /** The `?threads=` value of the page address (wasm threads), passed to the worker as is. */
+  requestedThreads?: string | null;
 }
 
-export function App({ engine, requestedBackend }: AppProps) {
-  const [store] = useState(() => createStudioStore({ engine, requestedBackend, restartEngine: () => engine.restart() }));
+export function App({ engine, requestedBackend, requestedThreads = null }: AppProps) {
+  const [store] = useState(() => createStudioStore({ engine, requestedBackend, requestedThreads, restartEngine: () => engine.restart() }));
   useEffect(() => {
     const stopNotices = engine.onNotice((notice) => store.getState().storageNotice(notice));
     const stopFailures = engine.onFailure((error) => void store.getState().recoverEngine(error.message));

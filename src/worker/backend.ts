@@ -6,28 +6,16 @@
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
 import { registerWasmTrainingKernels } from '../engine/backend/wasmTraining';
 import {
   TRAINING_KERNELS, adapterLabel, describeChoice, isSoftwareRenderer, planBackends, readAdapterInfo, skipSoftwareGpu, softwareSkip,
 } from './backendChoice';
 import type { RawAdapterInfo } from './backendChoice';
-import type { AdapterInfo, BackendAttempt, BackendName, InitResult } from './messages';
+import type { AdapterInfo, BackendAttempt, BackendName, InitResult, WasmThreads } from './messages';
+import { chooseWasmThreads, describeThreads, threadLabel } from './threadChoice';
+import { canStartBlobWorkers, prepareWasmThreads, wasmThreadsInUse } from './wasmThreads';
 
-// Vite fingerprints the binaries; tell the wasm backend where they ended up.
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
-});
-// The threaded build needs SharedArrayBuffer, i.e. a cross-origin-isolated
-// page (COOP/COEP headers), which a plain static host does not give. Decide
-// it here, before the wasm backend initialises, rather than let it probe.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 // tfjs-backend-wasm ships without some convolution gradients; the engine adds them.
 registerWasmTrainingKernels();
 
@@ -161,8 +149,17 @@ async function tryBackend(name: BackendName): Promise<string | null> {
  * A GPU backend that runs in software gives way to wasm unless the page asked for it;
  * it is still used when only cpu would remain.
  */
-export async function selectBackend(requested: string | null | undefined): Promise<InitResult> {
+export async function selectBackend(requested: string | null | undefined, requestedThreads?: string | null): Promise<InitResult> {
   const plan = planBackends(requested);
+  const isolated = globalThis.crossOriginIsolated === true;
+  const threadChoice = chooseWasmThreads({
+    isolated,
+    cores: navigator.hardwareConcurrency || 0,
+    requested: requestedThreads ?? null,
+    // Probed only where threads are possible at all.
+    blobWorkers: isolated ? await canStartBlobWorkers() : true,
+  });
+  prepareWasmThreads(threadChoice.threads);
   const attempts: BackendAttempt[] = [...plan.skipped];
   const deferred: BackendName[] = [];
   let adapter: AdapterInfo | null = null;
@@ -207,12 +204,16 @@ export async function selectBackend(requested: string | null | undefined): Promi
   }
   const backend = chosen;
   const missingTrainingKernels = TRAINING_KERNELS.filter((kernel) => tf.getKernel(kernel, backend) === undefined);
+  const threads = backend === 'wasm' ? { ...threadChoice, threads: wasmThreadsInUse() } : null;
+  const wasmThreads: WasmThreads | null = threads ? { ...threads, label: threadLabel(threads) } : null;
+  const note = describeChoice(backend, attempts, adapter, plan, missingTrainingKernels);
   return {
     backend,
     attempts,
     adapter,
     missingTrainingKernels,
-    note: describeChoice(backend, attempts, adapter, plan, missingTrainingKernels),
+    note: wasmThreads ? `${note} ${describeThreads(wasmThreads)}` : note,
+    wasmThreads,
     requested: plan.requested,
     tfjsVersion: tf.version.tfjs,
   };

@@ -46,6 +46,18 @@ export interface InitParams {
    * after it remain fallbacks. Unknown names are reported and ignored.
    */
   requested?: string | null;
+  /** The page's `?threads=` value, as typed: threads for the wasm backend (threadChoice.ts). */
+  threads?: string | null;
+}
+
+/** The wasm backend's threads and why (threadChoice.ts). */
+export interface WasmThreads {
+  threads: number;
+  /** A few words: "page not isolated", "?threads=2", "8 cores". */
+  reason: string;
+  /** For the engine bar: "wasm · 2 threads (?threads=2)". */
+  label: string;
+  invalidRequest?: string;
 }
 
 export interface InitResult {
@@ -64,6 +76,8 @@ export interface InitResult {
   note: string;
   /** The backend the page asked for, when it was a valid name. */
   requested: BackendName | null;
+  /** Threads of the wasm backend; null (or absent) on another backend. */
+  wasmThreads?: WasmThreads | null;
   tfjsVersion: string;
 }
 

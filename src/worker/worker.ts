@@ -27,8 +27,8 @@ type Handlers = {
 /** The backend is chosen once per worker; later `init` calls get the same answer. */
 let initialised: Promise<InitResult> | null = null;
 
-function init(requested: string | null | undefined): Promise<InitResult> {
-  initialised ??= selectBackend(requested).then((result) => {
+function init(requested: string | null | undefined, threads?: string | null): Promise<InitResult> {
+  initialised ??= selectBackend(requested, threads).then((result) => {
     if (result.backend === 'webgpu') watchDeviceLoss();
     return result;
   });
@@ -45,7 +45,7 @@ const withBackend = <P, R>(call: (params: P, ctx: CallContext) => R | Promise<R>
   };
 
 const handlers: Handlers = {
-  init: (params) => init(params.requested),
+  init: (params) => init(params.requested, params.threads),
   selfTest: async (_params, ctx) => {
     const { backend } = await init(null);
     ctx.progress({ done: 0, total: 1, label: `self-test on ${backend}` });

@@ -49,7 +49,7 @@ function EngineStatus() {
       </p>
     );
   }
-  const { backend, note, attempts, adapter, tfjsVersion } = info;
+  const { backend, note, attempts, adapter, tfjsVersion, wasmThreads } = info;
   const software = backend === 'webgpu' && adapter?.software === true;
   const fellBack = backend !== 'webgpu';
   return (
@@ -59,6 +59,14 @@ function EngineStatus() {
         <strong className={fellBack || software ? 'badge badge-warn' : 'badge'} data-testid="backend">
           {backend}
         </strong>
+        {wasmThreads && (
+          <>
+            {' '}
+            <span className="hint" data-testid="wasm-threads">
+              {wasmThreads.label}
+            </span>
+          </>
+        )}
       </p>
       <p className="note" data-testid="backend-note">
         {note}

@@ -10,6 +10,8 @@ export type EngineClient = Pick<WorkerBridge, 'call'>;
 export interface StoreDeps {
   engine: EngineClient;
   requestedBackend: string | null;
+  /** The `?threads=` value of the page address, passed to the worker as is. */
+  requestedThreads?: string | null;
   /** Starts a new engine worker after one died; false (or absent) where that is not possible. */
   restartEngine?: () => boolean;
 }

@@ -76,7 +76,9 @@ export const createEngineSlice: Slice<EngineSlice> = (deps) => (set, get) => {
     set((s) => ({ engine: { ...s.engine, state: 'running', info: null, error: null } }));
     let info: InitResult;
     try {
-      info = await deps.engine.call('init', { requested });
+      // `?threads=` only when the address has it: the worker's rule decides otherwise.
+      const threads = deps.requestedThreads ? { threads: deps.requestedThreads } : {};
+      info = await deps.engine.call('init', { requested, ...threads });
     } catch (err) {
       set((s) => ({ engine: { ...s.engine, state: 'error', error: messageOf(err) } }));
       return null;

@@ -6,7 +6,7 @@
 import type { Latest } from '../common/results';
 import { REPORTED_RATIOS } from '../quality/tasks';
 import { mainRun, runLabel, type CriterionResult, type TaskResult } from '../quality/types';
-import type { SpeedResults } from '../speed/types';
+import type { SpeedPath, SpeedResults } from '../speed/types';
 import { count, millis, pct, rate, ratio, seconds, share, table } from './format';
 import { lineChart, logBarChart, PALETTE, type Series } from './svg';
 import { baselineOf } from '../../src/contract/candidate';
@@ -345,11 +345,13 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
     '',
     torch ? `"vs PyTorch" divides by the better of PyTorch's two runs (${rate(torch.imagesPerSec)} images/s).` : '',
     speed.pytorchSkipped ? `PyTorch: ${speed.pytorchSkipped}.` : '',
-    speed.best ? `Best tfjs path: \`${speed.best.name}\` at ${rate(speed.best.imagesPerSec)} images/s${speed.best.ratioToPytorch !== null ? `, ${ratio(speed.best.ratioToPytorch)} PyTorch's (target: ≥ 1×: ${speed.best.ratioToPytorch >= 1 ? 'met' : 'missed'})` : ''}.` : '',
+    speed.best ? `Best tfjs path: \`${speed.best.name}\` at ${rate(speed.best.imagesPerSec)} images/s${speed.best.ratioToPytorch !== null ? `, ${ratio(speed.best.ratioToPytorch)} PyTorch's` : ''}.` : '',
+    ...cpuTargetLines(speed),
     '',
     bars.length ? figure('speed-throughput.svg', logBarChart('Training throughput, same model and batch', 'images/s', bars), 'training images/s per path') : '',
     '',
     ...fastPathSection(speed),
+    ...defaultRunSection(speed),
     ...kernelProfileSection(speed),
     '### Latency of the pruned model',
     '',
@@ -361,6 +363,46 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
         path.name, String(run.batchSize), millis(run.unprunedMs), millis(run.prunedMs), ratio(run.unprunedMs / run.prunedMs), pct(path.latency!.flopsRatio), ratio(1 / path.latency!.flopsRatio),
       ]) : [])),
     ),
+  ];
+}
+
+/** Threads of a path: its name ends in -Nt with N threads (nodePathName, browserPathName), else one. */
+function threadsOf(path: SpeedPath): number {
+  const match = /-(\d+)t$/.exec(path.name);
+  return match ? Number(match[1]) : 1;
+}
+
+/** Issue 11's targets for the paths without a GPU: ≥ 0.2× PyTorch on one thread, ≥ 0.35× on two where the page is isolated. */
+function cpuTargetLines(speed: SpeedResults): string[] {
+  if (!speed.pytorchImagesPerSec) return [];
+  const reference = speed.pytorchImagesPerSec;
+  const best = (threads: number) => speed.paths
+    .filter((path) => path.training && ['wasm', 'cpu'].includes(path.backend) && threadsOf(path) === threads)
+    .sort((a, b) => b.training!.imagesPerSec - a.training!.imagesPerSec)[0];
+  return [[1, 0.2], [2, 0.35]].flatMap(([threads, target]) => {
+    const path = best(threads);
+    if (!path) return [];
+    const reached = path.training!.imagesPerSec / reference;
+    return [`Best path without a GPU on ${threads === 1 ? 'one thread' : `${threads} threads`}: \`${path.name}\`, ${ratio(reached)} PyTorch's best (target ≥ ${target}×: ${reached >= target ? 'met' : 'missed'}).`];
+  });
+}
+
+/** The studio's default run: its kernels per step and what its fusions give. */
+function defaultRunSection(speed: SpeedResults): string[] {
+  const run = speed.defaultRun;
+  if (!run) return [];
+  const top = 12;
+  return [
+    '### The studio\'s default run',
+    '',
+    `What the studio runs by default on a trained model (GFR layers, distillation from the user's model, the sparsity controller and the accuracy guard; \`bench/speed/defaultRunProfile.ts\`), on the same model in Node \`wasm\`. Kernels per step at batch ${run.countBatchSize}, in steady state (second epoch, no guard reading in the counted steps): **${run.kernelsPerStep.toFixed(0)}**, every kernel counted. The ${top} most frequent:`,
+    '',
+    table(['kernel', 'calls/step'], run.byName.slice(0, top).map((k) => [k.name, k.perStep.toFixed(0)])),
+    '',
+    `Step time at batch ${speed.batchSize}, the GFR gates and the distillation loss with closed-form gradients (\`trainingFusionConfig.ts\`) against the taped ops they replace, alternated over ${run.rounds} rounds:`,
+    '',
+    table(['variant', 'median ms/step', 'min ms/step'], run.variants.map((v) => [v.name, millis(v.medianMs), millis(v.minMs)])),
+    '',
   ];
 }
 

@@ -12,7 +12,8 @@ import { GPU_CHROMIUM_ARGS, measureInChromium, type BrowserRun } from './browser
 import { measureFastPaths } from './fastPaths';
 import { measureInChildProcess, measureInNode, type NodeRun } from './nodeSpeed';
 import { measurePytorch } from './torch';
-import type { FastPathComparison, SpeedPath, SpeedResults } from './types';
+import { DEFAULT_RUN_BATCH, defaultRunKernels, measureDefaultRunSteps } from './defaultRunProfile';
+import type { DefaultRunSpeed, FastPathComparison, SpeedPath, SpeedResults } from './types';
 
 export interface SpeedOptions {
   mode: 'quick' | 'full';
@@ -98,9 +99,9 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
     const path = (run.threads ?? 1) > 1 ? await measureInChildProcess(run, log) : await measureInNode(run, log);
     paths.push({ ...path, loadAverage: load });
   }
-  const fastPaths = steps.fastPathRounds > 0 && paths.some((path) => path.name === 'node-wasm' && path.training)
-    ? await measureWasmFastPaths(steps.fastPathRounds, log)
-    : undefined;
+  const wasmTrained = paths.some((path) => path.name === 'node-wasm' && path.training);
+  const fastPaths = steps.fastPathRounds > 0 && wasmTrained ? await measureWasmFastPaths(steps.fastPathRounds, log) : undefined;
+  const defaultRun = steps.fastPathRounds > 0 && wasmTrained ? await measureDefaultRun(steps.fastPathRounds, log) : undefined;
   if (options.browser || options.gpu) paths.push(...(await measureInChromium(steps.chromium, log, options.gpu ? GPU_CHROMIUM_ARGS : undefined)));
   const pytorch = await measurePytorch(steps.pytorchSteps, SPEED_BATCH, availableParallelism());
   if (typeof pytorch === 'string') log(pytorch);
@@ -112,6 +113,7 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
   return {
     mode: options.gpu ? 'gpu' : options.mode,
     ...(fastPaths ? { fastPaths } : {}),
+    ...(defaultRun ? { defaultRun } : {}),
     elapsedMs: performance.now() - start,
     model: SPEED_MODEL,
     input: SPEED_INPUT,
@@ -130,4 +132,13 @@ async function measureWasmFastPaths(rounds: number, log: (line: string) => void)
   const variants = await measureFastPaths(SPEED_BATCH, rounds);
   for (const v of variants) log(`node-wasm ${v.name}: median ${v.medianMs.toFixed(0)} ms/step, min ${v.minMs.toFixed(0)}`);
   return { rounds, variants };
+}
+
+async function measureDefaultRun(rounds: number, log: (line: string) => void): Promise<DefaultRunSpeed> {
+  await useNodeBackend('wasm');
+  const kernels = await defaultRunKernels();
+  log(`node-wasm default run: ${kernels.kernelsPerStep.toFixed(0)} kernels per step (batch ${DEFAULT_RUN_BATCH})`);
+  const variants = await measureDefaultRunSteps(rounds);
+  for (const v of variants) log(`node-wasm default run, ${v.name}: median ${v.medianMs.toFixed(0)} ms/step, min ${v.minMs.toFixed(0)}`);
+  return { countBatchSize: DEFAULT_RUN_BATCH, kernelsPerStep: kernels.kernelsPerStep, byName: kernels.byName, rounds, variants };
 }

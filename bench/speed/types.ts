@@ -93,6 +93,8 @@ export interface SpeedResults {
   mode: 'quick' | 'full' | 'gpu';
   /** Node wasm, one thread: each fast path of src/engine/backend/wasmKernelConfig.ts on and off, alternated. */
   fastPaths?: FastPathComparison;
+  /** Node wasm, one thread: the studio's default run (GFR, teacher, controller, guard), bench/speed/defaultRunProfile.ts. */
+  defaultRun?: DefaultRunSpeed;
   elapsedMs: number;
   model: string;
   input: number[];
@@ -105,4 +107,15 @@ export interface SpeedResults {
   /** Why PyTorch was not measured. */
   pytorchSkipped?: string;
   best: { name: string; imagesPerSec: number; ratioToPytorch: number | null } | null;
+}
+
+export interface DefaultRunSpeed {
+  /** Batch of the kernel count. */
+  countBatchSize: number;
+  kernelsPerStep: number;
+  /** Kernels per step by name, most first. */
+  byName: Array<{ name: string; perStep: number }>;
+  /** Rounds of the step-time comparison (GFR fusions on against off). */
+  rounds: number;
+  variants: FastPathVariant[];
 }

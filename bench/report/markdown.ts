@@ -383,7 +383,8 @@ function cpuTargetLines(speed: SpeedResults): string[] {
     const path = best(threads);
     if (!path) return [];
     const reached = path.training!.imagesPerSec / reference;
-    return [`Best path without a GPU on ${threads === 1 ? 'one thread' : `${threads} threads`}: \`${path.name}\`, ${ratio(reached)} PyTorch's best (target ≥ ${target}×: ${reached >= target ? 'met' : 'missed'}).`];
+    const sameThreads = speed.pytorch && threads === 1 ? `; ${ratio(path.training!.imagesPerSec / speed.pytorch.singleThreadImagesPerSec)} PyTorch on one thread` : '';
+    return [`Best path without a GPU on ${threads === 1 ? 'one thread' : `${threads} threads`}: \`${path.name}\`, ${ratio(reached)} PyTorch's best (target ≥ ${target}×: ${reached >= target ? 'met' : 'missed'}${sameThreads}).`];
   });
 }
 

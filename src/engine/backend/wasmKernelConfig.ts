@@ -24,6 +24,8 @@ export const wasmTrainingConfig = {
     maxPoolGradChannelsInner: true,
     /** A strided convolution's input gradient as one stride-1 convolution per output phase (wasmStridedInputGrad.ts). */
     stridedInputGradByPhase: true,
+    /** Add, Sub, Multiply and RealDiv of a tensor and a per-channel vector on rows of k·C floats, not of C (wasmBroadcast.ts). */
+    wideBroadcast: true,
   },
 };
 

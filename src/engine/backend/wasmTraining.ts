@@ -41,6 +41,7 @@ import {
 } from './kernelMath';
 import { wasmTrainingConfig } from './wasmKernelConfig';
 import { batchNormAsDepthwise } from './wasmBatchNorm';
+import { addWide, multiplyWide, realDivWide, subWide } from './wasmBroadcast';
 import { sharedIdentity } from './wasmIdentity';
 import { stridedInputGradient } from './wasmStridedInputGrad';
 import { batchMatMulTransposed } from './wasmMatMul';
@@ -366,6 +367,10 @@ const KERNELS: ReadonlyArray<[string, (args: KernelArgs) => tf.TensorInfo]> = [
   ['FusedBatchNorm', batchNormAsDepthwise],
   ['Slice', contiguousSlice],
   ['SplitV', contiguousSplit as unknown as (args: KernelArgs) => tf.TensorInfo],
+  ['Add', addWide],
+  ['Sub', subWide],
+  ['Multiply', multiplyWide],
+  ['RealDiv', realDivWide],
 ];
 
 /**

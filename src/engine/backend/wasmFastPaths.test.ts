@@ -5,7 +5,7 @@
  * that a case which silently stopped taking the fast path still fails.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maxRelativeDiff, pseudoRandom, wasmDataIds } from '../testing/kernelValues';
 import { useNodeBackend } from './node';
 import { type FastPath, wasmTrainingConfig } from './wasmKernelConfig';
@@ -180,6 +180,11 @@ describe('wasm fast paths', () => {
   });
 
   describe('the filter gradient as a forward convolution', () => {
+    // The per-tap products would take the small cases first.
+    beforeEach(() => {
+      wasmTrainingConfig.fast.filterGradientByTaps = false;
+    });
+
     it.each([
       { inShape: [1, 6, 5, 8], out: 3, kernel: 3, stride: 1, pad: 'same' },
       { inShape: [2, 7, 6, 9], out: 4, kernel: 3, stride: 1, pad: 'valid' },
@@ -195,6 +200,30 @@ describe('wasm fast paths', () => {
         const f = (xs: tf.Tensor, ws: tf.Tensor) => {
           const y = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, stride, pad);
           return tf.sum(tf.mul(y, tf.tensor(pseudoRandom(y.size, 12), y.shape)));
+        };
+        return read(tf.grads(f)([x, w]));
+      }), 1e-4);
+    });
+  });
+
+  describe('the filter gradient as one product per filter tap', () => {
+    it.each([
+      { inShape: [1, 6, 5, 8], out: 3, kernel: 3, pad: 'same' },
+      { inShape: [2, 7, 6, 3], out: 4, kernel: 3, pad: 'valid' },
+      { inShape: [1, 5, 5, 3], out: 16, kernel: 3, pad: 'same' },
+      { inShape: [3, 5, 5, 8], out: 2, kernel: 1, pad: 'same' },
+      { inShape: [2, 8, 7, 2], out: 2, kernel: 5, pad: 'same' },
+      { inShape: [1, 6, 7, 4], out: 3, kernel: 2, pad: 'same' }, // padding only after
+      { inShape: [2, 7, 5, 16], out: 16, kernel: 4, pad: 'same' },
+      { inShape: [1, 9, 8, 2], out: 5, kernel: [2, 3], pad: 'valid' },
+    ] as const)('$inShape → $out k=$kernel $pad matches cpu', async ({ inShape, out, kernel, pad }) => {
+      const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
+      await compare('filterGradientByTaps', () => tf.tidy(() => {
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape([...inShape]), 13), [...inShape]);
+        const w = tf.tensor4d(pseudoRandom(kh * kw * inShape[3] * out, 14), [kh, kw, inShape[3], out]);
+        const f = (xs: tf.Tensor, ws: tf.Tensor) => {
+          const y = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, pad);
+          return tf.sum(tf.mul(y, tf.tensor(pseudoRandom(y.size, 15), y.shape)));
         };
         return read(tf.grads(f)([x, w]));
       }), 1e-4);

@@ -63,13 +63,13 @@ function plan(mode: SpeedOptions['mode']): Plan {
   return {
     node: [
       { backend: 'wasm', training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast, profileSteps: 3 },
-      { backend: 'wasm', threads: 2, training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast },
+      { backend: 'wasm', threads: 2, training: { steps: 20, warmupSteps: 2, batchSize }, latency: fast, profileSteps: 3 },
       // A cpu step of this model takes minutes on a loaded machine, and no page trains on cpu by choice.
       { backend: 'cpu', training: null, latency: { batchSizes: [1], runs: 3 }, note: 'training not timed (about 100 s a step on an idle machine, session 1)' },
     ],
     chromium: [
       { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, profileSteps: 3, hardwareGpu: false, timeoutMs: 6 * MINUTE, ...UNISOLATED },
-      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, profileSteps: 0, hardwareGpu: false, timeoutMs: 6 * MINUTE, ...ISOLATED_2T },
+      { backend: 'wasm', steps: 20, warmupSteps: 2, batchSize, latencyBatchSizes: fast.batchSizes, latencyRuns: fast.runs, profileSteps: 3, hardwareGpu: false, timeoutMs: 6 * MINUTE, ...ISOLATED_2T },
       { backend: 'webgl', steps: 3, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE, ...UNISOLATED },
       { backend: 'webgpu', steps: 2, warmupSteps: 1, batchSize, latencyBatchSizes: slow.batchSizes, latencyRuns: slow.runs, profileSteps: 1, hardwareGpu: false, timeoutMs: 10 * MINUTE, ...UNISOLATED },
     ],

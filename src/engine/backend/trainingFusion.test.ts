@@ -272,8 +272,9 @@ describe('training fusion in the engine\'s training loop (wasm)', () => {
     expect(fused.losses).toHaveLength(24);
     // The first steps agree to float rounding. After that the VGG's conv biases, whose gradient before a BN is zero in
     // exact arithmetic, follow Adam's normalized float noise, and random labels make the run chaotic: switching the
-    // wasm fast paths off moves tfjs's own curve by up to 3e-2 within 24 steps, the fusion by less than 5e-3.
-    fused.losses.forEach((loss, i) => expect(Math.abs(loss - reference.losses[i]), `step ${i + 1}`).toBeLessThan(i < 6 ? 1e-4 : 1e-2));
+    // wasm fast paths off moves tfjs's own curve by up to 3e-2 within 24 steps, the fusion by less than 5e-3 (1.5e-2
+    // since the filter gradient sums per filter tap, in another order: filterGradientByTaps).
+    fused.losses.forEach((loss, i) => expect(Math.abs(loss - reference.losses[i]), `step ${i + 1}`).toBeLessThan(i < 6 ? 1e-4 : 3e-2));
   });
 
   it('a VGG step runs ≤ 500 kernels (tfjs\'s path: > 1,000)', async () => {

@@ -5,10 +5,11 @@
  * that a case which silently stopped taking the fast path still fails.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maxRelativeDiff, pseudoRandom, wasmDataIds } from '../testing/kernelValues';
 import { useNodeBackend } from './node';
 import { type FastPath, wasmTrainingConfig } from './wasmKernelConfig';
+import { widening } from './wasmBroadcast';
 import { leadingSplit } from './wasmReduce';
 
 /** Counts the kernels `f` dispatches by name. */
@@ -179,6 +180,11 @@ describe('wasm fast paths', () => {
   });
 
   describe('the filter gradient as a forward convolution', () => {
+    // The per-tap products would take the small cases first.
+    beforeEach(() => {
+      wasmTrainingConfig.fast.filterGradientByTaps = false;
+    });
+
     it.each([
       { inShape: [1, 6, 5, 8], out: 3, kernel: 3, stride: 1, pad: 'same' },
       { inShape: [2, 7, 6, 9], out: 4, kernel: 3, stride: 1, pad: 'valid' },
@@ -194,6 +200,30 @@ describe('wasm fast paths', () => {
         const f = (xs: tf.Tensor, ws: tf.Tensor) => {
           const y = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, stride, pad);
           return tf.sum(tf.mul(y, tf.tensor(pseudoRandom(y.size, 12), y.shape)));
+        };
+        return read(tf.grads(f)([x, w]));
+      }), 1e-4);
+    });
+  });
+
+  describe('the filter gradient as one product per filter tap', () => {
+    it.each([
+      { inShape: [1, 6, 5, 8], out: 3, kernel: 3, pad: 'same' },
+      { inShape: [2, 7, 6, 3], out: 4, kernel: 3, pad: 'valid' },
+      { inShape: [1, 5, 5, 3], out: 16, kernel: 3, pad: 'same' },
+      { inShape: [3, 5, 5, 8], out: 2, kernel: 1, pad: 'same' },
+      { inShape: [2, 8, 7, 2], out: 2, kernel: 5, pad: 'same' },
+      { inShape: [1, 6, 7, 4], out: 3, kernel: 2, pad: 'same' }, // padding only after
+      { inShape: [2, 7, 5, 16], out: 16, kernel: 4, pad: 'same' },
+      { inShape: [1, 9, 8, 2], out: 5, kernel: [2, 3], pad: 'valid' },
+    ] as const)('$inShape → $out k=$kernel $pad matches cpu', async ({ inShape, out, kernel, pad }) => {
+      const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
+      await compare('filterGradientByTaps', () => tf.tidy(() => {
+        const x = tf.tensor4d(pseudoRandom(tf.util.sizeFromShape([...inShape]), 13), [...inShape]);
+        const w = tf.tensor4d(pseudoRandom(kh * kw * inShape[3] * out, 14), [kh, kw, inShape[3], out]);
+        const f = (xs: tf.Tensor, ws: tf.Tensor) => {
+          const y = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, pad);
+          return tf.sum(tf.mul(y, tf.tensor(pseudoRandom(y.size, 15), y.shape)));
         };
         return read(tf.grads(f)([x, w]));
       }), 1e-4);
@@ -281,6 +311,34 @@ describe('wasm fast paths', () => {
         const r = tf.tensor(pseudoRandom(conv(x, w).size, 25), conv(x, w).shape);
         return read(tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(conv(xs, ws), r)))([x, w]));
       }), 1e-4);
+    });
+  });
+
+  describe('element-wise ops with a per-channel vector on wide rows', () => {
+    it('widens by the largest power of two that divides the rows, up to 4,096 floats a row', () => {
+      expect(widening(64 * 28 * 28, 16)).toBe(256);
+      expect(widening(64 * 7 * 7, 64)).toBe(64);
+      expect(widening(12, 6)).toBe(4);
+      expect(widening(25, 3)).toBe(1); // odd rows: wasm's own kernel
+      expect(widening(64, 4096)).toBe(1); // rows already wide
+    });
+
+    const cases: Array<{ big: number[]; small: number[] }> = [
+      { big: [2, 4, 4, 16], small: [16] },
+      { big: [3, 2, 2, 6], small: [1, 1, 1, 6] },
+      { big: [1, 5, 5, 3], small: [3] }, // odd rows: not widened
+      { big: [1, 6, 6, 1], small: [1] },
+      { big: [6, 10], small: [1, 10] },
+    ];
+    it.each(cases)('$big with $small, both orders, values and gradients match cpu', async ({ big, small }) => {
+      await compare('wideBroadcast', () => tf.tidy(() => {
+        const x = tf.tensor(pseudoRandom(tf.util.sizeFromShape(big), 31), big);
+        // Away from zero, so that the quotients stay moderate.
+        const v = tf.tensor(pseudoRandom(tf.util.sizeFromShape(small), 32).map((e) => e + Math.sign(e) * 0.5), small);
+        const outputs = [tf.add(x, v), tf.sub(x, v), tf.sub(v, x), tf.mul(v, x), tf.div(x, v), tf.div(v, tf.add(tf.abs(x), 0.5))];
+        const grads = tf.grads((xs: tf.Tensor, vs: tf.Tensor) => tf.sum(tf.div(tf.mul(tf.sub(xs, vs), vs), tf.add(vs, 2))))([x, v]);
+        return read([...outputs, ...grads]);
+      }));
     });
   });
 });

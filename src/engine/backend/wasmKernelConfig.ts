@@ -16,6 +16,11 @@ export const wasmTrainingConfig = {
     transposedMatMul: true,
     /** The filter gradient as a forward convolution where the input has ≥ 8 channels and stride 1 (wasmTraining.ts). */
     filterGradientAsConv: true,
+    /**
+     * The filter gradient as one GEMM per filter tap against one packed operand where stride is 1, the input has
+     * 2 or more channels and in × out channels ≤ 256 (wasmFilterGradByTaps.ts); before filterGradientAsConv.
+     */
+    filterGradientByTaps: true,
     /** FusedBatchNorm with per-channel statistics as a 1×1 depthwise convolution with bias (wasmBatchNorm.ts). */
     batchNormAsDepthwise: true,
     /** Slice and SplitV into contiguous pieces as block copies from the heap, not a copy of the whole input per piece (wasmSlice.ts). */
@@ -24,6 +29,8 @@ export const wasmTrainingConfig = {
     maxPoolGradChannelsInner: true,
     /** A strided convolution's input gradient as one stride-1 convolution per output phase (wasmStridedInputGrad.ts). */
     stridedInputGradByPhase: true,
+    /** Add, Sub, Multiply and RealDiv of a tensor and a per-channel vector on rows of k·C floats, not of C (wasmBroadcast.ts). */
+    wideBroadcast: true,
   },
 };
 

@@ -41,6 +41,8 @@ import {
 } from './kernelMath';
 import { wasmTrainingConfig } from './wasmKernelConfig';
 import { batchNormAsDepthwise } from './wasmBatchNorm';
+import { addWide, multiplyWide, realDivWide, subWide } from './wasmBroadcast';
+import { filterGradientByTaps } from './wasmFilterGradByTaps';
 import { sharedIdentity } from './wasmIdentity';
 import { stridedInputGradient } from './wasmStridedInputGrad';
 import { batchMatMulTransposed } from './wasmMatMul';
@@ -112,7 +114,12 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   const outChannels = filterShape[3];
   assertDyShape('Conv2DBackpropFilter', dy, g, outChannels);
 
-  if (wasmTrainingConfig.fast.filterGradientAsConv && g.inChannels >= 8 && g.strideHeight === 1 && g.strideWidth === 1) {
+  const stride1 = g.strideHeight === 1 && g.strideWidth === 1;
+  if (wasmTrainingConfig.fast.filterGradientByTaps && stride1 && g.inChannels >= 2 && g.inChannels * outChannels <= 256) {
+    const dw = filterGradientByTaps(backend, x, dy, g);
+    if (dw != null) return dw;
+  }
+  if (wasmTrainingConfig.fast.filterGradientAsConv && g.inChannels >= 8 && stride1) {
     const dw = filterGradientAsConv(backend, x, dy, g);
     if (dw != null) return dw;
   }
@@ -366,6 +373,10 @@ const KERNELS: ReadonlyArray<[string, (args: KernelArgs) => tf.TensorInfo]> = [
   ['FusedBatchNorm', batchNormAsDepthwise],
   ['Slice', contiguousSlice],
   ['SplitV', contiguousSplit as unknown as (args: KernelArgs) => tf.TensorInfo],
+  ['Add', addWide],
+  ['Sub', subWide],
+  ['Multiply', multiplyWide],
+  ['RealDiv', realDivWide],
 ];
 
 /**

@@ -81,8 +81,11 @@ export function warmUpCharts(): void {
   const root = createRoot(host);
   const next = (stage: number): void => {
     if (stage === STAGES.length) {
-      root.unmount();
-      host.remove();
+      // Not from the last chart's effect, where React is still rendering: a root unmounted there warns.
+      whenIdle(() => {
+        root.unmount();
+        host.remove();
+      });
       return;
     }
     whenIdle(() => {

@@ -12,7 +12,12 @@ import { defineConfig, devices } from '@playwright/test';
  */
 // E2E_PORT lets several checkouts run their browser tests side by side.
 const PORT = Number(process.env.E2E_PORT ?? 4173);
+// `npm start`'s dev server, for the one test of what it serves (e2e/devServer.spec.ts).
+const DEV_PORT = PORT + 1;
+const DEV_SPEC = /devServer\.spec\.ts/;
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const launchOptions = { executablePath, args: ['--enable-unsafe-webgpu', '--disable-quic'] };
 
 export default defineConfig({
   testDir: 'e2e',
@@ -35,21 +40,31 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath,
-          args: ['--enable-unsafe-webgpu', '--disable-quic'],
-        },
-      },
+      testIgnore: DEV_SPEC,
+      use: { ...devices['Desktop Chrome'], launchOptions },
+    },
+    {
+      name: 'dev-server',
+      testMatch: DEV_SPEC,
+      use: { ...devices['Desktop Chrome'], launchOptions, baseURL: `http://127.0.0.1:${DEV_PORT}` },
     },
   ],
-  webServer: {
-    command: `npx vite build && npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
-    url: `http://127.0.0.1:${PORT}`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 180_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `npx vite build && npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+      url: `http://127.0.0.1:${PORT}`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `npx vite --host 127.0.0.1 --port ${DEV_PORT} --strictPort`,
+      url: `http://127.0.0.1:${DEV_PORT}`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -75,6 +75,8 @@ export function warmUpCharts(): void {
   started = true;
   const host = document.createElement('div');
   host.setAttribute('aria-hidden', 'true');
+  // For the dev-server test, which waits for the warm-up to end.
+  host.dataset.chartWarmUp = 'running';
   // Off screen, not hidden: a chart in a container without a size draws nothing.
   host.style.cssText = 'position:fixed;left:-10000px;top:0;width:600px;height:200px;overflow:hidden;pointer-events:none';
   document.body.appendChild(host);

@@ -119,13 +119,18 @@ export function distributionLogits(outputs: tf.Tensor2D, kind: OutputKind): tf.T
  */
 export function classificationLossSum(outputs: tf.Tensor2D, labels: tf.Tensor1D, kind: OutputKind): tf.Scalar {
   return tf.tidy(() => {
+    if (kind !== 'sigmoid') return crossEntropySum(logProbabilities(outputs, kind), labels);
     const oneHot = tf.oneHot(labels, outputs.shape[1]);
-    if (kind !== 'sigmoid') return tf.neg(tf.sum(tf.mul(oneHot, logProbabilities(outputs, kind)))) as tf.Scalar;
     const p = tf.clipByValue(outputs, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
     const positive = tf.mul(oneHot, tf.log(p));
     const negative = tf.mul(tf.sub(1, oneHot), tf.log1p(tf.neg(p)));
     return tf.neg(tf.sum(tf.add(positive, negative))) as tf.Scalar;
   });
+}
+
+/** −Σ log p of each row's label: softmax cross-entropy summed over the batch. */
+function crossEntropySum(logP: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.oneHot(labels, logP.shape[1]), logP))) as tf.Scalar);
 }
 
 /** Mean of `classificationLossSum` over the batch. */
@@ -141,6 +146,6 @@ export function classificationLoss(outputs: tf.Tensor2D, labels: tf.Tensor1D, ki
 export function lossAndDistributionLogits(outputs: tf.Tensor2D, labels: tf.Tensor1D, kind: OutputKind): { loss: tf.Scalar; logits: tf.Tensor2D } {
   if (kind !== 'softmax') return { loss: classificationLoss(outputs, labels, kind), logits: distributionLogits(outputs, kind) };
   const logits = logProbabilities(outputs, kind);
-  const loss = tf.tidy(() => tf.div(tf.neg(tf.sum(tf.mul(tf.oneHot(labels, outputs.shape[1]), logits))), outputs.shape[0]) as tf.Scalar);
+  const loss = tf.tidy(() => tf.div(crossEntropySum(logits, labels), outputs.shape[0]) as tf.Scalar);
   return { loss, logits };
 }

@@ -43,6 +43,12 @@ export const OPTIONS = {
 /** A command line that does not say what to do (an unknown flag or command, a missing or malformed value): exit code 2. */
 export class UsageError extends UserError {}
 
+/** A pruned model written, whose verdict cannot tell whether it is within the tolerance: exit code 3. */
+export class UncertainVerdict extends UserError {}
+
+/** The process's exit code for an error that ended a command. */
+export const exitCodeOf = (error: unknown): number => (error instanceof UsageError ? 2 : error instanceof UncertainVerdict ? 3 : 1);
+
 export type Flags = ReturnType<typeof parseCommandLine>['flags'];
 export type FlagName = keyof typeof OPTIONS;
 

@@ -10,7 +10,7 @@ import { withInputScaling, type NamedBytes } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
-import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src/contract/select';
+import { changeText, DEFAULT_TOLERANCE, dropAgainst, type BudgetMetric, type SelectionRule } from '../src/contract/select';
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
@@ -19,7 +19,7 @@ import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/eng
 import { isBuiltinModelName } from '../src/engine/zoo';
 import { TARGET_KINDS } from '../src/engine/train/sparsityController';
 import { sparsityProgress } from '../src/contract/sparsityText';
-import { choiceFlag, listFlag, numberFlag, UsageError, wholeFlag, type Flags } from './args';
+import { choiceFlag, listFlag, numberFlag, UncertainVerdict, UsageError, wholeFlag, type Flags } from './args';
 import { modelFilesWeightsFirst } from './modelFiles';
 import { prepareOutputFolder, type OutputFolder } from './outputFolder';
 import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
@@ -141,7 +141,8 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   };
   const searchStart = performance.now();
   for await (const { candidate } of session.search(settings)) {
-    log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}%, params ${candidate.params}, FLOPs ${candidate.flops}`);
+    const { drop, margin } = dropAgainst(candidate, session.requireReference());
+    log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}% (${changeText(drop, margin)}), params ${candidate.params}, FLOPs ${candidate.flops}`);
   }
   timings.searchMs = performance.now() - searchStart;
   const rule = selectionRule(flags, tolerance);
@@ -151,7 +152,7 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   const verdict = session.verdict(selected, tolerance);
   const baseline = baselineOf(session.candidates)!;
   log(`selected ratio ${selected.ratio}: accuracy ${(selected.accuracy * 100).toFixed(2)}% (original ${(reference.accuracy * 100).toFixed(2)}%, sparse-trained unpruned ${(baseline.accuracy * 100).toFixed(2)}%), params ${selected.params}/${baseline.params}, FLOPs ${selected.flops}/${baseline.flops} (−${(100 * (1 - selected.flops / baseline.flops)).toFixed(1)}%)`);
-  if (!verdict.withinTolerance && !flags.force) {
+  if (verdict.status === 'beyond' && !flags.force) {
     throw new UserError(`${verdict.message} Nothing was written (--force writes it anyway). ${CLI_ADVICE}`);
   }
   const exported: ExportedModel = {
@@ -173,7 +174,8 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
     { name: 'report.md', bytes: encoder.encode(reportSummary(report)) },
   ]);
   log(`wrote ${modelFiles.map((file) => join(out.path, file.name)).join(', ')}, report.json and report.md`);
-  if (!verdict.withinTolerance) throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
+  if (verdict.status === 'uncertain') throw new UncertainVerdict(`${verdict.message} The files were written; ${CLI_UNCERTAIN_ADVICE}`);
+  if (verdict.status === 'beyond') throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
 }
 
@@ -186,6 +188,7 @@ function exportedModelFiles(session: CompressionSession, index: number, exported
 }
 
 const CLI_ADVICE = 'To keep more accuracy: more --epochs, --target auto, a larger --distill, a smaller ratio (--budget), or a larger --tolerance.';
+const CLI_UNCERTAIN_ADVICE = 'to settle it, give more validation images of your own (--val-samples, or images no training used), or pick a smaller ratio (--budget).';
 
 const toleranceFlag = (flags: Flags): number =>
   numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => n >= 0, 'a number of percentage points ≥ 0');

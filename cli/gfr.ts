@@ -7,7 +7,7 @@
 import '../src/engine/gfr/gfrLayer';
 import { readFileSync } from 'node:fs';
 import { analyzeCommand, evalCommand, pruneCommand } from './commands';
-import { parseCommandLine, unusedFlagWarnings, UsageError } from './args';
+import { exitCodeOf, parseCommandLine, unusedFlagWarnings, UsageError } from './args';
 
 export const HELP = `GFR Studio command line — channel pruning with GFR, headless.
 
@@ -16,9 +16,13 @@ Usage (npx gfr-studio, or npm run gfr -- in a checkout):
   gfr-studio prune <model> --data <data> --out DIR [options]
   gfr-studio eval <model> --data <data> [options]
 
-Exit codes: 0 done; 1 an input that cannot be used, or a pruned model
-that loses more than the tolerance; 2 a command line that cannot be
-understood (unknown flag or command, a missing or malformed value).
+Exit codes: 0 done, and the pruned model is within the tolerance over the
+whole 95% interval of its validation accuracy; 1 an input that cannot be
+used, or a pruned model that surely loses more than the tolerance (nothing
+written unless --force); 2 a command line that cannot be understood
+(unknown flag or command, a missing or malformed value); 3 the model and
+report were written but the validation images cannot tell whether it is
+within the tolerance (the report says how many more images would).
 
 <model>   a tfjs model.json (weight files beside it) or a zip of them, a Keras
           .keras or .h5 file, or a built-in model: lenet, vgg, resnet,
@@ -56,8 +60,10 @@ Options:
                         layer's scores divided by its largest) or per-flop
                         (score per FLOP freed) (normalized)
   --tolerance P         accuracy points the selected model may lose against
-                        the original model as loaded (1.0); a run that loses
-                        more writes nothing (unless --force) and exits 1
+                        the original model as loaded (1.0); a run that
+                        surely loses more writes nothing (unless --force)
+                        and exits 1; one the validation images cannot
+                        settle is written and exits 3
   --force               write the model even when it loses more than the
                         tolerance (the exit code stays 1)
   --select-by K         among candidates within the tolerance, the largest
@@ -126,5 +132,5 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: ${message.split('\n')[0]}\n`);
   if (process.env.GFR_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
+  process.exitCode = exitCodeOf(error);
 });

@@ -6,8 +6,13 @@ export interface CandidateFigures {
   accuracy: number;
   /** Top-1 accuracy on the calibration images (held out from training), 0..1: the figure the tolerance rule chooses by. */
   calibrationAccuracy: number;
-  /** One standard error of the calibration accuracy's difference with the original's, on the same images (0..1). */
+  /** One standard error of the calibration accuracy's difference with the reference's, on the same images (0..1). */
   calibrationNoise: number;
+  /**
+   * One standard error of the validation accuracy's difference with the reference's, on the same images (0..1):
+   * the verdict's uncertainty. Absent in work saved before it was measured (then read as 0).
+   */
+  validationNoise?: number;
   /** Whether recalibrated BN statistics were kept (they measured better on the calibration images). */
   recalibrated: boolean;
   loss: number;

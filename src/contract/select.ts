@@ -12,8 +12,9 @@ export type BudgetMetric = 'params' | 'flops' | 'weightBytes' | 'latencyMs';
 
 export type SelectionRule =
   /**
-   * The largest ratio whose accuracy is within `tolerance` percentage points of the original model (noise
-   * allowed for); when none is, the most accurate candidate, which the verdict then judges.
+   * The largest ratio, before the first that fails, whose calibration accuracy is within `tolerance` percentage
+   * points of the reference over its whole 95% interval; when none is, the most accurate candidate, which the
+   * verdict then judges.
    */
   | { kind: 'tolerance'; tolerance: number; by?: 'ratio' | 'flops' }
   /** The most accurate candidate (on the calibration images) whose metric is at most `max`. */
@@ -21,33 +22,59 @@ export type SelectionRule =
 
 export const DEFAULT_TOLERANCE = 1.0;
 
-/** The original model's accuracy (as the user brought it, nothing trained or recalibrated), 0..1. */
-export interface ReferenceAccuracy {
-  /** On the validation images: what every reported figure is compared with. */
+/** Top-1 accuracy on the validation and the calibration images, 0..1. */
+export interface MeasuredAccuracy {
+  /** On the validation images. */
   accuracy: number;
-  /** On the calibration images: what the tolerance rule and the training guard compare with. */
+  /** On the calibration images. */
   calibrationAccuracy: number;
 }
 
-const within = (accuracy: number, reference: number, tolerance: number): boolean => accuracy >= reference - tolerance / 100 - 1e-9;
+/**
+ * What every figure is compared with: the original model's accuracy (as the user brought it, nothing trained or
+ * recalibrated), or, when training made the model far better than it was loaded (an untrained architecture), the
+ * trained model unpruned (docs/METHOD.md §5.6).
+ */
+export interface ReferenceAccuracy extends MeasuredAccuracy {
+  /** Validation images the figures were measured on (absent in work saved before it was kept). */
+  validationImages?: number;
+  /** Which model the figures are of: the original (the default), or the sparse-trained model unpruned. */
+  basis?: 'original' | 'trained';
+  /** The original as loaded, when the basis is the trained model: reported beside it. */
+  loaded?: MeasuredAccuracy;
+}
 
 /**
- * Standard errors taken off a candidate's calibration accuracy before the
- * tolerance applies: a candidate passes when even one standard error below
- * what was measured it is within the tolerance (eval/pairedDifference.ts).
+ * z of the two-sided 95% interval every accuracy difference is reported with. The verdict says "within" only when
+ * the whole interval is within the tolerance, so that it holds on images the run never saw; the tolerance rule asks
+ * the same of the calibration images.
  */
-export const SELECTION_CONFIDENCE = 1;
+export const CONFIDENCE_Z = 1.96;
 
-/** Whether a candidate is within `tolerance` points of the original on the calibration images, noise allowed for. */
+/** The change of accuracy against the reference, in points, that the interval's worst end allows. */
+const worstChange = (accuracy: number, noise: number, reference: number): number => (accuracy - reference - CONFIDENCE_Z * noise) * 100;
+
+/** Whether a candidate is within `tolerance` points of the reference on the calibration images, the whole 95% interval. */
 export function passesTolerance(candidate: Pick<Candidate, 'calibrationAccuracy' | 'calibrationNoise'>, reference: ReferenceAccuracy, tolerance: number): boolean {
-  return within(candidate.calibrationAccuracy - SELECTION_CONFIDENCE * (candidate.calibrationNoise ?? 0), reference.calibrationAccuracy, tolerance);
+  return worstChange(candidate.calibrationAccuracy, candidate.calibrationNoise ?? 0, reference.calibrationAccuracy) >= -tolerance - 1e-7;
+}
+
+/**
+ * Whether training made the unpruned model far better than the original: better on the calibration images by more
+ * than the tolerance over the whole 95% interval (an untrained architecture, not a converged model adapted to the
+ * user's images). Pruning is then judged against the trained model, which a plain comparison with a poor original
+ * would flatter (docs/METHOD.md §5.6).
+ */
+export function trainedFarBetter(baseline: Pick<Candidate, 'calibrationAccuracy' | 'calibrationNoise'>, original: ReferenceAccuracy, tolerance: number): boolean {
+  const leastGain = (baseline.calibrationAccuracy - original.calibrationAccuracy - CONFIDENCE_Z * (baseline.calibrationNoise ?? 0)) * 100;
+  return leastGain > tolerance;
 }
 
 export function selectCandidate(candidates: Candidate[], rule: SelectionRule, reference: ReferenceAccuracy): Candidate | undefined {
   if (rule.kind === 'tolerance') {
-    const passing = candidates.filter((candidate) => passesTolerance(candidate, reference, rule.tolerance));
-    // Fewest FLOPs kept when asked, else the largest ratio; ties go to fewer FLOPs.
-    const best = passing.sort((a, b) => (rule.by === 'flops' ? a.flops - b.flops : b.ratio - a.ratio || a.flops - b.flops))[0];
+    const best = rule.by === 'flops'
+      ? candidates.filter((candidate) => passesTolerance(candidate, reference, rule.tolerance)).sort((a, b) => a.flops - b.flops)[0]
+      : passingPrefix(candidates, reference, rule.tolerance).at(-1);
     // None surely within (on a few hundred images even the unpruned model may read a point low): the most
     // accurate on the calibration images. The verdict, on the validation images, says whether it is within.
     return best ?? [...candidates].sort((a, b) => b.calibrationAccuracy - a.calibrationAccuracy || a.flops - b.flops)[0];
@@ -56,13 +83,37 @@ export function selectCandidate(candidates: Candidate[], rule: SelectionRule, re
   return under.sort((a, b) => b.calibrationAccuracy - a.calibrationAccuracy || a[rule.metric] - b[rule.metric])[0];
 }
 
-/** How a result stands against the original on the validation images. */
+/**
+ * The candidates in order of ratio (ties: more FLOPs first) up to the first that fails. A passing ratio beyond a
+ * failing one is more likely a lucky reading than a better model: taking it would pick the noise.
+ */
+function passingPrefix(candidates: Candidate[], reference: ReferenceAccuracy, tolerance: number): Candidate[] {
+  const ordered = [...candidates].sort((a, b) => a.ratio - b.ratio || b.flops - a.flops);
+  const firstFailing = ordered.findIndex((candidate) => !passesTolerance(candidate, reference, tolerance));
+  return firstFailing === -1 ? ordered : ordered.slice(0, firstFailing);
+}
+
+/**
+ * How a result stands against the reference on the validation images: `within` when the whole 95% interval of the
+ * change is within the tolerance, `beyond` when the whole interval is past it, `uncertain` otherwise.
+ */
+export type VerdictStatus = 'within' | 'uncertain' | 'beyond';
+
 export interface Verdict {
-  /** True only when a candidate was selected and is within the tolerance of the original. */
+  status: VerdictStatus;
+  /** True only when a candidate was selected and its whole interval is within the tolerance (status 'within'). */
   withinTolerance: boolean;
-  /** Percentage points below the original (negative: above); null without a selection. */
+  /** Percentage points below the reference (negative: above); null without a selection. */
   drop: number | null;
+  /** Half the width of the 95% interval of the drop, in points (CONFIDENCE_Z standard errors); null without a selection. */
+  margin: number | null;
+  /** Validation images the verdict was read on (null where unknown). */
+  images: number | null;
+  /** When uncertain: about how many more validation images would settle it; null when it cannot be said. */
+  moreImagesToSettle: number | null;
   tolerance: number;
+  /** What the candidate was compared with (see ReferenceAccuracy.basis). */
+  basis: 'original' | 'trained';
   /** One plain sentence for the CLI, the studio and the report. */
   message: string;
 }
@@ -71,24 +122,63 @@ const points = (value: number): string => `${value.toFixed(2)} points`;
 /** "1 point", "0.5 points", "2 points". */
 export const pointsText = (tolerance: number): string => `${tolerance} point${tolerance === 1 ? '' : 's'}`;
 const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
+/** A signed change of accuracy with its 95% margin: "−0.53 ± 0.43 points". */
+export const changeText = (drop: number, margin: number): string =>
+  `${drop > 0 ? '−' : drop < 0 ? '+' : '±'}${Math.abs(drop).toFixed(2)} ± ${margin.toFixed(2)} points`;
+
+/** A candidate's validation accuracy against the reference's: points lost (negative: gained), and the 95% margin. */
+export function dropAgainst(candidate: Pick<Candidate, 'accuracy' | 'validationNoise'>, reference: Pick<ReferenceAccuracy, 'accuracy'>): { drop: number; margin: number } {
+  return { drop: (reference.accuracy - candidate.accuracy) * 100, margin: CONFIDENCE_Z * (candidate.validationNoise ?? 0) * 100 };
+}
 
 /** What to try when a run loses too much, in words (the CLI adds its flags); the same advice everywhere. */
 export const SHORTFALL_ADVICE = 'try more sparse-training epochs, the automatic target, more distillation, a smaller ratio, or a larger tolerance';
+/** What to do when the verdict cannot tell (the CLI adds its flags). */
+export const UNCERTAIN_ADVICE = 'give more validation images of your own, or pick a smaller ratio';
+
+/** The most images an estimate of images to settle is given for: past it, the result sits on the tolerance's edge. */
+const MAX_IMAGES_TO_SETTLE = 1_000_000;
+
+/**
+ * About how many more validation images would make the 95% interval clear the tolerance, if the models differ on
+ * further images as they did on these: the interval shrinks as one over the square root of the images.
+ */
+function imagesToSettle(drop: number, margin: number, images: number | null, tolerance: number): number | null {
+  const gap = Math.abs(tolerance - drop);
+  if (images === null || margin <= 0 || gap < 1e-6) return null;
+  const needed = images * (margin / gap) ** 2;
+  return needed > MAX_IMAGES_TO_SETTLE ? null : Math.max(1, Math.ceil(needed - images));
+}
+
+const referenceName = (reference: ReferenceAccuracy): string =>
+  reference.basis === 'trained' ? 'the trained model (unpruned)' : 'the original';
+
+function basisNote(reference: ReferenceAccuracy): string {
+  if (reference.basis !== 'trained' || !reference.loaded) return '';
+  return ` Judged against the trained model, unpruned (${percent(reference.accuracy)}): training made it far better than the model as loaded (${percent(reference.loaded.accuracy)}).`;
+}
 
 export function verdictFor(selected: Candidate | undefined, reference: ReferenceAccuracy, tolerance: number): Verdict {
+  const basis = reference.basis ?? 'original';
+  const images = reference.validationImages ?? null;
   if (!selected) {
     return {
-      withinTolerance: false, drop: null, tolerance,
-      message: `No candidate is within ${pointsText(tolerance)} of the original model (${percent(reference.accuracy)}). Not a success.`,
+      status: 'beyond', withinTolerance: false, drop: null, margin: null, images, moreImagesToSettle: null, tolerance, basis,
+      message: `No candidate is within ${pointsText(tolerance)} of ${referenceName(reference)} (${percent(reference.accuracy)}). Not a success.`,
     };
   }
-  const drop = (reference.accuracy - selected.accuracy) * 100;
-  const withinTolerance = within(selected.accuracy, reference.accuracy, tolerance);
-  const comparison = `${percent(selected.accuracy)} against the original's ${percent(reference.accuracy)} on the validation images`;
-  return {
-    withinTolerance, drop, tolerance,
-    message: withinTolerance
-      ? `Candidate #${selected.index} keeps the original's accuracy within ${pointsText(tolerance)}: ${comparison} (${drop >= 0 ? `−${points(drop)}` : `+${points(-drop)}`}).`
-      : `Candidate #${selected.index} loses ${points(drop)}, more than the tolerance of ${pointsText(tolerance)}: ${comparison}. Not a success.`,
-  };
+  const { drop, margin } = dropAgainst(selected, reference);
+  const status: VerdictStatus = drop + margin <= tolerance + 1e-7 ? 'within' : drop - margin > tolerance + 1e-7 ? 'beyond' : 'uncertain';
+  const moreImagesToSettle = status === 'uncertain' ? imagesToSettle(drop, margin, images, tolerance) : null;
+  const onImages = images === null ? 'the validation images' : `${images.toLocaleString('en')} validation images`;
+  const comparison = `${percent(selected.accuracy)} against ${basis === 'trained' ? 'its' : "the original's"} ${percent(reference.accuracy)} on ${onImages}, ${changeText(drop, margin)} (95% interval)`;
+  const who = `Candidate #${selected.index}`;
+  const sentence = {
+    within: `${who} keeps the accuracy of ${referenceName(reference)} within ${pointsText(tolerance)}: ${comparison}, all of it within the tolerance.`,
+    beyond: `${who} loses more than the tolerance of ${pointsText(tolerance)}: ${comparison}; at least ${points(drop - margin)} lost. Not a success.`,
+    uncertain: `${who} may or may not be within ${pointsText(tolerance)} of ${referenceName(reference)}: ${comparison}, which reaches past the tolerance. `
+      + (moreImagesToSettle === null ? 'It sits on the tolerance\'s edge: more images would hardly settle it.' : `About ${moreImagesToSettle.toLocaleString('en')} more validation images would settle it.`)
+      + ' Not confirmed.',
+  }[status];
+  return { status, withinTolerance: status === 'within', drop, margin, images, moreImagesToSettle, tolerance, basis, message: sentence + basisNote(reference) };
 }

@@ -6,7 +6,7 @@ import { quantizedLines, usageLines, type ExportedModel } from './export/usage';
 import type { Candidate } from './search/candidate';
 import type { SearchSettings } from './search/gridSearch';
 import { OUTPUT_KIND_TEXT } from './eval/outputKind';
-import { SHORTFALL_ADVICE } from '../contract/select';
+import { changeText, dropAgainst, SHORTFALL_ADVICE, UNCERTAIN_ADVICE, type Verdict } from '../contract/select';
 import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
@@ -83,27 +83,42 @@ function sparsityLines({ training, settings }: CompressionReport): string[] {
   ];
 }
 
+const VERDICT_HEADLINE: Record<Verdict['status'], string> = {
+  within: 'Within the tolerance',
+  uncertain: 'UNCERTAIN: not confirmed within the tolerance',
+  beyond: 'NOT within the tolerance',
+};
+const VERDICT_ADVICE: Record<Verdict['status'], string> = {
+  within: '',
+  uncertain: ` To settle it: ${UNCERTAIN_ADVICE}.`,
+  beyond: ` To do better: ${SHORTFALL_ADVICE}.`,
+};
+const CONFIDENCE_TEXT = '1.96 standard errors of the paired difference';
+
 /** A plain-text (Markdown) summary with the figures of docs/METHOD.md §9. */
 export function reportSummary(report: CompressionReport): string {
   const { baseline, selected, original, verdict } = report;
+  const basisWord = original.basis === 'trained' ? 'trained model' : 'original';
   if (!baseline) return `# GFR Studio report\n\nNo baseline was measured.\n`;
   const lines = [
     '# GFR Studio compression report',
     '',
-    `**${verdict.withinTolerance ? 'Within the tolerance' : 'NOT within the tolerance'}.** ${verdict.message}${verdict.withinTolerance ? '' : ` To do better: ${SHORTFALL_ADVICE}.`}`,
+    `**${VERDICT_HEADLINE[verdict.status]}.** ${verdict.message}${VERDICT_ADVICE[verdict.status]}`,
     '',
     `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them) and ${report.data.validation} validation images (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
     `Criterion: ${report.settings.criterion}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,
     '',
-    '| figure | original | pruned |',
+    `| figure | ${basisWord} | pruned |`,
     '|---|---|---|',
-    `| accuracy | ${percent(original.accuracy)} | ${percent(selected.accuracy)} |`,
+    `| accuracy (${verdict.images ?? report.data.validation} validation images) | ${percent(original.accuracy)} | ${percent(selected.accuracy)} (${verdict.drop === null || verdict.margin === null ? '–' : changeText(verdict.drop, verdict.margin)}) |`,
     `| parameters | ${baseline.params.toLocaleString('en')} | ${change(selected.params, baseline.params)} |`,
     `| FLOPs (multiply–adds) | ${baseline.flops.toLocaleString('en')} | ${change(selected.flops, baseline.flops)} |`,
     `| weight bytes | ${baseline.weightBytes.toLocaleString('en')} | ${change(selected.weightBytes, baseline.weightBytes)} |`,
     `| latency (1 image, ${report.backend}) | ${baseline.latencyMs.toFixed(2)} ms | ${selected.latencyMs.toFixed(2)} ms |`,
     '',
-    `"Original" is the model as ${original.trainedStart ? 'loaded' : 'built'}${report.pretraining ? ', after pretraining' : ''}, measured as it is; the sparse-trained model, unpruned, measured ${percent(baseline.accuracy)}.`,
+    original.basis === 'trained' && original.loaded
+      ? `The model as ${original.trainedStart ? 'loaded' : 'built'} measured ${percent(original.loaded.accuracy)}; training made it far better, so the figures are compared with the trained model, unpruned (${percent(original.accuracy)}).`
+      : `"Original" is the model as ${original.trainedStart ? 'loaded' : 'built'}${report.pretraining ? ', after pretraining' : ''}, measured as it is; the sparse-trained model, unpruned, measured ${percent(baseline.accuracy)}.`,
     '',
     ...quantizedLines(selected),
     ...sparsityLines(report),
@@ -111,11 +126,15 @@ export function reportSummary(report: CompressionReport): string {
     '',
     '## Candidates',
     '',
-    `Calibration accuracy ± one standard error of its difference with the original's (${percent(original.calibrationAccuracy)}): the tolerance rule passes a candidate that is within the tolerance even one standard error lower.`,
+    `Each difference with the ${basisWord} is given with its 95% interval (± ${CONFIDENCE_TEXT}), from the images on which the two models disagree. The tolerance rule passes a candidate whose whole calibration interval is within the tolerance of the ${basisWord}'s ${percent(original.calibrationAccuracy)}, and takes the largest ratio before the first that fails; the verdict asks the same of the validation images.`,
     '',
-    '| # | stage | ratio | accuracy | vs original | calibration accuracy | BN recalibrated | parameters | FLOPs | latency |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...report.candidates.map((c) => `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${((c.accuracy - original.accuracy) * 100).toFixed(2)} | ${percent(c.calibrationAccuracy)} ± ${((c.calibrationNoise ?? 0) * 100).toFixed(2)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`),
+    `| # | stage | ratio | accuracy | vs ${basisWord} | calibration accuracy | vs ${basisWord} | BN recalibrated | parameters | FLOPs | latency |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...report.candidates.map((c) => {
+      const validation = dropAgainst(c, original);
+      const calibration = dropAgainst({ accuracy: c.calibrationAccuracy, validationNoise: c.calibrationNoise }, { accuracy: original.calibrationAccuracy });
+      return `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${changeText(validation.drop, validation.margin)} | ${percent(c.calibrationAccuracy)} | ${changeText(calibration.drop, calibration.margin)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`;
+    }),
     '',
     ...(report.export ? usageLines(report.export) : []),
   ];

@@ -22,7 +22,7 @@ import { measureQuantized, type QuantizedFigures } from './export/quantizedFigur
 import { checkSpecFinite } from './io/weightData';
 import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
-import type { Candidate } from './search/candidate';
+import type { Candidate, ImageHits } from './search/candidate';
 import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
 import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from '../contract/select';
 import type { AccuracyGuard } from './train/accuracyGuard';
@@ -118,8 +118,10 @@ export class CompressionSession {
   private state: TrainedState;
   /** The reference of each model that was the original, once measured (the search measures it first). */
   private readonly references = new WeakMap<ModelSpec, Promise<Reference>>();
-  /** The same, once known, with which calibration images the original gets right (absent for a restored reference). */
-  private readonly measured = new WeakMap<ModelSpec, { reference: Reference; hits?: Uint8Array }>();
+  /** The same, once known, with which images the original gets right (absent for a restored reference). */
+  private readonly measured = new WeakMap<ModelSpec, { reference: Reference; hits?: ImageHits }>();
+  /** What the latest search compared its candidates with: the original, or the trained model when training made it far better. */
+  private judged: Reference | null = null;
 
   constructor(model: ModelSpec, readonly data: SessionData, options: SessionOptions = {}) {
     this.loaded = { spec: model, trainedStart: options.trainedStart ?? true };
@@ -201,11 +203,13 @@ export class CompressionSession {
     const model = await modelFromSpec(spec);
     try {
       // evaluate reads the output kind from the last layers, or from the first outputs where they leave it open.
-      const validation = await evaluate(model, this.data.validation);
+      const validation = await evaluate(model, this.data.validation, { keepHits: true });
       const { outputKind } = validation;
       const calibrated = await evaluate(model, this.calibration, { outputKind, keepHits: true });
-      const reference = { accuracy: validation.accuracy, loss: validation.loss, calibrationAccuracy: calibrated.accuracy, outputKind };
-      this.measured.set(spec, { reference, hits: calibrated.hits });
+      const reference: Reference = {
+        accuracy: validation.accuracy, loss: validation.loss, calibrationAccuracy: calibrated.accuracy, outputKind, validationImages: validation.count, basis: 'original',
+      };
+      this.measured.set(spec, { reference, hits: { calibration: calibrated.hits, validation: validation.hits } });
       return reference;
     } catch (error) {
       this.references.delete(spec);
@@ -231,7 +235,7 @@ export class CompressionSession {
       data: this.calibration,
       floor: reference.calibrationAccuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
-      referenceHits: this.measured.get(original)?.hits,
+      referenceHits: this.measured.get(original)?.hits?.calibration,
     } : undefined;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
     const gradual = guard !== undefined;
@@ -308,6 +312,7 @@ export class CompressionSession {
     const reference = await this.reference();
     this.candidates.length = 0;
     this.specs.clear();
+    this.judged = null;
     const input = {
       trained: this.trained, fit: this.fit, calibration: this.calibration, validation: this.data.validation,
       reference, outputKind: reference.outputKind, referenceHits: this.measured.get(this.state.original)?.hits,
@@ -315,14 +320,18 @@ export class CompressionSession {
     for await (const step of gridSearch(input, settings, signal)) {
       this.candidates.push(step.candidate);
       this.specs.set(step.candidate.index, step.spec);
+      this.judged = { ...reference, ...step.reference };
       yield step;
     }
   }
 
   /** Candidates measured in an earlier visit, with the models that were kept for them and the reference they were compared with. */
   restoreCandidates(candidates: Candidate[], specs: Map<number, ModelSpec>, reference: Reference): void {
-    this.measured.set(this.state.original, { reference });
-    this.references.set(this.state.original, Promise.resolve(reference));
+    this.judged = reference;
+    if (reference.basis !== 'trained') {
+      this.measured.set(this.state.original, { reference });
+      this.references.set(this.state.original, Promise.resolve(reference));
+    }
     this.candidates.push(...candidates);
     for (const [index, spec] of specs) this.specs.set(index, spec);
   }
@@ -336,16 +345,19 @@ export class CompressionSession {
     return selectCandidate(this.candidates, rule, this.requireReference());
   }
 
-  /** How a candidate (or none) stands against the original on the validation images. */
+  /** How a candidate (or none) stands against the reference on the validation images. */
   verdict(selected: Candidate | undefined, tolerance: number): Verdict {
     return verdictFor(selected, this.requireReference(), tolerance);
   }
 
-  /** The reference, once measured. */
+  /**
+   * What the candidates are compared with, once measured: the original, or, when training made the model far better
+   * than it was loaded, the trained model unpruned (then `loaded` holds the original's figures).
+   */
   requireReference(): Reference {
-    const known = this.measured.get(this.state.original);
+    const known = this.judged ?? this.measured.get(this.state.original)?.reference;
     if (!known) throw new UserError('Run the search first: the original model has not been measured yet.');
-    return known.reference;
+    return known;
   }
 
   /** The candidate's model as tfjs artifacts (model.json + one weight buffer), stock layers only; kernels quantized if asked. */

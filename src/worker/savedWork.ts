@@ -181,7 +181,8 @@ export class SavedWork {
     });
   }
 
-  candidate(candidate: Candidate, spec: ModelSpec, progress: { elapsedMs: number; done: boolean }): void {
+  /** A measured candidate, with the search's progress and its reference (the trained model may have become it). */
+  candidate(candidate: Candidate, spec: ModelSpec, progress: { elapsedMs: number; done: boolean; reference: Reference }): void {
     let bytes = 0;
     let next: SavedSearch | null = null;
     this.write(`candidate #${candidate.index}`, async () => {

@@ -427,7 +427,7 @@ export class Studio {
           }
           const { candidate, spec } = step.value;
           candidates.push(candidate);
-          this.saved.candidate(candidate, spec, { elapsedMs: search.elapsedMs + performance.now() - start, done: false });
+          this.saved.candidate(candidate, spec, { elapsedMs: search.elapsedMs + performance.now() - start, done: false, reference: session.requireReference() });
           ctx.progress({
             done: session.candidates.length,
             total: Math.max(search.planned, session.candidates.length),

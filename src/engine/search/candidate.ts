@@ -28,8 +28,8 @@ export interface EvaluationContext {
   calibration: ImageDataset;
   validation: ImageDataset;
   outputKind: OutputKind;
-  /** Which calibration images the original gets right, for the noise of each candidate's difference with it. */
-  referenceHits?: Uint8Array;
+  /** Which images the reference gets right, for the noise of each candidate's difference with it. */
+  referenceHits?: ImageHits;
   compensate: boolean;
   /** null: no recalibration. */
   recalibration: RecalibrationOptions | null;
@@ -37,8 +37,21 @@ export interface EvaluationContext {
   signal?: AbortSignal;
 }
 
-/** Builds, recalibrates and measures a plan; returns the figures and the exportable spec. */
-export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan): Promise<{ figures: CandidateFigures; spec: ModelSpec; backend: string }> {
+/** 1 for each image a model gets right, on the calibration and the validation images. */
+export interface ImageHits {
+  calibration?: Uint8Array;
+  validation?: Uint8Array;
+}
+
+export interface EvaluatedPlan {
+  figures: CandidateFigures;
+  spec: ModelSpec;
+  backend: string;
+  hits: ImageHits;
+}
+
+/** Builds, recalibrates and measures a plan; returns the figures, the exportable spec and the images it gets right. */
+export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan): Promise<EvaluatedPlan> {
   throwIfAborted(context.signal);
   const pruned = applyPlan(context.folded, context.analysis, plan, { compensate: context.compensate });
   const model = await modelFromSpec(pruned);
@@ -49,7 +62,8 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
     const choice = changed.length > 0
       ? await recalibrateIfBetter(model, context, { ...context.recalibration!, layers: changed, signal })
       : { kept: false, calibration: await evaluate(model, context.calibration, { outputKind, signal, keepHits: true }) };
-    const evaluation = await evaluate(model, context.validation, { outputKind, signal });
+    const evaluation = await evaluate(model, context.validation, { outputKind, signal, keepHits: true });
+    const hits = { calibration: choice.calibration.hits, validation: evaluation.hits };
     const { validation } = context;
     const latency = await measureLatency(model, [validation.height, validation.width, validation.channels], { runs: context.latencyRuns, warmup: 2 });
     const spec = await specFromModel(model);
@@ -59,7 +73,8 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
       figures: {
         accuracy: evaluation.accuracy,
         calibrationAccuracy: choice.calibration.accuracy,
-        calibrationNoise: context.referenceHits && choice.calibration.hits ? pairedStandardError(context.referenceHits, choice.calibration.hits) : 0,
+        calibrationNoise: noiseAgainst(context.referenceHits?.calibration, hits.calibration),
+        validationNoise: noiseAgainst(context.referenceHits?.validation, hits.validation),
         recalibrated: choice.kept,
         loss: evaluation.loss,
         params,
@@ -69,11 +84,15 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
       },
       spec,
       backend: latency.backend,
+      hits,
     };
   } finally {
     model.dispose();
   }
 }
+
+const noiseAgainst = (reference: Uint8Array | undefined, hits: Uint8Array | undefined): number =>
+  reference && hits ? pairedStandardError(reference, hits) : 0;
 
 export function planSize(plan: PrunePlan, analysis: ModelAnalysis): { keptChannels: number; prunableChannels: number } {
   const { kept, total } = countKept(plan, analysis);

@@ -5,7 +5,7 @@
  */
 import type { Candidate } from '../../contract/candidate';
 import { planForRatio } from '../../contract/plan';
-import { passesTolerance, type ReferenceAccuracy } from '../../contract/select';
+import { passesTolerance, trainedFarBetter, type ReferenceAccuracy } from '../../contract/select';
 import type { SearchSettings } from '../../contract/settings';
 import { UserError } from '../core/errors';
 import type { ImageDataset, ModelSpec } from '../core/types';
@@ -14,7 +14,7 @@ import { flopsPerChannel } from '../graph/flops';
 import { foldGfrLayers } from '../gfr/instrument';
 import { rankChannels, scoreChannels } from '../score/importance';
 import type { PrunePlan } from '../prune/plan';
-import { evaluatePlan, planSize, type EvaluationContext } from './candidate';
+import { evaluatePlan, planSize, type EvaluationContext, type ImageHits } from './candidate';
 import type { OutputKind } from '../eval/outputKind';
 
 export { DEFAULT_SEARCH_SETTINGS, defaultGrid, type SearchSettings } from '../../contract/settings';
@@ -30,14 +30,16 @@ export interface SearchInput {
   /** The original model's accuracy, which every candidate is compared with. */
   reference: ReferenceAccuracy;
   outputKind: OutputKind;
-  /** Which calibration images the original gets right (the tolerance rule allows for each difference's noise). */
-  referenceHits?: Uint8Array;
+  /** Which images the original gets right (the tolerance rule and the verdict allow for each difference's noise). */
+  referenceHits?: ImageHits;
 }
 
 export interface SearchStep {
   candidate: Candidate;
   /** The candidate's pruned, recalibrated model, ready to export. */
   spec: ModelSpec;
+  /** What the candidate was compared with: the original, or the trained model when training made it far better. */
+  reference: ReferenceAccuracy;
 }
 
 export async function* gridSearch(input: SearchInput, settings: SearchSettings, signal?: AbortSignal): AsyncGenerator<SearchStep> {
@@ -65,12 +67,22 @@ export async function* gridSearch(input: SearchInput, settings: SearchSettings, 
   };
   const candidates: Candidate[] = [];
   const seenPlans = new Set<string>();
+  let reference: ReferenceAccuracy = { ...input.reference, basis: 'original', validationImages: input.validation.count };
 
   async function measure(ratio: number, stage: Candidate['stage'], plan: PrunePlan): Promise<SearchStep> {
-    const { figures, spec, backend } = await evaluatePlan(context, plan);
+    const { figures, spec, backend, hits } = await evaluatePlan(context, plan);
     const candidate: Candidate = { index: candidates.length, ratio, stage, plan, ...planSize(plan, analysis), ...figures, backend };
+    if (stage === 'baseline' && trainedFarBetter(candidate, reference, settings.tolerance)) {
+      // An untrained model that training made far better: what pruning keeps is judged against the trained model.
+      reference = {
+        accuracy: candidate.accuracy, calibrationAccuracy: candidate.calibrationAccuracy, basis: 'trained', validationImages: input.validation.count,
+        loaded: { accuracy: input.reference.accuracy, calibrationAccuracy: input.reference.calibrationAccuracy },
+      };
+      context.referenceHits = hits;
+      Object.assign(candidate, { calibrationNoise: 0, validationNoise: 0 });
+    }
     candidates.push(candidate);
-    return { candidate, spec };
+    return { candidate, spec, reference };
   }
   const planOf = (ratio: number): PrunePlan | undefined => {
     const plan = planForRatio(ranking, analysis, ratio, { minKeepFraction: settings.minKeepFraction });
@@ -86,7 +98,7 @@ export async function* gridSearch(input: SearchInput, settings: SearchSettings, 
     const plan = planOf(ratio);
     if (plan) yield await measure(ratio, 'grid', plan);
   }
-  for (const ratio of refinementRatios(candidates, settings, input.reference)) {
+  for (const ratio of refinementRatios(candidates, settings, reference)) {
     const plan = planOf(ratio);
     if (plan) yield await measure(ratio, 'refine', plan);
   }

@@ -4,11 +4,12 @@
  * reference) and the sparse-trained model's unpruned (the baseline candidate).
  */
 import { memo } from 'react';
-import { CartesianGrid, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ErrorBar, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 
 import type { Candidate } from '../../contract/candidate';
 import { AXIS_TICK, ChartFrame, COLORS, Swatch } from './ChartFrame';
 import { baselineOf } from '../../contract/candidate';
+import { CONFIDENCE_Z } from '../../contract/select';
 
 export type CostAxis = 'flops' | 'params' | 'weightBytes' | 'latencyMs';
 
@@ -23,6 +24,8 @@ interface Point {
   index: number;
   x: number;
   accuracy: number;
+  /** Half the 95% interval of the accuracy's difference with the reference, in points: the error bar. */
+  margin: number;
 }
 
 interface SearchChartProps {
@@ -42,7 +45,7 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
   const cost = COST_AXES.find((c) => c.value === axis);
   const xOf = (c: Candidate): number => (cost ? c[cost.value] * cost.scale : c.ratio * 100);
   const points: Point[] = [...candidates]
-    .map((c) => ({ index: c.index, x: xOf(c), accuracy: c.accuracy * 100 }))
+    .map((c) => ({ index: c.index, x: xOf(c), accuracy: c.accuracy * 100, margin: CONFIDENCE_Z * (c.validationNoise ?? 0) * 100 }))
     .sort((a, b) => a.x - b.x);
   const chosen = points.filter((p) => p.index === selected);
   const xLabel = cost ? `${cost.label} (${cost.unit})` : 'share of prunable channels removed (%)';
@@ -67,7 +70,7 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
       </>}
       summary={
         points.length
-          ? `${points.length} candidates measured${best ? `; the selected one reaches ${best.accuracy.toFixed(1)}% at ${tickNumber(best.x)}${cost ? ` ${cost.unit}` : '% removed'}${vsOriginal}` : ''}. Click a point to pick it.`
+          ? `${points.length} candidates measured${best ? `; the selected one reaches ${best.accuracy.toFixed(1)}% at ${tickNumber(best.x)}${cost ? ` ${cost.unit}` : '% removed'}${vsOriginal}` : ''}. Bars: the 95% interval of each difference with the original. Click a point to pick it.`
           : 'Candidates appear here as the search measures them.'
       }
     >
@@ -84,7 +87,9 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
         )}
         {unpruned && <ReferenceLine y={unpruned.accuracy * 100} stroke={COLORS.pretrain} strokeDasharray="3 3" ifOverflow="extendDomain" />}
         {passLine !== null && <ReferenceLine y={passLine} stroke={COLORS.target} strokeDasharray="5 4" ifOverflow="extendDomain" />}
-        <Scatter data={points} fill={COLORS.candidate} line={{ stroke: COLORS.candidate, strokeOpacity: 0.4 }} isAnimationActive={false} onClick={pick} cursor="pointer" />
+        <Scatter data={points} fill={COLORS.candidate} line={{ stroke: COLORS.candidate, strokeOpacity: 0.4 }} isAnimationActive={false} onClick={pick} cursor="pointer">
+          <ErrorBar dataKey="margin" direction="y" width={3} stroke={COLORS.candidate} strokeOpacity={0.6} isAnimationActive={false} />
+        </Scatter>
         <Scatter data={chosen} fill={COLORS.selected} shape="diamond" legendType="diamond" isAnimationActive={false} onClick={pick} />
       </ScatterChart>
     </ChartFrame>

@@ -12,7 +12,7 @@ import { bytes, change, compact, duration, fixed, indexRanges, percent } from '.
 import { CRITERIA, RANKINGS } from '../../contract/criteria';
 import { defaultGrid } from '../../contract/settings';
 import { BUDGET_METRICS, GRID_STEP_CHOICES, type RuleForm } from '../store/defaults';
-import { pointsText } from '../../contract/select';
+import { DEFAULT_TOLERANCE, dropAgainst, pointsText } from '../../contract/select';
 import { candidateCountText, selectedIndex, verdictOf, type ExportFormat } from '../store/searchSlice';
 import { useStudio } from '../store/store';
 import { baselineOf } from '../../contract/candidate';
@@ -165,7 +165,7 @@ function SelectionForm() {
       <legend>Selection</legend>
       <div className="rule">
         <label>
-          <input type="radio" name={name} checked={rule.kind === 'tolerance'} onChange={() => update({ kind: 'tolerance', tolerance: 1, by: 'ratio' })} /> Within a tolerance of the
+          <input type="radio" name={name} checked={rule.kind === 'tolerance'} onChange={() => update({ kind: 'tolerance', tolerance: DEFAULT_TOLERANCE, by: 'ratio' })} /> Within a tolerance of the
           original model's accuracy
         </label>
         {rule.kind === 'tolerance' && (
@@ -179,7 +179,7 @@ function SelectionForm() {
               step={0.1}
               onChange={(tolerance) => update({ ...rule, tolerance })}
               testId="tolerance"
-              hint="Judged on calibration images held out from training; the verdict below is on the validation images."
+              hint="A candidate passes when its whole 95% interval on calibration images held out from training is within it; the verdict below asks the same of the validation images."
             />
             <SelectField
               label="Prefer"
@@ -226,32 +226,35 @@ function SelectionForm() {
   );
 }
 
-/** The shown candidate against the original: a success only when it is within the tolerance. */
+/** The shown candidate against the original: a success only when its whole 95% interval is within the tolerance. */
 function SearchVerdict() {
   const search = useStudio((s) => s.search);
   const rule = useStudio((s) => s.rule);
   const verdict = useMemo(() => verdictOf(search, rule), [search, rule]);
   if (!verdict) return null;
   const sofar = search.state === 'running' ? 'So far: ' : '';
-  if (verdict.withinTolerance) {
+  if (verdict.status === 'within') {
     return (
-      <p className="block notice notice-ok" role="status" data-testid="verdict">
+      <p className="block notice notice-ok" role="status" data-testid="verdict" data-status={verdict.status}>
         {sofar}
         {verdict.message}
       </p>
     );
   }
+  const uncertain = verdict.status === 'uncertain';
   return (
-    <div className="block notice" role="status" data-testid="verdict">
+    <div className="block notice" role="status" data-testid="verdict" data-status={verdict.status}>
       <p>
         <strong>
-          {sofar}Not within {pointsText(verdict.tolerance)} of the original model.
+          {sofar}
+          {uncertain ? `Not confirmed within ${pointsText(verdict.tolerance)}: the validation images cannot tell.` : `Not within ${pointsText(verdict.tolerance)} of the original model.`}
         </strong>{' '}
         {verdict.message}
       </p>
       <p>
-        What to try: more sparse epochs, the automatic target or a higher distillation weight (training settings), a candidate
-        further left on the chart (a smaller ratio), or a larger tolerance.
+        {uncertain
+          ? 'What to try: give validation images of your own (more images narrow the interval), or pick a candidate further left on the chart (a smaller ratio).'
+          : 'What to try: more sparse epochs, the automatic target or a higher distillation weight (training settings), a candidate further left on the chart (a smaller ratio), or a larger tolerance.'}
       </p>
     </div>
   );
@@ -261,7 +264,7 @@ function CandidateTable() {
   const candidates = useStudio((s) => s.search.candidates);
   const selected = useStudio((s) => selectedIndex(s.search));
   const pick = useStudio((s) => s.pickCandidate);
-  const original = useStudio((s) => s.search.reference?.accuracy);
+  const reference = useStudio((s) => s.search.reference);
   if (candidates.length === 0) return null;
   return (
     <div className="block table-scroll">
@@ -271,7 +274,7 @@ function CandidateTable() {
             <th scope="col">#</th>
             <th scope="col" className="num">Ratio</th>
             <th scope="col" className="num">Accuracy</th>
-            <th scope="col" className="num"><abbr title="change in accuracy against the original model, percentage points">Δ pts</abbr></th>
+            <th scope="col" className="num"><abbr title="change in accuracy against the original model, percentage points, ± half its 95% interval">Δ pts</abbr></th>
             <th scope="col" className="num">Params</th>
             <th scope="col" className="num">FLOPs</th>
             <th scope="col" className="num"><abbr title="latency per image, milliseconds">ms</abbr></th>
@@ -292,7 +295,7 @@ function CandidateTable() {
               </th>
               <td className="num">{percent(c.ratio, c.stage === 'refine' ? 1 : 0)}</td>
               <td className="num">{percent(c.accuracy, 2)}</td>
-              <td className="num">{original !== undefined ? fixed((c.accuracy - original) * 100, 2) : '—'}</td>
+              <td className="num">{reference ? <DropCell {...dropAgainst(c, reference)} /> : '—'}</td>
               <td className="num">{compact(c.params)}</td>
               <td className="num">{compact(c.flops)}</td>
               <td className="num">{fixed(c.latencyMs, 2)}</td>
@@ -301,6 +304,16 @@ function CandidateTable() {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A change of accuracy with its 95% margin, signed as gained (+) or lost (−). */
+function DropCell({ drop, margin }: { drop: number; margin: number }) {
+  return (
+    <>
+      {fixed(-drop, 2)}
+      <span className="margin"> ±{fixed(margin, 2)}</span>
+    </>
   );
 }
 
@@ -335,7 +348,9 @@ function SelectedCandidate() {
             <th scope="row">Accuracy</th>
             <td className="num" data-testid="original-accuracy">{percent(originalAccuracy, 2)}</td>
             <td className="num" data-testid="selected-accuracy">{percent(candidate.accuracy, 2)}</td>
-            <td className="num">{fixed((candidate.accuracy - originalAccuracy) * 100, 2)} pts</td>
+            <td className="num">
+              <DropCell {...dropAgainst(candidate, { accuracy: originalAccuracy })} /> pts
+            </td>
           </tr>
           <tr>
             <th scope="row">Parameters</th>

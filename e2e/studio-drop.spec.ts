@@ -41,7 +41,7 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   await expect(page.getByTestId('search-status')).toContainText('search finished', UNTIL_DONE);
   // Every candidate is judged against the model as it was dropped: the chart has its line, the verdict names it.
   await expect(page.getByTestId('chart-search-ratio')).toContainText('original');
-  await expect(page.getByTestId('verdict')).toContainText(/against the original's \d+\.\d+% on the validation images|No candidate is within/);
+  await expect(page.getByTestId('verdict')).toContainText(/against the original's \d+\.\d+% on [\d,]+ validation images, [−+±]\d+\.\d+ ± \d+\.\d+ points \(95% interval\)|No candidate is within/);
 
   // A budget rule instead of the tolerance: the most accurate candidate under 200k FLOPs.
   const stage3 = page.getByTestId('stage-3');

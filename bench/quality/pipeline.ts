@@ -110,7 +110,7 @@ export async function criterionJob(
   }
   const search = await runSearch(session, searchSettingsFor(task, criterion), DEFAULT_VARIANT, log, `${task.name} ${label}`);
   const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
-  const { withinTolerance, drop, message } = session.verdict(selected, TOLERANCE);
+  const { status, withinTolerance, drop, margin, message } = session.verdict(selected, TOLERANCE);
   log(`${task.name} ${label}: ${message}`);
   const baseline = baselineOf(search.candidates)!;
   const variants: SearchRun[] = [];
@@ -127,7 +127,7 @@ export async function criterionJob(
     atRatios: Object.fromEntries(REPORTED_RATIOS.map((ratio) => [String(ratio), figureAt(search.candidates, ratio)])),
     original: { accuracy: original.accuracy, calibrationAccuracy: original.calibrationAccuracy },
     selected: selected ? selectedFigure(selected, baseline) : null,
-    verdict: { withinTolerance, drop, message },
+    verdict: { status, withinTolerance, drop, margin, message },
     search,
     variants,
   };

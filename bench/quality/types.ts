@@ -1,4 +1,5 @@
 /** The quality benchmark's result JSON (one object per task, rows per criterion). */
+import type { Verdict } from '../../src/contract/select';
 import type { CriterionName } from '../../src/engine/score/criterion';
 import type { RankingMode } from '../../src/engine/score/importance';
 import type { Candidate } from '../../src/engine/search/candidate';
@@ -78,7 +79,7 @@ export interface CriterionResult {
   /** The tolerance rule's choice (on the calibration images, against the original). */
   selected: SelectedFigure | null;
   /** How the choice stands against the original on the validation images (absent in older results). */
-  verdict?: { withinTolerance: boolean; drop: number | null; message: string };
+  verdict?: Pick<Verdict, 'withinTolerance' | 'drop' | 'message'> & Partial<Pick<Verdict, 'status' | 'margin'>>;
   search: SearchRun;
   variants: SearchRun[];
 }

@@ -3,6 +3,7 @@
  * the checks against the targets of issues 4 and 6. Pure: returns the text
  * and the figures; report.ts writes them.
  */
+import { changeText } from '../../src/contract/select';
 import type { Latest } from '../common/results';
 import { REPORTED_RATIOS } from '../quality/tasks';
 import { mainRun, runLabel, type CriterionResult, type TaskResult } from '../quality/types';
@@ -120,10 +121,12 @@ function startImages({ task, data, pretrain }: TaskResult): string {
 
 function verdictText(c: CriterionResult): string {
   if (!c.verdict) return '–';
-  if (c.verdict.drop === null) return 'none selected';
-  const sign = c.verdict.drop > 0 ? '−' : c.verdict.drop < 0 ? '+' : '±';
-  const drop = `${sign}${Math.abs(c.verdict.drop).toFixed(2)} pts`;
-  return c.verdict.withinTolerance ? `within (${drop})` : `**not** (${drop})`;
+  const { drop, margin, status, withinTolerance } = c.verdict;
+  if (drop === null) return 'none selected';
+  // Results from before the verdict carried its interval have neither margin nor status.
+  const change = margin === undefined || margin === null ? `${drop > 0 ? '−' : drop < 0 ? '+' : '±'}${Math.abs(drop).toFixed(2)} pts` : `${changeText(drop, margin).replace(' points', ' pts')}`;
+  const word = status ?? (withinTolerance ? 'within' : 'beyond');
+  return word === 'within' ? `within (${change})` : word === 'uncertain' ? `uncertain (${change})` : `**not** (${change})`;
 }
 
 /** The largest share of the unpruned FLOPs that a candidate removes within the tolerance of the original, on the validation images. */

@@ -151,7 +151,7 @@ function imagesToSettle(drop: number, margin: number, images: number | null, tol
 }
 
 const referenceName = (reference: ReferenceAccuracy): string =>
-  reference.basis === 'trained' ? 'the trained model (unpruned)' : 'the original';
+  reference.basis === 'trained' ? 'the trained model (unpruned)' : 'the original model';
 
 function basisNote(reference: ReferenceAccuracy): string {
   if (reference.basis !== 'trained' || !reference.loaded) return '';

@@ -320,7 +320,8 @@ export class CompressionSession {
     for await (const step of gridSearch(input, settings, signal)) {
       this.candidates.push(step.candidate);
       this.specs.set(step.candidate.index, step.spec);
-      this.judged = { ...reference, ...step.reference };
+      // The trained model unpruned (the baseline, measured first) may have become the reference.
+      this.judged = step.reference.basis === 'trained' ? { ...reference, ...step.reference, loss: this.candidates[0].loss } : reference;
       yield step;
     }
   }

@@ -31,8 +31,10 @@ interface Point {
 interface SearchChartProps {
   candidates: Candidate[];
   selected: number | null;
-  /** The original model's accuracy (%); null until measured. */
+  /** The reference's accuracy (%): the original model's, or the trained model's when training made it far better; null until measured. */
   original: number | null;
+  /** What the reference line is called. */
+  referenceLabel: string;
   /** Accuracy (%) a candidate must reach to pass the tolerance; null under a budget rule. */
   passLine: number | null;
   onPick: (index: number) => void;
@@ -41,7 +43,7 @@ interface SearchChartProps {
 
 const tickNumber = (v: number): string => (Math.abs(v) >= 100 ? String(Math.round(v)) : Number(v.toPrecision(3)).toString());
 
-export const SearchChart = memo(function SearchChart({ candidates, selected, original, passLine, onPick, axis }: SearchChartProps) {
+export const SearchChart = memo(function SearchChart({ candidates, selected, original, referenceLabel, passLine, onPick, axis }: SearchChartProps) {
   const cost = COST_AXES.find((c) => c.value === axis);
   const xOf = (c: Candidate): number => (cost ? c[cost.value] * cost.scale : c.ratio * 100);
   const points: Point[] = [...candidates]
@@ -55,7 +57,7 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
   };
   const best = chosen[0];
   const unpruned = baselineOf(candidates);
-  const vsOriginal = best && original !== null ? ` (${(best.accuracy - original).toFixed(2)} points against the original's ${original.toFixed(1)}%)` : '';
+  const vsOriginal = best && original !== null ? ` (${(best.accuracy - original).toFixed(2)} points against the ${referenceLabel} model's ${original.toFixed(2)}%)` : '';
   return (
     <ChartFrame
       title={cost ? `Accuracy against ${cost.value === 'flops' ? 'FLOPs' : cost.label.toLowerCase()}` : 'Accuracy against pruning ratio'}
@@ -64,13 +66,13 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
       legend={<>
         <Swatch color={COLORS.candidate} label="candidate" />
         <Swatch color={COLORS.selected} label="selected" />
-        {original !== null && <Swatch color={COLORS.original} label="original" />}
+        {original !== null && <Swatch color={COLORS.original} label={referenceLabel} />}
         {unpruned && <Swatch color={COLORS.pretrain} label="sparse-trained, unpruned" dashed />}
         {passLine !== null && <Swatch color={COLORS.target} label="tolerance" dashed />}
       </>}
       summary={
         points.length
-          ? `${points.length} candidates measured${best ? `; the selected one reaches ${best.accuracy.toFixed(1)}% at ${tickNumber(best.x)}${cost ? ` ${cost.unit}` : '% removed'}${vsOriginal}` : ''}. Bars: the 95% interval of each difference with the original. Click a point to pick it.`
+          ? `${points.length} candidates measured${best ? `; the selected one reaches ${best.accuracy.toFixed(1)}% at ${tickNumber(best.x)}${cost ? ` ${cost.unit}` : '% removed'}${vsOriginal}` : ''}. Bars: the 95% interval of each difference with the ${referenceLabel} model. Click a point to pick it.`
           : 'Candidates appear here as the search measures them.'
       }
     >
@@ -83,7 +85,7 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
           formatter={(value, name) => [name === 'accuracy' ? `${Number(value).toFixed(2)}%` : tickNumber(Number(value)), name === 'accuracy' ? 'accuracy' : cost ? cost.label : 'removed (%)']}
         />
         {original !== null && (
-          <ReferenceLine y={original} stroke={COLORS.original} ifOverflow="extendDomain" label={{ value: 'original', position: 'insideTopRight', fontSize: 11, fill: COLORS.original }} />
+          <ReferenceLine y={original} stroke={COLORS.original} ifOverflow="extendDomain" label={{ value: referenceLabel, position: 'insideTopRight', fontSize: 11, fill: COLORS.original }} />
         )}
         {unpruned && <ReferenceLine y={unpruned.accuracy * 100} stroke={COLORS.pretrain} strokeDasharray="3 3" ifOverflow="extendDomain" />}
         {passLine !== null && <ReferenceLine y={passLine} stroke={COLORS.target} strokeDasharray="5 4" ifOverflow="extendDomain" />}

@@ -101,6 +101,9 @@ function SearchControls() {
   );
 }
 
+/** How the charts name the line every candidate is compared with. */
+const referenceLabelOf = (reference: { basis?: 'original' | 'trained' } | null): string => (reference?.basis === 'trained' ? 'trained, unpruned' : 'original');
+
 function SearchView() {
   const search = useStudio((s) => s.search);
   const rule = useStudio((s) => s.rule);
@@ -115,6 +118,7 @@ function SearchView() {
   const ratioChart = usePacedValue(drawn, interval);
   const costChart = usePacedValue(drawn, interval);
   const original = search.reference ? search.reference.accuracy * 100 : null;
+  const referenceLabel = referenceLabelOf(search.reference);
   const passLine = rule.kind === 'tolerance' && original !== null ? original - rule.tolerance : null;
   const expected = search.planned.length;
   const measured = search.candidates.length;
@@ -141,9 +145,9 @@ function SearchView() {
         search.state === 'idle' && <Empty>{trained ? 'Run the search, or step through it one candidate at a time.' : 'Train first: the search prunes the trained model.'}</Empty>
       ) : (
         <div className="charts">
-          {ratioChart.candidates.length > 0 && <SearchChart candidates={ratioChart.candidates} selected={ratioChart.selected} original={original} passLine={passLine} onPick={pick} axis="ratio" />}
+          {ratioChart.candidates.length > 0 && <SearchChart candidates={ratioChart.candidates} selected={ratioChart.selected} original={original} referenceLabel={referenceLabel} passLine={passLine} onPick={pick} axis="ratio" />}
           <SelectField label="Cost axis" value={axis} options={COST_AXES.map((c) => ({ value: c.value, label: `${c.label} (${c.unit})` }))} onChange={setAxis} />
-          {costChart.candidates.length > 0 && <SearchChart candidates={costChart.candidates} selected={costChart.selected} original={original} passLine={passLine} onPick={pick} axis={axis} />}
+          {costChart.candidates.length > 0 && <SearchChart candidates={costChart.candidates} selected={costChart.selected} original={original} referenceLabel={referenceLabel} passLine={passLine} onPick={pick} axis={axis} />}
         </div>
       )}
     </div>
@@ -338,7 +342,7 @@ function SelectedCandidate() {
         <thead>
           <tr>
             <th scope="col">Figure</th>
-            <th scope="col" className="num">Original</th>
+            <th scope="col" className="num">{reference?.basis === 'trained' ? 'Trained, unpruned' : 'Original'}</th>
             <th scope="col" className="num">Selected</th>
             <th scope="col" className="num">Change</th>
           </tr>
@@ -379,9 +383,12 @@ function SelectedCandidate() {
         </tbody>
       </table>
       <p className="hint">
-        Time spent: training {duration(trainMs)}, search {duration(searchMs)}. Original = the model as you loaded it (after any
-        pretraining), measured as it is; the sparse-trained model, unpruned, reaches {percent(baseline.accuracy, 2)}. Size and
-        latency of the original are the unpruned model's (the same layers).
+        Time spent: training {duration(trainMs)}, search {duration(searchMs)}.{' '}
+        {reference?.basis === 'trained' && reference.loaded
+          ? `The model as you loaded it measured ${percent(reference.loaded.accuracy, 2)}; training made it far better, so candidates are compared with the trained model, unpruned.`
+          : `Original = the model as you loaded it (after any pretraining), measured as it is; the sparse-trained model, unpruned, reaches ${percent(baseline.accuracy, 2)}.`}{' '}
+        Size and latency of the original are the unpruned model's (the same layers). ± is half the 95% interval of the difference, from the
+        validation images on which the two models disagree.
       </p>
       {groups && <RemovedChannels candidate={candidate} groups={groups} />}
     </section>

@@ -135,7 +135,8 @@ describe('studio store', () => {
     // Picked by hand: judged here the same way, and far below the original.
     store.getState().pickCandidate(2);
     const picked = verdictOf(store.getState().search, store.getState().rule);
-    expect(picked).toMatchObject({ withinTolerance: false, message: expect.stringContaining('Candidate #2 loses 40.00 points') });
+    expect(picked).toMatchObject({ status: 'beyond', withinTolerance: false, message: expect.stringContaining('Candidate #2 loses more than the tolerance') });
+    expect(picked?.message).toContain('−40.00 ± 0.00 points');
 
     // A budget nothing meets: no verdict to give (the selection note says so).
     store.getState().pickCandidate(null);

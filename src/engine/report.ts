@@ -126,7 +126,7 @@ export function reportSummary(report: CompressionReport): string {
     '',
     '## Candidates',
     '',
-    `Each difference with the ${basisWord} is given with its 95% interval (± ${CONFIDENCE_TEXT}), from the images on which the two models disagree. The tolerance rule passes a candidate whose whole calibration interval is within the tolerance of the ${basisWord}'s ${percent(original.calibrationAccuracy)}, and takes the largest ratio before the first that fails; the verdict asks the same of the validation images.`,
+    `Each difference with the ${basisWord} is given with its 95% interval (± ${CONFIDENCE_TEXT}), from the images on which the two models disagree. The tolerance rule passes a candidate that is within the tolerance of the ${basisWord}'s ${percent(original.calibrationAccuracy)} on the calibration images even one standard error lower, and takes the largest ratio before the first that fails; the verdict says "within" only when the whole 95% interval on the validation images is within the tolerance.`,
     '',
     `| # | stage | ratio | accuracy | vs ${basisWord} | calibration accuracy | vs ${basisWord} | BN recalibrated | parameters | FLOPs | latency |`,
     '|---|---|---|---|---|---|---|---|---|---|---|',

@@ -183,7 +183,7 @@ function SelectionForm() {
               step={0.1}
               onChange={(tolerance) => update({ ...rule, tolerance })}
               testId="tolerance"
-              hint="A candidate passes when its whole 95% interval on calibration images held out from training is within it; the verdict below asks the same of the validation images."
+              hint="Judged on calibration images held out from training (one standard error allowed); the verdict below says within only when the whole 95% interval on the validation images is."
             />
             <SelectField
               label="Prefer"

@@ -2,11 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageDataset } from './core/types';
 import { splitDataset } from './data/split';
+import { INITIAL_SR } from './gfr/gfrLayer';
 import { hasGfrLayers } from './gfr/instrument';
+import { analyzeModel } from './graph/analyze';
+import { layerByName } from './io/modelSpec';
 import { DEFAULT_SEARCH_SETTINGS } from './search/gridSearch';
-import { calibrationSplit, CompressionSession } from './session';
+import { calibrationSplit, CompressionSession, sparseTrainingStart } from './session';
+import { maxRelativeDiff } from './testing/kernelValues';
 import { syntheticDataset } from './testing/syntheticData';
+import { predictSpec, randomInput } from './testing/tensors';
 import { flattenModel, residualModel } from './testing/tinyModels';
+import { rescaleGammaForOptimizer } from './train/rescale';
 import { DEFAULT_TRAIN_SETTINGS } from './train/sparseTraining';
 
 beforeAll(async () => {
@@ -22,6 +28,30 @@ async function drain<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   for await (const item of iterator) items.push(item);
   return items;
 }
+
+describe('sparseTrainingStart', () => {
+  it('with a fixed target, gives gfr the BN scales gamma gets: rescaled by gammaScale·s0, then divided by s0 at insertion', async () => {
+    const spec = await residualModel();
+    const analysis = analyzeModel(spec);
+    const settings = { ...DEFAULT_TRAIN_SETTINGS, target: 0.5, targetMode: 'fixed' as const, gammaScale: 0.1 };
+    const { rescaled } = rescaleGammaForOptimizer(spec, analysis, 0.1);
+    expect(rescaled).toEqual(['conv_a']);
+    const [gfr, gamma] = (['gfr', 'gamma'] as const).map((mode) => sparseTrainingStart(spec, analysis, mode, settings, true));
+    expect(hasGfrLayers(gfr)).toBe(true);
+    for (const bn of ['bn_a', 'bn_b']) {
+      for (const key of ['gamma', 'beta']) {
+        const [inGfr, inGamma, inOriginal] = [gfr, gamma, spec].map((s) => layerByName(s, bn).weights[key].values);
+        expect(maxRelativeDiff(inGfr, inGamma), `${bn}/${key}`).toBeLessThan(1e-6);
+        expect(maxRelativeDiff(inGfr, inOriginal.map((value) => value * 0.1)), `${bn}/${key}`).toBeLessThan(1e-6);
+      }
+    }
+    // The gates add nothing to what rescaling alone computes.
+    const input = randomInput([4, 6, 6, 2], 9);
+    const [started, rescaledOnly] = await Promise.all([predictSpec(gfr, input), predictSpec(rescaleGammaForOptimizer(spec, analysis, 0.1 * INITIAL_SR).spec, input)]);
+    expect(maxRelativeDiff(started, rescaledOnly)).toBeLessThan(1e-4);
+    input.dispose();
+  });
+});
 
 describe('CompressionSession', () => {
   it('trains the gamma baseline without GFR layers and the gfr criterion with them, from the same start', async () => {

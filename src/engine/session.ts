@@ -12,7 +12,7 @@ import { batchCount, subsetDataset } from './data/split';
 import { evaluate } from './eval/evaluate';
 import type { OutputKind } from './eval/outputKind';
 import { analyzeModel, type ModelAnalysis } from './graph/analyze';
-import { isGfrLayer } from './gfr/gfrLayer';
+import { INITIAL_SR, isGfrLayer } from './gfr/gfrLayer';
 import { foldGfrLayers, hasGfrLayers, insertGfrLayers } from './gfr/instrument';
 import { DEFAULT_RECALIBRATION, recalibrateIfBetter } from './search/recalibrate';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from './io/modelSpec';
@@ -81,6 +81,22 @@ export function calibrationSplit(train: ImageDataset, seed = 7): { fit: ImageDat
  */
 export function trainingModeFor(criterion: CriterionName): 'gfr' | 'gamma' | 'plain' {
   return criterion === 'gfr' ? 'gfr' : criterion === 'gamma' ? 'gamma' : 'plain';
+}
+
+/**
+ * The model sparse training starts from: with `rescale` and a fixed target, γ rescaled to the optimizer's step
+ * (docs/METHOD.md §3.2); for `gfr`, the gates inserted (§2). Insertion divides each gated BN by the gates' start s0,
+ * so for `gfr` the rescaling is by gammaScale·s0: the BN the controller acts on is at gammaScale·γ either way, the
+ * size the recipe was tuned at, and the start computes what `original` computes.
+ */
+export function sparseTrainingStart(
+  original: ModelSpec, analysis: ModelAnalysis, mode: 'gfr' | 'gamma', settings: TrainSettings, rescale: boolean,
+): ModelSpec {
+  const gammaScale = mode === 'gfr' ? settings.gammaScale * INITIAL_SR : settings.gammaScale;
+  const rescaled = rescale && settings.target > 0 && settings.gammaScale !== 1
+    ? rescaleGammaForOptimizer(original, analysis, gammaScale).spec
+    : original;
+  return mode === 'gfr' ? insertGfrLayers(rescaled, analysis, { seed: settings.seed, temperature: settings.gateTemperature }) : rescaled;
 }
 
 /** What training has made of the session: saved after training, brought back after a reload (`restoreTraining`). */
@@ -238,11 +254,7 @@ export class CompressionSession {
       referenceHits: this.measured.get(original)?.hits?.calibration,
     } : undefined;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
-    const gradual = guard !== undefined;
-    const rescaled = !gradual && settings.target > 0 && settings.gammaScale !== 1
-      ? rescaleGammaForOptimizer(original, this.analysis, settings.gammaScale).spec
-      : original;
-    const start = mode === 'gfr' ? insertGfrLayers(rescaled, this.analysis, { seed: settings.seed, temperature: settings.gateTemperature }) : rescaled;
+    const start = sparseTrainingStart(original, this.analysis, mode, settings, guard === undefined);
     try {
       const { summary, spec } = await this.fitModel(start, mode === 'gfr' ? settings : { ...settings, lambdaS: 0 }, { ...options, teacher, guard }, reference);
       this.state = { ...this.state, trained: spec };

@@ -13,7 +13,7 @@ import type { ImageDataset } from '../core/types';
 import { maxRelativeDiff, pseudoRandom } from '../testing/kernelValues';
 import { distillationLoss, Teacher } from '../train/distillation';
 import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../train/sparseTraining';
-import { GfrLayer } from './gfrLayer';
+import { GfrLayer, INITIAL_SR } from './gfrLayer';
 
 const GFR_FUSIONS: TrainingFusion[] = ['gfrGates', 'distillation'];
 const setFused = (on: boolean): void => GFR_FUSIONS.forEach((key) => (trainingFusionConfig.fused[key] = on));
@@ -78,6 +78,31 @@ describe.each(['wasm', 'cpu'] as const)('GFR training path on %s', (backend) => 
       return read([y, gates, value, dx, ...variables.map((v) => grads[v.name]), inference]);
     }));
     expectClose(fused, reference, 1e-5, `GFR ${shape}`);
+    tf.dispose(layer.weights.map((w) => w.read()));
+  });
+
+  it('as built (kernel2 zero): s = INITIAL_SR for every input, kernel1 and bias1 get no gradient yet, and both paths agree', () => {
+    const shape = [3, 4, 4, 6];
+    const layer = new GfrLayer({ seed: 3, temperature: 0.8 });
+    layer.build(shape);
+    const size = tf.util.sizeFromShape(shape);
+    const [fused, reference] = bothPaths(() => tf.tidy(() => {
+      const x = tf.tensor(pseudoRandom(size, 5), shape);
+      const weighY = tf.tensor(pseudoRandom(size, 6), shape);
+      const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, weighY)) as tf.Scalar, variables);
+      const gates = tf.clone(layer.lastGates());
+      const inference = layer.apply(x, { training: false }) as tf.Tensor;
+      layer.releaseGates();
+      return read([gates, value, ...variables.map((v) => grads[v.name]), inference, tf.mul(x, INITIAL_SR)]);
+    }));
+    expectClose(fused, reference, 1e-5, 'GFR as built');
+    const [gates, , dKernel1, dBias1, dKernel2, dBias2, inference, scaled] = fused;
+    expect(Math.max(...Array.from(gates, (s) => Math.abs(s - INITIAL_SR)))).toBeLessThan(1e-6);
+    expect(Math.max(...Array.from(dKernel1, Math.abs), ...Array.from(dBias1, Math.abs))).toBe(0);
+    expect(Math.max(...Array.from(dKernel2, Math.abs))).toBeGreaterThan(0);
+    expect(Math.max(...Array.from(dBias2, Math.abs))).toBeGreaterThan(0);
+    expect(maxRelativeDiff(inference, scaled)).toBeLessThan(1e-6);
     tf.dispose(layer.weights.map((w) => w.read()));
   });
 

@@ -17,7 +17,7 @@ export interface GfrLayerArgs {
   reduction?: number;
   /** Temperature τ of the gates' sigmoid: s = sigmoid(u / τ); below 1 the gates saturate sooner. */
   temperature?: number;
-  /** Seed of the kernels' initializers, for reproducible instrumentation. */
+  /** Seed of kernel1's initializer, for reproducible instrumentation (kernel2 starts at zero). */
   seed?: number;
   name?: string;
   trainable?: boolean;
@@ -26,10 +26,13 @@ export interface GfrLayerArgs {
 export { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION, DEFAULT_SR_MOMENTUM } from '../../contract/settings';
 
 /**
- * Initial bias of the gates' last layer: s starts near sigmoid(2) ≈ 0.88, so
- * inserting GFR into a trained model barely changes what it computes. With 0
- * (s ≈ 0.5) the LeNet/digits run lost 1.4 points more before pruning (93.5%
- * against 94.9%, docs/BENCHMARKS.md).
+ * Initial bias of the gates' last layer, whose kernel starts at zero: every
+ * gate starts at exactly s0 = sigmoid(2) ≈ 0.88 whatever the input, and sr
+ * with it. `insertGfrLayers` divides the BN before each gate by s0, so the
+ * instrumented model computes what the original did (docs/METHOD.md §2).
+ * Why open rather than at 0.5: with the old, inexact insertion a bias of 0
+ * lost 1.4 points more before pruning on LeNet/digits (93.5% against 94.9%,
+ * docs/DECISIONS.md, "GFR gates start open"); not measured again since.
  */
 export const INITIAL_GATE_BIAS = 2;
 export const INITIAL_SR = 1 / (1 + Math.exp(-INITIAL_GATE_BIAS));
@@ -72,9 +75,10 @@ export class GfrLayer extends tf.layers.Layer {
     const seed = this.seed;
     this.kernel1 = this.addWeight('kernel1', [channels, hidden], 'float32', tf.initializers.glorotUniform({ seed }));
     this.bias1 = this.addWeight('bias1', [hidden], 'float32', tf.initializers.zeros());
-    this.kernel2 = this.addWeight('kernel2', [hidden, channels], 'float32', tf.initializers.glorotUniform({ seed: seed === undefined ? undefined : seed + 1 }));
+    // kernel2 at zero: s = sigmoid(bias2 / τ) = INITIAL_SR for every input, as insertGfrLayers starts it.
+    this.kernel2 = this.addWeight('kernel2', [hidden, channels], 'float32', tf.initializers.zeros());
     this.bias2 = this.addWeight('bias2', [channels], 'float32', tf.initializers.constant({ value: initialGateBias(this.temperature) }));
-    // The inference form starts where the gates start.
+    // The inference form starts where the gates start: x·sr = x·s.
     this.sr = this.addWeight('sr', [channels], 'float32', tf.initializers.constant({ value: INITIAL_SR }), undefined, false);
     this.built = true;
   }

@@ -2,6 +2,11 @@
  * Step 1 on the model's structure: insert a GFR layer after the BN of every
  * prunable group member, and fold GFR layers back into their BN for export
  * (γ' = γ·sr, β' = β·sr — exact for GFR's inference form).
+ *
+ * Insertion is exact (docs/METHOD.md §2): each gate starts at s = s0 =
+ * INITIAL_SR for every input (last kernel zero, last bias 2·τ), and the BN
+ * before it has γ and β divided by s0, so BN'(x)·s0 = BN(x) in inference and
+ * in training form alike. fold(insert(spec)) is spec, within float rounding.
  */
 import type { LayerSpec, ModelSpec, WeightArray } from '../core/types';
 import { seededRandom } from '../core/random';
@@ -29,7 +34,14 @@ export function insertGfrLayers(spec: ModelSpec, analysis: ModelAnalysis, option
   const random = seededRandom(options.seed ?? 1);
   let result = cloneSpec(spec);
   for (const bnName of gfrTargets(analysis)) {
-    const channels = layerByName(result, bnName).weights.gamma.values.length;
+    const bn = layerByName(result, bnName);
+    const channels = bn.weights.gamma.values.length;
+    // The gate will multiply by s0: the BN gives back 1/s0 of it, so the pair computes what the BN computed.
+    // Its moving statistics stay as they are (they describe its input, which does not change).
+    for (const key of ['gamma', 'beta'] as const) {
+      const weight = bn.weights[key];
+      if (weight) weight.values.forEach((value, channel) => (weight.values[channel] = value / INITIAL_SR));
+    }
     const gfr: LayerSpec = {
       name: gfrLayerName(bnName),
       className: GFR_CLASS_NAME,
@@ -48,11 +60,16 @@ function glorotUniform(fanIn: number, fanOut: number, random: () => number): Wei
   return { shape: [fanIn, fanOut], values };
 }
 
+/**
+ * kernel1 seeded Glorot, kernel2 zero: every gate is sigmoid(bias2 / τ) = s0 whatever the input, like a
+ * zero-initialized last layer of a residual branch. kernel2 learns from the first step (its gradient is
+ * hᵀ·ds·s·(1 − s)/τ with h = relu(z·W1 + b1), not zero in general), kernel1 once kernel2 has moved.
+ */
 function gfrWeights(channels: number, hidden: number, gateBias: number, random: () => number): Record<string, WeightArray> {
   return {
     kernel1: glorotUniform(channels, hidden, random),
     bias1: vector(new Float32Array(hidden)),
-    kernel2: glorotUniform(hidden, channels, random),
+    kernel2: { shape: [hidden, channels], values: new Float32Array(hidden * channels) },
     bias2: vector(new Float32Array(channels).fill(gateBias)),
     sr: vector(new Float32Array(channels).fill(INITIAL_SR)),
   };

@@ -8,10 +8,18 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** A GFR layer on [N, H, W, C] inputs after one training-mode call, with its gates' batch means. */
+/**
+ * A GFR layer on [N, H, W, C] inputs after one training-mode call, with its gates' batch means. Its last kernel
+ * is set to seeded random values, as after some training: as built it is zero and every gate is INITIAL_SR.
+ */
 async function gatesAfterCall(temperature = 1): Promise<{ layer: GfrLayer; means: number[]; x: tf.Tensor4D }> {
   const layer = new GfrLayer({ seed: 4, temperature });
   const x = tf.randomNormal([5, 3, 3, 6], 0, 2, 'float32', 7) as tf.Tensor4D;
+  tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor);
+  const kernel2 = layer.trainableWeights.find((weight) => weight.originalName.endsWith('/kernel2'))!;
+  tf.tidy(() => {
+    kernel2.write(tf.randomUniform(kernel2.shape as number[], -0.7, 0.7, 'float32', 5));
+  });
   tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor);
   const means = Array.from(await tf.tidy(() => tf.mean(layer.lastGates(), 0)).data());
   return { layer, means, x };

@@ -109,6 +109,23 @@ describe('gfr command line', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\*\*NOT within the tolerance\.\*\* .* To do better: try more sparse-training epochs/);
   });
 
+  it('judges an untrained model that training made far better against the trained model, and reports both', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gfr-untrained-'));
+    // A built-in LeNet as built (chance level) is trained with a fixed target: the unpruned result is far better.
+    const result = await gfr('prune', 'lenet', '--data', 'digits', '--epochs', '1', '--samples', '1500', '--val-samples', '300', '--ratios', '0,0.5,0.9', '--force', '--out', out);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.original.loaded.accuracy).toBeLessThan(0.3);
+    expect(report.original.basis).toBe('trained');
+    expect(report.original.accuracy).toBe(report.baseline.accuracy);
+    expect(report.verdict.basis).toBe('trained');
+    // Every candidate is measured against the trained model: a ratio that keeps nothing of it is not "within".
+    expect(report.verdict.drop).toBeCloseTo((report.baseline.accuracy - report.selected.accuracy) * 100, 6);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain(`measured ${(report.original.loaded.accuracy * 100).toFixed(2)}%; training made it far better`);
+    expect(result.stderr).toContain('Judged against the trained model, unpruned');
+  });
+
   it('with nothing trained and nothing removed, the unpruned candidate is the original exactly', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gfr-l1-'));
     const result = await gfr('prune', LOGITS_FIXTURE, '--data', 'digits', '--criterion', 'l1', '--epochs', '0', '--ratios', '0,0.05', '--force', '--out', out);

@@ -49,7 +49,7 @@ export interface QualityOptions {
 
 /**
  * The tasks a run names (all by default) in `mode`, less those that cannot run in `protocol` or here
- * (a model file's task in the short protocol; a task whose files in ../shared/real are missing), with why.
+ * (a model file's task in the short protocol or in quick mode; a task whose files in ../shared/real are missing), with why.
  */
 export function selectTasks(mode: QualityOptions['mode'], protocol: Protocol, names?: string[]): { tasks: QualityTask[]; skipped: SkippedTask[] } {
   const all = mode === 'quick' ? QUICK_TASKS : FULL_TASKS;
@@ -58,7 +58,7 @@ export function selectTasks(mode: QualityOptions['mode'], protocol: Protocol, na
   const tasks: QualityTask[] = [];
   const skipped: SkippedTask[] = [];
   for (const task of all.filter((candidate) => !names || names.includes(candidate.name))) {
-    const reason = protocolProblem(task, protocol) ?? realFilesProblem(task);
+    const reason = protocolProblem(task, protocol, mode) ?? realFilesProblem(task);
     if (reason) skipped.push({ task: task.name, reason });
     else tasks.push(task);
   }

@@ -34,7 +34,12 @@ describe('resnet56-cifar', () => {
     expect(task.batchSize).toBe(64);
     expect(protocolProblem(task, 'trained')).toBeNull();
     expect(protocolProblem(task, 'short')).toMatch(/trained protocol only/);
+    expect(protocolProblem(task, 'trained', 'quick')).toMatch(/left out of quick mode/);
     expect(selectTasks('full', 'short').skipped.map((skip) => skip.task)).toContain('resnet56-cifar');
+    // CI's quick run names no task: it runs the others and says why this one does not run.
+    const quick = selectTasks('quick', 'trained');
+    expect(quick.tasks.map((t) => t.name)).toEqual(['vgg-fashion', 'resnet-fashion', 'lenet-digits']);
+    expect(quick.skipped).toEqual([{ task: 'resnet56-cifar', reason: expect.stringMatching(/quick mode/) }]);
   });
 
   it('is skipped with a reason when its files are missing', () => {

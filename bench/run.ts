@@ -1,8 +1,12 @@
 /**
  * GFR Studio benchmarks (issue 4).
- *   npm run bench -- quality [--quick] [--serial] [--jobs N] [--tasks a,b] [--protocol short|trained] [--start DIR]
+ *   npm run bench -- quality [--quick] [--serial] [--jobs N] [--tasks a,b | --task a] [--criteria gfr,gamma]
+ *                            [--protocol short|trained] [--start DIR]
  *       (--protocol trained: from starts trained to convergence, issue 10; they are kept
- *        in ~/.cache/gfr-studio/starts, or in DIR, and reused by later runs)
+ *        in ~/.cache/gfr-studio/starts, or in DIR, and reused by later runs. The task resnet56-cifar
+ *        starts from a real network read in place from ../shared/real, trained protocol only; skipped,
+ *        with a line saying why, where that folder is missing. A run of some tasks replaces those
+ *        tasks in latest.json and keeps the others.)
  *   npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train key=value,…] [--start DIR]
  *       (an experiment: writes bench/results/experiments/NAME.json, leaves latest.json and the docs alone;
  *        --start keeps the normally trained starts in DIR for the next experiment)
@@ -21,14 +25,15 @@ import { parseArgs } from 'node:util';
 import { describeEnvironment, loadAverage } from './common/environment';
 import { readLatest, updateLatest, writeExperimentFile, writeRunFile, type RunFile } from './common/results';
 import { parseCriteria, parseTrainOverrides } from './quality/experiment';
-import { runQuality } from './quality/quality';
-import { FULL_TASKS, PROTOCOLS, QUICK_TASKS, type Protocol } from './quality/tasks';
+import { runQuality, selectTasks } from './quality/quality';
+import { PROTOCOLS, type Protocol, type QualityTask } from './quality/tasks';
+import type { SkippedTask } from './quality/types';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]\n'
   + '       npm run bench -- speed --gpu [--latest]\n'
-  + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …] [--latest]\n'
+  + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …|--task resnet56-cifar] [--criteria gfr,gamma] [--latest]\n'
   + '       npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train lambdaS=0.01,gatePenalty=polarization] [--start DIR]';
 
 async function main(): Promise<void> {
@@ -40,6 +45,7 @@ async function main(): Promise<void> {
       serial: { type: 'boolean' },
       jobs: { type: 'string' },
       tasks: { type: 'string' },
+      task: { type: 'string' },
       'skip-browser': { type: 'boolean' },
       gpu: { type: 'boolean' },
       latest: { type: 'boolean' },
@@ -65,16 +71,20 @@ async function main(): Promise<void> {
   if (!PROTOCOLS.includes(protocol)) throw new Error(`--protocol is one of ${PROTOCOLS.join(', ')}; got '${flags.protocol}'.`);
 
   if (what === 'quality' || what === 'all') {
-    const names = flags.tasks?.split(',');
-    const tasks = (mode === 'quick' ? QUICK_TASKS : FULL_TASKS).filter((task) => !names || names.includes(task.name));
-    if (tasks.length === 0) throw new Error(`No task named ${flags.tasks}; tasks: ${FULL_TASKS.map((task) => task.name).join(', ')}.`);
+    const names = [flags.tasks, flags.task].filter(Boolean).join(',').split(',').filter(Boolean);
+    const { tasks, skipped } = selectTasks(mode, protocol, names.length ? names : undefined);
+    for (const { reason } of skipped) log(reason);
+    if (tasks.length === 0) log(`quality (${mode}, ${protocol} protocol): no task left to run; nothing written.`);
+    else await runQualityBench(tasks, skipped);
+  }
+  async function runQualityBench(tasks: QualityTask[], skipped: SkippedTask[]): Promise<void> {
     const parallel = flags.serial ? 0 : Number(flags.jobs ?? availableParallelism());
     const workDir = join(tmpdir(), `gfr-bench-${process.pid}`);
     log(`quality (${mode}, ${protocol} protocol): ${tasks.map((task) => task.name).join(', ')}; ${parallel ? `${parallel} processes` : 'in process'}`);
     const load = loadAverage();
     const result = await runQuality({
       mode, protocol, tasks, parallel, backend: 'wasm', workDir, log,
-      criteria: parseCriteria(flags.criteria), trainOverrides: parseTrainOverrides(flags.train), startDir: flags.start,
+      criteria: parseCriteria(flags.criteria), trainOverrides: parseTrainOverrides(flags.train), startDir: flags.start, skipped,
     });
     const run: RunFile = { kind: 'quality', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result };
     if (experiment) log(`wrote ${writeExperimentFile(experiment, { ...run, experiment: { protocol, criteria: flags.criteria, train: flags.train } })}`);

@@ -69,8 +69,18 @@ export function updateLatest(run: RunFile, path = LATEST_FILE): Latest {
   };
   if (isTrainedRun(run)) {
     const result = run.result as QualityResults;
-    latest.trainedStartRows = result.trainedStartRows ?? [];
-    latest.trainedRun = { ...result, date: run.date, load: run.load };
+    // A run of some tasks (--tasks) replaces those; the other tasks of an earlier run in the same mode stay, dated.
+    const earlier = previous?.trainedRun?.mode === result.mode ? previous.trainedRun : null;
+    const measured = new Set(result.tasks.map((task) => task.task.name));
+    const kept = (earlier?.tasks ?? []).filter((task) => !measured.has(task.task.name)).map((task) => ({ ...task, date: task.date ?? earlier!.date }));
+    const keptNames = new Set(kept.map((task) => task.task.name));
+    const order = [...(earlier?.tasks ?? []).map((task) => task.task.name), ...result.tasks.map((task) => task.task.name)];
+    const tasks = [...kept, ...result.tasks].sort((a, b) => order.indexOf(a.task.name) - order.indexOf(b.task.name));
+    latest.trainedStartRows = [
+      ...(earlier ? (previous?.trainedStartRows ?? []).filter((row) => keptNames.has(row.task)) : []),
+      ...(result.trainedStartRows ?? []),
+    ].sort((a, b) => order.indexOf(a.task) - order.indexOf(b.task));
+    latest.trainedRun = { ...result, tasks, date: run.date, load: run.load };
   } else if (run.kind === 'quality') {
     const result = run.result as QualityResults;
     latest.quality = result.rows;

@@ -7,17 +7,17 @@ import { join } from 'node:path';
 import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/node';
 import type { CriterionName } from '../../src/engine/score/criterion';
 import type { TrainSettings } from '../../src/engine/train/sparseTraining';
-import { loadTaskData, type TaskData } from './data';
+import { loadTaskData, readTaskModel, type TaskData } from './data';
 import { criterionJob, pretrainJob, type Log } from './pipeline';
 import { readSpec, writeSpec } from './specFile';
-import type { ExtraRun, QualityTask } from './tasks';
+import { isModelFile, type ExtraRun, type QualityTask } from './tasks';
 import type { CriterionResult, PretrainResult } from './types';
 
 export interface JobFile {
   kind: 'pretrain' | 'criterion';
   task: QualityTask;
   criterion?: CriterionName;
-  /** Where the pretrain job writes the trained start and criterion jobs read it. */
+  /** Where the pretrain job writes the trained start and criterion jobs read it (a task's model file is read in place instead). */
   specDir: string;
   outFile: string;
   backend: NodeBackendName;
@@ -40,13 +40,15 @@ export async function runJob(job: JobFile, log: Log, data?: TaskData): Promise<P
   if (job.kind === 'pretrain') {
     if (taskData.substitute) log(taskData.substitute);
     const { spec, result } = await pretrainJob(job.task, taskData, log);
-    writeSpec(job.specDir, spec);
+    // A model file is read in place by every job, never copied.
+    if (!isModelFile(job.task.model)) writeSpec(job.specDir, spec);
     return { result, data: dataInfo(taskData) };
   }
   if (!job.criterion) throw new Error('A criterion job needs a criterion.');
-  if (!job.extra) return criterionJob(job.task, taskData, readSpec(job.specDir), job.criterion, log, job.trainOverrides);
+  const start = isModelFile(job.task.model) ? await readTaskModel(job.task.model) : readSpec(job.specDir);
+  if (!job.extra) return criterionJob(job.task, taskData, start, job.criterion, log, job.trainOverrides);
   const overrides = { ...job.trainOverrides, ...job.extra.train };
-  const result = await criterionJob(job.task, taskData, readSpec(job.specDir), job.criterion, log, overrides, { label: job.extra.label, ablations: false });
+  const result = await criterionJob(job.task, taskData, start, job.criterion, log, overrides, { label: job.extra.label, ablations: false });
   return { ...result, label: job.extra.label, train: job.extra.train };
 }
 

@@ -19,8 +19,8 @@ import { CompressionSession, trainingModeFor } from '../../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../../src/engine/train/sparseTraining';
 import { sparsityProgress } from '../../src/contract/sparsityText';
 import { buildBuiltinModel } from '../../src/engine/zoo';
-import type { TaskData } from './data';
-import { REPORTED_RATIOS, type QualityTask } from './tasks';
+import { readTaskModel, type TaskData } from './data';
+import { isModelFile, REPORTED_RATIOS, type QualityTask } from './tasks';
 import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun } from './types';
 import { baselineOf } from '../../src/contract/candidate';
 
@@ -66,24 +66,35 @@ export function searchSettingsFor(task: QualityTask, criterion: CriterionName, v
 
 export type Log = (line: string) => void;
 
-/** Builds the task's model with seeded weights and trains it normally: the start of every criterion. */
+/**
+ * The start of every criterion: the task's built-in model, built with seeded weights and trained normally;
+ * or its model file, loaded as it is (no training). Either way measured on the validation images.
+ */
 export async function pretrainJob(task: QualityTask, data: TaskData, log: Log): Promise<{ spec: ModelSpec; result: PretrainResult }> {
   const { train } = data;
-  const model = buildBuiltinModel(task.model, { inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses, seed: 1 });
-  const initial = await specFromModel(model);
-  model.dispose();
-  const session = new CompressionSession(initial, data);
-  const settings = trainSettingsFor(task, task.pretrainEpochs);
-  const recorder = trainingRecorder(`${task.name} pretrain`, log);
-  const summary = await session.pretrain(settings, { onEvent: recorder.onEvent });
+  let session: CompressionSession;
+  let training: TrainingRun | null = null;
+  if (isModelFile(task.model)) {
+    session = new CompressionSession(await readTaskModel(task.model), data, { trainedStart: true });
+    log(`${task.name} start: ${task.model.path} as loaded (no training)`);
+  } else {
+    const model = buildBuiltinModel(task.model, { inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses, seed: 1 });
+    const initial = await specFromModel(model);
+    model.dispose();
+    session = new CompressionSession(initial, data);
+    const settings = trainSettingsFor(task, task.pretrainEpochs);
+    const recorder = trainingRecorder(`${task.name} pretrain`, log);
+    const summary = await session.pretrain(settings, { onEvent: recorder.onEvent });
+    training = trainingRun(summary, settings, data, recorder.trace);
+  }
   const analysis = analyzeModel(session.original);
   const { accuracy } = await session.reference();
-  log(`${task.name} start: ${(accuracy * 100).toFixed(2)}% on the validation images`);
+  log(`${task.name} start: ${(accuracy * 100).toFixed(2)}% on the ${data.validation.count} validation images`);
   return {
     spec: session.original,
     result: {
       spec: { params: analysis.params, flops: analysis.flops, prunableChannels: analysis.prunableChannels },
-      training: trainingRun(summary, settings, data, recorder.trace),
+      training,
       images: { fit: session.fit.count, calibration: session.calibration.count },
       accuracy,
     },

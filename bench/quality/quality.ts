@@ -12,11 +12,11 @@ import { CRITERION_NAMES, type CriterionName } from '../../src/contract/criteria
 import { DEFAULT_SEARCH_SETTINGS } from '../../src/engine/search/gridSearch';
 import { TRAINED_START_LEARNING_RATE, type TrainSettings } from '../../src/engine/train/sparseTraining';
 import { runTsChild, Slots } from '../common/pool';
-import { loadTaskData, SPLIT_SEED } from './data';
+import { loadTaskData, realFilesProblem, SPLIT_SEED } from './data';
 import { runJob, type JobFile, type PretrainOutput } from './job';
 import { searchSettingsFor, TOLERANCE, trainSettingsFor, type Log } from './pipeline';
-import { protocolTask, type ExtraRun, type Protocol, type QualityTask } from './tasks';
-import type { CriterionResult, QualityResults, QualityRow, TaskResult, TrainedStartRow } from './types';
+import { FULL_TASKS, isModelFile, protocolProblem, protocolTask, QUICK_TASKS, type ExtraRun, type Protocol, type QualityTask } from './tasks';
+import type { CriterionResult, QualityResults, QualityRow, SkippedTask, TaskResult, TrainedStartRow } from './types';
 import { baselineOf } from '../../src/contract/candidate';
 
 /** Where the `trained` protocol keeps its starts between runs: outside the repository, never committed. */
@@ -42,7 +42,27 @@ export interface QualityOptions {
    * (trained protocol; default DEFAULT_STARTS_DIR).
    */
   startDir?: string;
+  /** Tasks left out of this run and why (selectTasks), recorded in the results. */
+  skipped?: SkippedTask[];
   log: Log;
+}
+
+/**
+ * The tasks a run names (all by default) in `mode`, less those that cannot run in `protocol` or here
+ * (a model file's task in the short protocol or in quick mode; a task whose files in ../shared/real are missing), with why.
+ */
+export function selectTasks(mode: QualityOptions['mode'], protocol: Protocol, names?: string[]): { tasks: QualityTask[]; skipped: SkippedTask[] } {
+  const all = mode === 'quick' ? QUICK_TASKS : FULL_TASKS;
+  const unknown = (names ?? []).filter((name) => !all.some((task) => task.name === name));
+  if (unknown.length) throw new Error(`No task named ${unknown.join(', ')}; tasks: ${all.map((task) => task.name).join(', ')}.`);
+  const tasks: QualityTask[] = [];
+  const skipped: SkippedTask[] = [];
+  for (const task of all.filter((candidate) => !names || names.includes(candidate.name))) {
+    const reason = protocolProblem(task, protocol, mode) ?? realFilesProblem(task);
+    if (reason) skipped.push({ task: task.name, reason });
+    else tasks.push(task);
+  }
+  return { tasks, skipped };
 }
 
 export async function runQuality(options: QualityOptions): Promise<QualityResults> {
@@ -54,6 +74,7 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
   return {
     mode: options.mode, protocol, elapsedMs: performance.now() - start, tasks, rows: qualityRows(tasks),
     ...(protocol === 'trained' ? { trainedStartRows: trainedStartRows(tasks) } : {}),
+    ...(options.skipped?.length ? { skipped: options.skipped } : {}),
   };
 }
 
@@ -97,7 +118,9 @@ async function runTask(task: QualityTask, protocol: Protocol, options: QualityOp
     kind, task, criterion, specDir, backend: options.backend, trainOverrides, extra,
     outFile: join(options.workDir, `${jobName({ task, kind, criterion, extra })}.out.json`),
   });
-  const pretrain = await trainedStart(specDir, startRecipe(task), () => run(job('pretrain')) as Promise<PretrainOutput>, options.log);
+  const startJob = () => run(job('pretrain')) as Promise<PretrainOutput>;
+  // A model file is the start as it is: loaded and measured on every run, nothing kept.
+  const pretrain = isModelFile(task.model) ? await startJob() : await trainedStart(specDir, startRecipe(task), startJob, options.log);
   const criteria = options.criteria ?? CRITERION_NAMES;
   // An experiment that names its criteria runs just those, at its own settings.
   const extras = options.criteria ? [] : task.extraRuns;
@@ -124,7 +147,7 @@ function jobName({ task, kind, criterion, extra }: Pick<JobFile, 'task' | 'kind'
 /** How a start is trained: a kept start is reused only when it was trained the same way. */
 function startRecipe(task: QualityTask): Record<string, string | number | null> {
   const { model, data, trainCount, valCount, pretrainEpochs, batchSize, maxSteps } = task;
-  return { model, data, trainCount, valCount, splitSeed: SPLIT_SEED, epochs: pretrainEpochs, batchSize, maxSteps: maxSteps ?? null };
+  return { model: isModelFile(model) ? model.path : model, data, trainCount, valCount, splitSeed: SPLIT_SEED, epochs: pretrainEpochs, batchSize, maxSteps: maxSteps ?? null };
 }
 
 /**

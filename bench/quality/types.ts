@@ -86,7 +86,8 @@ export interface CriterionResult {
 
 export interface PretrainResult {
   spec: { params: number; flops: number; prunableChannels: number };
-  training: TrainingRun;
+  /** The start's normal training; null for a model file, loaded as it is. */
+  training: TrainingRun | null;
   /** Training images the start trained on, and those held out for calibration (absent in older results). */
   images?: { fit: number; calibration: number };
   /** The start's accuracy on the validation images (absent in older results). */
@@ -95,6 +96,8 @@ export interface PretrainResult {
 
 export interface TaskResult {
   task: QualityTask;
+  /** Set in latest.json on a task kept from an earlier run than the one it sits in: that run's date. */
+  date?: string;
   data: { source: string; train: number; validation: number; substitute?: string };
   settings: { train: TrainSettings; search: Omit<SearchSettings, 'criterion' | 'compensate' | 'recalibrate' | 'ranking'>; tolerance: number };
   pretrain: PretrainResult;
@@ -141,4 +144,11 @@ export interface QualityResults {
   rows: QualityRow[];
   /** The `trained` protocol's rows, one per candidate. */
   trainedStartRows?: TrainedStartRow[];
+  /** Tasks named (or run by default) that did not run, and why (absent in older results). */
+  skipped?: SkippedTask[];
+}
+
+export interface SkippedTask {
+  task: string;
+  reason: string;
 }

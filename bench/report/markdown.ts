@@ -80,12 +80,13 @@ const EQUAL_FLOPS_LEVELS = [0.75, 0.5, 0.3];
 /** The `trained` protocol (issue 10): each criterion as the command line runs it on a converged model. */
 function trainedSection(run: Latest['trainedRun'], figure: Figure): string[] {
   const lines = ['## From trained starts (issue 10)', ''];
-  if (!run) return [...lines, 'Not yet measured: `npm run bench -- quality --protocol trained` fills this section.'];
+  if (!run) return [...lines, 'Not yet measured: `npm run bench -- quality --protocol trained` fills this section.', '', ...REAL_NETWORK_NOTE];
   const train = run.tasks[0]?.settings.train;
   lines.push(
-    `\`npm run bench -- quality --protocol trained\`. Mode: ${run.mode}, ${seconds(run.elapsedMs)} in all (starts kept from an earlier run are not trained again; their own training times are below). For each task, a start trained to convergence with the engine's plain training (Adam ${run.tasks[0]?.pretrain.training.learningRate ?? '–'}, batch ${train?.batchSize ?? '–'}), kept between runs outside the repository; then each criterion as the command line runs it by default on a trained model: \`gfr\` and \`gamma\` train at Adam ${train?.learningRate ?? '–'} with the automatic target (the accuracy guard on the calibration images) and distillation from the start, \`l1\` and \`random\` prune the start as it is; then the grid search, the tolerance rule (${run.tasks[0]?.settings.tolerance ?? '–'} point against the start, on the calibration images) and the verdict (on the validation images). "Largest FLOPs reduction within 1 pt" is the best candidate of the grid on the validation images, a bound that no selection can see; "@ x FLOPs" is the best accuracy among the candidates that keep at most that share of the FLOPs.${run.mode === 'quick' ? ' **Quick mode: tiny budgets for CI; these figures say nothing about the method.**' : ''}`,
+    `\`npm run bench -- quality --protocol trained\`. Mode: ${run.mode}, ${seconds(run.elapsedMs)} in all${run.tasks.some((task) => task.date) ? ` in the last run (${run.date.slice(0, 16).replace('T', ' ')} UTC; the tasks kept from earlier runs say when they were measured)` : ''} (starts kept from an earlier run are not trained again; their own training times are below). For each task, a start trained to convergence with the engine's plain training (Adam ${run.tasks.find((task) => task.pretrain.training)?.pretrain.training?.learningRate ?? '–'}, batch ${train?.batchSize ?? '–'}), kept between runs outside the repository, or a network trained elsewhere and loaded as it is (\`resnet56-cifar\`, below); then each criterion as the command line runs it by default on a trained model: \`gfr\` and \`gamma\` train at Adam ${train?.learningRate ?? '–'} with the automatic target (the accuracy guard on the calibration images) and distillation from the start, \`l1\` and \`random\` prune the start as it is; then the grid search, the tolerance rule (${run.tasks[0]?.settings.tolerance ?? '–'} point against the start, on the calibration images) and the verdict (on the validation images). "Largest FLOPs reduction within 1 pt" is the best candidate of the grid on the validation images, a bound that no selection can see; "@ x FLOPs" is the best accuracy among the candidates that keep at most that share of the FLOPs.${run.mode === 'quick' ? ' **Quick mode: tiny budgets for CI; these figures say nothing about the method.**' : ''}`,
     '',
-    ...run.tasks.map((result) => `- ${startImages(result)}`),
+    ...run.tasks.map((result) => `- ${startImages(result)}${result.date ? ` Measured in the run of ${result.date.slice(0, 16).replace('T', ' ')} UTC.` : ''}`),
+    ...(run.skipped ?? []).filter((skip) => !run.tasks.some((task) => task.task.name === skip.task)).map((skip) => `- \`${skip.task}\`: not run (${skip.reason}).`),
     '',
     table(
       ['task', 'criterion', 'original', 'selected', 'FLOPs removed', 'verdict', 'largest FLOPs reduction within 1 pt', ...EQUAL_FLOPS_LEVELS.map((level) => `@ ${share(level)} FLOPs`), 'training'],
@@ -105,8 +106,19 @@ function trainedSection(run: Latest['trainedRun'], figure: Figure): string[] {
   for (const result of run.tasks) {
     lines.push('', figure(`trained-${result.task.name}-flops.svg`, accuracyChart(result, 'flops', true), `${result.task.name}: accuracy against FLOPs kept, from the trained start`));
   }
-  return lines;
+  return [...lines, '', ...REAL_NETWORK_NOTE];
 }
+
+/** What the real-network task is, where its files come from and how to run it (issue 19). */
+const REAL_NETWORK_NOTE = [
+  '### A real network: `resnet56-cifar` (issue 19)',
+  '',
+  'The other tasks start from built-in models trained here. `resnet56-cifar` starts from a network trained elsewhere, the way users arrive: ResNet-56 for CIFAR-10 (859,642 parameters, 125.7 M multiply–adds per 32×32×3 image, 55 BatchNormalization layers, 27 residual `Add`s, outputs logits), trained to convergence in PyTorch with SGD (github.com/akamaster/pytorch_resnet_cifar10, `resnet56-4bfd9763.th`) and converted layer by layer to a tfjs LayersModel. Inputs: RGB pixels in [0, 1], then the ImageNet mean and std (`imagenet` preprocessing). Data: 8,000 CIFAR-10 test images, decoded from JPEG, none of which trained the network (it measures 83.2% on all of them), split by a seeded shuffle into 6,000 that train and calibrate (5,400 for sparse training, 600 for the accuracy guard and the tolerance rule) and 2,000 that are only measured. The start is the file as loaded: the protocol\'s start step loads it and measures it, nothing is trained before the criteria; `gfr` and `gamma` then sparse-train at most 3 epochs at batch 64.',
+  '',
+  'Both are read in place from `../shared/real/` beside the repository (`resnet56-cifar10/model.json` and `group1-shard1of1.bin`; `cifar10-8k/images-idx3-ubyte.gz` and `labels-idx1-ubyte.gz`; described in `../shared/real/README.md`) and never copied into it: the weights are under the BSD 2-Clause license, Copyright (c) 2018, Yerlan Idelbayev, and are not redistributed here. Where that folder is missing (a clone without it) the task is skipped with a line saying why, and the other tasks run. The short protocol does not run it (its start is not trained here).',
+  '',
+  'Run it alone: `npm run bench -- quality --protocol trained --task resnet56-cifar --criteria gfr,gamma` (`--tasks a,b` names several tasks, `--criteria` any of `gfr`, `gamma`, `l1`, `random`; all four by default). A run of some tasks replaces those tasks in `latest.json` and keeps the other tasks of the last trained-start run in the same mode, which then say when they were measured. On the 2-core development machine ResNet-56 trains at about 20–30 images/s on one wasm thread: 3 epochs of 5,400 images take about 15–25 min per criterion, plus its grid search (13 candidates, each recalibrated on 20 batches of 64 and measured on the 2,000 validation and 600 calibration images). Quick mode (`--quick`) leaves it out, with a line saying so: even on 256 training and 256 validation images, 2 training steps per criterion and 3 ratios, the four criteria took 3.2 min here (1.4 min of CPU, on the shared machine at a load average of 9–12), over quick mode\'s budget of about a minute. CI runs the short protocol\'s quick mode (`npm run bench -- quality --quick`), which leaves it out anyway.',
+];
 
 /** Which images the start saw, and which the figures are measured on. */
 function startImages({ task, data, pretrain }: TaskResult): string {
@@ -116,7 +128,12 @@ function startImages({ task, data, pretrain }: TaskResult): string {
   const goal = task.trainedStart?.goal;
   const reached = pretrain.accuracy === undefined ? ''
     : `: ${pct(pretrain.accuracy)} on the validation images${goal === undefined ? '' : ` (goal ≥ ${pct(goal, 0)}: ${pretrain.accuracy >= goal ? 'met' : '**missed**'})`}`;
-  return `\`${task.name}\`, ${data.source}${data.substitute ? ` (**${data.substitute}**)` : ''}: the start trained ${task.pretrainEpochs} epochs on ${seen} in ${seconds(pretrain.training.elapsedMs)}${reached}; the criteria train at most ${task.sparseEpochs} epoch${task.sparseEpochs === 1 ? '' : 's'} on the same images. Neither saw the ${count(data.validation)} validation images (held out of the same set by a seeded split).`;
+  const epochs = `at most ${task.sparseEpochs} epoch${task.sparseEpochs === 1 ? '' : 's'}`;
+  if (!pretrain.training) {
+    const file = typeof task.model === 'string' ? '' : ` (\`../shared/real/${task.model.path}\`, inputs: \`${task.model.preprocessing}\` preprocessing)`;
+    return `\`${task.name}\`, ${data.source}: the start is a network trained elsewhere${file}, loaded as it is, not trained here${reached}; the criteria train ${epochs} on ${seen}. None of the ${count(data.validation)} validation images (held out by a seeded split) trained or selected anything.`;
+  }
+  return `\`${task.name}\`, ${data.source}${data.substitute ? ` (**${data.substitute}**)` : ''}: the start trained ${task.pretrainEpochs} epochs on ${seen} in ${seconds(pretrain.training.elapsedMs)}${reached}; the criteria train ${epochs} on the same images. Neither saw the ${count(data.validation)} validation images (held out of the same set by a seeded split).`;
 }
 
 function verdictText(c: CriterionResult): string {
@@ -203,7 +220,7 @@ function taskSection(result: TaskResult, figure: Figure): string[] {
   const lines = [
     `### ${task.title} (\`${name}\`)`,
     '',
-    `Data: ${data.source}, ${count(data.train)} training and ${count(data.validation)} validation images${data.substitute ? ` (**${data.substitute}**)` : ''}. Model: ${count(pretrain.spec.params)} parameters, ${count(pretrain.spec.flops)} FLOPs (multiply–accumulates) per image, ${pretrain.spec.prunableChannels} prunable channels. Normal training: ${task.pretrainEpochs} epochs (${seconds(pretrain.training.elapsedMs)}, ${rate(pretrain.training.imagesPerSec)} images/s); sparse training: ${task.sparseEpochs} epochs. Adam ${train.learningRate}, batch ${train.batchSize}, target ${train.target} of the ${train.targetKind ?? 'channels'}, γ rescaling ${train.gammaScale}, λs ${train.lambdaS} (gate penalty \`${train.gatePenalty ?? 'sum'}\`, τ ${train.gateTemperature ?? 1})${train.maxSteps ? `, at most ${train.maxSteps} steps` : ''}. Search: ratios ${task.ratios.join(', ')} plus ${task.refineSteps} refining steps, ${settings.search.recalibrationBatches} recalibration batches of ${settings.search.batchSize}, ranking \`${result.criteria[0]?.search.ranking ?? 'global'}\`, tolerance ${settings.tolerance} point.`,
+    `Data: ${data.source}, ${count(data.train)} training and ${count(data.validation)} validation images${data.substitute ? ` (**${data.substitute}**)` : ''}. Model: ${count(pretrain.spec.params)} parameters, ${count(pretrain.spec.flops)} FLOPs (multiply–accumulates) per image, ${pretrain.spec.prunableChannels} prunable channels. Normal training: ${task.pretrainEpochs} epochs (${seconds(pretrain.training?.elapsedMs)}, ${rate(pretrain.training?.imagesPerSec)} images/s); sparse training: ${task.sparseEpochs} epochs. Adam ${train.learningRate}, batch ${train.batchSize}, target ${train.target} of the ${train.targetKind ?? 'channels'}, γ rescaling ${train.gammaScale}, λs ${train.lambdaS} (gate penalty \`${train.gatePenalty ?? 'sum'}\`, τ ${train.gateTemperature ?? 1})${train.maxSteps ? `, at most ${train.maxSteps} steps` : ''}. Search: ratios ${task.ratios.join(', ')} plus ${task.refineSteps} refining steps, ${settings.search.recalibrationBatches} recalibration batches of ${settings.search.batchSize}, ranking \`${result.criteria[0]?.search.ranking ?? 'global'}\`, tolerance ${settings.tolerance} point.`,
     '',
     table(
       ['criterion', 'unpruned', ...REPORTED_RATIOS.map((r) => `@${r}`), 'largest ratio within 1 pt', 'accuracy there', 'params removed', 'FLOPs removed', 'exact zeros', 'FLOPs they free', 'training', 'search'],
@@ -461,7 +478,7 @@ function searchSection(latest: Latest): string[] {
     'A whole grid search (all candidates: prune, fold, compensate, recalibrate, evaluate, time) against one epoch of normal training of the same model on the same data, both on Node `wasm` in the quality run.',
     '',
     table(['task', 'criterion', 'search', 'candidates', 'one training epoch', 'search / epoch'], tasks.flatMap((result) => result.criteria.map((c) => [
-      result.task.name, `\`${runLabel(c)}\``, seconds(c.search.elapsedMs), String(c.search.candidates.length), seconds(result.pretrain.training.epochMs), ratio(c.search.elapsedMs / result.pretrain.training.epochMs),
+      result.task.name, `\`${runLabel(c)}\``, seconds(c.search.elapsedMs), String(c.search.candidates.length), seconds(result.pretrain.training?.epochMs), ratio(result.pretrain.training ? c.search.elapsedMs / result.pretrain.training.epochMs : undefined),
     ]))),
   ];
 }

@@ -6,22 +6,25 @@
  * bookkeeping, not method.
  */
 import '../../src/engine/gfr/gfrLayer';
-import type { ModelSpec } from '../../src/engine/core/types';
-import { batchCount } from '../../src/engine/data/split';
+import type { ImageDataset, ModelSpec } from '../../src/engine/core/types';
+import { batchCount, subsetDataset } from '../../src/engine/data/split';
 import { analyzeModel } from '../../src/engine/graph/analyze';
-import { specFromModel } from '../../src/engine/io/modelSpec';
+import { modelFromSpec, specFromModel } from '../../src/engine/io/modelSpec';
 import type { CriterionName } from '../../src/engine/score/criterion';
 import { RANKING_MODES, type RankingMode } from '../../src/engine/score/importance';
 import type { Candidate } from '../../src/engine/search/candidate';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../../src/engine/search/gridSearch';
-import { DEFAULT_TOLERANCE } from '../../src/contract/select';
+import { changeText, CONFIDENCE_Z, DEFAULT_TOLERANCE } from '../../src/contract/select';
+import { shuffledIndices } from '../../src/engine/core/random';
+import { evaluate } from '../../src/engine/eval/evaluate';
+import { pairedStandardError } from '../../src/engine/eval/pairedDifference';
 import { CompressionSession, trainingModeFor } from '../../src/engine/session';
 import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../../src/engine/train/sparseTraining';
 import { sparsityProgress } from '../../src/contract/sparsityText';
 import { buildBuiltinModel } from '../../src/engine/zoo';
 import { readTaskModel, type TaskData } from './data';
 import { isModelFile, REPORTED_RATIOS, type QualityTask } from './tasks';
-import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun } from './types';
+import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun, UnseenCheck } from './types';
 import { baselineOf } from '../../src/contract/candidate';
 
 export const TOLERANCE = DEFAULT_TOLERANCE;
@@ -110,7 +113,8 @@ export async function criterionJob(
   overrides: Partial<TrainSettings> = {},
   { label = criterion, ablations = true }: { label?: string; ablations?: boolean } = {},
 ): Promise<CriterionResult> {
-  const session = new CompressionSession(pretrained, data, { trainedStart: true });
+  const { judged, unseen } = heldOutHalves(data.validation);
+  const session = new CompressionSession(pretrained, { train: data.train, validation: judged }, { trainedStart: true });
   const original = await session.reference();
   let training: TrainingRun | null = null;
   if (trainingModeFor(criterion) !== 'plain') {
@@ -123,6 +127,8 @@ export async function criterionJob(
   const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
   const { status, withinTolerance, drop, margin, message } = session.verdict(selected, TOLERANCE);
   log(`${task.name} ${label}: ${message}`);
+  const unseenCheck = selected ? await measureOnUnseen(session, selected.index, unseen) : null;
+  if (unseenCheck) log(`${task.name} ${label}: on ${unseenCheck.images} unseen images ${changeText(unseenCheck.drop, unseenCheck.margin)}`);
   const baseline = baselineOf(search.candidates)!;
   const variants: SearchRun[] = [];
   if (ablations && ABLATED_CRITERIA.includes(criterion) && task.ablationRatios.length > 0) {
@@ -139,8 +145,45 @@ export async function criterionJob(
     original: { accuracy: original.accuracy, calibrationAccuracy: original.calibrationAccuracy },
     selected: selected ? selectedFigure(selected, baseline) : null,
     verdict: { status, withinTolerance, drop, margin, message },
+    unseen: unseenCheck,
     search,
     variants,
+  };
+}
+
+/**
+ * The task's held-out images in two seeded halves: the run's validation images (every figure it reports, and its
+ * verdict), and images no part of the run sees, on which the verdict is checked as a user would check it.
+ */
+export function heldOutHalves(validation: ImageDataset): { judged: ImageDataset; unseen: ImageDataset } {
+  const order = shuffledIndices(validation.count, UNSEEN_SEED);
+  const half = Math.floor(validation.count / 2);
+  return {
+    judged: subsetDataset(validation, order.subarray(0, half), `${validation.source}, the run's validation half`),
+    unseen: subsetDataset(validation, order.subarray(half), `${validation.source}, the unseen half`),
+  };
+}
+
+const UNSEEN_SEED = 11;
+
+/** The selected candidate against the start as loaded, on images the run never saw: change in points and its 95% margin. */
+async function measureOnUnseen(session: CompressionSession, index: number, unseen: ImageDataset): Promise<UnseenCheck> {
+  const hitsOf = async (spec: ModelSpec) => {
+    const model = await modelFromSpec(spec);
+    try {
+      return await evaluate(model, unseen, { keepHits: true });
+    } finally {
+      model.dispose();
+    }
+  };
+  const original = await hitsOf(session.original);
+  const selected = await hitsOf(session.candidateSpec(index));
+  return {
+    images: unseen.count,
+    original: original.accuracy,
+    selected: selected.accuracy,
+    drop: (original.accuracy - selected.accuracy) * 100,
+    margin: CONFIDENCE_Z * pairedStandardError(original.hits!, selected.hits!) * 100,
   };
 }
 

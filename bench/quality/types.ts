@@ -79,9 +79,22 @@ export interface CriterionResult {
   /** The tolerance rule's choice (on the calibration images, against the original). */
   selected: SelectedFigure | null;
   /** How the choice stands against the original on the validation images (absent in older results). */
+  /** The selected candidate against the start as loaded, on held-out images the run never saw (absent in older results). */
+  unseen?: UnseenCheck | null;
   verdict?: Pick<Verdict, 'withinTolerance' | 'drop' | 'message'> & Partial<Pick<Verdict, 'status' | 'margin'>>;
   search: SearchRun;
   variants: SearchRun[];
+}
+
+/** A selected model measured again on images that neither training nor any choice used. */
+export interface UnseenCheck {
+  images: number;
+  /** Accuracy of the start as loaded, and of the selected candidate, 0..1. */
+  original: number;
+  selected: number;
+  /** Points lost (negative: gained), and half the 95% interval of the paired difference. */
+  drop: number;
+  margin: number;
 }
 
 export interface PretrainResult {

@@ -89,7 +89,7 @@ function trainedSection(run: Latest['trainedRun'], figure: Figure): string[] {
     ...(run.skipped ?? []).filter((skip) => !run.tasks.some((task) => task.task.name === skip.task)).map((skip) => `- \`${skip.task}\`: not run (${skip.reason}).`),
     '',
     table(
-      ['task', 'criterion', 'original', 'selected', 'FLOPs removed', 'verdict', 'largest FLOPs reduction within 1 pt', ...EQUAL_FLOPS_LEVELS.map((level) => `@ ${share(level)} FLOPs`), 'training'],
+      ['task', 'criterion', 'original', 'selected', 'FLOPs removed', 'verdict', 'on unseen images', 'largest FLOPs reduction within 1 pt', ...EQUAL_FLOPS_LEVELS.map((level) => `@ ${share(level)} FLOPs`), 'training'],
       run.tasks.flatMap((result) => result.criteria.map((c) => [
         result.task.name,
         `\`${runLabel(c)}\``,
@@ -97,12 +97,14 @@ function trainedSection(run: Latest['trainedRun'], figure: Figure): string[] {
         pct(c.selected?.accuracy),
         share(c.selected?.flopsRemoved),
         verdictText(c),
+        unseenText(c),
         share(largestReductionWithin(c, result.settings.tolerance)),
         ...EQUAL_FLOPS_LEVELS.map((level) => pct(bestWithin(c, level))),
         c.training ? seconds(c.training.elapsedMs) : '–',
       ])),
     ),
   );
+  lines.push('', falseWithinLine(run.tasks));
   for (const result of run.tasks) {
     lines.push('', figure(`trained-${result.task.name}-flops.svg`, accuracyChart(result, 'flops', true), `${result.task.name}: accuracy against FLOPs kept, from the trained start`));
   }
@@ -134,6 +136,21 @@ function startImages({ task, data, pretrain }: TaskResult): string {
     return `\`${task.name}\`, ${data.source}: the start is a network trained elsewhere${file}, loaded as it is, not trained here${reached}; the criteria train ${epochs} on ${seen}. None of the ${count(data.validation)} validation images (held out by a seeded split) trained or selected anything.`;
   }
   return `\`${task.name}\`, ${data.source}${data.substitute ? ` (**${data.substitute}**)` : ''}: the start trained ${task.pretrainEpochs} epochs on ${seen} in ${seconds(pretrain.training.elapsedMs)}${reached}; the criteria train ${epochs} on the same images. Neither saw the ${count(data.validation)} validation images (held out of the same set by a seeded split).`;
+}
+
+/** The selected model against the start on held-out images the run never saw. */
+function unseenText(c: CriterionResult): string {
+  if (!c.unseen) return '–';
+  return `${changeText(c.unseen.drop, c.unseen.margin).replace(' points', ' pts')} (${count(c.unseen.images)} images)`;
+}
+
+/** How often the verdict said "within" while the unseen images said more than the tolerance was lost (the target: never). */
+function falseWithinLine(tasks: TaskResult[]): string {
+  const checked = tasks.flatMap((result) => result.criteria.filter((c) => c.unseen && c.verdict?.status).map((c) => ({ c, tolerance: result.settings.tolerance })));
+  if (checked.length === 0) return 'No run of this protocol has checked its verdict on unseen images yet.';
+  const within = checked.filter(({ c }) => c.verdict!.status === 'within');
+  const wrong = within.filter(({ c, tolerance }) => c.unseen!.drop > tolerance);
+  return `Verdicts checked on unseen images (each task's held-out images in two seeded halves: the run's validation images, and images no part of the run saw): ${checked.length} runs, ${within.length} said "within", **${wrong.length} of them lost more than the tolerance on the unseen images** (target: none).`;
 }
 
 function verdictText(c: CriterionResult): string {

@@ -398,7 +398,8 @@ export class CompressionSession {
     return figures;
   }
 
-  private candidateSpec(index: number): ModelSpec {
+  /** A measured candidate's model (pruned, recalibrated, stock layers), checked for non-finite weights. */
+  candidateSpec(index: number): ModelSpec {
     const spec = this.specs.get(index);
     if (!spec) throw new UserError(`There is no candidate #${index}; run the search first.`);
     checkSpecFinite(spec, `Candidate #${index}`);

@@ -4,6 +4,7 @@ import { UserError } from '../src/engine/core/errors';
 
 export const OPTIONS = {
   data: { type: 'string' },
+  'val-data': { type: 'string' },
   mean: { type: 'string' },
   std: { type: 'string' },
   epochs: { type: 'string' },
@@ -61,7 +62,7 @@ export function parseCommandLine(argv: string[]) {
   }
 }
 
-const EVAL_FLAGS: FlagName[] = ['data', 'mean', 'std', 'samples', 'val-samples', 'backend', 'seed'];
+const EVAL_FLAGS: FlagName[] = ['data', 'val-data', 'mean', 'std', 'samples', 'val-samples', 'backend', 'seed'];
 
 /** The flags each command reads, besides --help and --version. */
 export const COMMAND_FLAGS: Record<string, FlagName[]> = {

@@ -22,7 +22,7 @@ import { sparsityProgress } from '../src/contract/sparsityText';
 import { choiceFlag, listFlag, numberFlag, UncertainVerdict, UsageError, wholeFlag, type Flags } from './args';
 import { modelFilesWeightsFirst } from './modelFiles';
 import { prepareOutputFolder, type OutputFolder } from './outputFolder';
-import { DEFAULT_DATA_SHAPE, loadInputs, loadModel, selectBackend, splitData } from './setup';
+import { DEFAULT_DATA_SHAPE, loadEvalInputs, loadInputs, loadModel, ownValidation, selectBackend, splitData } from './setup';
 import { baselineOf } from '../src/contract/candidate';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -109,11 +109,13 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   const quantization = flags.quantize === undefined ? undefined : choiceFlag(flags.quantize, 'quantize', WEIGHT_QUANTIZATIONS, 'float16');
   if (quantization && format === 'onnx') throw new UserError('--quantize applies to the tfjs format; the ONNX file is float32. Drop one of --quantize and --format onnx.');
   const backend = await selectBackend(flags);
-  const { spec: model, data, scaling } = await loadInputs(positionals[0], flags);
-  const split = splitData(data, flags);
+  const { spec: model, data, scaling, validation, notes } = await loadInputs(positionals[0], flags);
+  for (const note of notes) log(`warning: ${note}`);
+  const split = splitData(data, flags, validation);
   // A built-in model is built untrained: it is a trained start only after --pretrain-epochs.
   const session = new CompressionSession(model, split, { trainedStart: !isBuiltinModelName(positionals[0] ?? '') });
-  log(`backend ${backend}; data ${data.source}: ${session.fit.count} training, ${session.calibration.count} calibration (held out from training), ${split.validation.count} validation images`);
+  const validationFrom = split.separateValidation ? `from --val-data ${split.validation.source}` : '(held out from the data)';
+  log(`backend ${backend}; data ${data.source}: ${session.fit.count} training, ${session.calibration.count} calibration (held out from training), ${split.validation.count} validation images ${validationFrom}`);
 
   const timings = { pretrainMs: 0, trainMs: 0, searchMs: 0 };
   let pretraining;
@@ -207,12 +209,17 @@ function selectionRule(flags: Flags, tolerance: number): SelectionRule {
 
 export async function evalCommand(positionals: string[], flags: Flags): Promise<void> {
   const backend = await selectBackend(flags);
-  const { spec, data } = await loadInputs(positionals[0], flags);
-  const { validation } = splitData(data, flags);
+  // --val-data with a model file: only those images are read; else --data (split as prune splits it).
+  const own = await loadEvalInputs(positionals[0], flags);
+  const inputs = own ? undefined : await loadInputs(positionals[0], flags);
+  const spec = own?.spec ?? inputs!.spec;
+  if (own && flags.data !== undefined) log('warning: eval measures the --val-data images; --data is not read.');
+  for (const note of own?.notes ?? inputs!.notes) log(`warning: ${note}`);
+  const validation = own ? ownValidation(own.validation, flags) : splitData(inputs!.data, flags, inputs!.validation).validation;
   const model = await modelFromSpec(spec);
   try {
     const evaluation = await evaluate(model, validation);
-    const latency = await measureLatency(model, [data.height, data.width, data.channels]);
+    const latency = await measureLatency(model, [validation.height, validation.width, validation.channels]);
     const params = countSpecParams(spec);
     print({ backend, data: validation.source, images: validation.count, accuracy: evaluation.accuracy, loss: evaluation.loss, params, flops: analyzeModel(spec).flops, weightBytes: params * 4, latencyMs: latency.msPerBatch });
   } finally {

@@ -34,6 +34,13 @@ within the tolerance (the report says how many more images would).
           the model's input size
 
 Options:
+  --val-data <data>     your own validation images, in any form <data> takes
+                        (same --mean/--std, resized to the model's input):
+                        every reported accuracy and the verdict are measured
+                        on them, and all of --data trains and calibrates
+                        (nothing is held out of it); they must have the
+                        model's channels and classes. eval measures on them
+                        (reading --data only to build a built-in model)
   --mean M,M,M          per-channel mean subtracted after scaling pixels to
                         [0, 1], or a preset: none, imagenet (torchvision),
                         tf (Keras, [-1, 1]), caffe (Keras: BGR, mean on
@@ -54,7 +61,9 @@ Options:
                         that the zero channels free (channels)
   --pretrain-epochs N   normal training first, e.g. for untrained built-ins (0)
   --samples N           training images (default: all not used for validation)
-  --val-samples N       validation images (default: 10% up to 1,000)
+  --val-samples N       validation images (default: 10% of --data up to
+                        1,000; with --val-data, a seeded N of those images,
+                        default all)
   --criterion C         gfr | gamma | l1 | random (default gfr)
   --ranking M           global (raw scores, one list), normalized (each
                         layer's scores divided by its largest) or per-flop

@@ -8,7 +8,10 @@ import { loadImageFolder, isImageFolderPath } from '../src/engine/data/node/read
 import { DEBIAN_FASHION_MNIST_DIR, loadIdxFolder } from '../src/engine/data/node/readFolder';
 import { resizeDataset } from '../src/engine/data/resize';
 import { parseScaling } from '../src/engine/data/scaling';
-import { splitDataset } from '../src/engine/data/split';
+import { splitDataset, subsetDataset } from '../src/engine/data/split';
+import { checkValidationImages, type ImageShape } from '../src/engine/data/validationImages';
+import { shuffledIndices } from '../src/engine/core/random';
+import { analyzeModel } from '../src/engine/graph/analyze';
 import { specFromModel } from '../src/engine/io/modelSpec';
 import { BUILTIN_MODELS, buildBuiltinModel, isBuiltinModelName } from '../src/engine/zoo';
 import { useNodeBackend } from '../src/engine/backend/node';
@@ -44,9 +47,35 @@ export function scalingFlags(flags: Flags, remembered?: InputScaling, channels?:
 
 /** The data, scaled, and resized to `size` when the model expects another height and width. */
 export async function loadData(flags: Flags, scaling: InputScaling, size?: InputSize): Promise<ImageDataset> {
-  const name = flags.data ?? 'digits';
+  return loadNamedData(flags.data ?? 'digits', scaling, size);
+}
+
+/** `--data` or `--val-data`: a built-in name, an IDX folder, an image folder or zip; scaled, resized to `size`. */
+async function loadNamedData(name: string, scaling: InputScaling, size?: InputSize): Promise<ImageDataset> {
   const data = await readData(name, scaling, size);
   return size ? resizeDataset(data, size[0], size[1]) : data;
+}
+
+const VAL_DATA_ADVICE = 'Give --val-data images of the same size, channels and classes as the model and --data (for an image folder: one subfolder per class, the same classes), or leave --val-data out to hold out part of --data.';
+
+/**
+ * `--val-data`, read as `--data` is (same forms, same --mean/--std, resized to `size`) and checked against
+ * `expected` (the data, or the model): a UserError names what differs. Notes: what fits but looks wrong.
+ */
+export async function loadValidationData(flags: Flags, scaling: InputScaling, size: InputSize | undefined, expected: ImageShape, what: string): Promise<{ validation: ImageDataset; notes: string[] }> {
+  const validation = await loadNamedData(flags['val-data']!, scaling, size);
+  const notes = checkValidationImages(validation, expected, VAL_DATA_ADVICE, what);
+  return { validation, notes };
+}
+
+/** The shape a model takes and the classes it predicts, as its layers say (what `--val-data` must match for `eval`). */
+export function modelImageShape(spec: ModelSpec): ImageShape | undefined {
+  const analysis = analyzeModel(spec);
+  const size = inputSizeOf(spec);
+  const output = analysis.layers.find((layer) => layer.name === spec.outputs[0])?.outputShape;
+  const classes = output?.[output.length - 1];
+  if (!size || typeof classes !== 'number') return undefined;
+  return { height: size[0], width: size[1], channels: size[2], numClasses: classes };
 }
 
 async function readData(name: string, scaling: InputScaling, size?: InputSize): Promise<ImageDataset> {
@@ -66,16 +95,38 @@ async function readData(name: string, scaling: InputScaling, size?: InputSize): 
 export interface DataSplit {
   train: ImageDataset;
   validation: ImageDataset;
+  /** The validation images are `--val-data`'s: all of `train` trains and calibrates. */
+  separateValidation?: boolean;
 }
 
-/** The same flags give the same split, so `eval` measures what `prune` reported. */
-export function splitData(data: ImageDataset, flags: Flags): DataSplit {
+/**
+ * The same flags give the same split, so `eval` measures what `prune` reported. With `--val-data` images
+ * (`validation`), nothing of `data` is held out: all of it trains and calibrates (`--samples`: a seeded share),
+ * and `--val-samples N` takes a seeded N of the `--val-data` images (default: all of them).
+ */
+export function splitData(data: ImageDataset, flags: Flags, validation?: ImageDataset): DataSplit {
+  if (validation) {
+    return { train: seededSubset(data, flags, 'samples'), validation: ownValidation(validation, flags), separateValidation: true };
+  }
   const valCount = wholeFlag(flags['val-samples'], 'val-samples', Math.min(1000, Math.round(data.count * 0.1)), 1);
   const seed = wholeFlag(flags.seed, 'seed', 1);
   const available = data.count - valCount;
   const trainCount = flags.samples === undefined ? available : Math.min(available, wholeFlag(flags.samples, 'samples', available, 1));
   if (valCount >= data.count) throw new UsageError(`--val-samples ${valCount} leaves no training images out of ${data.count}.`);
   return splitDataset(data, { valCount, trainCount, seed });
+}
+
+/** The `--val-data` images measured on: all of them, or a seeded `--val-samples N`. */
+export const ownValidation = (validation: ImageDataset, flags: Flags): ImageDataset => seededSubset(validation, flags, 'val-samples');
+
+/** `--samples N` of `data` (or `--val-samples N` of the `--val-data` images), seeded; all of them when the flag is absent. */
+function seededSubset(data: ImageDataset, flags: Flags, flag: 'samples' | 'val-samples'): ImageDataset {
+  if (flags[flag] === undefined) return data;
+  const seed = wholeFlag(flags.seed, 'seed', 1);
+  const count = wholeFlag(flags[flag], flag, data.count, 1);
+  const what = flag === 'samples' ? '--data' : '--val-data';
+  if (count > data.count) throw new UsageError(`--${flag} ${count} is more than the ${data.count} images of ${what}; give at most ${data.count}, or leave it out to use them all.`);
+  return count === data.count ? data : subsetDataset(data, shuffledIndices(data.count, seed).subarray(0, count), data.source);
 }
 
 /** A built-in model (built for the data's shape) or a model file. */
@@ -92,6 +143,10 @@ export interface Inputs {
   spec: ModelSpec;
   data: ImageDataset;
   scaling: InputScaling;
+  /** `--val-data`'s images, checked against the data (and so the model). */
+  validation?: ImageDataset;
+  /** What fits but may be a mistake (validation classes named differently), for a warning. */
+  notes: string[];
 }
 
 /**
@@ -104,11 +159,35 @@ export async function loadInputs(argument: string | undefined, flags: Flags): Pr
     const loaded = await readModelFiles(argument);
     const size = inputSizeOf(loaded.spec);
     const scaling = scalingFlags(flags, loaded.inputScaling, size?.[2]);
-    return { spec: loaded.spec, data: await loadData(flags, scaling, size), scaling };
+    const data = await loadData(flags, scaling, size);
+    return { spec: loaded.spec, data, scaling, ...(await withValidation(flags, scaling, size, data)) };
   }
   const scaling = scalingFlags(flags);
   const data = await loadData(flags, scaling);
-  return { spec: await loadModel(argument, data), data, scaling };
+  // A built-in model is built for the data: the validation images are resized to the data's size.
+  const validation = await withValidation(flags, scaling, [data.height, data.width, data.channels], data);
+  return { spec: await loadModel(argument, data), data, scaling, ...validation };
+}
+
+async function withValidation(flags: Flags, scaling: InputScaling, size: InputSize | undefined, data: ImageDataset): Promise<{ validation?: ImageDataset; notes: string[] }> {
+  if (flags['val-data'] === undefined) return { notes: [] };
+  return loadValidationData(flags, scaling, size, data, `--data (${data.source})`);
+}
+
+/**
+ * `eval` with `--val-data` and a model file: only the validation images are read (not `--data`), checked
+ * against the model's input and classes. Undefined when `eval` reads `--data` as usual.
+ */
+export async function loadEvalInputs(argument: string | undefined, flags: Flags): Promise<{ spec: ModelSpec; validation: ImageDataset; notes: string[] } | undefined> {
+  if (flags['val-data'] === undefined || !argument || isBuiltinModelName(argument)) return undefined;
+  const loaded = await readModelFiles(argument);
+  const size = inputSizeOf(loaded.spec);
+  const scaling = scalingFlags(flags, loaded.inputScaling, size?.[2]);
+  const shape = modelImageShape(loaded.spec);
+  const read = shape
+    ? await loadValidationData(flags, scaling, size, shape, 'the model')
+    : { validation: await loadNamedData(flags['val-data'], scaling, size), notes: [] };
+  return { spec: loaded.spec, ...read };
 }
 
 export const DEFAULT_DATA_SHAPE = { height: 28, width: 28, channels: 1, numClasses: 10 };

@@ -7,7 +7,7 @@
  */
 import { expect, test } from '@playwright/test';
 
-import { brokenModelFiles, dropFiles, kerasLenetFile } from './helpers/droppedFiles';
+import { brokenModelFiles, digitIdxFiles, dropFiles, kerasLenetFile } from './helpers/droppedFiles';
 import { ARTIFACTS, openDemoOnWasm, UNTIL_DONE, watchErrors } from './helpers/studioPage';
 
 test('a dropped .keras file loads; broken files get clear errors and the studio stays usable', async ({ page }) => {
@@ -54,5 +54,33 @@ test('a dropped .keras file loads; broken files get clear errors and the studio 
   await expect(page.getByTestId('train-done')).toContainText('Trained 2 steps', UNTIL_DONE);
   await expect(page.getByTestId('train-error')).toHaveCount(0);
   await expect(summary).toContainText('digits-lenet.keras');
+  expect(errors).toEqual([]);
+});
+
+test("the user's own validation images: dropped on their zone they judge the result, wrong ones are refused, a reload keeps them, Remove goes back to the split", async ({ page }) => {
+  const errors = watchErrors(page);
+  await openDemoOnWasm(page);
+  const judged = page.getByTestId('data-judged');
+  await expect(judged).toHaveText(/Results are judged on 1,000 images held out from the data/, UNTIL_DONE);
+
+  // 200 digits as IDX files, dropped on the validation zone (not the page): the data stays the built-in digits.
+  await dropFiles(page, await digitIdxFiles(20), '[data-testid="validation-drop"]');
+  await expect(judged).toHaveText('Results are judged on your 200 validation images (train-images-idx3-ubyte); all 10,000 images here train and calibrate.', UNTIL_DONE);
+  await expect(page.getByTestId('data-split')).toHaveText('10,000 / 200 yours');
+  await expect(page.getByTestId('data-count')).toHaveText('10,000');
+  await expect(page.getByTestId('drop-note')).toHaveText('');
+  await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-validation-images.png` });
+
+  // Colour images for a gray model and data: said plainly, and the validation images before stay.
+  await dropFiles(page, await digitIdxFiles(2, { channels: 3 }), '[data-testid="validation-drop"]');
+  await expect(page.getByTestId('validation-error')).toHaveText(/do not fit: they have 3 channels where your data has 1 channel\./, UNTIL_DONE);
+  await expect(judged).toContainText('your 200 validation images');
+  await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-validation-refused.png` });
+
+  await page.reload();
+  await expect(judged).toHaveText(/Results are judged on your 200 validation images/, UNTIL_DONE);
+  await page.getByTestId('validation-remove').click();
+  await expect(judged).toHaveText(/Results are judged on 1,000 images held out from the data/, UNTIL_DONE);
+  await expect(page.getByTestId('data-split')).toHaveText('9,000 / 1,000');
   expect(errors).toEqual([]);
 });

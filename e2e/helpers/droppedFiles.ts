@@ -96,10 +96,13 @@ export async function untrainedModelFiles(inputShape: [number, number, number]):
   }
 }
 
-/** Drops files on the page as a user would: dragenter, dragover, drop with a DataTransfer made in the page. */
-export async function dropFiles(page: Page, files: TestFile[]): Promise<void> {
+/**
+ * Drops files on the page as a user would: dragenter, dragover, drop with a DataTransfer made in the page; on `target`
+ * (a CSS selector, e.g. the validation images' drop zone) instead of the page's main element.
+ */
+export async function dropFiles(page: Page, files: TestFile[], target = 'main'): Promise<void> {
   const payload = files.map((f) => ({ name: f.name, base64: Buffer.from(f.bytes).toString('base64') }));
-  await page.evaluate((list) => {
+  await page.evaluate(({ list, selector }) => {
     const transfer = new DataTransfer();
     for (const { name, base64 } of list) {
       const binary = atob(base64);
@@ -107,11 +110,11 @@ export async function dropFiles(page: Page, files: TestFile[]): Promise<void> {
       for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
       transfer.items.add(new File([bytes], name));
     }
-    const target = document.querySelector('main') ?? document.body;
+    const element = document.querySelector(selector) ?? document.body;
     for (const type of ['dragenter', 'dragover', 'drop']) {
-      target.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      element.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }
-  }, payload);
+  }, { list: payload, selector: target });
 }
 
 /** A built-in LeNet (seed 11, 28×28×1, 10 classes) written as Keras 3 writes a `.keras` file. */

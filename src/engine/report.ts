@@ -45,7 +45,11 @@ export function buildReport(input: ReportInput) {
       flops: session.analysis.flops,
       prunableChannels: session.analysis.prunableChannels,
     },
-    data: { source: session.data.train.source, train: session.fit.count, calibration: session.calibration.count, validation: session.data.validation.count },
+    data: {
+      source: session.data.train.source, train: session.fit.count, calibration: session.calibration.count,
+      /** Which images judge the result: the user's own (`separate`: CLI --val-data, the studio's validation images) or held out from the data. */
+      validation: { source: session.data.validation.source, count: session.data.validation.count, separate: session.data.separateValidation ?? false },
+    },
     settings: { criterion: input.criterion, train: input.trainSettings, search: input.searchSettings },
     /** The model as the user brought it (or after pretraining), measured as it is: what every figure is compared with. */
     original: { ...reference, trainedStart: session.trainedStart },
@@ -105,7 +109,7 @@ export function reportSummary(report: CompressionReport): string {
     '',
     `**${VERDICT_HEADLINE[verdict.status]}.** ${verdict.message}${VERDICT_ADVICE[verdict.status]}`,
     '',
-    `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them) and ${report.data.validation} validation images (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
+    `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them) and ${report.data.validation.count} validation images ${report.data.validation.separate ? `given apart from the data, ${report.data.validation.source},` : 'held out from the data'} (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
     `Criterion: ${report.settings.criterion}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,
     '',
     `| figure | ${basisWord} | pruned |`,

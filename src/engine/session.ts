@@ -9,6 +9,7 @@ import { UserError } from './core/errors';
 import type { ImageDataset, ModelSpec } from './core/types';
 import { shuffledIndices } from './core/random';
 import { batchCount, subsetDataset } from './data/split';
+import { validationDifferences } from './data/validationImages';
 import { evaluate } from './eval/evaluate';
 import type { OutputKind } from './eval/outputKind';
 import { analyzeModel, type ModelAnalysis } from './graph/analyze';
@@ -33,6 +34,11 @@ import { trainSparse, type TrainOptions, type TrainSettings, type TrainSummary }
 export interface SessionData {
   train: ImageDataset;
   validation: ImageDataset;
+  /**
+   * True when the validation images are the user's own (CLI `--val-data`, the studio's validation images) and all of
+   * `train` trains and calibrates; absent or false when they were held out from the same data (a seeded split).
+   */
+  separateValidation?: boolean;
 }
 
 export interface SessionOptions {
@@ -424,4 +430,7 @@ function checkCompatible(model: ModelSpec, analysis: ModelAnalysis, data: Sessio
   if (output && output[output.length - 1] !== train.numClasses) {
     throw new UserError(`The model predicts ${output[output.length - 1]} classes but the data has ${train.numClasses}; pick data with as many classes, or another model.`);
   }
+  // The user's own validation images are checked where they are read (CLI, studio); this keeps any other caller honest.
+  const differences = validationDifferences(data.validation, train, 'the training data');
+  if (differences.length) throw new UserError(`The validation images (${data.validation.source}) do not fit: ${differences.join('; ')}. Give validation images of the training data's size, channels and classes.`);
 }

@@ -35,12 +35,24 @@ function rgbaOf(ds: ImageDataset, index: number): Uint8ClampedArray {
   return rgba;
 }
 
-export function summarizeData(ds: ImageDataset, split: DatasetSplit, source: string, notes: string[]): DataSummary {
+/**
+ * `split.separateValidation`: the validation images are the user's own (all of `ds` trains); otherwise they are held
+ * out from `ds`. `validationNotes`: what reading those images noted.
+ */
+export function summarizeData(ds: ImageDataset, split: DatasetSplit & { separateValidation?: boolean }, source: string, notes: string[], validationNotes: string[] = []): DataSummary {
+  const separate = split.separateValidation ?? false;
   return {
     source,
     count: ds.count,
     trainCount: split.train.count,
     validationCount: split.validation.count,
+    validation: {
+      separate,
+      source: separate ? split.validation.source : source,
+      count: split.validation.count,
+      ...(separate ? { classCounts: classCounts(split.validation) } : {}),
+      ...(validationNotes.length ? { notes: validationNotes } : {}),
+    },
     height: ds.height,
     width: ds.width,
     channels: ds.channels,

@@ -21,6 +21,8 @@ import type { DroppedFile, StorageNotice, TrainingRecord, TrainParams, TrainPoin
 
 export type SavedModel = { kind: 'builtin'; name: string } | { kind: 'files'; spec: ModelSpec; source: string };
 export type SavedData = { kind: 'builtin' } | { kind: 'files'; files: DroppedFile[] };
+/** The user's own validation images (key `validation`); absent in work saved before they could be given, which then keeps the split. */
+export type SavedValidation = { kind: 'files'; files: DroppedFile[] };
 
 export interface SavedPretrained {
   key: string;
@@ -132,6 +134,17 @@ export class SavedWork {
     this.write('the data you loaded', async (store) => ({
       delete: await this.workKeys(store),
       set: [[SCHEMA_KEY, SCHEMA_VERSION], ['data', data]],
+    }), () => this.forgetSearchRecord());
+  }
+
+  /**
+   * The user's own validation images, or none (back to the split): the images that judge changed, and the training
+   * images with them (all of the data, or all but the held-out part), so the training and search made before go.
+   */
+  validation(files: DroppedFile[] | null): void {
+    this.write(files ? 'your validation images' : 'removing your validation images', async (store) => ({
+      delete: [...(await this.workKeys(store)), ...(files ? [] : ['validation'])],
+      set: files ? [['validation', { kind: 'files', files } satisfies SavedValidation]] : [],
     }), () => this.forgetSearchRecord());
   }
 

@@ -18,7 +18,8 @@ import { splitDataset, subsetDataset } from '../engine/data/split';
 import { useNodeBackend } from '../engine/backend/node';
 import { evaluate } from '../engine/eval/evaluate';
 import { modelFilesFromArtifacts, specFromFiles, withInputScaling } from '../engine/io/modelFiles';
-import { artifactsFromSpec, specFromModel } from '../engine/io/modelSpec';
+import { artifactsFromSpec, modelFromSpec, specFromModel } from '../engine/io/modelSpec';
+import { datasetFromIdxFiles } from '../engine/data/idxFiles';
 import type { Candidate } from '../engine/search/candidate';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../engine/search/gridSearch';
 import { DEFAULT_TRAIN_SETTINGS, type TrainStepEvent } from '../engine/train/sparseTraining';
@@ -615,5 +616,67 @@ describe('Studio: nothing is lost on a reload', () => {
     await second.savedWork();
     const third = await new Studio({ store }).restore(context());
     expect(third).toMatchObject({ data: { count, source: 'train-images-idx3-ubyte' }, training: null, search: null });
+  });
+});
+
+describe("Studio: the user's own validation images", () => {
+  /** `count` digits of the whole built-in set from `from` on (not among the 1,500 loaded as the data), as IDX files. */
+  async function ownValidationFiles(from: number, count: number): Promise<DroppedFile[]> {
+    const all = await loadBuiltinDigits();
+    return [
+      file('t10k-images-idx3-ubyte', idxFile([count, 28, 28], Uint8Array.from(all.images.subarray(from * 784, (from + count) * 784), (v) => Math.round(v * 255)))),
+      file('t10k-labels-idx1-ubyte', idxFile([count], Uint8Array.from(all.labels.subarray(from, from + count)))),
+    ];
+  }
+  const LOGITS_DIR = 'src/engine/testing/fixtures/lenet-digits-logits';
+  const logitsModel = async (): Promise<DroppedFile[]> =>
+    Promise.all(['model.json', 'weights.bin'].map(async (name) => file(name, new Uint8Array(await readFile(`${LOGITS_DIR}/${name}`)).slice().buffer)));
+
+  it('judge the result on them while all of the data trains; refused when they do not fit, nothing lost; kept over a reload; removed, back to the split', async () => {
+    const store = new MemoryStore();
+    const studio = new Studio({ loadBuiltinData: async () => digits, store });
+    await studio.loadModel({ kind: 'files', files: await logitsModel() }, context());
+    const held = await studio.loadData({ kind: 'builtin' }, context());
+    expect(held).toMatchObject({ trainCount: DIGITS - 150, validationCount: 150, validation: { separate: false, count: 150 } });
+    const heldOut = await studio.checkReference();
+
+    const files = await ownValidationFiles(9000, 200);
+    const own = await studio.loadValidationData({ kind: 'files', files }, context());
+    expect(own).toMatchObject({ count: DIGITS, trainCount: DIGITS, validationCount: 200, validation: { separate: true, source: 't10k-images-idx3-ubyte', count: 200 } });
+    // The original is measured on those 200 images: what stock evaluation of the model on them gives.
+    const reference = await studio.checkReference();
+    const model = await modelFromSpec(specFromFiles((await logitsModel()).map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }))));
+    const theirs = await evaluate(model, datasetFromIdxFiles(files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }))));
+    model.dispose();
+    expect(reference!.accuracy).toBe(theirs.accuracy);
+    expect(reference!.accuracy).not.toBe(heldOut!.accuracy);
+
+    // The report of a download says which images judged it, and that all of the data trained and calibrated.
+    await studio.searchStart({ ...SEARCH, criterion: 'l1', ratios: [0], refineSteps: 0 }, context());
+    await studio.searchNext({ count: 1 }, context());
+    const exported = studio.exportCandidate({ candidate: 0, format: 'files' }, context());
+    const report = JSON.parse(new TextDecoder().decode(exported.files.find((f) => f.name === 'report.json')!.bytes));
+    expect(report.data.train + report.data.calibration).toBe(DIGITS);
+    expect(report.data.validation).toEqual({ source: 't10k-images-idx3-ubyte', count: 200, separate: true });
+
+    // Images of another channel count: a message that says what differs; the images before and the search stay.
+    await expect(studio.loadValidationData({ kind: 'files', files: rgbIdxFiles(30) }, context()))
+      .rejects.toThrow(/validation images \(train-images-idx3-ubyte\) do not fit: they have 3 channels where your data has 1 channel\. .*your data and your work are as they were/);
+    expect(await studio.checkReference()).toEqual(reference);
+    expect(studio.select({ kind: 'tolerance', tolerance: 1 }).candidate).toBe(0);
+    await studio.savedWork();
+
+    // A reload brings them back.
+    const restored = await new Studio({ loadBuiltinData: async () => digits, store }).restore(context());
+    expect(restored!.data).toMatchObject({ trainCount: DIGITS, validationCount: 200, validation: { separate: true, source: 't10k-images-idx3-ubyte' } });
+    expect(restored!.notes).toEqual([]);
+
+    // Removed: back to the images held out from the data, also after a reload.
+    const back = await studio.loadValidationData({ kind: 'none' }, context());
+    expect(back).toMatchObject({ trainCount: DIGITS - 150, validationCount: 150, validation: { separate: false } });
+    expect(await studio.checkReference()).toEqual(heldOut);
+    await studio.savedWork();
+    const again = await new Studio({ loadBuiltinData: async () => digits, store }).restore(context());
+    expect(again!.data).toMatchObject({ trainCount: DIGITS - 150, validation: { separate: false } });
   });
 });

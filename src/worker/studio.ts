@@ -13,13 +13,14 @@ import type { ExportedModel } from '../engine/export/usage';
 import { loadBuiltinDigits } from '../engine/data/builtinDigits';
 import { formatScaling, sameScaling, scaleDataset, validateScaling } from '../engine/data/scaling';
 import type { ImageDecoder } from '../engine/data/imageFiles';
-import { splitDataset, type DatasetSplit } from '../engine/data/split';
+import { splitDataset } from '../engine/data/split';
+import { checkValidationImages } from '../engine/data/validationImages';
 import { loadModelFiles, withInputScaling, type LoadedModel as LoadedModelFiles } from '../engine/io/modelFiles';
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
 import { DEFAULT_TOLERANCE, type SelectionRule } from '../contract/select';
-import { CompressionSession, type Reference } from '../engine/session';
+import { CompressionSession, type Reference, type SessionData } from '../engine/session';
 import { estimateFrom, measurePace, phaseSteps, type TrainingEstimate } from '../engine/train/pace';
 import type { TrainCheckpoint, TrainEvent, TrainOptions, TrainSummary } from '../engine/train/sparseTraining';
 import { thinPoints, trainPointOf } from '../contract/events';
@@ -32,11 +33,11 @@ import { exportFiles, transferable } from './exportFiles';
 import { browserDecoder } from './imageFolder';
 import { summarizeModel } from './modelSummary';
 import { loadModelFromUrl } from './modelUrl';
-import { SavedWork, candidateKey, type SavedCheckpoint, type SavedData, type SavedModel, type SavedSearch, type SavedTraining } from './savedWork';
+import { SavedWork, candidateKey, type SavedCheckpoint, type SavedData, type SavedModel, type SavedSearch, type SavedTraining, type SavedValidation } from './savedWork';
 import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
-  DataSource, DataSummary, DroppedFile, ExportParams, ExportResult, InputPairing, ModelSource, ModelSummary, QuantizedFigures, QuantizeParams, RestoredWork, ScoresParams,
+  DataSource, DataSummary, DroppedFile, ValidationSource, ExportParams, ExportResult, InputPairing, ModelSource, ModelSummary, QuantizedFigures, QuantizeParams, RestoredWork, ScoresParams,
   ScoresResult, SearchNextResult, SearchStartResult, SelectResult, StorageNotice, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
@@ -76,12 +77,30 @@ interface LoadedData {
   /** The images as the model sees them: `unit` with `scaling` applied. */
   dataset: ImageDataset;
   scaling: InputScaling;
-  split: DatasetSplit;
+  split: SessionData;
   source: string;
   notes: string[];
   /** The files of an image folder, to decode again at a dropped model's input size. */
   images: FileEntry[] | null;
+  /** The user's own validation images, when given: they judge the result, and all of `dataset` trains (see `split`). */
+  validation: LoadedValidation | null;
 }
+
+/** Validation images the user gave apart from the data, read at the data's size and checked against it. */
+interface LoadedValidation {
+  /** As read, pixels in [0, 1]. */
+  unit: ImageDataset;
+  /** As the model sees them: `unit` with the data's scaling. */
+  dataset: ImageDataset;
+  /** The files as dropped: saved, and read again after a reload. */
+  files: DroppedFile[];
+  /** The files of an image folder, to decode again when the data's size changes. */
+  images: FileEntry[] | null;
+  notes: string[];
+}
+
+/** Where the user is told what to do with validation images that do not fit. */
+const VALIDATION_ADVICE = 'Give validation images of the same size, channels and classes as your data (for a folder: one subfolder per class, the same classes as the data); your data and your work are as they were.';
 
 /** Training points kept per phase for the charts after a reload; longer curves are thinned. */
 export const MAX_CURVE_POINTS = 2000;
@@ -213,8 +232,10 @@ export class Studio {
       const previousData = this.data;
       let data = previousData;
       const shape = shapeOf(model.summary);
+      let validationDropped = false;
       if (data?.images && shape && !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) {
-        data = await this.readImages(data.images, shape, ctx.signal);
+        data = await this.carryValidation(await this.readImages(data.images, shape, ctx.signal), data.validation, ctx.signal);
+        validationDropped = previousData?.validation !== null && data.validation === null;
       }
       // Images the scaling does not fit (the model then waits for other data anyway) stay in [0, 1].
       const scaled = data ? this.scaled(data, fits(scaling, data.dataset.channels) ? scaling : DEFAULT_SCALING) : null;
@@ -222,6 +243,7 @@ export class Studio {
       this.setScaling(scaling);
       // A hosted model is kept as it was read: a reload does not fetch it again.
       this.saved.model(source.kind === 'builtin' ? { kind: 'builtin', name: source.name } : { kind: 'files', spec: model.spec, source: model.summary.source });
+      if (validationDropped) this.saved.validation(null);
       const summary: ModelSummary = { ...model.summary, pairing: this.pairing() };
       if (scaled && data !== previousData) summary.data = this.dataSummary(scaled, ctx);
       return summary;
@@ -232,7 +254,9 @@ export class Studio {
     return this.exclusive('loading the data', ctx.signal, async () => {
       ctx.progress({ done: 0, total: 1, label: 'reading the data' });
       const notes: string[] = [];
-      const read = await (source.kind === 'builtin' ? this.builtinData() : this.filesData(source.files, this.model, ctx.signal));
+      const previousValidation = this.data?.validation ?? null;
+      const read = await this.carryValidation(
+        await (source.kind === 'builtin' ? this.builtinData() : this.filesData(source.files, this.model, ctx.signal)), previousValidation, ctx.signal);
       // A preprocessing for other images (a 3-channel mean for gray images) gives way to none.
       const scaling = fits(this.scaling, read.dataset.channels) ? this.scaling : DEFAULT_SCALING;
       if (scaling !== this.scaling) notes.push(`The preprocessing (${formatScaling(this.scaling)}) does not fit ${read.dataset.channels}-channel images: it is back to pixels in [0, 1].`);
@@ -244,9 +268,28 @@ export class Studio {
       this.replaceWork(model, data);
       this.setScaling(scaling);
       this.saved.data(source.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'files', files: source.files });
+      if (previousValidation && !data.validation) this.saved.validation(null);
       const summary = { ...this.dataSummary(data, ctx), pairing: this.pairing() };
       if (rebuild && model) summary.model = model.summary;
       return summary;
+    });
+  }
+
+  /**
+   * The user's own validation images (`files`), or none (`kind: 'none'`: back to holding out part of the data).
+   * They are read at the data's size and must have its channels and classes; images that do not fit are refused
+   * with what differs, and the data, the validation images before and the work stay as they were.
+   */
+  async loadValidationData(source: ValidationSource, ctx: CallContext): Promise<DataSummary> {
+    return this.exclusive('loading the validation images', ctx.signal, async () => {
+      const data = this.data;
+      if (!data) throw new UserError('Load your data first: validation images are checked against it (same size, channels and classes).');
+      ctx.progress({ done: 0, total: 1, label: 'reading the validation images' });
+      const validation = source.kind === 'none' ? null : await this.readValidation(source.files, data.unit, ctx.signal);
+      const next = withValidation(data, validation);
+      this.replaceWork(this.model, next);
+      this.saved.validation(source.kind === 'none' ? null : source.files);
+      return { ...this.dataSummary(next, ctx), pairing: this.pairing() };
     });
   }
 
@@ -523,6 +566,16 @@ export class Studio {
         if (error instanceof CancelledError) throw error;
         notes.push(`The data of the last visit could not be read again: ${(error as Error).message}`);
       }
+      // Absent in work saved before validation images could be given: the data's own split, as then.
+      const savedValidation = data ? await this.saved.read<SavedValidation>('validation') : undefined;
+      if (data && savedValidation) {
+        try {
+          data = withValidation(data, await this.readValidation(savedValidation.files, data.unit, ctx.signal));
+        } catch (error) {
+          if (error instanceof CancelledError) throw error;
+          notes.push(`Your validation images of the last visit could not be read again (${(error as Error).message}); the result is judged on images held out from your data until you give them again.`);
+        }
+      }
       const model = savedModel.kind === 'builtin' ? await this.builtinModel(savedModel.name, data?.dataset) : dropped!;
       const scaling = (await this.saved.read<InputScaling>('preprocessing')) ?? DEFAULT_SCALING;
       if (data && fits(scaling, data.dataset.channels)) data = this.scaled(data, scaling);
@@ -686,11 +739,40 @@ export class Studio {
     return unscaled(dataset, [...notes, `Images resized to the model's input, ${shape.join('×')}.`], images);
   }
 
-  /** `data` with its images scaled as `scaling` says (the same split: it depends only on the count and the seed). */
+  /** `data` with its images (and validation images) scaled as `scaling` says (the same split: it depends only on the count and the seed). */
   private scaled(data: LoadedData, scaling: InputScaling): LoadedData {
     if (sameScaling(data.scaling, scaling)) return data;
-    const dataset = scaleDataset(data.unit, scaling);
-    return { ...data, dataset, split: split(dataset), scaling };
+    return withValidation({ ...data, dataset: scaleDataset(data.unit, scaling), scaling }, data.validation);
+  }
+
+  /** Validation images read from `files` at the size of `unit` (the data as read), checked against it: a UserError says what differs. */
+  private async readValidation(files: DroppedFile[], unit: ImageDataset, signal: AbortSignal): Promise<LoadedValidation> {
+    const read = await datasetFromFiles(files, { decode: this.decode, shape: [unit.height, unit.width, unit.channels] }, signal);
+    return this.checkedValidation(read.dataset, unit, files, read.images, read.notes);
+  }
+
+  private checkedValidation(dataset: ImageDataset, unit: ImageDataset, files: DroppedFile[], images: FileEntry[] | null, notes: string[]): LoadedValidation {
+    const checked = checkValidationImages(dataset, unit, VALIDATION_ADVICE, 'your data');
+    return { unit: dataset, dataset, files, images, notes: [...notes, ...checked] };
+  }
+
+  /**
+   * New data (or the data decoded again at a model's size) keeps the validation images when they fit it (an image
+   * folder decoded again at its size); otherwise they go, with a note, and part of the data is held out again.
+   */
+  private async carryValidation(data: LoadedData, validation: LoadedValidation | null, signal: AbortSignal): Promise<LoadedData> {
+    if (!validation) return data;
+    const { unit } = data;
+    try {
+      const resized = validation.images && !sameShape([validation.unit.height, validation.unit.width, validation.unit.channels], [unit.height, unit.width, unit.channels])
+        ? await datasetFromImageEntries(validation.images, { decode: this.decode, shape: [unit.height, unit.width, unit.channels] }, signal)
+        : null;
+      const kept = this.checkedValidation(resized?.dataset ?? validation.unit, unit, validation.files, validation.images, resized?.notes ?? []);
+      return withValidation(data, kept);
+    } catch (error) {
+      if (!(error instanceof UserError) || error instanceof CancelledError) throw error;
+      return { ...data, notes: [...data.notes, `Your validation images were set aside: ${error.message.replace(` ${VALIDATION_ADVICE}`, '')} The result is judged on images held out from this data; give validation images that fit to judge it on your own.`] };
+    }
   }
 
   private setScaling(scaling: InputScaling): void {
@@ -709,7 +791,7 @@ export class Studio {
   }
 
   private dataSummary(data: LoadedData, ctx: CallContext): DataSummary {
-    const summary = summarizeData(data.unit, data.split, data.source, data.notes);
+    const summary = summarizeData(data.unit, data.split, data.source, data.notes, data.validation?.notes);
     ctx.transfer.push(...summary.samples.map((sample) => sample.rgba.buffer as ArrayBuffer));
     return summary;
   }
@@ -717,10 +799,21 @@ export class Studio {
 
 /** Images as read (pixels in [0, 1]), before any preprocessing. */
 function unscaled(dataset: ImageDataset, notes: string[], images: FileEntry[] | null): LoadedData {
-  return { unit: dataset, dataset, scaling: DEFAULT_SCALING, split: split(dataset), source: dataset.source, notes, images };
+  return { unit: dataset, dataset, scaling: DEFAULT_SCALING, split: split(dataset), source: dataset.source, notes, images, validation: null };
 }
 
-function split(dataset: ImageDataset): DatasetSplit {
+/**
+ * `data` judged on `validation` (scaled as the data is): all of the data trains and calibrates. Without validation
+ * images, the seeded split of the data (docs/METHOD.md §7).
+ */
+function withValidation(data: LoadedData, validation: LoadedValidation | null): LoadedData {
+  if (!validation) return { ...data, validation: null, split: split(data.dataset) };
+  const dataset = sameScaling(data.scaling, DEFAULT_SCALING) ? validation.unit : scaleDataset(validation.unit, data.scaling);
+  const own = { ...validation, dataset };
+  return { ...data, validation: own, split: { train: data.dataset, validation: dataset, separateValidation: true } };
+}
+
+function split(dataset: ImageDataset): SessionData {
   return splitDataset(dataset, { valCount: validationCount(dataset.count), seed: SPLIT_SEED });
 }
 

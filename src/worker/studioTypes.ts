@@ -27,6 +27,21 @@ export interface DroppedFile {
 /** `url`: a hosted model.json, fetched by the worker with tfjs's tf.io.http (see src/worker/modelUrl.ts). */
 export type ModelSource = { kind: 'builtin'; name: string } | { kind: 'files'; files: DroppedFile[] } | { kind: 'url'; url: string };
 export type DataSource = { kind: 'builtin' } | { kind: 'files'; files: DroppedFile[] };
+/** The user's own validation images (IDX files, a folder or zip of class folders), or `none`: back to holding out part of the data. */
+export type ValidationSource = { kind: 'files'; files: DroppedFile[] } | { kind: 'none' };
+
+/** Which images judge the result (every accuracy shown, the verdict). */
+export interface ValidationSummary {
+  /** true: the user's own validation images, and all of the data trains; false: held out from the data (a seeded split). */
+  separate: boolean;
+  /** The validation images' source (their files), or the data's when held out from it. */
+  source: string;
+  count: number;
+  /** The user's own images per class (absent when held out). */
+  classCounts?: number[];
+  /** What was skipped or noted while reading them. */
+  notes?: string[];
+}
 
 export interface ModelSummary {
   name: string;
@@ -97,6 +112,8 @@ export interface DataSummary {
   count: number;
   trainCount: number;
   validationCount: number;
+  /** Which images judge the result; absent from summaries made before validation images could be given (held out). */
+  validation?: ValidationSummary;
   height: number;
   width: number;
   channels: number;
@@ -252,6 +269,8 @@ export interface RestoredWork {
 export interface StudioMethods {
   loadModel: { params: ModelSource; result: ModelSummary };
   loadData: { params: DataSource; result: DataSummary };
+  /** Sets (or, with `none`, removes) the user's own validation images; refused with what differs when they do not fit the data. */
+  loadValidationData: { params: ValidationSource; result: DataSummary };
   train: { params: TrainParams; result: TrainSummary };
   /** Pauses or resumes the running `train` call (no effect when none runs). */
   pauseTraining: { params: { paused: boolean }; result: { paused: boolean } };

@@ -55,6 +55,7 @@ const handlers: Handlers = {
   },
   loadModel: withBackend((params, ctx) => studio.loadModel(params, ctx)),
   loadData: withBackend((params, ctx) => studio.loadData(params, ctx)),
+  loadValidationData: withBackend((params, ctx) => studio.loadValidationData(params, ctx)),
   train: withBackend((params, ctx) => studio.train(params, ctx)),
   pauseTraining: async (params) => studio.pauseTraining(params),
   estimateTraining: withBackend((params, ctx) => studio.estimateTraining(params, ctx)),

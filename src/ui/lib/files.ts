@@ -9,7 +9,7 @@ import { unzip } from 'fflate';
 import type { DroppedFile } from '../../worker/studioTypes';
 
 /** A file with the path it had inside a dropped folder (or its name). */
-interface PathedFile {
+export interface PathedFile {
   file: File;
   path: string;
 }

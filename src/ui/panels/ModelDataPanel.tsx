@@ -1,12 +1,12 @@
 /** Stage 1: which network to compress and which images to train and measure it on. */
-import { useId, useState, type ChangeEvent } from 'react';
+import { useId, useState, type ChangeEvent, type DragEvent } from 'react';
 
 import { checkModelUrl } from '../../contract/modelUrl';
 
 import type { DataSummary, ModelSummary } from '../../worker/studioTypes';
 import { SampleImage } from '../components/SampleImage';
 import { Busy, Empty, StageError } from '../components/status';
-import { fromInput, readAndSort } from '../lib/files';
+import { fromInput, readAndSort, takeDropped, type PathedFile } from '../lib/files';
 import { compact, percent } from '../lib/format';
 import { OUTPUT_KIND_TEXT } from '../../contract/outputKind';
 import { BUILTIN_MODELS } from '../store/defaults';
@@ -19,6 +19,7 @@ export function ModelDataPanel() {
       <ModelPicker />
       <ModelView />
       <DataPicker />
+      <ValidationPicker />
       <DataView />
       <PreprocessingPanel />
     </>
@@ -334,6 +335,119 @@ function DataPicker() {
   );
 }
 
+/**
+ * Optional: the user's own validation images (the test images they keep aside). They judge every accuracy and the
+ * verdict, and all of the data trains; without them, part of the data is held out. A drop here goes to them only.
+ */
+function ValidationPicker() {
+  const data = useStudio((s) => s.data.summary);
+  const { state, error } = useStudio((s) => s.validation);
+  const engineReady = useStudio((s) => s.engine.state === 'done');
+  const busy = useStudio(selectBusy);
+  const loadValidationFiles = useStudio((s) => s.loadValidationFiles);
+  const removeValidation = useStudio((s) => s.removeValidation);
+  const [over, setOver] = useState(false);
+  const disabled = !engineReady || busy || !data || state === 'running';
+  const own = data?.validation?.separate ? data.validation : null;
+  const filesId = useId();
+  const folderId = useId();
+
+  const take = async (files: PathedFile[]): Promise<void> => {
+    if (!files.length) return;
+    const sorted = await readAndSort(files);
+    await loadValidationFiles([...sorted.data, ...sorted.model]);
+  };
+  const onFiles = (event: ChangeEvent<HTMLInputElement>): void => {
+    const files = fromInput(event.target.files);
+    event.target.value = '';
+    void take(files);
+  };
+  // Kept from the page's drop target, which would load the files as the data.
+  const onDragOver = (event: DragEvent<HTMLDivElement>): void => {
+    event.preventDefault();
+    event.stopPropagation();
+    event.dataTransfer.dropEffect = disabled ? 'none' : 'copy';
+    setOver(true);
+  };
+  const onDrop = (event: DragEvent<HTMLDivElement>): void => {
+    event.preventDefault();
+    event.stopPropagation();
+    setOver(false);
+    if (disabled) return;
+    const taken = takeDropped(event.dataTransfer);
+    void taken.then(take);
+  };
+
+  return (
+    <fieldset className="block" disabled={disabled}>
+      <legend>Validation images (optional)</legend>
+      <div
+        className={`validation-drop${over ? ' is-over' : ''}`}
+        onDragEnter={onDragOver}
+        onDragOver={onDragOver}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+        data-testid="validation-drop"
+      >
+        <p className="hint">
+          {own
+            ? <>Your validation images are loaded: <strong>{own.count.toLocaleString('en')} images</strong> ({own.source}) judge every result, and all of your data trains.</>
+            : <>Test images you keep aside? Drop them here (IDX files, or a folder or zip of one folder per class, as your data) and every
+              accuracy and the verdict are judged on them; all of your data then trains. Without them, part of your data is held out.</>}
+        </p>
+        <div className="file-row">
+          <input
+            id={filesId}
+            className="visually-hidden"
+            type="file"
+            multiple
+            aria-label="Open validation images: IDX images and labels, or a zip of images in one folder per class"
+            onChange={onFiles}
+            data-testid="validation-files"
+          />
+          <label htmlFor={filesId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
+            Open validation files…
+          </label>
+          <input
+            id={folderId}
+            className="visually-hidden"
+            type="file"
+            aria-label="Open a folder of validation images, one subfolder per class"
+            {...{ webkitdirectory: '', directory: '' }}
+            onChange={onFiles}
+          />
+          <label htmlFor={folderId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
+            Open a folder…
+          </label>
+          {own && (
+            <button type="button" onClick={() => void removeValidation()} data-testid="validation-remove">
+              Remove: hold out part of the data again
+            </button>
+          )}
+        </div>
+      </div>
+      {state === 'running' && <Busy>Reading the validation images…</Busy>}
+      <StageError message={error} testId="validation-error" />
+      {own?.notes && own.notes.length > 0 && (
+        <ul className="hint notes" aria-label="Notes on reading the validation images">
+          {own.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
+  );
+}
+
+/** Which images judge the results: the user's own validation images, or those held out from the data. */
+function judgedOn(summary: DataSummary, yours: boolean): string {
+  const validation = summary.validation;
+  if (validation?.separate) {
+    return `Results are judged on your ${validation.count.toLocaleString('en')} validation images (${validation.source}); all ${summary.count.toLocaleString('en')} images here train and calibrate.`;
+  }
+  return `Results are judged on ${summary.validationCount.toLocaleString('en')} images held out from ${yours ? 'your' : 'the'} data (10%, at most 1,000, the same each time).`;
+}
+
 function DataView() {
   const { state, summary, error } = useStudio((s) => s.data);
   return (
@@ -347,6 +461,7 @@ function DataView() {
 
 function DataSummaryView({ summary }: { summary: DataSummary }) {
   const most = Math.max(1, ...summary.classCounts);
+  const yours = useStudio((s) => s.data.choice === 'files');
   return (
     <div className="summary" data-testid="data-summary">
       <h3>
@@ -359,8 +474,9 @@ function DataSummaryView({ summary }: { summary: DataSummary }) {
         </div>
         <div>
           <dt>Train / validation</dt>
-          <dd>
+          <dd data-testid="data-split">
             {summary.trainCount.toLocaleString('en')} / {summary.validationCount.toLocaleString('en')}
+            {summary.validation?.separate ? ' yours' : ''}
           </dd>
         </div>
         <div>
@@ -370,6 +486,9 @@ function DataSummaryView({ summary }: { summary: DataSummary }) {
           </dd>
         </div>
       </dl>
+      <p className="hint" data-testid="data-judged">
+        {judgedOn(summary, yours)}
+      </p>
       {summary.notes && summary.notes.length > 0 && (
         <ul className="hint notes" aria-label="Notes on reading the data">
           {summary.notes.map((note) => (

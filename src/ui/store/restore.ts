@@ -49,6 +49,7 @@ export function restoredState(work: RestoredWork, current: StudioState): Partial
     data: work.data
       ? { state: done, choice: work.dataChoice ?? 'files', summary: work.data, error: null }
       : { state: 'idle', choice: 'builtin', summary: null, error: null },
+    validation: { state: 'idle', error: null },
     inputs: { ...current.inputs, ...(work.pairing ?? { pending: null }), state: 'idle', error: null, check: { state: 'idle', reference: null, error: null } },
     training: resumable
       ? {

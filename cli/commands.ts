@@ -190,7 +190,7 @@ function exportedModelFiles(session: CompressionSession, index: number, exported
 }
 
 const CLI_ADVICE = 'To keep more accuracy: more --epochs, --target auto, a larger --distill, a smaller ratio (--budget), or a larger --tolerance.';
-const CLI_UNCERTAIN_ADVICE = 'to settle it, give more validation images of your own (--val-samples, or images no training used), or pick a smaller ratio (--budget).';
+const CLI_UNCERTAIN_ADVICE = 'to settle it, give more validation images of your own (--val-data DIR: images no training used), or pick a smaller ratio (--budget).';
 
 const toleranceFlag = (flags: Flags): number =>
   numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => n >= 0, 'a number of percentage points ≥ 0');

@@ -13,6 +13,7 @@ import { describeEnvironment } from '../common/environment';
 import { updateLatest, writeRunFile } from '../common/results';
 import { renderReport } from '../report/markdown';
 import { loadTaskData } from './data';
+import { heldOutHalves } from './pipeline';
 import { CRITERION_NAMES } from '../../src/contract/criteria';
 import { runQuality } from './quality';
 import { readSpec } from './specFile';
@@ -79,9 +80,17 @@ describe('quality benchmark', () => {
 
     // The original is the kept start, measured as the CLI's session measures it.
     const start = readSpec(join(startDir, 'lenet-digits-trained-quick'));
-    const session = new CompressionSession(start, await loadTaskData(protocolTask(tiny, 'trained')), { trainedStart: true });
-    const { accuracy: original } = await session.reference();
-    expect(task.pretrain.accuracy).toBe(original);
+    const data = await loadTaskData(protocolTask(tiny, 'trained'));
+    const { accuracy: startAccuracy } = await new CompressionSession(start, data, { trainedStart: true }).reference();
+    expect(task.pretrain.accuracy).toBe(startAccuracy);
+    // Each criterion's run sees one half of the held-out images as its validation images; the other half is unseen.
+    const { judged, unseen } = heldOutHalves(data.validation);
+    expect(judged.count + unseen.count).toBe(data.validation.count);
+    const { accuracy: original } = await new CompressionSession(start, { train: data.train, validation: judged }, { trainedStart: true }).reference();
+    for (const c of task.criteria) {
+      expect(c.unseen).toMatchObject({ images: unseen.count, drop: expect.any(Number), margin: expect.any(Number) });
+      expect(c.unseen!.margin).toBeGreaterThanOrEqual(0);
+    }
     const rows = result.trainedStartRows!;
     expect(new Set(rows.map((row) => row.criterion))).toEqual(new Set(CRITERION_NAMES));
     for (const row of rows) {

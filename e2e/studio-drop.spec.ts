@@ -42,6 +42,8 @@ test('dropped LayersModel and IDX files: train, search, download a zip that load
   // Every candidate is judged against the model as it was dropped: the chart has its line, the verdict names it.
   await expect(page.getByTestId('chart-search-ratio')).toContainText('original');
   await expect(page.getByTestId('verdict')).toContainText(/against the original's \d+\.\d+% on [\d,]+ validation images, [−+±]\d+\.\d+ ± \d+\.\d+ points \(95% interval\)|No candidate is within/);
+  // For people to look at: the verdict with its interval, the table's ± and the chart's error bars.
+  await page.getByTestId('stage-3').screenshot({ path: `${ARTIFACTS}/verdict-interval.png` });
 
   // A budget rule instead of the tolerance: the most accurate candidate under 200k FLOPs.
   const stage3 = page.getByTestId('stage-3');

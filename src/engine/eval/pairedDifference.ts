@@ -8,18 +8,26 @@
  * −0.9 on the calibration images, −2.05 on the validation images).
  */
 
-/** Standard error of mean(b − a) over paired 0/1 outcomes (the images' hits of two models), as a share (0..1). */
+/**
+ * Standard error of mean(b − a) over paired 0/1 outcomes (the images' hits of two models), as a share (0..1),
+ * with Agresti & Min's adjustment (2005): half an image added to each cell of the 2×2 table of outcomes. Without it,
+ * two models that happen to agree on every one of 30 images would have a standard error of 0 and any verdict on
+ * them would claim certainty; with it, 0 disagreements in n images still leave a standard error of 1/(n + 2).
+ * On hundreds of images with a few dozen disagreements it changes the figure by a few percent.
+ */
 export function pairedStandardError(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
-  if (n < 2) return 0;
-  let sum = 0;
-  let squares = 0;
+  if (n < 1) return 0;
+  let onlyA = 0;
+  let onlyB = 0;
   for (let i = 0; i < n; i++) {
-    const difference = b[i] - a[i];
-    sum += difference;
-    squares += difference * difference;
+    if (a[i] > b[i]) onlyA++;
+    else if (b[i] > a[i]) onlyB++;
   }
-  const mean = sum / n;
-  const variance = (squares / n - mean * mean) * (n / (n - 1));
-  return Math.sqrt(Math.max(0, variance) / n);
+  const images = n + 2;
+  const lost = onlyA + 0.5;
+  const gained = onlyB + 0.5;
+  const mean = (gained - lost) / images;
+  const variance = ((gained + lost) / images - mean * mean) / images;
+  return Math.sqrt(Math.max(0, variance));
 }

@@ -99,7 +99,7 @@ export async function pruneCommand(positionals: string[], flags: Flags): Promise
 
 async function prune(positionals: string[], flags: Flags, out: OutputFolder): Promise<void> {
   const criterion = criterionByName(flags.criterion ?? 'gfr').name;
-  const epochs = wholeFlag(flags.epochs, 'epochs', 1);
+  const epochs = wholeFlag(flags.epochs, 'epochs', DEFAULT_TRAIN_SETTINGS.epochs);
   const pretrainEpochs = wholeFlag(flags['pretrain-epochs'], 'pretrain-epochs', 0);
   const tolerance = toleranceFlag(flags);
   if (epochs === 0 && criterion === 'gfr') {

@@ -74,17 +74,29 @@ describe('CompressionSession', () => {
     expect(() => session.exportCandidate(9)).toThrow(/no candidate #9/);
   });
 
-  it('pauses training until resumed', async () => {
+  it('pauses training until resumed: it awaits the pause before the first step', async () => {
     const session = new CompressionSession(await residualModel(), data);
-    let release: () => void = () => {};
-    let paused = true;
-    const gate = new Promise<void>((resolve) => (release = resolve));
     let steps = 0;
+    let paused = true;
+    let stepsWhenAwaited = -1;
+    let resume: () => void = () => {};
+    let reached: () => void = () => {};
+    const awaited = new Promise<void>((resolve) => (reached = resolve));
+    // A thenable rather than a promise: awaiting it calls `then`, which is how the test knows the loop waits on it.
+    const gate = {
+      then(onResumed: () => void) {
+        stepsWhenAwaited = steps;
+        resume = onResumed;
+        reached();
+      },
+    } as unknown as Promise<void>;
     const run = session.train('l1', train, { whilePaused: () => (paused ? gate : Promise.resolve()), onEvent: (e) => e.kind === 'step' && steps++ });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A loop that ignored the pause would never await the gate, and this would time out.
+    await awaited;
+    expect(stepsWhenAwaited).toBe(0);
     expect(steps).toBe(0);
     paused = false;
-    release();
+    resume();
     await run;
     expect(steps).toBe(3);
   });

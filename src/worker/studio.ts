@@ -60,6 +60,8 @@ export interface StudioOptions {
   store?: StateStore | null;
   /** Told when a background save fails, and when a training checkpoint is saved. */
   onStorageNotice?: (notice: StorageNotice) => void;
+  /** The clock that paces training progress messages (trainRelay.ts); performance.now by default. */
+  now?: () => number;
 }
 
 interface LoadedModel {
@@ -208,8 +210,10 @@ export class Studio {
   private readonly decode: ImageDecoder;
   private readonly loadBuiltinData: () => Promise<ImageDataset>;
   private readonly backend: () => string;
+  private readonly now: () => number;
 
   constructor(options: StudioOptions = {}) {
+    this.now = options.now ?? (() => performance.now());
     this.decode = options.decodeImage ?? browserDecoder;
     this.loadBuiltinData = options.loadBuiltinData ?? (() => loadBuiltinDigits());
     this.backend = options.backend ?? (() => tf.getBackend());
@@ -311,7 +315,7 @@ export class Studio {
     const session = this.requireSession();
     /** Runs one phase with its relay, its curve and its checkpoints (and its checkpoint to resume from). */
     const runPhase = (phase: TrainPoint['phase'], label: string, run: (options: TrainOptions) => Promise<TrainSummary>): Promise<TrainSummary> => {
-      const relay = new TrainRelay(phase, label, ctx.progress);
+      const relay = new TrainRelay(phase, label, ctx.progress, this.now);
       const curve = curveRecorder(phase, resume?.curve);
       const saveCheckpoint = (checkpoint: TrainCheckpoint): void => {
         const pretrained = phase === 'sparse' && params.pretrainEpochs > 0 ? session.trainedState().pretrained : null;

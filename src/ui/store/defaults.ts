@@ -32,13 +32,12 @@ export interface TrainForm extends TrainFormSettings {
 /** Pretraining epochs for a built-in model, which starts untrained; the user's own model starts with none. */
 export const BUILTIN_PRETRAIN_EPOCHS = 1;
 
-const { batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation } = DEFAULT_TRAIN_SETTINGS;
+const { epochs, batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation } = DEFAULT_TRAIN_SETTINGS;
 
 export const DEFAULT_TRAIN_FORM: TrainForm = {
   criterion: DEFAULT_SEARCH_SETTINGS.criterion,
   pretrainEpochs: BUILTIN_PRETRAIN_EPOCHS,
-  // One epoch: a demo that finishes quickly (the engine's default is two).
-  epochs: 1,
+  epochs,
   batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation,
   maxSteps: 0,
 };

@@ -5,7 +5,10 @@ import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { expectNoLeaks } from '../testing/tensors';
 import { lenet } from '../zoo';
-import { countParams, evaluate, measureLatency, median, predictProbabilities, weightBytes } from './index';
+import { evaluate } from './evaluate';
+import { measureLatency, median } from './latency';
+import { predictProbabilities } from './predict';
+import { countParams, weightBytes } from './size';
 
 /**
  * Input [1, 1, 2] → Dense 2 softmax with identity kernel and zero bias:

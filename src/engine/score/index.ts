@@ -1,3 +1,0 @@
-export * from './criterion';
-export * from './importance';
-export * from '../../contract/plan';

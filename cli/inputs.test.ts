@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { specFromModel } from '../src/engine/io/modelSpec';
+import { loadModel } from './setup';
 import { kerasArchive } from '../src/engine/testing/kerasFiles';
 import { resnetStages } from '../src/engine/testing/realModels';
 
@@ -44,4 +45,14 @@ describe('model files and data as they come, on the command line', () => {
     const { stdout } = await run(TSX, ['cli/gfr.ts', 'eval', join(out, 'model.json'), ...common], { timeout: 60_000 });
     expect(JSON.parse(stdout).accuracy).toBe(report.selected.accuracy);
   }, 180_000);
+});
+
+describe('--seed', () => {
+  it('seeds the initializers of a built-in model: the same seed builds the same weights, another seed others', async () => {
+    await tf.setBackend('cpu');
+    const shape = { height: 28, width: 28, channels: 1, numClasses: 10 };
+    const kernel = async (seed: number) => (await loadModel('lenet', shape, seed)).layers.find((layer) => layer.name === 'conv1')!.weights.kernel.values;
+    expect(await kernel(3)).toEqual(await kernel(3));
+    expect(await kernel(3)).not.toEqual(await kernel(4));
+  });
 });

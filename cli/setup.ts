@@ -129,11 +129,11 @@ function seededSubset(data: ImageDataset, flags: Flags, flag: 'samples' | 'val-s
   return count === data.count ? data : subsetDataset(data, shuffledIndices(data.count, seed).subarray(0, count), data.source);
 }
 
-/** A built-in model (built for the data's shape) or a model file. */
-export async function loadModel(argument: string | undefined, data: Pick<ImageDataset, 'height' | 'width' | 'channels' | 'numClasses'>): Promise<ModelSpec> {
+/** A built-in model (built for the data's shape, its initializers seeded by `seed`) or a model file. */
+export async function loadModel(argument: string | undefined, data: Pick<ImageDataset, 'height' | 'width' | 'channels' | 'numClasses'>, seed = 1): Promise<ModelSpec> {
   if (!argument) throw new UsageError(`Name a model: a model.json, .keras or .h5 path, or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
   if (!isBuiltinModelName(argument)) return (await readModelFiles(argument)).spec;
-  const model = buildBuiltinModel(argument, { inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses });
+  const model = buildBuiltinModel(argument, { inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses, seed });
   const spec = await specFromModel(model);
   model.dispose();
   return spec;
@@ -166,7 +166,7 @@ export async function loadInputs(argument: string | undefined, flags: Flags): Pr
   const data = await loadData(flags, scaling);
   // A built-in model is built for the data: the validation images are resized to the data's size.
   const validation = await withValidation(flags, scaling, [data.height, data.width, data.channels], data);
-  return { spec: await loadModel(argument, data), data, scaling, ...validation };
+  return { spec: await loadModel(argument, data, wholeFlag(flags.seed, 'seed', 1)), data, scaling, ...validation };
 }
 
 async function withValidation(flags: Flags, scaling: InputScaling, size: InputSize | undefined, data: ImageDataset): Promise<{ validation?: ImageDataset; notes: string[] }> {

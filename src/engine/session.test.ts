@@ -65,6 +65,16 @@ describe('CompressionSession', () => {
     expect(hasGfrLayers(session.original)).toBe(false);
   });
 
+  it('refuses data with another number of classes than the model predicts, saying what the labels are', async () => {
+    const model = await residualModel();
+    const labels = data.train.labels;
+    const distinct = new Set(labels).size;
+    const wider = { ...data, train: { ...data.train, numClasses: 7 } };
+    expect(() => new CompressionSession(model, wider)).toThrow(
+      new RegExp(`predicts ${data.train.numClasses} classes but the data has 7 \\(labels ${Math.min(...labels)}–${Math.max(...labels)}, ${distinct} distinct values\\)`),
+    );
+  });
+
   it('prunes a model as it is with l1 (no training), and exports any candidate', async () => {
     const session = new CompressionSession(await residualModel(), data);
     const steps = await drain(session.search({ ...search, criterion: 'l1' }));

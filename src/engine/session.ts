@@ -428,9 +428,17 @@ function checkCompatible(model: ModelSpec, analysis: ModelAnalysis, data: Sessio
   }
   const output = analysis.layers.find((layer) => layer.name === model.outputs[0])?.outputShape;
   if (output && output[output.length - 1] !== train.numClasses) {
-    throw new UserError(`The model predicts ${output[output.length - 1]} classes but the data has ${train.numClasses}; pick data with as many classes, or another model.`);
+    throw new UserError(`The model predicts ${output[output.length - 1]} classes but the data has ${train.numClasses} (${labelsText(train.labels)}); pick data with as many classes, or another model.`);
   }
   // The user's own validation images are checked where they are read (CLI, studio); this keeps any other caller honest.
   const differences = validationDifferences(data.validation, train, 'the training data');
   if (differences.length) throw new UserError(`The validation images (${data.validation.source}) do not fit: ${differences.join('; ')}. Give validation images of the training data's size, channels and classes.`);
+}
+
+/** What the labels are: "labels 0–9, 10 distinct values". */
+function labelsText(labels: Int32Array): string {
+  const distinct = new Set(labels);
+  if (distinct.size === 0) return 'no labels';
+  const values = [...distinct];
+  return `labels ${Math.min(...values)}–${Math.max(...values)}, ${distinct.size} distinct value${distinct.size === 1 ? '' : 's'}`;
 }

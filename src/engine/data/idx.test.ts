@@ -143,6 +143,25 @@ describe('datasetFromIdx', () => {
     expectUserError(() => datasetFromIdx(encodeIdx([0, H, W], []), encodeIdx([0], [])), /no images/);
   });
 
+  test('refuses a stray label far above the rest with its value and count; keeps sparse class ids many images hold', () => {
+    const n = 300;
+    const images = encodeIdx([n, 2, 2], pixels(n * 4));
+    const tenClasses = Array.from({ length: n }, (_, i) => i % 10);
+    expectUserError(
+      () => datasetFromIdx(images, encodeIdx([n], tenClasses.map((label, i) => (i === 7 ? 200 : label)))),
+      /label 200 on 1 image, while the labels most images hold run 0–9: it looks like corrupted labels?, and would make a model of 201 classes/,
+    );
+    expectUserError(
+      () => datasetFromIdx(images, encodeIdx([n], tenClasses.map((label, i) => (i === 7 ? 200 : i === 8 ? 150 : label)))),
+      /labels 150, 200 on 2 images/,
+    );
+    // Ids 0, 10, 20, 30 that many images hold: meant, and kept (31 outputs, most unused).
+    const sparse = datasetFromIdx(images, encodeIdx([n], Array.from({ length: n }, (_, i) => (i % 4) * 10)));
+    expect(sparse.numClasses).toBe(31);
+    // 0–9 with one class held by a single image: a small class, not a stray one.
+    expect(datasetFromIdx(images, encodeIdx([n], tenClasses.map((label, i) => (label === 9 && i !== 9 ? 8 : label)))).numClasses).toBe(10);
+  });
+
   test('rejects labels that are not whole numbers >= 0', () => {
     const images = encodeIdx([2, H, W], pixels(2 * H * W));
     expectUserError(() => datasetFromIdx(images, encodeIdx([2], [1, -1], 'int8')), /label -1 at position 1/);

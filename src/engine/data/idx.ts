@@ -259,8 +259,10 @@ function labelValues(arr: IdxArray, name: string): Int32Array {
 }
 
 function countClasses(labels: Int32Array, classNames: string[] | undefined, name: string): number {
-  let max = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] > max) max = labels[i];
+  const counts = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
+  checkLabelGaps(counts, labels.length, name);
+  const max = Math.max(0, ...counts.keys());
   const fromLabels = max + 1;
   if (!classNames) return fromLabels;
   if (classNames.length < fromLabels) {
@@ -270,6 +272,29 @@ function countClasses(labels: Int32Array, classNames: string[] | undefined, name
     );
   }
   return classNames.length;
+}
+
+/** A label held by at most this share of the images, far above the rest, reads as corruption rather than a class. */
+const STRAY_LABEL_SHARE = 0.01;
+
+/**
+ * Refuses labels far above the labels most images hold, held by a handful of images (a 200 among 0–9): they would
+ * make the model predict 201 classes, and a 10-class model would be refused for them. Gaps between labels that many
+ * images hold are kept: sparse class ids the user means (0, 2, 4…) still train, with unused outputs.
+ */
+function checkLabelGaps(counts: Map<number, number>, total: number, name: string): void {
+  const rare = Math.max(1, STRAY_LABEL_SHARE * total);
+  const common = [...counts.keys()].filter((value) => counts.get(value)! > rare);
+  if (common.length === 0) return;
+  const top = Math.max(...common);
+  const stray = [...counts.keys()].filter((value) => value > 2 * (top + 1) && value - top > common.length).sort((a, b) => a - b);
+  if (stray.length === 0) return;
+  const held = stray.reduce((sum, value) => sum + counts.get(value)!, 0);
+  throw new UserError(
+    `${name} has label${stray.length === 1 ? '' : 's'} ${stray.slice(0, 5).join(', ')} on ${held} image${held === 1 ? '' : 's'}, while the ` +
+      `labels most images hold run ${Math.min(...common)}–${top}: ${stray.length === 1 ? 'it looks' : 'they look'} like corrupted labels, and would make a ` +
+      `model of ${Math.max(...stray) + 1} classes. Fix or remove those images, or relabel them within the range of the others.`,
+  );
 }
 
 export function defaultClassNames(numClasses: number): string[] {

@@ -1,4 +1,5 @@
 /** Flag parsing for the command line, with errors that say what to type instead. */
+import { inRange, RANGES, rangeText } from '../src/contract/ranges';
 import { parseArgs } from 'node:util';
 import { UserError } from '../src/engine/core/errors';
 
@@ -99,5 +100,5 @@ export function choiceFlag<T extends string>(value: string | undefined, name: st
 
 export function listFlag(value: string | undefined, name: string): number[] | undefined {
   if (value === undefined) return undefined;
-  return value.split(',').map((part) => numberFlag(part, name, 0, (n) => n >= 0 && n < 1, 'comma-separated ratios in [0, 1)'));
+  return value.split(',').map((part) => numberFlag(part, name, 0, (n) => inRange(n, RANGES.pruningRatio), `comma-separated ratios in ${rangeText(RANGES.pruningRatio)}`));
 }

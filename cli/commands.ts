@@ -10,6 +10,7 @@ import { withInputScaling, type NamedBytes } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
+import { inRange, RANGES, rangeText } from '../src/contract/ranges';
 import { changeText, DEFAULT_TOLERANCE, dropAgainst, type BudgetMetric, type SelectionRule } from '../src/contract/select';
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
@@ -50,7 +51,7 @@ export async function analyzeCommand(positionals: string[]): Promise<void> {
 /** `--target auto` (the default) or a share. */
 function targetFlags(flags: Flags): Pick<TrainSettings, 'target' | 'targetMode'> {
   if (flags.target === undefined || flags.target === 'auto') return { target: DEFAULT_TRAIN_SETTINGS.target, targetMode: 'auto' };
-  return { target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => n >= 0 && n < 1, "'auto' or a share in [0, 1)"), targetMode: 'fixed' };
+  return { target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => inRange(n, RANGES.targetShare), `'auto' or a share in ${rangeText(RANGES.targetShare)}`), targetMode: 'fixed' };
 }
 
 /** `trainedStart`: sparse training of a trained model, whose default learning rate is smaller. */
@@ -193,7 +194,7 @@ const CLI_ADVICE = 'To keep more accuracy: more --epochs, --target auto, a large
 const CLI_UNCERTAIN_ADVICE = 'to settle it, give more validation images of your own (--val-data DIR: images no training used), or pick a smaller ratio (--budget).';
 
 const toleranceFlag = (flags: Flags): number =>
-  numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => n >= 0, 'a number of percentage points ≥ 0');
+  numberFlag(flags.tolerance, 'tolerance', DEFAULT_TOLERANCE, (n) => inRange(n, RANGES.tolerance), `a number of percentage points in ${rangeText(RANGES.tolerance)}`);
 
 const BUDGET_METRICS: BudgetMetric[] = ['params', 'flops', 'weightBytes', 'latencyMs'];
 

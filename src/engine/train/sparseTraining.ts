@@ -8,6 +8,7 @@
  * Modes follow from the model and the settings: `gfr` (GFR layers present),
  * `gamma` (no GFR: Network Slimming), `plain` (no sparsity at all).
  */
+import { inRange, RANGES, rangeText } from '../../contract/ranges';
 import * as tf from '@tensorflow/tfjs';
 import type { GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
 import { TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
@@ -292,7 +293,7 @@ function checkSettings(settings: TrainSettings, data: ImageDataset): void {
   if (!TARGET_MODES.includes(settings.targetMode)) throw new UserError(`The target mode must be one of ${TARGET_MODES.join(', ')}, got '${settings.targetMode}'.`);
   if (!(settings.distillation >= 0 && settings.distillation <= 1)) throw new UserError(`The distillation weight must be in [0, 1], got ${settings.distillation}.`);
   if (!(settings.distillTemperature > 0)) throw new UserError(`The distillation temperature must be > 0, got ${settings.distillTemperature}.`);
-  if (!(settings.target >= 0 && settings.target < 1)) throw new UserError(`The target share of ${settings.targetKind} to free must be in [0, 1), got ${settings.target}.`);
+  if (!inRange(settings.target, RANGES.targetShare)) throw new UserError(`The target share of ${settings.targetKind} to free must be in ${rangeText(RANGES.targetShare)}, got ${settings.target}.`);
   if (!(settings.gammaScale > 0 && settings.gammaScale <= 1)) throw new UserError(`The γ rescaling factor must be in (0, 1], got ${settings.gammaScale}.`);
   if (!(settings.srMomentum >= 0 && settings.srMomentum < 1)) throw new UserError(`The sr momentum μ must be in [0, 1), got ${settings.srMomentum}.`);
   if (data.count < 1) throw new UserError('The training data is empty: add images to train on.');

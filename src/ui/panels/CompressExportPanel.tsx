@@ -13,6 +13,7 @@ import { CRITERIA, RANKINGS } from '../../contract/criteria';
 import { defaultGrid } from '../../contract/settings';
 import { BUDGET_METRICS, GRID_STEP_CHOICES, type RuleForm } from '../store/defaults';
 import { DEFAULT_TOLERANCE, dropAgainst, pointsText } from '../../contract/select';
+import { RANGES } from '../../contract/ranges';
 import { candidateCountText, selectedIndex, verdictOf, type ExportFormat } from '../store/searchSlice';
 import { useStudio } from '../store/store';
 import { baselineOf } from '../../contract/candidate';
@@ -52,7 +53,7 @@ function SearchSettingsForm() {
       </p>
       <div className="field-grid">
         <SelectField label="Grid step" value={String(form.gridStep)} options={GRID_STEPS} onChange={(v) => set({ gridStep: Number(v) })} />
-        <NumberField label="Largest ratio" value={form.gridMax} min={0.05} max={0.95} step={0.05} onChange={(gridMax) => set({ gridMax })} />
+        <NumberField label="Largest ratio" value={form.gridMax} min={RANGES.gridMax.min} max={RANGES.gridMax.max} step={0.05} onChange={(gridMax) => set({ gridMax })} />
         <NumberField label="Refining steps" value={form.refineSteps} min={0} max={10} step={1} onChange={(refineSteps) => set({ refineSteps: Math.round(refineSteps) })} />
         <NumberField label="BN recalibration batches" value={form.recalibrationBatches} min={0} max={200} step={1} onChange={(recalibrationBatches) => set({ recalibrationBatches: Math.round(recalibrationBatches) })} hint="Forward passes that re-estimate BN statistics after pruning." />
         <NumberField label="Latency runs" value={form.latencyRuns} min={1} max={100} step={1} onChange={(latencyRuns) => set({ latencyRuns: Math.round(latencyRuns) })} />
@@ -178,8 +179,8 @@ function SelectionForm() {
               label="Tolerance"
               unit="points"
               value={rule.tolerance}
-              min={0}
-              max={100}
+              min={RANGES.tolerance.min}
+              max={RANGES.tolerance.max}
               step={0.1}
               onChange={(tolerance) => update({ ...rule, tolerance })}
               testId="tolerance"

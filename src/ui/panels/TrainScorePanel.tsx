@@ -1,4 +1,5 @@
 /** Stage 2: sparse training with live charts, then every channel's importance and the global ranking. */
+import { RANGES } from '../../contract/ranges';
 import { useDeferredValue, useEffect, useId, useMemo } from 'react';
 
 import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
@@ -77,7 +78,7 @@ function TrainSettingsForm() {
             ? 'Automatic: sparsity rises while accuracy on held-out calibration images stays within half the tolerance of the original.'
             : 'Automatic needs a trained start (your own model, or pretraining epochs ≥ 1); without one the fixed share is used.'}
         />
-        <NumberField label="Target share to free" value={form.target} min={0} max={0.9} step={0.05} onChange={(target) => set({ target })} hint={automatic ? 'Unused with the automatic target.' : 'Driven to exactly zero during training (0 = plain L1).'} disabled={!sparse || automatic} />
+        <NumberField label="Target share to free" value={form.target} min={RANGES.targetShare.min} max={RANGES.targetShare.max} step={0.05} onChange={(target) => set({ target })} hint={automatic ? 'Unused with the automatic target.' : 'Driven to exactly zero during training (0 = plain L1).'} disabled={!sparse || automatic} />
         <SelectField label="Target counts" value={form.targetKind} options={TARGET_KINDS} onChange={(targetKind: TargetKind) => set({ targetKind })} disabled={!sparse} hint="A share of the channels, or of the model's FLOPs that the zero channels free." />
         <NumberField
           label="Distillation from the original (weight)"
@@ -297,8 +298,8 @@ function ImportanceView() {
             <input
               id={sliderId}
               type="range"
-              min={0}
-              max={0.9}
+              min={RANGES.pruningRatio.min}
+              max={RANGES.pruningRatio.max}
               step={0.05}
               value={scores.previewRatio}
               onChange={(e) => setRatio(Number(e.target.value))}

@@ -5,6 +5,7 @@
  * written back with history.replaceState as they change. Other parameters
  * (?backend=) are left as they are; values that are not valid are ignored.
  */
+import { RANGES } from '../../contract/ranges';
 import { CRITERION_NAMES, type CriterionName } from '../../contract/criteria';
 import { TARGET_KINDS, type TargetKind } from '../../contract/settings';
 import { GRID_STEP_CHOICES, type RuleForm, type SearchForm, type TrainForm } from './defaults';
@@ -32,15 +33,15 @@ export function settingsFromAddress(search: string, settings: AddressSettings): 
   if (CRITERION_NAMES.includes(criterion as CriterionName)) trainForm.criterion = criterion as CriterionName;
   const target = params.get('target');
   if (target === 'auto') trainForm.targetMode = 'auto';
-  const share = number(target, 0, 0.95);
+  const share = number(target, RANGES.targetShare.min, RANGES.targetShare.max);
   if (share !== undefined) Object.assign(trainForm, { targetMode: 'fixed', target: share });
   const targetOf = params.get('target-of');
   if (TARGET_KINDS.includes(targetOf as TargetKind)) trainForm.targetKind = targetOf as TargetKind;
   const gridStep = number(params.get('grid'), 0, 1);
   if (gridStep !== undefined && GRID_STEP_CHOICES.includes(gridStep)) searchForm.gridStep = gridStep;
-  const gridMax = number(params.get('grid-max'), 0.05, 0.95);
+  const gridMax = number(params.get('grid-max'), RANGES.gridMax.min, RANGES.gridMax.max);
   if (gridMax !== undefined) searchForm.gridMax = gridMax;
-  const tolerance = number(params.get('tolerance'), 0, 100);
+  const tolerance = number(params.get('tolerance'), RANGES.tolerance.min, RANGES.tolerance.max);
   if (tolerance !== undefined) rule = { kind: 'tolerance', tolerance, by: rule.kind === 'tolerance' ? rule.by : 'ratio' };
   return { trainForm, searchForm, rule };
 }

@@ -91,7 +91,11 @@ describe('gfr command line', () => {
     expect(report.verdict.margin).toBeCloseTo(margin, 1);
     const drop = (original.accuracy - pruned.accuracy) * 100;
     expect(report.verdict.status).toBe(drop + margin <= 1 ? 'within' : 'uncertain');
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(report.verdict.status === 'within' ? '**Within the tolerance.**' : '**UNCERTAIN: not confirmed within the tolerance.**');
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain(report.verdict.status === 'within' ? '**Within the tolerance.**' : '**UNCERTAIN: not confirmed within the tolerance.**');
+    // From a trained model the automatic target aims at no share: the report does not name the unused 50%.
+    expect(md).toMatch(/Sparse training: the automatic target \(as many channels as accuracy on the calibration images allowed\); reached \d+\.\d+% of the channels/);
+    expect(md).not.toContain('target 50.00%');
   });
 
   it('says plainly when a run loses more than the tolerance: exit 1, nothing written, unless --force', async () => {

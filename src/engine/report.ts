@@ -73,13 +73,18 @@ const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
 const change = (after: number, before: number): string => `${after.toLocaleString('en')} of ${before.toLocaleString('en')} (−${(100 * (1 - after / before)).toFixed(1)}%)`;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-function sparsityLines({ training, settings }: CompressionReport): string[] {
+function sparsityLines({ training, settings, original }: CompressionReport): string[] {
   const reached = training?.sparsity;
   if (!reached || !settings.train) return [];
-  const { target, targetKind } = settings.train;
-  const shortfall = sparsityShortfall(reached);
+  const { target, targetKind, targetMode } = settings.train;
+  // From a trained start the automatic target has no share to reach: it frees what the calibration images allow.
+  const automatic = targetMode === 'auto' && original.trainedStart;
+  const shortfall = automatic ? null : sparsityShortfall(reached);
+  const aim = automatic
+    ? 'the automatic target (as many channels as accuracy on the calibration images allowed)'
+    : `target ${percent(target)} of the ${targetKind === 'flops' ? 'FLOPs' : 'channels'}`;
   return [
-    `Sparse training: target ${percent(target)} of the ${targetKind === 'flops' ? 'FLOPs' : 'channels'}; reached ${percent(reached.zeroShare)} of the channels at exactly zero`
+    `Sparse training: ${aim}; reached ${percent(reached.zeroShare)} of the channels at exactly zero`
       // Work saved before FLOPs were tracked has no freedFlopsShare.
       + (reached.freedFlopsShare === undefined ? '' : `, freeing ${percent(reached.freedFlopsShare)} of the FLOPs`)
       + (shortfall ? ` — ${shortfall}.` : '.'),

@@ -236,6 +236,7 @@ function SearchVerdict() {
   const search = useStudio((s) => s.search);
   const rule = useStudio((s) => s.rule);
   const verdict = useMemo(() => verdictOf(search, rule), [search, rule]);
+  const automaticTarget = useStudio((s) => s.trainForm.targetMode === 'auto');
   if (!verdict) return null;
   const sofar = search.state === 'running' ? 'So far: ' : '';
   if (verdict.status === 'within') {
@@ -259,7 +260,7 @@ function SearchVerdict() {
       <p>
         {uncertain
           ? 'What to try: give validation images of your own (more images narrow the interval), or pick a candidate further left on the chart (a smaller ratio).'
-          : 'What to try: more sparse epochs, the automatic target or a higher distillation weight (training settings), a candidate further left on the chart (a smaller ratio), or a larger tolerance.'}
+          : `What to try: more sparse epochs${automaticTarget ? '' : ', the automatic target'} or a higher distillation weight (training settings), a candidate further left on the chart (a smaller ratio), or a larger tolerance.`}
       </p>
     </div>
   );

@@ -258,7 +258,8 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
       revoke(get().exported.files);
       set({ search: emptySearch(), exported: emptyExport() });
     },
-    pickCandidate: (index) => patch({ picked: index }),
+    // Picking the rule's own choice is no pick: the page keeps following the rule.
+    pickCandidate: (index) => patch({ picked: index === get().search.autoSelected ? null : index }),
     setRule: async (rule) => {
       set((s) => ({ rule, search: { ...s.search, picked: null } }));
       await reselect();

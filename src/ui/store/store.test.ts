@@ -132,8 +132,13 @@ describe('studio store', () => {
     expect(verdictOf(state.search, state.rule)).toMatchObject({ withinTolerance: true, tolerance: 1 });
     expect(verdictOf(state.search, state.rule)?.drop).toBeCloseTo(0.5, 6);
 
+    // Clicking the rule's own choice is no pick: the page keeps following the rule (it once said "You picked #1").
+    expect(state.search.autoSelected).toBe(1);
+    store.getState().pickCandidate(1);
+    expect(store.getState().search.picked).toBeNull();
     // Picked by hand: judged here the same way, and far below the original.
     store.getState().pickCandidate(2);
+    expect(store.getState().search.picked).toBe(2);
     const picked = verdictOf(store.getState().search, store.getState().rule);
     expect(picked).toMatchObject({ status: 'beyond', withinTolerance: false, message: expect.stringContaining('Candidate #2 loses more than the tolerance') });
     expect(picked?.message).toContain('−40.00 ± 0.00 points');

@@ -20,7 +20,9 @@ export function exportFiles(report: ReportInput, model: tf.io.ModelArtifacts | U
   const quantization = report.exported?.quantization;
   const stem = `${session.original.name}-pruned-${Math.round(selected.ratio * 100)}${quantization ? `-${quantization}` : ''}`;
   const modelFiles = model instanceof Uint8Array ? [{ name: `${stem}.onnx`, bytes: model }] : modelFilesFromArtifacts(model);
-  const json = buildReport(report);
+  // The report's usage snippet names the file as downloaded.
+  const exported = report.exported && model instanceof Uint8Array ? { ...report.exported, fileName: `${stem}.onnx` } : report.exported;
+  const json = buildReport({ ...report, exported });
   const encoder = new TextEncoder();
   const reportFiles = [
     { name: 'report.json', bytes: encoder.encode(JSON.stringify(json, null, 2)) },

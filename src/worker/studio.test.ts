@@ -301,6 +301,9 @@ describe('Studio: the whole flow on the built-in lenet and digits', () => {
     const onnx = studio.exportCandidate({ candidate: tolerant!, format: 'onnx' }, context());
     expect(onnx.files.map((f) => f.name)).toEqual([expect.stringMatching(/^lenet-pruned-\d+\.onnx$/), 'report.json', 'report.md']);
     expect(new TextDecoder().decode(onnx.files[2].bytes)).toMatch(/## Using the exported model \(ONNX\)/);
+    // The usage snippet names the file the user downloaded, not a model.onnx they do not have.
+    expect(new TextDecoder().decode(onnx.files[2].bytes)).toContain(`InferenceSession.create('${onnx.files[0].name}')`);
+    expect(new TextDecoder().decode(onnx.files[2].bytes)).not.toContain('model.onnx');
     const { images, count } = validation;
     const onnxOutputs = await runOnnx(new Uint8Array(onnx.files[0].bytes), images, [count, 28, 28, 1]);
     const stockModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: bytes('weights.bin').slice().buffer }));

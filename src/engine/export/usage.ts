@@ -17,6 +17,8 @@ export interface ExportedModel {
   inputShape: [number, number, number];
   /** ONNX: whether the file's first nodes apply the normalization (it then takes pixels in [0, 1]). */
   normalizationInside?: boolean;
+  /** ONNX: the file's name as downloaded (model.onnx where not given). */
+  fileName?: string;
 }
 
 const list = (values: number[]): string => `[${values.join(', ')}]`;
@@ -47,17 +49,18 @@ export function usageLines(exported: ExportedModel): string[] {
     : `The model was trained on normalized inputs: pixels scaled to [0, 1], then (x − mean) / std per channel with mean ${list(scaling.mean)} and std ${list(scaling.std)}${scaling.channelOrder === 'bgr' ? ', the channels in BGR order (blue, green, red: reverse them first; mean and std are in that order)' : ''}. GFR Studio remembers this in model.json (userDefinedMetadata.gfrStudio.inputScaling), but plain tfjs ignores it: apply it yourself, or accuracy falls to chance.`;
   if (exported.format === 'onnx') {
     const inside = exported.normalizationInside ?? !identity;
+    const file = exported.fileName ?? 'model.onnx';
     return [
       '## Using the exported model (ONNX)',
       '',
-      `model.onnx: opset ${ONNX_OPSET}, float32. Input: NHWC images [N, ${height}, ${width}, ${channels}], the same layout as the tfjs model (one Transpose inside turns them to NCHW); output: [N, classes].`,
+      `${file}: opset ${ONNX_OPSET}, float32. Input: NHWC images [N, ${height}, ${width}, ${channels}], the same layout as the tfjs model (one Transpose inside turns them to NCHW); output: [N, classes].`,
       identity || inside
         ? `${identity ? '' : `The input normalization (mean ${list(scaling.mean)}, std ${list(scaling.std)}) is applied by the file's first nodes, so `}it takes pixels in [0, 1].`
         : `${normalization} The file was written without the normalization nodes.`,
       '',
       '```js',
       "import * as ort from 'onnxruntime-web';",
-      "const session = await ort.InferenceSession.create('model.onnx');",
+      `const session = await ort.InferenceSession.create('${file}');`,
       `// pixels: Float32Array of N·${height}·${width}·${channels} values in [0, 1], NHWC${identity || inside ? '' : ', normalized as above'}`,
       `const input = new ort.Tensor('float32', pixels, [N, ${height}, ${width}, ${channels}]);`,
       'const output = (await session.run({ [session.inputNames[0]]: input }))[session.outputNames[0]];',

@@ -14,7 +14,7 @@ import { defaultGrid } from '../../contract/settings';
 import { BUDGET_METRICS, GRID_STEP_CHOICES, type RuleForm } from '../store/defaults';
 import { DEFAULT_TOLERANCE, dropAgainst, pointsText } from '../../contract/select';
 import { RANGES } from '../../contract/ranges';
-import { candidateCountText, selectedIndex, verdictOf, type ExportFormat } from '../store/searchSlice';
+import { candidateCountText, exportMatches, selectedIndex, verdictOf, type ExportFormat } from '../store/searchSlice';
 import { useStudio } from '../store/store';
 import { baselineOf } from '../../contract/candidate';
 
@@ -458,11 +458,11 @@ function ExportBlock() {
   const [quantization, setQuantization] = useState<QuantizationChoice>('none');
   const name = useId();
   if (index === null) return null;
-  const current = (exported.candidate === index || exported.candidate === 'original') && exported.state === 'done';
+  const quantized = format !== 'onnx' && quantization !== 'none' ? quantization : undefined;
+  const current = exportMatches(exported, index, format, quantized);
   // A candidate restored after a reload may have come back without its model (too large to keep).
   const lost = exportable !== null && !exportable.includes(index);
   const busy = exported.state === 'running' || searching;
-  const quantized = format !== 'onnx' && quantization !== 'none' ? quantization : undefined;
   return (
     <section className="block export" aria-labelledby="export-title">
       <h3 id="export-title">Download</h3>

@@ -279,6 +279,16 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
   };
 };
 
+/**
+ * Whether the files prepared last are the ones the form now asks for: the shown candidate (or the original), in the
+ * chosen format and precision. Links of another format or candidate are not offered as this one's.
+ */
+export function exportMatches(exported: SearchSlice['exported'], candidate: number, format: ExportFormat, quantization: WeightQuantization | undefined): boolean {
+  if (exported.state !== 'done' || exported.format !== format) return false;
+  if (exported.candidate === 'original') return format === 'onnx';
+  return exported.candidate === candidate && (exported.quantization ?? undefined) === quantization;
+}
+
 export function emptyExport(): SearchSlice['exported'] {
   return { state: 'idle', candidate: null, format: 'files', quantization: null, quantized: null, files: [], error: null };
 }

@@ -1,7 +1,7 @@
 /** The store with a fake engine: the demo loads on arrival, stages keep their errors, the search steps and pauses. */
 import { describe, expect, it } from 'vitest';
 
-import type { Candidate } from '../../contract/candidate';
+import type { Candidate, WeightQuantization } from '../../contract/candidate';
 import type { SearchSettings } from '../../contract/settings';
 import { verdictFor } from '../../contract/select';
 import type { MethodName, ParamsOf, ResultOf } from '../../worker/messages';
@@ -9,7 +9,7 @@ import type { CallOptions } from '../../worker/bridge';
 import type { DataSummary, ModelSummary, Reference, RestoredWork, TrainParams } from '../../worker/studioTypes';
 import type { EngineClient } from './common';
 import { BUILTIN_PRETRAIN_EPOCHS } from './defaults';
-import { candidateCountText, selectedIndex, verdictOf } from './searchSlice';
+import { candidateCountText, emptyExport, exportMatches, selectedIndex, verdictOf, type ExportFormat } from './searchSlice';
 import { createStudioStore, selectReference } from './store';
 import { holdingText } from './trainingSlice';
 
@@ -362,5 +362,23 @@ describe('studio store', () => {
     expect(candidateCountText({ state: 'done', planned, candidates: [...grid, ...refine] })).toBe('candidates: 19 on the grid, 3 refining');
     expect(candidateCountText({ state: 'done', planned, candidates: grid })).toBe('candidates');
     expect(candidateCountText({ state: 'paused', planned, candidates: grid.slice(0, 1) })).toBe('of 19 grid candidates');
+  });
+});
+
+describe('exportMatches: the download links offered are the ones the form asks for', () => {
+  const done = (candidate: number | 'original', format: ExportFormat, quantization: WeightQuantization | null) =>
+    ({ ...emptyExport(), state: 'done' as const, candidate, format, quantization });
+  it('only for the same candidate, format and precision', () => {
+    expect(exportMatches(done(3, 'files', null), 3, 'files', undefined)).toBe(true);
+    // The format changed after the files were prepared: the old links are not this format's.
+    expect(exportMatches(done(3, 'files', null), 3, 'onnx', undefined)).toBe(false);
+    expect(exportMatches(done(3, 'files', null), 3, 'zip', undefined)).toBe(false);
+    expect(exportMatches(done(3, 'files', 'float16'), 3, 'files', undefined)).toBe(false);
+    expect(exportMatches(done(3, 'files', 'float16'), 3, 'files', 'float16')).toBe(true);
+    expect(exportMatches(done(2, 'files', null), 3, 'files', undefined)).toBe(false);
+    expect(exportMatches({ ...done(3, 'files', null), state: 'running' }, 3, 'files', undefined)).toBe(false);
+    // The original as ONNX shows while ONNX is chosen, whichever candidate is shown.
+    expect(exportMatches(done('original', 'onnx', null), 5, 'onnx', undefined)).toBe(true);
+    expect(exportMatches(done('original', 'onnx', null), 5, 'files', undefined)).toBe(false);
   });
 });

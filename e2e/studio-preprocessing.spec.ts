@@ -58,6 +58,9 @@ test('a 32×32×3 model dropped before its data waits for it, then loads', async
   await expect(page.getByTestId('model-summary')).toContainText('32 × 32 × 3');
   await expect(page.getByRole('radio', { name: /LeNet/ })).not.toBeChecked();
   await expect(page.getByTestId('model-error')).toHaveCount(0);
+  // Waiting for its data: nothing to train yet, and the first stage is not done (it once showed ✓ with Train enabled).
+  await expect(page.getByTestId('train-start')).toBeDisabled();
+  await expect(page.getByTestId('stage-1').locator('.stage-done')).toHaveCount(0);
   await page.getByTestId('stage-1').screenshot({ path: `${ARTIFACTS}/studio-model-pending.png` });
 
   await dropFiles(page, await digitIdxFiles(10, { channels: 3, side: 32 }));
@@ -69,6 +72,9 @@ test('a 32×32×3 model dropped before its data waits for it, then loads', async
   await expect(page.getByTestId('data-error')).toHaveCount(0);
   // The user's model is measured on the data as soon as both are there.
   await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
+  await expect(page.getByTestId('stage-1').locator('.stage-done')).toHaveCount(1);
+  // The training time is estimated once the data arrives, without touching a setting (it once waited forever).
+  await expect(page.getByTestId('train-estimate')).toContainText('Estimated training time', UNTIL_DONE);
   expect(errors).toEqual([]);
 });
 

@@ -14,7 +14,7 @@ import { CompressExportPanel } from './panels/CompressExportPanel';
 import { EngineBar } from './panels/EngineBar';
 import { ModelDataPanel } from './panels/ModelDataPanel';
 import { TrainScorePanel } from './panels/TrainScorePanel';
-import { createStudioStore, StudioProvider, useStudio } from './store/store';
+import { createStudioStore, selectInputsReady, StudioProvider, useStudio } from './store/store';
 
 export interface AppProps {
   engine: WorkerBridge;
@@ -61,7 +61,7 @@ function Studio() {
       <RestoredNote />
       <DropTarget />
       <div className="stages">
-        <Stage n={1} title="Model & data" done={useStudio((s) => s.model.summary !== null && s.data.summary !== null)}
+        <Stage n={1} title="Model & data" done={useStudio(selectInputsReady)}
           text="Choose the network to compress and the images to train and measure it on. The studio finds which channels can be removed and which must go together (a shortcut or a depthwise layer ties them).">
           <ModelDataPanel />
         </Stage>

@@ -14,7 +14,7 @@ import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { duration, fixed, percent } from '../lib/format';
 import { previewRatio } from '../lib/preview';
 import { holdingText, runRemainingMs } from '../store/trainingSlice';
-import { useStudio } from '../store/store';
+import { selectInputsReady, useStudio } from '../store/store';
 
 export function TrainScorePanel() {
   return (
@@ -106,7 +106,8 @@ function TrainSettingsForm() {
 function TrainControls() {
   const state = useStudio((s) => s.training.state);
   const paused = useStudio((s) => s.training.paused);
-  const ready = useStudio((s) => s.model.summary !== null && s.data.summary !== null && s.engine.state === 'done');
+  const inputsReady = useStudio(selectInputsReady);
+  const ready = useStudio((s) => s.engine.state === 'done') && inputsReady;
   const searching = useStudio((s) => s.search.state === 'running' || s.search.state === 'starting');
   const start = useStudio((s) => s.startTraining);
   const resumable = useStudio((s) => s.training.resumable);
@@ -144,12 +145,15 @@ function TrainEstimate() {
   const estimate = useStudio((s) => s.trainEstimate);
   const busy = useStudio((s) => s.search.state === 'running' || s.search.state === 'starting');
   const measure = useStudio((s) => s.estimateTraining);
+  // Measured again whenever the model and data that train change (a model given first waits for its data).
+  const model = useStudio((s) => s.model.summary);
+  const data = useStudio((s) => s.data.summary);
   useEffect(() => {
     if (busy) return;
     // Settles first: typing a number changes the form on every key.
     const timer = setTimeout(() => void measure(), 400);
     return () => clearTimeout(timer);
-  }, [form, rule, busy, measure]);
+  }, [form, rule, busy, measure, model, data]);
   if (!estimate) return <p className="hint" data-testid="train-estimate">Estimating the training time…</p>;
   const steps = estimate.pretrainSteps + estimate.sparseSteps;
   return (

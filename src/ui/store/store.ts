@@ -86,4 +86,10 @@ export const selectBusy = (s: StudioState): boolean =>
   s.training.state === 'running' || s.search.state === 'running' || s.search.state === 'starting';
 
 /** The original model's figures once measured: by the search, by the training the scores follow, or by the check of the user's model on the data. */
+/**
+ * A model and data that fit each other: the worker holds a session, so training, its estimate and the stages past
+ * the first can start. A model that waits for fitting data (inputs.pending) is not ready.
+ */
+export const selectInputsReady = (s: StudioState): boolean => s.model.summary !== null && s.data.summary !== null && s.inputs.pending === null;
+
 export const selectReference = (s: StudioState): Reference | null => s.search.reference ?? s.scores.result?.reference ?? s.inputs.check.reference ?? null;

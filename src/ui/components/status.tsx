@@ -13,6 +13,16 @@ interface ProgressBarProps {
   testId?: string;
 }
 
+/**
+ * What the bar says of the time left. Once every step is done the call still works (BN statistics measured again,
+ * the model read back), so it says so instead of "about 0 ms left" for the tens of seconds that takes.
+ */
+export function timeLeftText(share: number, leftMs: number | undefined, paused = false): string {
+  if (paused) return 'paused';
+  if (share >= 1) return 'finishing…';
+  return leftMs !== undefined ? `about ${duration(Math.max(0, leftMs))} left` : 'estimating time…';
+}
+
 export function ProgressBar({ progress, label, paused, remainingMs, testId }: ProgressBarProps) {
   const share = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
   const elapsed = performance.now() - progress.startedAt;
@@ -22,7 +32,7 @@ export function ProgressBar({ progress, label, paused, remainingMs, testId }: Pr
       <div className="progress-head">
         <span>{progress.label || label}</span>
         <span className="progress-left" aria-live="off">
-          {paused ? 'paused' : left !== undefined ? `about ${duration(left)} left` : 'estimating time…'}
+          {timeLeftText(share, left, paused)}
         </span>
       </div>
       <progress

@@ -6,6 +6,7 @@ import { readAndSort } from './files';
 import { indexRanges, percent, compact, change } from './format';
 import { histogram } from './histogram';
 import { previewRatio } from './preview';
+import { timeLeftText } from '../components/status';
 
 describe('format', () => {
   it('writes figures short', () => {
@@ -71,5 +72,15 @@ describe('readAndSort', () => {
     ]);
     expect(sorted.model.map((f) => f.name)).toEqual(['model.json', 'group1-shard1of2.bin', 'net.keras', 'legacy.h5', 'old.hdf5']);
     expect(sorted.data.map((f) => f.name)).toEqual(['train-images-idx3-ubyte']);
+  });
+});
+
+describe('the progress bar\'s time left', () => {
+  it('says the call is finishing once every step is done, not "about 0 ms left"', () => {
+    expect(timeLeftText(1, 0)).toBe('finishing…');
+    expect(timeLeftText(1, 1200)).toBe('finishing…');
+    expect(timeLeftText(0.5, 90_000)).toMatch(/^about .* left$/);
+    expect(timeLeftText(0.5, undefined)).toBe('estimating time…');
+    expect(timeLeftText(0.5, 1000, true)).toBe('paused');
   });
 });

@@ -903,7 +903,8 @@ class OnnxImporter {
       stack.push(...byName.get(name)!.inbound.filter((inbound) => !needed.has(inbound)));
     }
     const spec: ModelSpec = {
-      name: (this.model.graph.name || this.fileName.replace(/\.onnx$/i, '')).replace(/[^A-Za-z0-9_.-]+/g, '_') || 'onnx_model',
+      // The file's name: PyTorch names every graph 'torch_jit'.
+      name: (this.fileName.split(/[\\/]/).pop()!.replace(/\.onnx$/i, '') || this.model.graph.name).replace(/[^A-Za-z0-9_.-]+/g, '_') || 'onnx_model',
       layers: this.layers.filter((layer) => needed.has(layer.name)),
       inputs: [this.inputLayer],
       outputs,

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors';
 import type { ModelSpec } from '../../core/types';
+import protobuf from 'protobufjs/minimal';
+import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from '../../export/onnx/proto';
 import { onnxFromSpec } from '../../export/onnx/toOnnx';
 import { analyzeModel } from '../../graph/analyze';
 import { runOnnx } from '../../testing/onnxRuntime';
@@ -121,7 +123,7 @@ describe('ONNX import: files PyTorch exported', () => {
     expect(difference).toBeLessThan(TOLERANCE);
   });
 
-  it('refuses the option-A shortcut only where it cannot map it, naming the node', () => {
+  it('maps the option-A shortcut (strided slice, zero channels) exactly', () => {
     const imported = specFromOnnx(fixture('option_a_opset13.onnx'), 'a.onnx');
     // x[:, :, ::2, ::2] → a 1×1 depthwise convolution of ones, stride 2; the zero channels → a 1×1 convolution.
     expect(imported.spec.layers.filter((layer) => layer.className === 'DepthwiseConv2D').map((layer) => layer.config.strides)).toEqual([[2, 1], [1, 2]]);
@@ -170,7 +172,47 @@ describe('ONNX import: files GFR Studio wrote', () => {
   });
 });
 
+/** A one-input graph written by the project's ONNX writer: x [batch, 4, 6, 6] → nodes → y. */
+function graphFile(nodes: OnnxNode[], initializers: OnnxTensor[] = [], opset = 13): Uint8Array {
+  return encodeOnnxModel({
+    irVersion: 7, opsetVersion: opset, producerName: 'test', producerVersion: '', docString: '', metadata: {},
+    graph: { name: 'g', nodes, initializers, inputs: [{ name: 'x', dims: ['batch', 4, 6, 6] }], outputs: [{ name: 'y', dims: ['batch', 4, 6, 6] }] },
+  });
+}
+const node = (opType: string, name: string, inputs: string[], attributes: OnnxNode['attributes'] = []): OnnxNode => ({ opType, name, inputs, outputs: ['y'], attributes });
+const weight = (name: string, dims: number[]): OnnxTensor => ({ name, dims, dataType: 'float', values: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5) });
+
 describe('ONNX import: what it refuses', () => {
+  it.each([
+    ['an operator it does not read', [node('LSTM', 'lstm_1', ['x'])], [], /node 'lstm_1' \(LSTM\) is an operator the import does not read/],
+    ['hard swish', [node('HardSwish', 'act', ['x'])], [], /node 'act' \(HardSwish\) is a hard swish/],
+    ["PyTorch's hard sigmoid (x/6 + 1/2)", [node('HardSigmoid', 'hs', ['x'], [{ name: 'alpha', type: 'float', value: 1 / 6 }])], [], /node 'hs' \(HardSigmoid\).*slope 0\.1667/],
+    ['a grouped convolution', [node('Conv', 'grouped', ['x', 'w'], [{ name: 'group', type: 'int', value: 2 }])], [weight('w', [4, 2, 3, 3])], /node 'grouped' \(Conv\) is a grouped convolution \(group 2 over 4 channels\)/],
+    ['a depth multiplier', [node('Conv', 'dw2', ['x', 'w'], [{ name: 'group', type: 'int', value: 4 }])], [weight('w', [8, 1, 3, 3])], /node 'dw2' \(Conv\) is a depthwise convolution with 2 outputs per channel/],
+    ['a slice of channels', [node('Slice', 'cut', ['x', 's', 'e', 'a'])], [{ name: 's', dims: [1], dataType: 'int64', values: [0] }, { name: 'e', dims: [1], dataType: 'int64', values: [2] }, { name: 'a', dims: [1], dataType: 'int64', values: [1] }] as OnnxTensor[], /node 'cut' \(Slice\) slices axis 1/],
+    ['a product of two tensors (a gate, not x · sigmoid(x))', [
+      { ...node('Relu', 'r', ['x']), outputs: ['r_out'] }, { ...node('Sigmoid', 'gate', ['r_out']), outputs: ['gate_out'] }, node('Mul', 'se', ['x', 'gate_out']),
+    ], [], /node 'se' \(Mul\) multiplies two tensors/],
+  ] as const)('%s, naming the node and its operator', (_what, nodes, initializers, message) => {
+    const bytes = graphFile([...nodes], [...initializers]);
+    expect(() => specFromOnnx(bytes, 'net.onnx')).toThrow(UserError);
+    expect(() => specFromOnnx(bytes, 'net.onnx')).toThrow(message);
+  });
+
+  it('an opset outside 7–18', () => {
+    expect(() => specFromOnnx(graphFile([node('Relu', 'r', ['x'])], [], 19), 'new.onnx')).toThrow(/new\.onnx uses ONNX opset 19; opsets 7–18 are read/);
+  });
+
+  it('weights in an external data file, with what to do', () => {
+    // A second graph field merges into the first (protobuf): an initializer 'w' whose data_location is EXTERNAL.
+    const extra = protobuf.Writer.create();
+    extra.uint32((7 << 3) | 2).fork().uint32((5 << 3) | 2).fork();
+    extra.uint32((1 << 3) | 0).int64(4).uint32((2 << 3) | 0).int32(1).uint32((8 << 3) | 2).string('w').uint32((14 << 3) | 0).int32(1);
+    extra.ldelim().ldelim();
+    const bytes = new Uint8Array([...graphFile([node('Relu', 'r', ['x'])]), ...extra.finish()]);
+    expect(() => specFromOnnx(bytes, 'big.onnx')).toThrow(/big\.onnx keeps initializer 'w' in an external data file; save the model with its weights inside/);
+  });
+
   it('a damaged file, naming it', () => {
     const bytes = fixture('residual_opset13.onnx');
     expect(() => specFromOnnx(bytes.slice(0, bytes.length / 2), 'cut.onnx')).toThrow(UserError);

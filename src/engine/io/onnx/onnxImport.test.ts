@@ -131,6 +131,33 @@ describe('ONNX import: files PyTorch exported', () => {
   });
 });
 
+describe('ONNX round trip: a PyTorch file in, an NCHW file out', () => {
+  it.each(['residual_opset13.onnx', 'mobile_bn_opset17.onnx', 'option_a_opset13.onnx'])('%s: written back with its input name and NCHW input, same outputs in onnxruntime', async (name) => {
+    const bytes = fixture(name);
+    const imported = specFromOnnx(bytes, name);
+    const written = onnxFromSpec(imported.spec, { inputLayout: imported.origin.inputLayout, inputName: imported.origin.inputName });
+    const [h, w, c] = inputShape(imported.spec);
+    const nchw = toNchw(images(3, h, w, c), [3, h, w, c]);
+    const expected = await runOnnx(bytes, nchw, [3, c, h, w]);
+    expect(maxAbsDifference(expected, await runOnnx(written, nchw, [3, c, h, w]))).toBeLessThan(TOLERANCE);
+    const again = specFromOnnx(written, name);
+    expect(again.origin).toMatchObject({ inputName: 'image', inputLayout: 'NCHW' });
+  });
+
+  it('the NCHW file applies the input normalization over axis 1', async () => {
+    const bytes = fixture('mobile_opset13.onnx');
+    const imported = specFromOnnx(bytes, 'm.onnx');
+    const scaling = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const written = onnxFromSpec(imported.spec, { inputLayout: 'NCHW', inputName: 'image', inputScaling: scaling });
+    const [h, w, c] = inputShape(imported.spec);
+    const pixels = toNchw(images(2, h, w, c), [2, h, w, c]);
+    const normalized = pixels.map((x, i) => (x - scaling.mean[Math.floor(i / (h * w)) % 3]) / scaling.std[Math.floor(i / (h * w)) % 3]);
+    expect(maxAbsDifference(await runOnnx(bytes, normalized, [2, c, h, w]), await runOnnx(written, pixels, [2, c, h, w]))).toBeLessThan(TOLERANCE);
+    // Read back, the normalization nodes become the input scaling again.
+    expect(specFromOnnx(written, 'm.onnx').inputScaling!.std[2]).toBeCloseTo(0.225, 6);
+  });
+});
+
 describe('ONNX import: files GFR Studio wrote', () => {
   it.each([
     ['lenet', [28, 28, 1]],
@@ -180,6 +207,7 @@ function graphFile(nodes: OnnxNode[], initializers: OnnxTensor[] = [], opset = 1
   });
 }
 const node = (opType: string, name: string, inputs: string[], attributes: OnnxNode['attributes'] = []): OnnxNode => ({ opType, name, inputs, outputs: ['y'], attributes });
+const withOutput = (value: OnnxNode, output: string): OnnxNode => ({ ...value, outputs: [output] });
 const weight = (name: string, dims: number[]): OnnxTensor => ({ name, dims, dataType: 'float', values: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5) });
 
 describe('ONNX import: what it refuses', () => {
@@ -191,7 +219,7 @@ describe('ONNX import: what it refuses', () => {
     ['a depth multiplier', [node('Conv', 'dw2', ['x', 'w'], [{ name: 'group', type: 'int', value: 4 }])], [weight('w', [8, 1, 3, 3])], /node 'dw2' \(Conv\) is a depthwise convolution with 2 outputs per channel/],
     ['a slice of channels', [node('Slice', 'cut', ['x', 's', 'e', 'a'])], [{ name: 's', dims: [1], dataType: 'int64', values: [0] }, { name: 'e', dims: [1], dataType: 'int64', values: [2] }, { name: 'a', dims: [1], dataType: 'int64', values: [1] }] as OnnxTensor[], /node 'cut' \(Slice\) slices axis 1/],
     ['a product of two tensors (a gate, not x · sigmoid(x))', [
-      { ...node('Relu', 'r', ['x']), outputs: ['r_out'] }, { ...node('Sigmoid', 'gate', ['r_out']), outputs: ['gate_out'] }, node('Mul', 'se', ['x', 'gate_out']),
+      withOutput(node('Relu', 'r', ['x']), 'r_out'), withOutput(node('Sigmoid', 'gate', ['r_out']), 'gate_out'), node('Mul', 'se', ['x', 'gate_out']),
     ], [], /node 'se' \(Mul\) multiplies two tensors/],
   ] as const)('%s, naming the node and its operator', (_what, nodes, initializers, message) => {
     const bytes = graphFile([...nodes], [...initializers]);

@@ -15,7 +15,7 @@ import { analyzeModel } from '../src/engine/graph/analyze';
 import { specFromModel } from '../src/engine/io/modelSpec';
 import { BUILTIN_MODELS, buildBuiltinModel, isBuiltinModelName } from '../src/engine/zoo';
 import { useNodeBackend } from '../src/engine/backend/node';
-import { readModelFiles } from './modelFiles';
+import { readModelFiles, withMeasuredBatchNorms } from './modelFiles';
 import { UsageError, wholeFlag, type Flags } from './args';
 
 export const BUILTIN_DATA = ['digits', 'fashion-mnist'] as const;
@@ -131,7 +131,7 @@ function seededSubset(data: ImageDataset, flags: Flags, flag: 'samples' | 'val-s
 
 /** A built-in model (built for the data's shape, its initializers seeded by `seed`) or a model file. */
 export async function loadModel(argument: string | undefined, data: Pick<ImageDataset, 'height' | 'width' | 'channels' | 'numClasses'>, seed = 1): Promise<ModelSpec> {
-  if (!argument) throw new UsageError(`Name a model: a model.json, .keras or .h5 path, or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
+  if (!argument) throw new UsageError(`Name a model: a model.json, .keras, .h5 or .onnx path, or one of ${Object.keys(BUILTIN_MODELS).join(', ')}.`);
   if (!isBuiltinModelName(argument)) return (await readModelFiles(argument)).spec;
   const model = buildBuiltinModel(argument, { inputShape: [data.height, data.width, data.channels], numClasses: data.numClasses, seed });
   const spec = await specFromModel(model);
@@ -160,7 +160,8 @@ export async function loadInputs(argument: string | undefined, flags: Flags): Pr
     const size = inputSizeOf(loaded.spec);
     const scaling = scalingFlags(flags, loaded.inputScaling, size?.[2]);
     const data = await loadData(flags, scaling, size);
-    return { spec: loaded.spec, data, scaling, ...(await withValidation(flags, scaling, size, data)) };
+    const { spec } = await withMeasuredBatchNorms(loaded, data);
+    return { spec, data, scaling, ...(await withValidation(flags, scaling, size, data)) };
   }
   const scaling = scalingFlags(flags);
   const data = await loadData(flags, scaling);

@@ -1,7 +1,7 @@
 /**
  * A model from the files a user has: a tfjs LayersModel (model.json with its
- * weight shards, or one zip holding them), a Keras 3 `.keras` file or a legacy
- * Keras `.h5` file. Shared by the studio (dropped files) and the command line
+ * weight shards, or one zip holding them), a Keras 3 `.keras` file, a legacy
+ * Keras `.h5` file or an `.onnx` file (PyTorch's export, `onnx/importOnnx.ts`). Shared by the studio (dropped files) and the command line
  * (files on disk), so both give the same errors.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -15,6 +15,7 @@ import { isHdf5 } from './hdf5';
 import { specFromKerasArchive } from './kerasArchive';
 import { specFromKerasH5 } from './kerasH5';
 import { specFromArtifacts } from './modelSpec';
+import { specFromOnnx, type OnnxOrigin } from './onnx/importOnnx';
 
 export { MAX_UNZIPPED_BYTES };
 
@@ -25,7 +26,7 @@ export interface NamedBytes {
 
 /** Largest model.json accepted: a topology is small, anything larger is not one. */
 export const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
-/** Largest single model file (shard, zip, .keras, .h5) accepted. */
+/** Largest single model file (shard, zip, .keras, .h5, .onnx) accepted. */
 export const MAX_MODEL_FILE_BYTES = 1024 * 1024 * 1024;
 
 interface ModelJson {
@@ -35,26 +36,39 @@ interface ModelJson {
   userDefinedMetadata?: { gfrStudio?: { inputScaling?: InputScaling } };
 }
 
-export type ModelFormat = 'tfjs' | 'keras' | 'h5';
+export type ModelFormat = 'tfjs' | 'keras' | 'h5' | 'onnx';
 
 export interface LoadedModel {
   spec: ModelSpec;
   format: ModelFormat;
-  /** The preprocessing GFR Studio wrote into an exported model.json, if any. */
+  /**
+   * The preprocessing GFR Studio wrote into an exported model.json, if any; for an .onnx file, the (x − mean) / std
+   * its first nodes applied to the input (taken out of the model).
+   */
   inputScaling?: InputScaling;
+  /** An .onnx file's opset, producer, input name and layout: what an ONNX export needs to write it back the same way. */
+  onnx?: OnnxOrigin;
+  /** An .onnx file's BatchNormalizations rebuilt after convolutions whose BN the export folded away (docs/METHOD.md §11.3). */
+  rebuiltBatchNorms?: string[];
 }
 
 const baseName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
 const isKerasArchive = (name: string): boolean => /\.keras$/i.test(name);
 const isH5 = (file: NamedBytes): boolean => /\.(h5|hdf5)$/i.test(file.name) || isHdf5(file.bytes);
+const isOnnx = (name: string): boolean => /\.onnx$/i.test(name);
 
 /** Any supported model format: what the studio and the command line call. */
 export async function loadModelFiles(files: NamedBytes[]): Promise<LoadedModel> {
-  if (files.length === 0) throw new UserError('No model files were given: give model.json with its .bin files, a zip of them, a .keras or an .h5 file.');
+  if (files.length === 0) throw new UserError('No model files were given: give model.json with its .bin files, a zip of them, a .keras, an .h5 or an .onnx file.');
   for (const file of files) {
     if (file.bytes.byteLength > MAX_MODEL_FILE_BYTES) {
       throw new UserError(`${file.name} is ${file.bytes.byteLength} bytes; model files of at most ${MAX_MODEL_FILE_BYTES} bytes are read.`);
     }
+  }
+  const onnx = files.find((file) => isOnnx(file.name));
+  if (onnx) {
+    const imported = specFromOnnx(onnx.bytes, onnx.name);
+    return { spec: imported.spec, format: 'onnx', inputScaling: imported.inputScaling, onnx: imported.origin, rebuiltBatchNorms: imported.rebuiltBatchNorms };
   }
   const keras = files.find((file) => isKerasArchive(file.name));
   if (keras) return { spec: await specFromKerasArchive(keras.bytes, keras.name), format: 'keras' };
@@ -70,8 +84,8 @@ export async function loadModelFiles(files: NamedBytes[]): Promise<LoadedModel> 
 
 /** tfjs LayersModel files only (synchronous); Keras files need `loadModelFiles`. */
 export function specFromFiles(files: NamedBytes[]): ModelSpec {
-  if (files.some((file) => isKerasArchive(file.name) || isH5(file))) {
-    throw new UserError('Keras .keras and .h5 files are read by loadModelFiles.');
+  if (files.some((file) => isKerasArchive(file.name) || isH5(file) || isOnnx(file.name))) {
+    throw new UserError('Keras .keras and .h5 files and .onnx files are read by loadModelFiles.');
   }
   return readTfjsModel(expandZips(files)).spec;
 }
@@ -87,7 +101,7 @@ function readTfjsModel(all: NamedBytes[]): LoadedModel {
   const jsons = all.filter((file) => file.name.toLowerCase().endsWith('.json'));
   const modelFile = jsons.find((file) => baseName(file.name) === 'model.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
   if (!modelFile) {
-    throw new UserError(jsons.length ? `Several .json files were given (${jsons.map((f) => f.name).join(', ')}); include the one named model.json.` : 'No model.json among the files: give a tfjs LayersModel (model.json with its .bin weight files, or one zip), a .keras or an .h5 file.');
+    throw new UserError(jsons.length ? `Several .json files were given (${jsons.map((f) => f.name).join(', ')}); include the one named model.json.` : 'No model.json among the files: give a tfjs LayersModel (model.json with its .bin weight files, or one zip), a .keras, an .h5 or an .onnx file.');
   }
   const json = parseModelJson(modelFile);
   const manifest = json.weightsManifest ?? [];

@@ -1,6 +1,6 @@
 /**
  * The whole page takes dropped files: a model (model.json + shards, a zip
- * holding one, a .keras or .h5 file), data (IDX files, image folders or zips), or both at once.
+ * holding one, a .keras, .h5 or .onnx file), data (IDX files, image folders or zips), or both at once.
  */
 import { useEffect, useState } from 'react';
 
@@ -73,7 +73,7 @@ export function DropTarget() {
         <div className="drop-overlay" aria-hidden="true">
           <div>
             <strong>Drop to load</strong>
-            <span>a model (model.json with its .bin files, a zip, a .keras or an .h5 file) and/or data (IDX files, or images in one folder per class)</span>
+            <span>a model (model.json with its .bin files, a zip, a .keras, an .h5 or an .onnx file) and/or data (IDX files, or images in one folder per class)</span>
           </div>
         </div>
       )}

@@ -14,8 +14,8 @@ export interface PathedFile {
   path: string;
 }
 
-/** model.json, weight shards, Keras files (.keras, legacy .h5 / .hdf5). */
-const MODEL_FILE = /\.(json|bin|keras|h5|hdf5)$|shard\d+of\d+/i;
+/** model.json, weight shards, Keras files (.keras, legacy .h5 / .hdf5), ONNX files (.onnx, e.g. PyTorch's export). */
+const MODEL_FILE = /\.(json|bin|keras|h5|hdf5|onnx)$|shard\d+of\d+/i;
 const ZIP_FILE = /\.zip$/i;
 
 /**
@@ -88,7 +88,7 @@ export interface SortedFiles {
 
 const isHidden = (path: string): boolean => path.split('/').some((part) => part.startsWith('.') || part === '__MACOSX');
 
-/** Reads the files and sorts them: model.json / weight shards / Keras files / zipped model → model; the rest → data. */
+/** Reads the files and sorts them: model.json / weight shards / Keras and ONNX files / zipped model → model; the rest → data. */
 export async function readAndSort(files: PathedFile[]): Promise<SortedFiles> {
   const sorted: SortedFiles = { model: [], data: [] };
   for (const { file, path } of files) {

@@ -65,12 +65,12 @@ describe('previewRatio', () => {
 
 describe('readAndSort', () => {
   const file = (name: string) => ({ file: new File([new Uint8Array([1, 2, 3])], name), path: name });
-  it('sends model.json, shards and Keras files to the model, the rest to the data', async () => {
+  it('sends model.json, shards, Keras and ONNX files to the model, the rest to the data', async () => {
     const sorted = await readAndSort([
-      file('model.json'), file('group1-shard1of2.bin'), file('net.keras'), file('legacy.h5'), file('old.hdf5'),
+      file('model.json'), file('group1-shard1of2.bin'), file('net.keras'), file('legacy.h5'), file('old.hdf5'), file('resnet.ONNX'),
       file('train-images-idx3-ubyte'), file('.DS_Store'),
     ]);
-    expect(sorted.model.map((f) => f.name)).toEqual(['model.json', 'group1-shard1of2.bin', 'net.keras', 'legacy.h5', 'old.hdf5']);
+    expect(sorted.model.map((f) => f.name)).toEqual(['model.json', 'group1-shard1of2.bin', 'net.keras', 'legacy.h5', 'old.hdf5', 'resnet.ONNX']);
     expect(sorted.data.map((f) => f.name)).toEqual(['train-images-idx3-ubyte']);
   });
 });

@@ -68,8 +68,8 @@ function ModelPicker() {
           className="visually-hidden"
           type="file"
           multiple
-          accept=".json,.bin,.zip,.keras,.h5,.hdf5,application/json,application/zip"
-          aria-label="Open your model: model.json with its weight files, one zip, a .keras or an .h5 file"
+          accept=".json,.bin,.zip,.keras,.h5,.hdf5,.onnx,application/json,application/zip"
+          aria-label="Open your model: model.json with its weight files, one zip, a .keras, an .h5 or an .onnx file"
           onChange={(e) => void onFiles(e)}
           data-testid="model-files"
         />
@@ -78,7 +78,7 @@ function ModelPicker() {
         </label>
         <span className="hint">
           {choice === 'files' && state !== 'error' ? 'Your model is loaded. ' : ''}A TensorFlow.js LayersModel (model.json with
-          its .bin weight files, or one zip) or a Keras file (.keras or .h5). Or drop it anywhere on the page.
+          its .bin weight files, or one zip), a Keras file (.keras or .h5) or an ONNX file (.onnx, as PyTorch exports it). Or drop it anywhere on the page.
         </span>
       </div>
       <ModelUrlRow />

@@ -2,7 +2,9 @@
  * A ModelSpec as an ONNX model (opset 13). The file takes the same input as
  * the tfjs model, NHWC images, by default as pixels in [0, 1]: the first nodes
  * apply the model's input normalization ((x − mean) / std), then one Transpose
- * turns the images to NCHW, the layout of ONNX's Conv and pooling. Convolutions
+ * turns the images to NCHW, the layout of ONNX's Conv and pooling. With
+ * `inputLayout: 'NCHW'` (a model that came from PyTorch's ONNX) it takes NCHW
+ * images, under the input name it had, and needs no Transpose. Convolutions
  * absorb the BatchNormalization that follows them; Flatten goes back to NHWC
  * order first, so Dense kernels are written as they are.
  */
@@ -25,6 +27,10 @@ export interface OnnxExportOptions {
   inputScaling?: InputScaling;
   /** Whether the file applies `inputScaling` itself, so that it takes pixels in [0, 1]. Default true. */
   normalize?: boolean;
+  /** The input's layout: NHWC (the tfjs model's, the default) or NCHW (PyTorch's, for a model imported from ONNX). */
+  inputLayout?: 'NHWC' | 'NCHW';
+  /** The graph input's name (default: the input layer's), e.g. the name an imported ONNX file gave it. */
+  inputName?: string;
 }
 
 const isIdentity = (scaling: InputScaling): boolean => scaling.mean.every((m) => m === 0) && scaling.std.every((s) => s === 1);
@@ -41,6 +47,7 @@ export function onnxFromSpec(source: ModelSpec, options: OnnxExportOptions = {})
     throw new UserError('The ONNX file\'s normalization nodes subtract and divide per channel but do not reverse the channels: export a BGR model without them (--no-onnx-normalization) and preprocess its inputs before the model.');
   }
   const foldedBns = new Set<string>();
+  const nchwInput = options.inputLayout === 'NCHW';
 
   for (const layer of spec.layers) {
     const found = handlerFor(layer);
@@ -48,12 +55,15 @@ export function onnxFromSpec(source: ModelSpec, options: OnnxExportOptions = {})
     const inputs = layer.inbound.map((name) => values.get(name)!);
     const outputShape = found.handler.outputShape(layer, inputs.map((value) => value.shape));
     if (layer.className === 'InputLayer') {
-      const name = builder.reserve(layer.name);
-      graphInputs.push({ name, dims: ['batch', ...outputShape] });
-      const scaled = normalized ? normalizationNodes(builder, name, outputShape, options.inputScaling!) : name;
-      values.set(layer.name, outputShape.length === 3
-        ? { name: builder.node('Transpose', [scaled], `${layer.name}_nchw`, [{ name: 'perm', type: 'ints', value: [0, 3, 1, 2] }]), layout: 'nchw', shape: outputShape }
-        : { name: scaled, layout: 'flat', shape: outputShape });
+      const name = builder.reserve(options.inputName ?? layer.name);
+      const image = outputShape.length === 3;
+      graphInputs.push({ name, dims: image && nchwInput ? ['batch', outputShape[2], outputShape[0], outputShape[1]] : ['batch', ...outputShape] });
+      const scaled = normalized ? normalizationNodes(builder, name, outputShape, options.inputScaling!, image && nchwInput) : name;
+      values.set(layer.name, !image
+        ? { name: scaled, layout: 'flat', shape: outputShape }
+        : nchwInput
+          ? { name: scaled, layout: 'nchw', shape: outputShape }
+          : { name: builder.node('Transpose', [scaled], `${layer.name}_nchw`, [{ name: 'perm', type: 'ints', value: [0, 3, 1, 2] }]), layout: 'nchw', shape: outputShape });
       continue;
     }
     if (foldedBns.has(layer.name)) {
@@ -81,26 +91,27 @@ export function onnxFromSpec(source: ModelSpec, options: OnnxExportOptions = {})
     opsetVersion: ONNX_OPSET,
     producerName: 'GFR Studio',
     producerVersion: '1',
-    docString: `${spec.name}, exported by GFR Studio. Input: NHWC float32 images, ${normalized ? 'pixels in [0, 1] (the input normalization is applied inside)' : 'scaled as the model was trained (see metadata gfrStudio.inputScaling)'}.`,
+    docString: `${spec.name}, exported by GFR Studio. Input: ${nchwInput ? 'NCHW' : 'NHWC'} float32 images, ${normalized ? 'pixels in [0, 1] (the input normalization is applied inside)' : 'scaled as the model was trained (see metadata gfrStudio.inputScaling)'}.`,
     graph: { name: spec.name, nodes: builder.nodes, initializers: builder.initializers, inputs: graphInputs, outputs: graphOutputs },
     metadata: {
-      'gfrStudio.inputLayout': 'NHWC',
+      'gfrStudio.inputLayout': nchwInput ? 'NCHW' : 'NHWC',
       'gfrStudio.inputScaling': JSON.stringify(options.inputScaling ?? { mean: [0], std: [1] }),
       'gfrStudio.normalizationInside': String(normalized),
     },
   });
 }
 
-/** (x − mean) / std over the last axis (channels), with per-channel or single values. */
-function normalizationNodes(builder: OnnxGraphBuilder, input: string, shape: Shape, scaling: InputScaling): string {
+/** (x − mean) / std over the channels (the last axis, or axis 1 of NCHW images), with per-channel or single values. */
+function normalizationNodes(builder: OnnxGraphBuilder, input: string, shape: Shape, scaling: InputScaling, nchw: boolean): string {
   const channels = shape[shape.length - 1];
   for (const [name, list] of [['mean', scaling.mean], ['std', scaling.std]] as const) {
     if (list.length !== 1 && list.length !== channels) {
       throw new UserError(`The input scaling has ${list.length} ${name} values but the model's images have ${channels} channels; give one value or one per channel.`);
     }
   }
-  const centred = builder.node('Sub', [input, builder.floats('input_mean', [scaling.mean.length], Float32Array.from(scaling.mean))], 'input_centred');
-  return builder.node('Div', [centred, builder.floats('input_std', [scaling.std.length], Float32Array.from(scaling.std))], 'input_normalized');
+  const dims = (list: number[]) => (nchw && list.length > 1 ? [list.length, 1, 1] : [list.length]);
+  const centred = builder.node('Sub', [input, builder.floats('input_mean', dims(scaling.mean), Float32Array.from(scaling.mean))], 'input_centred');
+  return builder.node('Div', [centred, builder.floats('input_std', dims(scaling.std), Float32Array.from(scaling.std))], 'input_normalized');
 }
 
 /** The BatchNormalization that alone reads a convolution without activation: folded into its weights. */

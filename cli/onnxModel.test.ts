@@ -1,0 +1,45 @@
+/** An .onnx file exported from PyTorch through the command line: analyze, eval and prune read it. */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import { specFromOnnx } from '../src/engine/io/onnx/importOnnx';
+import { gfr } from './testHelpers';
+
+const FIXTURE = join(process.cwd(), 'src/engine/testing/fixtures/onnx/residual_opset13.onnx');
+
+function png(size: number, shade: number, seed: number): Buffer {
+  const image = new PNG({ width: size, height: size });
+  for (let i = 0; i < size * size; i++) image.data.set([shade, (i * 13 + seed * 29) % 256, 255 - shade, 255], i * 4);
+  return PNG.sync.write(image);
+}
+
+describe('an .onnx model on the command line', () => {
+  it('analyze finds the channels of the convolutions whose BN the export folded away, with the BNs rebuilt', async () => {
+    const { stdout, code } = await gfr('analyze', FIXTURE, '--backend', 'cpu');
+    expect(code).toBe(0);
+    const analysis = JSON.parse(stdout.slice(stdout.indexOf('{')));
+    const rebuilt = analysis.groups.filter((group: { prunable: boolean; members: { bn?: string }[] }) => group.prunable && group.members.some((member) => member.bn?.endsWith('_bn')));
+    expect(rebuilt.length).toBeGreaterThanOrEqual(2);
+    expect(analysis.unsupportedLayers).toEqual([]);
+  });
+
+  it('eval and prune --format onnx read it; the pruned file reads back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gfr-onnx-'));
+    ['a', 'b', 'c', 'd', 'e'].forEach((name, c) => {
+      mkdirSync(join(dir, 'images', name), { recursive: true });
+      for (let i = 0; i < 4; i++) writeFileSync(join(dir, 'images', name, `${i}.png`), png(12, 50 * c, i));
+    });
+    const data = ['--data', join(dir, 'images'), '--backend', 'cpu'];
+    const evaluated = await gfr('eval', FIXTURE, ...data);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout.slice(evaluated.stdout.indexOf('{'))).params).toBeGreaterThan(0);
+    const out = join(dir, 'out');
+    const pruned = await gfr('prune', FIXTURE, ...data, '--val-samples', '5', '--epochs', '0', '--criterion', 'l1', '--ratios', '0,0.3', '--format', 'onnx', '--out', out);
+    // 3: written, but 5 validation images cannot tell whether it is within the tolerance.
+    expect([0, 3], pruned.stderr).toContain(pruned.code);
+    const back = specFromOnnx(new Uint8Array(readFileSync(join(out, 'model.onnx'))), 'model.onnx');
+    expect(back.spec.layers.some((layer) => layer.className === 'Conv2D')).toBe(true);
+  });
+});

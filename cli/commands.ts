@@ -106,11 +106,13 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   if (epochs === 0 && criterion === 'gfr') {
     throw new UsageError("--epochs 0 prunes the model as it is, which needs a criterion without retraining: use --criterion l1 or gamma (gfr needs sparse training).");
   }
-  const format = choiceFlag(flags.format, 'format', ['tfjs', 'onnx'] as const, 'tfjs');
+  const askedFormat = flags.format === undefined ? undefined : choiceFlag(flags.format, 'format', ['tfjs', 'onnx'] as const, 'tfjs');
   const quantization = flags.quantize === undefined ? undefined : choiceFlag(flags.quantize, 'quantize', WEIGHT_QUANTIZATIONS, 'float16');
-  if (quantization && format === 'onnx') throw new UserError('--quantize applies to the tfjs format; the ONNX file is float32. Drop one of --quantize and --format onnx.');
+  if (quantization && askedFormat === 'onnx') throw new UserError('--quantize applies to the tfjs format; the ONNX file is float32. Drop one of --quantize and --format onnx.');
   const backend = await selectBackend(flags);
-  const { spec: model, data, scaling, validation, notes } = await loadInputs(positionals[0], flags);
+  const { spec: model, data, scaling, validation, notes, onnx } = await loadInputs(positionals[0], flags);
+  // A model that came as ONNX goes back as ONNX, unless another format (or quantized kernels) is asked for.
+  const format = askedFormat ?? (onnx && !quantization ? 'onnx' : 'tfjs');
   for (const note of notes) log(`warning: ${note}`);
   const split = splitData(data, flags, validation);
   // A built-in model is built untrained: it is a trained start only after --pretrain-epochs.
@@ -160,6 +162,8 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   }
   const exported: ExportedModel = {
     format, quantization, inputScaling: scaling, inputShape: [data.height, data.width, data.channels], normalizationInside: format === 'onnx' && !flags['no-onnx-normalization'],
+    // The user's input name and NCHW layout, so the file drops into their onnxruntime or PyTorch-side pipeline.
+    ...(format === 'onnx' && onnx ? { inputLayout: onnx.inputLayout, inputName: onnx.inputName } : {}),
   };
   if (quantization) {
     const figures = await session.measureQuantized(selected.index, quantization);
@@ -185,7 +189,8 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
 /** The selected candidate's files in the chosen format (weights before model.json, as the folder is committed). */
 function exportedModelFiles(session: CompressionSession, index: number, exported: ExportedModel): NamedBytes[] {
   if (exported.format === 'onnx') {
-    return [{ name: 'model.onnx', bytes: session.exportOnnx(index, { inputScaling: exported.inputScaling, normalize: exported.normalizationInside }) }];
+    const { inputScaling, normalizationInside: normalize, inputLayout, inputName } = exported;
+    return [{ name: 'model.onnx', bytes: session.exportOnnx(index, { inputScaling, normalize, inputLayout, inputName }) }];
   }
   return modelFilesWeightsFirst(withInputScaling(session.exportCandidate(index, exported.quantization), exported.inputScaling));
 }

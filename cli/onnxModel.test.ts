@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { specFromOnnx } from '../src/engine/io/onnx/importOnnx';
+import { runOnnx } from '../src/engine/testing/onnxRuntime';
 import { gfr } from './testHelpers';
 
 const FIXTURE = join(process.cwd(), 'src/engine/testing/fixtures/onnx/residual_opset13.onnx');
@@ -36,10 +37,18 @@ describe('an .onnx model on the command line', () => {
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(JSON.parse(evaluated.stdout.slice(evaluated.stdout.indexOf('{'))).params).toBeGreaterThan(0);
     const out = join(dir, 'out');
-    const pruned = await gfr('prune', FIXTURE, ...data, '--val-samples', '5', '--epochs', '0', '--criterion', 'l1', '--ratios', '0,0.3', '--format', 'onnx', '--out', out);
+    // No --format: a model that came as ONNX goes back as ONNX.
+    const pruned = await gfr('prune', FIXTURE, ...data, '--val-samples', '5', '--epochs', '0', '--criterion', 'l1', '--ratios', '0,0.3', '--out', out);
     // 3: written, but 5 validation images cannot tell whether it is within the tolerance.
     expect([0, 3], pruned.stderr).toContain(pruned.code);
-    const back = specFromOnnx(new Uint8Array(readFileSync(join(out, 'model.onnx'))), 'model.onnx');
+    const bytes = new Uint8Array(readFileSync(join(out, 'model.onnx')));
+    const back = specFromOnnx(bytes, 'model.onnx');
     expect(back.spec.layers.some((layer) => layer.className === 'Conv2D')).toBe(true);
+    // The user's input name and NCHW layout, so it drops into their pipeline unchanged; onnxruntime runs it so.
+    const original = specFromOnnx(new Uint8Array(readFileSync(FIXTURE)), 'fixture');
+    expect(back.origin).toMatchObject({ inputLayout: 'NCHW', inputName: original.origin.inputName });
+    const scores = await runOnnx(bytes, new Float32Array(2 * 3 * 12 * 12).fill(0.5), [2, 3, 12, 12]);
+    expect(scores.length).toBe(2 * 5);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('NCHW images [N, 3, 12, 12]');
   });
 });

@@ -15,6 +15,7 @@ import { analyzeModel } from '../src/engine/graph/analyze';
 import { specFromModel } from '../src/engine/io/modelSpec';
 import { BUILTIN_MODELS, buildBuiltinModel, isBuiltinModelName } from '../src/engine/zoo';
 import { useNodeBackend } from '../src/engine/backend/node';
+import type { OnnxOrigin } from '../src/engine/io/onnx/importOnnx';
 import { readModelFiles, withMeasuredBatchNorms } from './modelFiles';
 import { UsageError, wholeFlag, type Flags } from './args';
 
@@ -147,6 +148,8 @@ export interface Inputs {
   validation?: ImageDataset;
   /** What fits but may be a mistake (validation classes named differently), for a warning. */
   notes: string[];
+  /** Where an .onnx model came from (opset, input name and layout): the pruned model goes back the same way. */
+  onnx?: OnnxOrigin;
 }
 
 /**
@@ -161,7 +164,7 @@ export async function loadInputs(argument: string | undefined, flags: Flags): Pr
     const scaling = scalingFlags(flags, loaded.inputScaling, size?.[2]);
     const data = await loadData(flags, scaling, size);
     const { spec } = await withMeasuredBatchNorms(loaded, data);
-    return { spec, data, scaling, ...(await withValidation(flags, scaling, size, data)) };
+    return { spec, data, scaling, ...(loaded.onnx ? { onnx: loaded.onnx } : {}), ...(await withValidation(flags, scaling, size, data)) };
   }
   const scaling = scalingFlags(flags);
   const data = await loadData(flags, scaling);

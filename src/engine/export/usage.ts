@@ -19,6 +19,9 @@ export interface ExportedModel {
   normalizationInside?: boolean;
   /** ONNX: the file's name as downloaded (model.onnx where not given). */
   fileName?: string;
+  /** ONNX: the input's layout (NHWC by default; NCHW for a model that came as ONNX) and name. */
+  inputLayout?: 'NHWC' | 'NCHW';
+  inputName?: string;
 }
 
 const list = (values: number[]): string => `[${values.join(', ')}]`;
@@ -53,7 +56,9 @@ export function usageLines(exported: ExportedModel): string[] {
     return [
       '## Using the exported model (ONNX)',
       '',
-      `${file}: opset ${ONNX_OPSET}, float32. Input: NHWC images [N, ${height}, ${width}, ${channels}], the same layout as the tfjs model (one Transpose inside turns them to NCHW); output: [N, classes].`,
+      exported.inputLayout === 'NCHW'
+        ? `${file}: opset ${ONNX_OPSET}, float32. Input${exported.inputName ? ` '${exported.inputName}'` : ''}: NCHW images [N, ${channels}, ${height}, ${width}], the layout of the ONNX file you brought; output: [N, classes].`
+        : `${file}: opset ${ONNX_OPSET}, float32. Input: NHWC images [N, ${height}, ${width}, ${channels}], the same layout as the tfjs model (one Transpose inside turns them to NCHW); output: [N, classes].`,
       identity || inside
         ? `${identity ? '' : `The input normalization (mean ${list(scaling.mean)}, std ${list(scaling.std)}) is applied by the file's first nodes, so `}it takes pixels in [0, 1].`
         : `${normalization} The file was written without the normalization nodes.`,
@@ -61,8 +66,8 @@ export function usageLines(exported: ExportedModel): string[] {
       '```js',
       "import * as ort from 'onnxruntime-web';",
       `const session = await ort.InferenceSession.create('${file}');`,
-      `// pixels: Float32Array of N·${height}·${width}·${channels} values in [0, 1], NHWC${identity || inside ? '' : ', normalized as above'}`,
-      `const input = new ort.Tensor('float32', pixels, [N, ${height}, ${width}, ${channels}]);`,
+      `// pixels: Float32Array of N·${height}·${width}·${channels} values in [0, 1], ${exported.inputLayout === 'NCHW' ? 'NCHW' : 'NHWC'}${identity || inside ? '' : ', normalized as above'}`,
+      `const input = new ort.Tensor('float32', pixels, ${exported.inputLayout === 'NCHW' ? `[N, ${channels}, ${height}, ${width}]` : `[N, ${height}, ${width}, ${channels}]`});`,
       'const output = (await session.run({ [session.inputNames[0]]: input }))[session.outputNames[0]];',
       '```',
       '',

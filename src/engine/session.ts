@@ -28,6 +28,7 @@ import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy,
 import type { AccuracyGuard } from './train/accuracyGuard';
 import { Teacher } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';
+import { prepareTrainedStart } from './train/trainedStart';
 import { trainSparse, type TrainOptions, type TrainSettings, type TrainSummary } from './train/sparseTraining';
 
 export interface SessionData {
@@ -233,16 +234,23 @@ export class CompressionSession {
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
       referenceHits: this.measured.get(original)?.hits,
     } : undefined;
+    // From a trained start: the augmentation `auto` picks, and the original with recalibrated BN statistics where they measure better.
+    const prepared = trainedStart
+      ? await prepareTrainedStart(original, { fit: this.fit, calibration: this.calibration, outputKind: reference.outputKind }, settings, options.signal)
+      : undefined;
+    const begin = prepared?.spec ?? original;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
     const gradual = guard !== undefined;
     const rescaled = !gradual && settings.target > 0 && settings.gammaScale !== 1
-      ? rescaleGammaForOptimizer(original, this.analysis, settings.gammaScale).spec
-      : original;
+      ? rescaleGammaForOptimizer(begin, this.analysis, settings.gammaScale).spec
+      : begin;
     const start = mode === 'gfr' ? insertGfrLayers(rescaled, this.analysis, { seed: settings.seed, temperature: settings.gateTemperature }) : rescaled;
     try {
-      const { summary, spec } = await this.fitModel(start, mode === 'gfr' ? settings : { ...settings, lambdaS: 0 }, { ...options, teacher, guard }, reference);
+      const { summary, spec } = await this.fitModel(start, mode === 'gfr' ? settings : { ...settings, lambdaS: 0 }, {
+        ...options, teacher, guard, augmentation: prepared?.augmentation,
+      }, reference);
       this.state = { ...this.state, trained: spec };
-      return summary;
+      return prepared ? { ...summary, recalibratedStart: prepared.recalibratedStart } : summary;
     } finally {
       teacherModel?.dispose();
     }

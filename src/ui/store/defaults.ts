@@ -20,7 +20,7 @@ export type BuiltinModelName = (typeof BUILTIN_MODELS)[number]['name'];
 export type TrainFormSettings = Pick<
   TrainSettings,
   'epochs' | 'batchSize' | 'learningRate' | 'lambdaGamma' | 'lambdaS' | 'gatePenalty' | 'gateTemperature' | 'target' | 'targetKind' | 'targetMode' | 'distillation'
->;
+> & Required<Pick<TrainSettings, 'optimizer' | 'augmentation'>>;
 
 export interface TrainForm extends TrainFormSettings {
   criterion: CriterionName;
@@ -33,13 +33,15 @@ export interface TrainForm extends TrainFormSettings {
 export const BUILTIN_PRETRAIN_EPOCHS = 1;
 
 const { batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation } = DEFAULT_TRAIN_SETTINGS;
+const optimizer = DEFAULT_TRAIN_SETTINGS.optimizer ?? 'adam';
+const augmentation = DEFAULT_TRAIN_SETTINGS.augmentation ?? 'auto';
 
 export const DEFAULT_TRAIN_FORM: TrainForm = {
   criterion: DEFAULT_SEARCH_SETTINGS.criterion,
   pretrainEpochs: BUILTIN_PRETRAIN_EPOCHS,
   // One epoch: a demo that finishes quickly (the engine's default is two).
   epochs: 1,
-  batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation,
+  batchSize, learningRate, optimizer, augmentation, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation,
   maxSteps: 0,
 };
 

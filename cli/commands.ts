@@ -14,8 +14,8 @@ import { DEFAULT_TOLERANCE, type BudgetMetric, type SelectionRule } from '../src
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
-import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, TRAINED_START_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../src/engine/train/sparseTraining';
-import { AUGMENTATIONS, OPTIMIZERS } from '../src/contract/settings';
+import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../src/engine/train/sparseTraining';
+import { AUGMENTATIONS, defaultLearningRate, OPTIMIZERS } from '../src/contract/settings';
 import { augmentationText } from '../src/contract/events';
 import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/engine/eval/outputKind';
 import { isBuiltinModelName } from '../src/engine/zoo';
@@ -58,12 +58,13 @@ function targetFlags(flags: Flags): Pick<TrainSettings, 'target' | 'targetMode'>
 /**
  * `trainedStart`: sparse training of a trained model, with the trained-start
  * recipe's defaults (TRAINED_START_SETTINGS: optimizer, rate, distillation,
- * augmentation); an --optimizer given alone gets that optimizer's default rate.
+ * augmentation); an --optimizer given alone gets that optimizer's default rate
+ * (--optimizer sgd: 0.01).
  */
 function trainSettings(flags: Flags, epochs: number, trainedStart = false): TrainSettings {
   const defaults = trainedStart ? { ...DEFAULT_TRAIN_SETTINGS, ...TRAINED_START_SETTINGS } : DEFAULT_TRAIN_SETTINGS;
   const optimizer = choiceFlag(flags.optimizer, 'optimizer', OPTIMIZERS, defaults.optimizer ?? 'adam');
-  const learningRate = optimizer === defaults.optimizer ? defaults.learningRate : DEFAULT_LEARNING_RATES[optimizer](trainedStart);
+  const learningRate = optimizer === defaults.optimizer ? defaults.learningRate : defaultLearningRate(optimizer, trainedStart);
   return {
     ...defaults,
     epochs,
@@ -84,12 +85,6 @@ function trainSettings(flags: Flags, epochs: number, trainedStart = false): Trai
     tolerance: toleranceFlag(flags),
   };
 }
-
-/** An optimizer's default rate when --optimizer names the one the start does not default to. */
-const DEFAULT_LEARNING_RATES: Record<'adam' | 'sgd', (trainedStart: boolean) => number> = {
-  adam: (trainedStart) => (trainedStart ? TRAINED_START_LEARNING_RATE : DEFAULT_TRAIN_SETTINGS.learningRate),
-  sgd: () => TRAINED_START_SETTINGS.learningRate,
-};
 
 /** What training decided before its first step: the augmentation and the start's BN statistics. */
 function trainingDecisions(summary: TrainSummary): void {

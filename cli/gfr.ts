@@ -68,8 +68,7 @@ Options:
   --batch-size N        training batch size (64)
   --optimizer O         adam or sgd (SGD: momentum 0.9, the rate falls to
                         ~0 along a cosine over the run's steps, weight decay
-                        on conv/dense kernels) (sgd for sparse training of a
-                        trained model; adam otherwise, pretraining included)
+                        on conv/dense kernels) (adam)
   --learning-rate X     the rate, SGD's starting one (SGD 0.01; Adam 0.001,
                         0.0003 for sparse training of a trained model)
   --weight-decay X      SGD's weight decay on kernels, not on BN γ/β, biases
@@ -78,14 +77,14 @@ Options:
                         up to 4 pixels) of the training images only; auto:
                         flips where the original keeps its accuracy on
                         mirrored calibration images (photos yes, digits and
-                        text no), none without a trained original (auto)
+                        text no), none without a trained original (none)
   --lambda-gamma X      λγ, weight of Σ|γ| (0.0001)
   --lambda-s X          λs, weight of the GFR gates' penalty (0.0001)
   --gate-penalty P      sum (Σ of the gates) or polarization (split the gates
                         of each layer apart) (sum)
   --gate-temperature τ  gates s = sigmoid(u / τ) (1)
   --distill W           share of the loss that distils from the original
-                        model (trained starts only; 0 = off) (0.9)
+                        model (trained starts only; 0 = off) (0.7)
   --distill-temperature T  temperature of distillation (4)
   --no-compensate       do not fold removed channels into the next bias
   --no-recalibrate      do not recalibrate BatchNormalization statistics

@@ -46,7 +46,7 @@ describe('CompressionSession', () => {
     }
     const session = new CompressionSession(spec, data);
     const reference = await session.reference();
-    const summary = await session.train('gamma', { ...train, optimizer: 'sgd' });
+    const summary = await session.train('gamma', { ...train, optimizer: 'sgd', augmentation: 'auto' });
     expect(summary.recalibratedStart?.kept).toBe(true);
     expect(summary.recalibratedStart!.after).toBeGreaterThanOrEqual(summary.recalibratedStart!.before);
     expect(summary.recalibratedStart!.before).toBeCloseTo(reference.calibrationAccuracy, 6);

@@ -2,7 +2,7 @@
 import { useDeferredValue, useEffect, useId, useMemo } from 'react';
 
 import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
-import { DEFAULT_REDUCTION, type Augmentation, type GatePenalty, type OptimizerName, type TargetKind, type TargetMode } from '../../contract/settings';
+import { DEFAULT_REDUCTION, defaultLearningRate, type Augmentation, type GatePenalty, type OptimizerName, type TargetKind, type TargetMode } from '../../contract/settings';
 import { sparsityShortfall } from '../../contract/sparsityText';
 import { augmentationText } from '../../contract/events';
 import { COLORS } from '../charts/ChartFrame';
@@ -83,8 +83,12 @@ function TrainSettingsForm() {
           label="Optimizer"
           value={form.optimizer}
           options={OPTIMIZER_OPTIONS}
-          onChange={(optimizer: OptimizerName) => set({ optimizer })}
-          hint="SGD: momentum 0.9, the rate falls to ~0 along a cosine, weight decay 1e-4 on kernels. The default from a trained model."
+          // The rate follows the optimizer while it is at the other's default (SGD 0.01, Adam 3e-4 from a trained start).
+          onChange={(optimizer: OptimizerName) => set({
+            optimizer,
+            learningRate: form.learningRate === defaultLearningRate(form.optimizer, trainedStart) ? defaultLearningRate(optimizer, trainedStart) : form.learningRate,
+          })}
+          hint="SGD: momentum 0.9, the rate falls to ~0 along a cosine, weight decay 1e-4 on kernels."
         />
         <NumberField label="Learning rate" value={form.learningRate} min={0} max={1} step="any" onChange={(learningRate) => set({ learningRate })} hint={form.optimizer === 'sgd' ? "SGD's starting rate." : undefined} />
         <SelectField
@@ -92,7 +96,7 @@ function TrainSettingsForm() {
           value={form.augmentation}
           options={AUGMENTATION_OPTIONS}
           onChange={(augmentation: Augmentation) => set({ augmentation })}
-          hint="Of the training images only. Automatic: flips where your model keeps its accuracy on mirrored calibration images (photos, not digits or text)."
+          hint="Of the training images only. Automatic: flips where your model keeps its accuracy on mirrored calibration images (photos, not digits or text); it needs a trained start."
         />
         <SelectField
           label="Target"

@@ -225,6 +225,10 @@ export class CompressionSession {
     if (mode === 'plain') return this.trainPlain(this.state.original, settings, options, (trained) => ({ trained }));
     const { original, trainedStart } = this.state;
     const reference = await this.reference();
+    // From a trained start: the augmentation `auto` picks, and the original with recalibrated BN statistics where they measure better.
+    const prepared = trainedStart
+      ? await prepareTrainedStart(original, { fit: this.fit, calibration: this.calibration, outputKind: reference.outputKind }, settings, options.signal)
+      : undefined;
     const teacherModel = trainedStart && settings.distillation > 0 ? await modelFromSpec(original) : undefined;
     const teacher = teacherModel && new Teacher(teacherModel, reference.outputKind, this.fit);
     // The automatic target from a trained start: sparsity rises as far as accuracy on the calibration images allows.
@@ -234,10 +238,6 @@ export class CompressionSession {
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
       referenceHits: this.measured.get(original)?.hits,
     } : undefined;
-    // From a trained start: the augmentation `auto` picks, and the original with recalibrated BN statistics where they measure better.
-    const prepared = trainedStart
-      ? await prepareTrainedStart(original, { fit: this.fit, calibration: this.calibration, outputKind: reference.outputKind }, settings, options.signal)
-      : undefined;
     const begin = prepared?.spec ?? original;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
     const gradual = guard !== undefined;

@@ -15,7 +15,9 @@ import { changeText, DEFAULT_TOLERANCE, dropAgainst, type BudgetMetric, type Sel
 import { buildReport, reportSummary } from '../src/engine/report';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
-import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../src/engine/train/sparseTraining';
+import { AUGMENTATIONS, defaultLearningRate, OPTIMIZERS } from '../src/contract/settings';
+import { augmentationText } from '../src/contract/events';
 import { declaredOutputKind, OUTPUT_KIND_TEXT, specOutputView } from '../src/engine/eval/outputKind';
 import { isBuiltinModelName } from '../src/engine/zoo';
 import { TARGET_KINDS } from '../src/engine/train/sparsityController';
@@ -54,14 +56,24 @@ function targetFlags(flags: Flags): Pick<TrainSettings, 'target' | 'targetMode'>
   return { target: numberFlag(flags.target, 'target', DEFAULT_TRAIN_SETTINGS.target, (n) => inRange(n, RANGES.targetShare), `'auto' or a share in ${rangeText(RANGES.targetShare)}`), targetMode: 'fixed' };
 }
 
-/** `trainedStart`: sparse training of a trained model, whose default learning rate is smaller. */
+/**
+ * `trainedStart`: sparse training of a trained model, with the trained-start
+ * recipe's defaults (TRAINED_START_SETTINGS: optimizer, rate, distillation,
+ * augmentation); an --optimizer given alone gets that optimizer's default rate
+ * (--optimizer sgd: 0.01).
+ */
 function trainSettings(flags: Flags, epochs: number, trainedStart = false): TrainSettings {
-  const learningRate = trainedStart ? TRAINED_START_LEARNING_RATE : DEFAULT_TRAIN_SETTINGS.learningRate;
+  const defaults = trainedStart ? { ...DEFAULT_TRAIN_SETTINGS, ...TRAINED_START_SETTINGS } : DEFAULT_TRAIN_SETTINGS;
+  const optimizer = choiceFlag(flags.optimizer, 'optimizer', OPTIMIZERS, defaults.optimizer ?? 'adam');
+  const learningRate = optimizer === defaults.optimizer ? defaults.learningRate : defaultLearningRate(optimizer, trainedStart);
   return {
-    ...DEFAULT_TRAIN_SETTINGS,
+    ...defaults,
     epochs,
     batchSize: wholeFlag(flags['batch-size'], 'batch-size', DEFAULT_TRAIN_SETTINGS.batchSize, 1),
+    optimizer,
     learningRate: numberFlag(flags['learning-rate'], 'learning-rate', learningRate, (n) => n > 0, 'a number > 0'),
+    weightDecay: numberFlag(flags['weight-decay'], 'weight-decay', defaults.weightDecay ?? 0, (n) => n >= 0, 'a number ≥ 0'),
+    augmentation: choiceFlag(flags.augment, 'augment', AUGMENTATIONS, defaults.augmentation ?? 'auto'),
     lambdaGamma: numberFlag(flags['lambda-gamma'], 'lambda-gamma', DEFAULT_TRAIN_SETTINGS.lambdaGamma, (n) => n >= 0, 'a number ≥ 0'),
     lambdaS: numberFlag(flags['lambda-s'], 'lambda-s', DEFAULT_TRAIN_SETTINGS.lambdaS, (n) => n >= 0, 'a number ≥ 0'),
     gatePenalty: choiceFlag(flags['gate-penalty'], 'gate-penalty', GATE_PENALTIES, DEFAULT_TRAIN_SETTINGS.gatePenalty),
@@ -69,10 +81,20 @@ function trainSettings(flags: Flags, epochs: number, trainedStart = false): Trai
     seed: wholeFlag(flags.seed, 'seed', DEFAULT_TRAIN_SETTINGS.seed),
     ...targetFlags(flags),
     targetKind: choiceFlag(flags['target-of'], 'target-of', TARGET_KINDS, DEFAULT_TRAIN_SETTINGS.targetKind),
-    distillation: numberFlag(flags.distill, 'distill', DEFAULT_TRAIN_SETTINGS.distillation, (n) => n >= 0 && n <= 1, 'a share in [0, 1]'),
+    distillation: numberFlag(flags.distill, 'distill', defaults.distillation, (n) => n >= 0 && n <= 1, 'a share in [0, 1]'),
     distillTemperature: numberFlag(flags['distill-temperature'], 'distill-temperature', DEFAULT_TRAIN_SETTINGS.distillTemperature, (n) => n > 0, 'a number > 0'),
     tolerance: toleranceFlag(flags),
   };
+}
+
+/** What training decided before its first step: the augmentation and the start's BN statistics. */
+function trainingDecisions(summary: TrainSummary): void {
+  if (summary.augmentation) log(augmentationText(summary.augmentation));
+  const start = summary.recalibratedStart;
+  if (start) {
+    const figures = `${(start.after * 100).toFixed(1)}% on the calibration images with BN statistics measured on the training images, ${(start.before * 100).toFixed(1)}% as loaded`;
+    log(start.kept ? `start: the original with recalibrated BN statistics (${figures})` : `start: the original as loaded (${figures})`);
+  }
 }
 
 /** One progress line per epoch and at most one per 5 seconds. */
@@ -131,7 +153,10 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   log(`original model${pretrainEpochs > 0 ? ' (after pretraining)' : ', as loaded'}: ${(reference.accuracy * 100).toFixed(2)}% on the validation images, ${(reference.calibrationAccuracy * 100).toFixed(2)}% on the calibration images; it outputs ${OUTPUT_KIND_TEXT[reference.outputKind]}`);
   let training;
   if (epochs > 0) {
-    training = await session.train(criterion, trainSettings(flags, epochs, session.trainedStart), { onEvent: trainingProgress(`train (${criterion})`) });
+    const settings = trainSettings(flags, epochs, session.trainedStart);
+    log(`sparse training: ${settings.optimizer === 'sgd' ? `SGD (momentum 0.9, cosine from ${settings.learningRate}, weight decay ${settings.weightDecay} on kernels)` : `Adam at ${settings.learningRate}`}${session.trainedStart ? `, distillation ${settings.distillation} at T = ${settings.distillTemperature}` : ''}`);
+    training = await session.train(criterion, settings, { onEvent: trainingProgress(`train (${criterion})`) });
+    trainingDecisions(training);
     timings.trainMs = training.elapsedMs;
   }
   const settings: SearchSettings = {

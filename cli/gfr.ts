@@ -81,8 +81,18 @@ Options:
                         M one of params, flops, weightBytes, latencyMs
   --ratios R,R,…        grid of pruning ratios (default 0,0.05,…,0.9)
   --batch-size N        training batch size (64)
-  --learning-rate X     Adam learning rate (0.001; 0.0003 for sparse
-                        training of a trained model)
+  --optimizer O         adam or sgd (SGD: momentum 0.9, the rate falls to
+                        ~0 along a cosine over the run's steps, weight decay
+                        on conv/dense kernels) (adam)
+  --learning-rate X     the rate, SGD's starting one (SGD 0.01; Adam 0.001,
+                        0.0003 for sparse training of a trained model)
+  --weight-decay X      SGD's weight decay on kernels, not on BN γ/β, biases
+                        or GFR gates (0.0001)
+  --augment A           auto, none, flip or flip-shift (flips and shifts of
+                        up to 4 pixels) of the training images only; auto:
+                        flips where the original keeps its accuracy on
+                        mirrored calibration images (photos yes, digits and
+                        text no), none without a trained original (none)
   --lambda-gamma X      λγ, weight of Σ|γ| (0.0001)
   --lambda-s X          λs, weight of the GFR gates' penalty (0.0001)
   --gate-penalty P      sum (Σ of the gates) or polarization (split the gates

@@ -41,6 +41,8 @@ export interface TrainStepEvent {
   crossEntropy: number;
   /** Top-1 accuracy on this batch, 0..1. */
   accuracy: number;
+  /** The optimizer's rate at this step (SGD's follows a cosine schedule). */
+  learningRate?: number;
   /** Images/s, elapsed and remaining time count only the time the run ran, not its pauses. */
   imagesPerSec: number;
   elapsedMs: number;
@@ -59,6 +61,25 @@ export interface TrainEpochEvent {
 
 export type TrainEvent = TrainStepEvent | TrainEpochEvent;
 
+/** The augmentation a run trained with, and for `auto` why (the original's accuracy on flipped calibration images, 0..1). */
+export interface AugmentationDecision {
+  mode: 'none' | 'flip' | 'flip-shift';
+  /** Decided by `auto`. */
+  auto: boolean;
+  /** The original on the calibration images as they are, and mirrored; one paired standard error of the difference. */
+  accuracy?: number;
+  flippedAccuracy?: number;
+  noise?: number;
+}
+
+/** Whether training started from the original with its BN statistics measured again on the fit images (docs/METHOD.md §3.3). */
+export interface RecalibratedStart {
+  kept: boolean;
+  /** The original's calibration accuracy as loaded, and with the recalibrated statistics (0..1). */
+  before: number;
+  after: number;
+}
+
 export interface TrainSummary {
   steps: number;
   images: number;
@@ -70,6 +91,10 @@ export interface TrainSummary {
   sparsity?: SparsityStatus;
   /** The last reading of the accuracy guard. */
   guard?: GuardReading;
+  /** The augmentation of the training batches, and why. */
+  augmentation?: AugmentationDecision;
+  /** From a trained start: whether the start had its BN statistics recalibrated. */
+  recalibratedStart?: RecalibratedStart;
 }
 
 /** A training run's steps and time before it starts, from a few measured steps (engine/train/pace.ts). */
@@ -117,4 +142,15 @@ export function trainPointOf(event: TrainStepEvent, phase: TrainPoint['phase']):
     ...(sparsity ? { zeroShare: sparsity.zeroShare, freedFlopsShare: sparsity.freedFlopsShare, targetShare: sparsity.targetShare, targetKind: sparsity.targetKind } : {}),
     ...(guard ? { guardAccuracy: guard.accuracy, guardFloor: guard.floor, ...(guard.restoredFrom === undefined ? {} : { guardRestoredFrom: guard.restoredFrom }) } : {}),
   };
+}
+
+/** The decision in words, for the CLI's log and the studio. */
+export function augmentationText(decision: AugmentationDecision): string {
+  const name = decision.mode === 'none' ? 'none' : decision.mode === 'flip' ? 'flips' : 'flips and shifts of up to 4 pixels';
+  if (!decision.auto) return `augmentation: ${name} (as set)`;
+  if (decision.flippedAccuracy === undefined || decision.accuracy === undefined) return `augmentation: ${name} (no trained original to check flips with)`;
+  const figures = `${(decision.flippedAccuracy * 100).toFixed(1)}% on flipped calibration images against ${(decision.accuracy * 100).toFixed(1)}%`;
+  return decision.mode === 'flip'
+    ? `augmentation: flips (the original keeps ${figures})`
+    : `augmentation: none (the original falls to ${figures}: flips change what these images show)`;
 }

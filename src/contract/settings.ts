@@ -18,6 +18,27 @@ export const TARGET_KINDS: readonly TargetKind[] = ['channels', 'flops'];
 export type TargetMode = 'auto' | 'fixed';
 export const TARGET_MODES: readonly TargetMode[] = ['auto', 'fixed'];
 
+/** The optimizer of a training run (docs/METHOD.md §3.3): Adam, or SGD with momentum 0.9, a cosine rate and weight decay on kernels. */
+export type OptimizerName = 'adam' | 'sgd';
+export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd'];
+
+/**
+ * Label-preserving augmentation of the training batches (never of the
+ * calibration or validation images): none, random horizontal flips, flips
+ * and shifts of up to 4 pixels (edge padding), or `auto`: flips where the
+ * original keeps its accuracy on flipped calibration images (natural images;
+ * not digits or text), else none. Without a trained original to ask, `auto`
+ * is none. The default is none (docs/DECISIONS.md, "A recipe that keeps a
+ * converged network").
+ */
+export type Augmentation = 'none' | 'flip' | 'flip-shift' | 'auto';
+export const AUGMENTATIONS: readonly Augmentation[] = ['none', 'flip', 'flip-shift', 'auto'];
+
+/** SGD's momentum, its starting rate and its weight decay (on convolution and dense kernels only). */
+export const SGD_MOMENTUM = 0.9;
+export const SGD_LEARNING_RATE = 0.01;
+export const DEFAULT_WEIGHT_DECAY = 1e-4;
+
 /** Reduction r of the GFR hidden width h = max(4, ceil(C / r)). */
 export const DEFAULT_REDUCTION = 4;
 export const DEFAULT_GATE_TEMPERATURE = 1;
@@ -31,7 +52,14 @@ export const DEFAULT_DISTILLATION = { weight: 0.7, temperature: 4 };
 export interface TrainSettings {
   epochs: number;
   batchSize: number;
+  /** Adam's rate, or SGD's starting rate (a cosine schedule takes it to ~0 over the run's steps). */
   learningRate: number;
+  /** Default 'adam' (the engine's default); from a trained start the CLI and the studio default to TRAINED_START_SETTINGS. */
+  optimizer?: OptimizerName;
+  /** SGD's weight decay on kernels (default DEFAULT_WEIGHT_DECAY); Adam ignores it. */
+  weightDecay?: number;
+  /** Augmentation of the training batches (default 'none'). */
+  augmentation?: Augmentation;
   /** λγ: weight of Σ|γ|. */
   lambdaGamma: number;
   /** λs: weight of the gates' penalty R(s). */
@@ -76,11 +104,32 @@ export interface TrainSettings {
  */
 export const TRAINED_START_LEARNING_RATE = 3e-4;
 
+/**
+ * The recipe of sparse training from a trained start, where the CLI and the
+ * studio change the engine's defaults (docs/METHOD.md §3.3). SGD at 0.01,
+ * distillation 0.9 and flips were measured against it on ResNet-56/CIFAR-10
+ * and did not win on the protocol this machine affords (docs/DECISIONS.md,
+ * "A recipe that keeps a converged network"): they are options, not defaults.
+ */
+export const TRAINED_START_SETTINGS: Pick<TrainSettings, 'optimizer' | 'learningRate' | 'distillation' | 'augmentation'> = {
+  optimizer: 'adam',
+  learningRate: TRAINED_START_LEARNING_RATE,
+  distillation: DEFAULT_DISTILLATION.weight,
+  augmentation: 'none',
+};
+
+/** An optimizer's default rate: SGD's, or Adam's (smaller from a trained start). */
+export const defaultLearningRate = (optimizer: OptimizerName, trainedStart: boolean): number =>
+  optimizer === 'sgd' ? SGD_LEARNING_RATE : trainedStart ? TRAINED_START_LEARNING_RATE : DEFAULT_TRAIN_SETTINGS.learningRate;
+
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   // One sparse epoch: the CLI's and the studio's default, a run that finishes quickly; more keep more accuracy.
   epochs: 1,
   batchSize: 64,
   learningRate: 1e-3,
+  optimizer: 'adam',
+  weightDecay: DEFAULT_WEIGHT_DECAY,
+  augmentation: 'none',
   lambdaGamma: 1e-4,
   lambdaS: 1e-4,
   gatePenalty: 'sum',

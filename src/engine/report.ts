@@ -11,6 +11,7 @@ import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
 import { sparsityShortfall } from '../contract/sparsityText';
+import { augmentationText } from '../contract/events';
 import { baselineOf } from '../contract/candidate';
 
 export interface ReportInput {
@@ -88,6 +89,7 @@ function sparsityLines({ training, settings, original }: CompressionReport): str
       // Work saved before FLOPs were tracked has no freedFlopsShare.
       + (reached.freedFlopsShare === undefined ? '' : `, freeing ${percent(reached.freedFlopsShare)} of the FLOPs`)
       + (shortfall ? ` — ${shortfall}.` : '.'),
+    ...recipeLines(training, settings.train),
     '',
   ];
 }
@@ -103,6 +105,18 @@ const VERDICT_ADVICE: Record<Verdict['status'], string> = {
   beyond: ` To do better: ${SHORTFALL_ADVICE}.`,
 };
 const CONFIDENCE_TEXT = '1.96 standard errors of the paired difference';
+
+/** The optimizer, distillation and augmentation sparse training ran with (docs/METHOD.md §3.3). */
+function recipeLines(training: TrainSummary | undefined, settings: TrainSettings): string[] {
+  const optimizer = settings.optimizer === 'sgd'
+    ? `SGD (momentum 0.9, cosine rate from ${settings.learningRate}, weight decay ${settings.weightDecay ?? 0} on kernels)`
+    : `Adam at ${settings.learningRate}`;
+  const start = training?.recalibratedStart;
+  return [
+    `Optimizer: ${optimizer}; distillation weight ${settings.distillation}; ${training?.augmentation ? augmentationText(training.augmentation) : 'augmentation: none'}`
+      + (start ? `; started from the original ${start.kept ? 'with BN statistics measured on the training images' : 'as loaded'} (${percent(start.after)} with recalibrated statistics, ${percent(start.before)} as loaded, on the calibration images).` : '.'),
+  ];
+}
 
 /** A plain-text (Markdown) summary with the figures of docs/METHOD.md §9. */
 export function reportSummary(report: CompressionReport): string {

@@ -75,6 +75,27 @@ describe('CompressionSession', () => {
     );
   });
 
+  it('from a trained start: decides the augmentation, and starts from recalibrated BN statistics where they measure better, the original staying the reference', async () => {
+    const pretraining = new CompressionSession(await residualModel(), data, { trainedStart: false });
+    await pretraining.pretrain({ ...train, epochs: 4 });
+    // The trained model with BN statistics far off: recalibrating them on the fit images measures better.
+    const spec = structuredClone(pretraining.original);
+    for (const layer of spec.layers.filter((l) => l.className === 'BatchNormalization')) {
+      layer.weights.moving_mean.values.fill(2);
+      layer.weights.moving_variance.values.fill(25);
+    }
+    const session = new CompressionSession(spec, data);
+    const reference = await session.reference();
+    const summary = await session.train('gamma', { ...train, optimizer: 'sgd', augmentation: 'auto' });
+    expect(summary.recalibratedStart?.kept).toBe(true);
+    expect(summary.recalibratedStart!.after).toBeGreaterThanOrEqual(summary.recalibratedStart!.before);
+    expect(summary.recalibratedStart!.before).toBeCloseTo(reference.calibrationAccuracy, 6);
+    // The synthetic classes (the brightest of three bands of rows) are mirror-symmetric: auto decides flips.
+    expect(summary.augmentation).toMatchObject({ mode: 'flip', auto: true });
+    expect(session.original).toBe(spec);
+    expect(await session.reference()).toBe(reference);
+  });
+
   it('prunes a model as it is with l1 (no training), and exports any candidate', async () => {
     const session = new CompressionSession(await residualModel(), data);
     const steps = await drain(session.search({ ...search, criterion: 'l1' }));

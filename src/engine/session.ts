@@ -29,6 +29,7 @@ import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy,
 import type { AccuracyGuard } from './train/accuracyGuard';
 import { Teacher } from './train/distillation';
 import { rescaleGammaForOptimizer } from './train/rescale';
+import { prepareTrainedStart } from './train/trainedStart';
 import { trainSparse, type TrainOptions, type TrainSettings, type TrainSummary } from './train/sparseTraining';
 
 export interface SessionData {
@@ -250,6 +251,10 @@ export class CompressionSession {
     if (mode === 'plain') return this.trainPlain(this.state.original, settings, options, (trained) => ({ trained }));
     const { original, trainedStart } = this.state;
     const reference = await this.reference();
+    // From a trained start: the augmentation `auto` picks, and the original with recalibrated BN statistics where they measure better.
+    const prepared = trainedStart
+      ? await prepareTrainedStart(original, { fit: this.fit, calibration: this.calibration, outputKind: reference.outputKind }, settings, options.signal)
+      : undefined;
     const teacherModel = trainedStart && settings.distillation > 0 ? await modelFromSpec(original) : undefined;
     const teacher = teacherModel && new Teacher(teacherModel, reference.outputKind, this.fit);
     // The automatic target from a trained start: sparsity rises as far as accuracy on the calibration images allows.
@@ -259,12 +264,15 @@ export class CompressionSession {
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
       referenceHits: this.measured.get(original)?.hits?.calibration,
     } : undefined;
+    const begin = prepared?.spec ?? original;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
-    const start = sparseTrainingStart(original, this.analysis, mode, settings, guard === undefined);
+    const start = sparseTrainingStart(begin, this.analysis, mode, settings, guard === undefined);
     try {
-      const { summary, spec } = await this.fitModel(start, mode === 'gfr' ? settings : { ...settings, lambdaS: 0 }, { ...options, teacher, guard }, reference);
+      const { summary, spec } = await this.fitModel(start, mode === 'gfr' ? settings : { ...settings, lambdaS: 0 }, {
+        ...options, teacher, guard, augmentation: prepared?.augmentation,
+      }, reference);
       this.state = { ...this.state, trained: spec };
-      return summary;
+      return prepared ? { ...summary, recalibratedStart: prepared.recalibratedStart } : summary;
     } finally {
       teacherModel?.dispose();
     }

@@ -91,6 +91,9 @@ export interface RecalibrationChoice {
   kept: boolean;
   /** The model's evaluation on the calibration images (with its hits), with the statistics it kept. */
   calibration: Evaluation;
+  /** Its calibration accuracy with its own statistics, and with the recalibrated ones (absent without a BN to recalibrate). */
+  accuracyBefore: number;
+  accuracyAfter?: number;
 }
 
 /**
@@ -108,15 +111,16 @@ export async function recalibrateIfBetter(
   const evaluateOn = () => evaluate(model, data.calibration, { outputKind: data.outputKind, signal: options.signal, keepHits: true });
   const before = await evaluateOn();
   const statistics = movingStatistics(chosenBatchNorms(model, options.layers));
-  if (statistics.length === 0) return { kept: false, calibration: before };
+  if (statistics.length === 0) return { kept: false, calibration: before, accuracyBefore: before.accuracy };
   const saved = statistics.map((variable) => tf.clone(variable.read()));
   try {
     await recalibrateBatchNorm(model, data.fit, options);
     const after = await evaluateOn();
     const better = after.accuracy > before.accuracy || (after.accuracy === before.accuracy && after.loss < before.loss);
-    if (better) return { kept: true, calibration: after };
+    const accuracies = { accuracyBefore: before.accuracy, accuracyAfter: after.accuracy };
+    if (better) return { kept: true, calibration: after, ...accuracies };
     statistics.forEach((variable, index) => variable.write(saved[index]));
-    return { kept: false, calibration: before };
+    return { kept: false, calibration: before, ...accuracies };
   } finally {
     saved.forEach((tensor) => tensor.dispose());
   }

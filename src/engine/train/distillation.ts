@@ -3,13 +3,16 @@
  * docs/METHOD.md §3.3): the sparse-trained student also
  * matches the original's class distribution at a temperature T (Hinton et
  * al., 2015), so it keeps the function the user already has while channels
- * go to zero. The training images are fixed (no augmentation), so the
- * teacher's output for an image is computed once, not at every step.
+ * go to zero. The teacher sees the image the student sees: without
+ * augmentation, or with flips only, the teacher's output for an image (and
+ * for its mirror) is computed once, not at every step; with shifts it is
+ * computed on each augmented batch (`targetsOn`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { trainingFusionConfig } from '../backend/trainingFusionConfig';
 import type { ImageDataset } from '../core/types';
 import { distributionLogits, type OutputKind } from '../eval/outputKind';
+import { augmentImages } from './augmentation';
 
 export { DEFAULT_DISTILLATION } from '../../contract/settings';
 
@@ -20,67 +23,111 @@ export { DEFAULT_DISTILLATION } from '../../contract/settings';
  * the images it visits.
  */
 export class Teacher {
+  /** Rows per key: image i as it is (key i), mirrored (key count + i). */
   private readonly rows: Float32Array;
   private readonly known: Uint8Array;
 
   constructor(private readonly model: tf.LayersModel, private readonly kind: OutputKind, private readonly data: ImageDataset) {
-    this.rows = new Float32Array(data.count * data.numClasses);
-    this.known = new Uint8Array(data.count);
+    this.rows = new Float32Array(2 * data.count * data.numClasses);
+    this.known = new Uint8Array(2 * data.count);
   }
 
-  /** Rows of `distillationTargets` at `targetTemperature`, per image, filled as images are asked for. */
+  /** Rows of `distillationTargets` at `targetTemperature`, per key, filled as images are asked for. */
   private targetRows: { temperature: number; target: Float32Array; logTarget: Float32Array; known: Uint8Array } | null = null;
 
   get classes(): number {
     return this.data.numClasses;
   }
 
-  /** The teacher's rows for the images at `indices` of the data, N × classes. */
-  async logitsFor(indices: Int32Array): Promise<Float32Array> {
-    const { height, width, channels, numClasses } = this.data;
-    const missing = [...new Set(Array.from(indices).filter((index) => !this.known[index]))];
+  /** The keys of the images at `indices`, mirrored where `flipped` says so. */
+  private keysOf(indices: Int32Array, flipped?: Uint8Array): Int32Array {
+    return flipped ? Int32Array.from(indices, (index, k) => (flipped[k] ? this.data.count + index : index)) : indices;
+  }
+
+  /** The teacher's rows for the images at `indices` of the data (mirrored where `flipped` is 1), N × classes. */
+  async logitsFor(indices: Int32Array, flipped?: Uint8Array): Promise<Float32Array> {
+    return this.logitsForKeys(this.keysOf(indices, flipped));
+  }
+
+  private async logitsForKeys(keys: Int32Array): Promise<Float32Array> {
+    const { height, width, channels, numClasses, count } = this.data;
+    const missing = [...new Set(Array.from(keys).filter((key) => !this.known[key]))];
     if (missing.length > 0) {
       const per = height * width * channels;
       const images = new Float32Array(missing.length * per);
-      missing.forEach((index, k) => images.set(this.data.images.subarray(index * per, (index + 1) * per), k * per));
-      const logits = tf.tidy(() => distributionLogits(this.model.predict(tf.tensor4d(images, [missing.length, height, width, channels])) as tf.Tensor2D, this.kind));
-      const values = (await logits.data()) as Float32Array;
-      logits.dispose();
-      missing.forEach((index, k) => {
-        this.rows.set(values.subarray(k * numClasses, (k + 1) * numClasses), index * numClasses);
-        this.known[index] = 1;
+      const mirrored = new Uint8Array(missing.length);
+      missing.forEach((key, k) => {
+        const index = key % count;
+        mirrored[k] = key >= count ? 1 : 0;
+        images.set(this.data.images.subarray(index * per, (index + 1) * per), k * per);
+      });
+      // Mirrored exactly as the student's batch is (a flip draws nothing when forced).
+      const seen = mirrored.some((m) => m === 1) ? mirrorWhere(images, missing.length, this.data, mirrored) : images;
+      const values = await this.predictRows(seen, missing.length);
+      missing.forEach((key, k) => {
+        this.rows.set(values.subarray(k * numClasses, (k + 1) * numClasses), key * numClasses);
+        this.known[key] = 1;
       });
     }
-    return gatherRows(this.rows, indices, numClasses);
+    return gatherRows(this.rows, keys, numClasses);
+  }
+
+  private async predictRows(images: Float32Array, size: number): Promise<Float32Array> {
+    const { height, width, channels } = this.data;
+    const logits = tf.tidy(() => distributionLogits(this.model.predict(tf.tensor4d(images, [size, height, width, channels])) as tf.Tensor2D, this.kind));
+    const values = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return values;
   }
 
   /**
    * The teacher's targets at temperature T for the images at `indices`
-   * (softmax and log-softmax of its rows over T), each computed once per
-   * image and temperature: constants of the run, so a training step spends
-   * no kernel on them.
+   * (mirrored where `flipped` is 1): softmax and log-softmax of its rows
+   * over T, each computed once per image, mirror and temperature: constants
+   * of the run, so a training step spends no kernel on them.
    */
-  async targetsFor(indices: Int32Array, temperature: number): Promise<{ target: Float32Array; logTarget: Float32Array }> {
+  async targetsFor(indices: Int32Array, temperature: number, flipped?: Uint8Array): Promise<{ target: Float32Array; logTarget: Float32Array }> {
     const { count, numClasses } = this.data;
     if (this.targetRows?.temperature !== temperature) {
-      const size = count * numClasses;
-      this.targetRows = { temperature, target: new Float32Array(size), logTarget: new Float32Array(size), known: new Uint8Array(count) };
+      const size = 2 * count * numClasses;
+      this.targetRows = { temperature, target: new Float32Array(size), logTarget: new Float32Array(size), known: new Uint8Array(2 * count) };
     }
     const rows = this.targetRows;
-    const missing = Int32Array.from(new Set(Array.from(indices).filter((index) => !rows.known[index])));
+    const keys = this.keysOf(indices, flipped);
+    const missing = Int32Array.from(new Set(Array.from(keys).filter((key) => !rows.known[key])));
     if (missing.length > 0) {
-      const logits = await this.logitsFor(missing);
-      const targets = tf.tidy(() => distillationTargets(tf.tensor2d(logits, [missing.length, numClasses]), temperature));
-      const [target, logTarget] = (await Promise.all([targets.target.data(), targets.logTarget.data()])) as Float32Array[];
-      tf.dispose([targets.target, targets.logTarget]);
-      missing.forEach((index, k) => {
-        rows.target.set(target.subarray(k * numClasses, (k + 1) * numClasses), index * numClasses);
-        rows.logTarget.set(logTarget.subarray(k * numClasses, (k + 1) * numClasses), index * numClasses);
-        rows.known[index] = 1;
+      const logits = await this.logitsForKeys(missing);
+      const { target, logTarget } = await this.targetsOfRows(logits, missing.length, temperature);
+      missing.forEach((key, k) => {
+        rows.target.set(target.subarray(k * numClasses, (k + 1) * numClasses), key * numClasses);
+        rows.logTarget.set(logTarget.subarray(k * numClasses, (k + 1) * numClasses), key * numClasses);
+        rows.known[key] = 1;
       });
     }
-    return { target: gatherRows(rows.target, indices, numClasses), logTarget: gatherRows(rows.logTarget, indices, numClasses) };
+    return { target: gatherRows(rows.target, keys, numClasses), logTarget: gatherRows(rows.logTarget, keys, numClasses) };
   }
+
+  /**
+   * The teacher's targets on a batch as the student sees it (N × H × W × C):
+   * for shifted images, which no cache can hold; one forward pass of the
+   * teacher per step.
+   */
+  async targetsOn(images: Float32Array, size: number, temperature: number): Promise<{ target: Float32Array; logTarget: Float32Array }> {
+    return this.targetsOfRows(await this.predictRows(images, size), size, temperature);
+  }
+
+  private async targetsOfRows(logits: Float32Array, size: number, temperature: number): Promise<{ target: Float32Array; logTarget: Float32Array }> {
+    const targets = tf.tidy(() => distillationTargets(tf.tensor2d(logits, [size, this.data.numClasses]), temperature));
+    const [target, logTarget] = (await Promise.all([targets.target.data(), targets.logTarget.data()])) as Float32Array[];
+    tf.dispose([targets.target, targets.logTarget]);
+    return { target, logTarget };
+  }
+}
+
+/** The images of `images` mirrored where `which` is 1. */
+function mirrorWhere(images: Float32Array, size: number, shape: ImageDataset, which: Uint8Array): Float32Array {
+  let k = 0;
+  return augmentImages(images, size, shape, 'flip', () => (which[k++] ? 0 : 1)).images;
 }
 
 function gatherRows(rows: Float32Array, indices: Int32Array, width: number): Float32Array {

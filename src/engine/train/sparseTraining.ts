@@ -10,10 +10,11 @@
  */
 import { inRange, RANGES, rangeText } from '../../contract/ranges';
 import * as tf from '@tensorflow/tfjs';
-import type { GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
-import { TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
+import type { AugmentationDecision, GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
+import { AUGMENTATIONS, DEFAULT_WEIGHT_DECAY, OPTIMIZERS, TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
 import { fuseBatchNormTraining } from '../backend/batchNormLayers';
 import { createAdam } from '../backend/fusedAdam';
+import { cosineRate, decayedVariableNames, FusedSgd } from '../backend/fusedSgd';
 import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
@@ -23,13 +24,14 @@ import { GfrLayer, isGfrLayer } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
 import { readGuard, type AccuracyGuard } from './accuracyGuard';
+import { augmentationRandom, augmentImages, type AugmentationMode } from './augmentation';
 import { chanceCrossEntropy, DivergenceWatch } from './divergence';
 import { distillationLossToTargets, type Teacher } from './distillation';
 import { StepClock } from './stepClock';
 import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityStatus } from './sparsityController';
 
 export {
-  DEFAULT_TRAIN_SETTINGS, TARGET_MODES, TRAINED_START_LEARNING_RATE, type TargetMode, type TrainSettings,
+  DEFAULT_TRAIN_SETTINGS, TARGET_MODES, TRAINED_START_LEARNING_RATE, TRAINED_START_SETTINGS, type TargetMode, type TrainSettings,
 } from '../../contract/settings';
 export type { GuardReading, TrainEpochEvent, TrainEvent, TrainStepEvent, TrainSummary } from '../../contract/events';
 
@@ -56,7 +58,8 @@ class Checkpoint {
  * crash can go on from there (`TrainOptions.resume`): every weight of the
  * model (sr and BN statistics included), the sparsity controller's state and
  * the figures so far. The optimizer's moments are not kept: a resumed run
- * starts Adam afresh, and its first steps are a little larger.
+ * starts Adam afresh, and its first steps are a little larger; SGD's
+ * momentum starts at zero again, while its cosine rate goes on from `step`.
  */
 export interface TrainCheckpoint {
   /** Steps done (the next step is step + 1). */
@@ -100,6 +103,11 @@ export interface TrainOptions {
   checkpoints?: CheckpointOptions;
   /** Goes on from a checkpoint of the same training (same model, data and settings). */
   resume?: TrainCheckpoint;
+  /**
+   * The augmentation to train with, as decided for `auto` (`decideAugmentation`,
+   * which needs the original); without it `auto` trains without augmentation.
+   */
+  augmentation?: AugmentationDecision;
 }
 
 interface StepResult {
@@ -112,10 +120,11 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   checkSettings(settings, data);
   const gfrLayers = model.layers.filter(isGfrLayer);
   const gammas = gammaVariables(model, options.regularizedBns);
-  const optimizer = createAdam(settings.learningRate);
+  const optimizer = createOptimizer(model, settings);
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = batchCount(data, settings.batchSize);
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
+  const augmentation = augmentationOf(settings, options.augmentation);
   const outputKind = options.outputKind ?? declaredOutputKind(outputLayerView(model)) ?? 'softmax';
   const auto = settings.targetMode === 'auto' && options.guard !== undefined;
   const sparsitySettings = {
@@ -157,7 +166,10 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         if (step >= totalSteps) break;
         await clock.excluding(options.whilePaused?.());
         throwIfAborted(options.signal);
-        last = await trainStep(model, batch, data, {
+        // SGD's cosine rate is a function of the step alone: a resumed run continues it.
+        const learningRate = optimizer instanceof FusedSgd ? cosineRate(settings.learningRate, step, totalSteps) : settings.learningRate;
+        if (optimizer instanceof FusedSgd) optimizer.learningRate = learningRate;
+        last = await trainStep(model, augmentBatch(batch, data, augmentation.mode, settings.seed, step), data, {
           optimizer, variables, penalties, gfrLayers, settings, firstStep: step === 0,
           outputKind, teacher: settings.distillation > 0 ? options.teacher : undefined,
         });
@@ -184,7 +196,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         const elapsedMs = clock.elapsedMs();
         options.onEvent?.({
           kind: 'step', step, totalSteps, epoch: epoch + 1,
-          loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size,
+          loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size, learningRate,
           imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: clock.remainingMs(step, totalSteps), sparsity,
           ...(guardReading ? { guard: guardReading } : {}),
         });
@@ -203,8 +215,37 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const elapsedMs = clock.elapsedMs();
   return {
     steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity,
-    ...(guardReading ? { guard: guardReading } : {}),
+    ...(guardReading ? { guard: guardReading } : {}), augmentation,
   };
+}
+
+/** Adam at the settings' rate, or SGD with momentum and weight decay on kernels (its rate set per step). */
+function createOptimizer(model: tf.LayersModel, settings: TrainSettings): tf.Optimizer {
+  if ((settings.optimizer ?? 'adam') === 'adam') return createAdam(settings.learningRate);
+  return new FusedSgd(settings.learningRate, decayedVariableNames(model), settings.weightDecay ?? DEFAULT_WEIGHT_DECAY);
+}
+
+function augmentationOf(settings: TrainSettings, decided: AugmentationDecision | undefined): AugmentationDecision {
+  const choice = settings.augmentation ?? 'none';
+  if (choice !== 'auto') return { mode: choice, auto: false };
+  return decided?.auto ? decided : { mode: 'none', auto: true };
+}
+
+interface TrainBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  size: number;
+  indices: Int32Array;
+  /** Set by augmentation: 1 where an image was mirrored; `shifted` when any was moved. */
+  flipped?: Uint8Array;
+  shifted?: boolean;
+}
+
+/** The batch as training step `step` sees it: augmented with draws seeded by the run's seed and the step. */
+function augmentBatch(batch: TrainBatch, data: ImageDataset, mode: AugmentationMode, seed: number, step: number): TrainBatch {
+  if (mode === 'none') return batch;
+  const { images, flipped, shifted } = augmentImages(batch.images, batch.size, data, mode, augmentationRandom(seed, step));
+  return { ...batch, images, flipped, shifted };
 }
 
 async function readWeights(model: tf.LayersModel): Promise<TrainCheckpoint['weights']> {
@@ -234,15 +275,13 @@ interface StepContext {
   teacher?: Teacher;
 }
 
-async function trainStep(
-  model: tf.LayersModel,
-  batch: { images: Float32Array; labels: Int32Array; size: number; indices: Int32Array },
-  data: ImageDataset,
-  context: StepContext,
-): Promise<StepResult> {
+async function trainStep(model: tf.LayersModel, batch: TrainBatch, data: ImageDataset, context: StepContext): Promise<StepResult> {
   const { settings, gfrLayers } = context;
   const temperature = settings.distillTemperature;
-  const teacher = context.teacher ? await context.teacher.targetsFor(batch.indices, temperature) : undefined;
+  // The teacher sees the image the student sees: its outputs per image (and mirror) are kept; shifted batches are new every step.
+  const teacher = !context.teacher ? undefined
+    : batch.shifted ? await context.teacher.targetsOn(batch.images, batch.size, temperature)
+      : await context.teacher.targetsFor(batch.indices, temperature, batch.flipped);
   let parts: tf.Tensor | undefined;
   try {
     tf.tidy(() => {
@@ -286,6 +325,9 @@ function checkSettings(settings: TrainSettings, data: ImageDataset): void {
   if (!Number.isInteger(settings.epochs) || settings.epochs < 0) throw new UserError(`Epochs must be a whole number ≥ 0, got ${settings.epochs}.`);
   if (!positiveInt(settings.batchSize)) throw new UserError(`Batch size must be a whole number ≥ 1, got ${settings.batchSize}.`);
   if (!(settings.learningRate > 0)) throw new UserError(`The learning rate must be > 0, got ${settings.learningRate}.`);
+  if (settings.optimizer !== undefined && !OPTIMIZERS.includes(settings.optimizer)) throw new UserError(`The optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${settings.optimizer}'.`);
+  if (settings.weightDecay !== undefined && !(settings.weightDecay >= 0)) throw new UserError(`The weight decay must be ≥ 0, got ${settings.weightDecay}.`);
+  if (settings.augmentation !== undefined && !AUGMENTATIONS.includes(settings.augmentation)) throw new UserError(`The augmentation must be one of ${AUGMENTATIONS.join(', ')}, got '${settings.augmentation}'.`);
   if (!(settings.lambdaGamma >= 0) || !(settings.lambdaS >= 0)) throw new UserError('λγ and λs must be ≥ 0.');
   if (!GATE_PENALTIES.includes(settings.gatePenalty)) throw new UserError(`The gate penalty must be one of ${GATE_PENALTIES.join(', ')}, got '${settings.gatePenalty}'.`);
   if (!(settings.gateTemperature > 0)) throw new UserError(`The gates' temperature must be > 0, got ${settings.gateTemperature}.`);

@@ -3,8 +3,9 @@ import { RANGES } from '../../contract/ranges';
 import { useDeferredValue, useEffect, useId, useMemo } from 'react';
 
 import { CRITERIA, RANKINGS, type CriterionName, type RankingMode } from '../../contract/criteria';
-import { DEFAULT_REDUCTION, type GatePenalty, type TargetKind, type TargetMode } from '../../contract/settings';
+import { DEFAULT_REDUCTION, defaultLearningRate, type Augmentation, type GatePenalty, type OptimizerName, type TargetKind, type TargetMode } from '../../contract/settings';
 import { sparsityShortfall } from '../../contract/sparsityText';
+import { augmentationText } from '../../contract/events';
 import { COLORS } from '../charts/ChartFrame';
 import { usePacedPoints, usePacedValue } from '../charts/chartPacing';
 import { GroupImportanceChart, HistogramChart } from '../charts/ImportanceCharts';
@@ -41,6 +42,18 @@ const GATE_PENALTY_OPTIONS: { value: GatePenalty; label: string }[] = [
   { value: 'polarization', label: 'Polarization (split the gates)' },
 ];
 
+const OPTIMIZER_OPTIONS: { value: OptimizerName; label: string }[] = [
+  { value: 'adam', label: 'Adam' },
+  { value: 'sgd', label: 'SGD, momentum, cosine rate' },
+];
+
+const AUGMENTATION_OPTIONS: { value: Augmentation; label: string }[] = [
+  { value: 'auto', label: 'Automatic (flips where they keep labels)' },
+  { value: 'none', label: 'None' },
+  { value: 'flip', label: 'Horizontal flips' },
+  { value: 'flip-shift', label: 'Flips and shifts (≤ 4 px)' },
+];
+
 function TrainSettingsForm() {
   const form = useStudio((s) => s.trainForm);
   const set = useStudio((s) => s.setTrainForm);
@@ -67,7 +80,25 @@ function TrainSettingsForm() {
         />
         <NumberField label={sparse ? 'Sparse epochs' : 'Epochs'} value={form.epochs} min={0} max={100} step={1} onChange={(epochs) => set({ epochs })} />
         <NumberField label="Batch size" value={form.batchSize} min={1} max={1024} step={1} onChange={(batchSize) => set({ batchSize })} />
-        <NumberField label="Learning rate" value={form.learningRate} min={0} max={1} step="any" onChange={(learningRate) => set({ learningRate })} />
+        <SelectField
+          label="Optimizer"
+          value={form.optimizer}
+          options={OPTIMIZER_OPTIONS}
+          // The rate follows the optimizer while it is at the other's default (SGD 0.01, Adam 3e-4 from a trained start).
+          onChange={(optimizer: OptimizerName) => set({
+            optimizer,
+            learningRate: form.learningRate === defaultLearningRate(form.optimizer, trainedStart) ? defaultLearningRate(optimizer, trainedStart) : form.learningRate,
+          })}
+          hint="SGD: momentum 0.9, the rate falls to ~0 along a cosine, weight decay 1e-4 on kernels."
+        />
+        <NumberField label="Learning rate" value={form.learningRate} min={0} max={1} step="any" onChange={(learningRate) => set({ learningRate })} hint={form.optimizer === 'sgd' ? "SGD's starting rate." : undefined} />
+        <SelectField
+          label="Augmentation"
+          value={form.augmentation}
+          options={AUGMENTATION_OPTIONS}
+          onChange={(augmentation: Augmentation) => set({ augmentation })}
+          hint="Of the training images only. Automatic: flips where your model keeps its accuracy on mirrored calibration images (photos, not digits or text); it needs a trained start."
+        />
         <SelectField
           label="Target"
           value={form.targetMode}
@@ -235,11 +266,15 @@ function TrainingView() {
               + (guard ? ` — automatic target: accuracy on the calibration images ${percent(guard.accuracy)}, against a floor of ${percent(guard.floor)}` : '')
               + (summary.sparsity.setbacks ? `; the accuracy guard set training back ${summary.sparsity.setbacks} time(s)` : '')
             : ''}.
+          {summary.augmentation && (summary.augmentation.mode !== 'none' || summary.augmentation.flippedAccuracy !== undefined)
+            ? ` ${capitalized(augmentationText(summary.augmentation))}.` : ''}
         </p>
       )}
     </div>
   );
 }
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 const rankingOptions = RANKINGS.map((r) => ({ value: r.name, label: r.title }));
 

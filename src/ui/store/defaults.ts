@@ -20,7 +20,7 @@ export type BuiltinModelName = (typeof BUILTIN_MODELS)[number]['name'];
 export type TrainFormSettings = Pick<
   TrainSettings,
   'epochs' | 'batchSize' | 'learningRate' | 'lambdaGamma' | 'lambdaS' | 'gatePenalty' | 'gateTemperature' | 'target' | 'targetKind' | 'targetMode' | 'distillation'
->;
+> & Required<Pick<TrainSettings, 'optimizer' | 'augmentation'>>;
 
 export interface TrainForm extends TrainFormSettings {
   criterion: CriterionName;
@@ -33,12 +33,14 @@ export interface TrainForm extends TrainFormSettings {
 export const BUILTIN_PRETRAIN_EPOCHS = 1;
 
 const { epochs, batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation } = DEFAULT_TRAIN_SETTINGS;
+const optimizer = DEFAULT_TRAIN_SETTINGS.optimizer ?? 'adam';
+const augmentation = DEFAULT_TRAIN_SETTINGS.augmentation ?? 'auto';
 
 export const DEFAULT_TRAIN_FORM: TrainForm = {
   criterion: DEFAULT_SEARCH_SETTINGS.criterion,
   pretrainEpochs: BUILTIN_PRETRAIN_EPOCHS,
   epochs,
-  batchSize, learningRate, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation,
+  batchSize, learningRate, optimizer, augmentation, lambdaGamma, lambdaS, gatePenalty, gateTemperature, target, targetKind, targetMode, distillation,
   maxSteps: 0,
 };
 

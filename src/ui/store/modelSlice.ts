@@ -2,7 +2,7 @@
 import type { DroppedFile, ModelSummary } from '../../worker/studioTypes';
 import { buffersOf } from '../lib/files';
 import type { Slice } from './common';
-import { TRAINED_START_LEARNING_RATE } from '../../contract/settings';
+import { TRAINED_START_SETTINGS } from '../../contract/settings';
 import { BUILTIN_PRETRAIN_EPOCHS, DEFAULT_TRAIN_FORM, type TrainForm } from './defaults';
 import { inputLoader, type InputState } from './inputLoader';
 import type { StudioState } from './store';
@@ -16,18 +16,25 @@ export interface ModelSlice {
 }
 
 /**
- * The user's model is already trained: no pretraining, and the smaller
- * learning rate of a trained start. A built-in one starts untrained: the
- * defaults come back where they were switched (a number the user chose stays).
+ * The user's model is already trained: no pretraining, and the recipe of a
+ * trained start (TRAINED_START_SETTINGS: SGD at its rate, a larger
+ * distillation weight). A built-in one starts untrained: the defaults come back
+ * where they were switched (a value the user chose stays).
  */
 function pretrainingFor(choice: string, form: TrainForm): Partial<StudioState> {
   const dropped = choice === 'files';
   const pretrainEpochs = dropped ? 0 : form.pretrainEpochs === 0 ? BUILTIN_PRETRAIN_EPOCHS : form.pretrainEpochs;
-  const learningRate = dropped
-    ? (form.learningRate === DEFAULT_TRAIN_FORM.learningRate ? TRAINED_START_LEARNING_RATE : form.learningRate)
-    : (form.learningRate === TRAINED_START_LEARNING_RATE ? DEFAULT_TRAIN_FORM.learningRate : form.learningRate);
-  return pretrainEpochs === form.pretrainEpochs && learningRate === form.learningRate ? {} : { trainForm: { ...form, pretrainEpochs, learningRate } };
+  const switched = { ...form, pretrainEpochs };
+  for (const key of TRAINED_START_FIELDS) {
+    const [from, to] = dropped ? [DEFAULT_TRAIN_FORM[key], TRAINED_START_SETTINGS[key]] : [TRAINED_START_SETTINGS[key], DEFAULT_TRAIN_FORM[key]];
+    if (form[key] === from) Object.assign(switched, { [key]: to });
+  }
+  const changed = (Object.keys(switched) as (keyof TrainForm)[]).some((key) => switched[key] !== form[key]);
+  return changed ? { trainForm: switched } : {};
 }
+
+/** The form's fields a trained start changes. */
+const TRAINED_START_FIELDS = ['optimizer', 'learningRate', 'distillation'] as const;
 
 export const createModelSlice: Slice<ModelSlice> = (deps) => (set, get) => {
   const load = inputLoader('model', set, get, (summary, s, choice) => ({

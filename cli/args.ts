@@ -37,6 +37,7 @@ export const OPTIONS = {
   'no-onnx-normalization': { type: 'boolean' },
   'no-compensate': { type: 'boolean' },
   'no-recalibrate': { type: 'boolean' },
+  'full-grid': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;

@@ -12,6 +12,7 @@ import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
 import { sparsityShortfall } from '../contract/sparsityText';
 import { baselineOf } from '../contract/candidate';
+import { gridStopText } from '../contract/gridStop';
 
 export interface ReportInput {
   session: CompressionSession;
@@ -63,6 +64,8 @@ export function buildReport(input: ReportInput) {
     baseline,
     selected,
     candidates: session.candidates,
+    /** Where the grid stopped because accuracy had collapsed, and the ratios it left unmeasured; null when it did not stop. */
+    gridStop: session.gridStop,
     export: input.exported,
   };
 }
@@ -140,6 +143,7 @@ export function reportSummary(report: CompressionReport): string {
       return `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${changeText(validation.drop, validation.margin)} | ${percent(c.calibrationAccuracy)} | ${changeText(calibration.drop, calibration.margin)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`;
     }),
     '',
+    ...(report.gridStop ? [`The grid ${gridStopText(report.gridStop).replace(/^stopped the grid /, 'stopped ')}: they were not measured (the CLI's --full-grid, the studio's Measure the rest).`, ''] : []),
     ...(report.export ? usageLines(report.export) : []),
   ];
   return lines.join('\n');

@@ -62,6 +62,12 @@ function SearchSettingsForm() {
           </label>
           <p className="field-hint">Adds a removed channel's constant output to the next layer's bias.</p>
         </div>
+        <div className="field field-check">
+          <label>
+            <input type="checkbox" checked={form.fullGrid} onChange={(e) => set({ fullGrid: e.target.checked })} data-testid="full-grid" /> Measure the whole grid
+          </label>
+          <p className="field-hint">Otherwise the grid stops after two ratios in a row whose accuracy collapsed (far below the tolerance); the rest can still be measured.</p>
+        </div>
       </div>
     </fieldset>
   );
@@ -139,6 +145,7 @@ function SearchView() {
           {search.state === 'running' && measured > 0 && <span>about {duration(perCandidate * Math.max(1, remaining))} left for the grid</span>}
         </p>
       )}
+      {search.gridStop && <GridStopNote />}
       {search.state === 'running' && search.progress && <ProgressBar progress={search.progress} label="Measuring a candidate" />}
       {search.state === 'running' && !search.progress && <Busy>Pruning, recalibrating and measuring the next candidate…</Busy>}
       {measured === 0 ? (
@@ -151,6 +158,29 @@ function SearchView() {
         </div>
       )}
     </div>
+  );
+}
+
+/** Where the grid stopped because accuracy had collapsed, and the button that measures the rest. */
+function GridStopNote() {
+  const stop = useStudio((s) => s.search.gridStop);
+  const state = useStudio((s) => s.search.state);
+  const restAvailable = useStudio((s) => s.search.restAvailable);
+  const measureRest = useStudio((s) => s.measureRest);
+  if (!stop) return null;
+  const left = stop.remaining.length;
+  return (
+    <p className="notice" role="status" data-testid="grid-stop">
+      Stopped the grid at ratio {stop.ratio}: {stop.reason}. {left} ratio{left === 1 ? '' : 's'} left unmeasured ({stop.remaining[0]}–{stop.remaining.at(-1)}): the
+      tolerance rule cannot take them.{' '}
+      {restAvailable ? (
+        <button type="button" className="secondary" onClick={() => void measureRest()} disabled={state !== 'done'} data-testid="measure-rest">
+          Measure the rest
+        </button>
+      ) : (
+        'To measure them, run a new search with “Measure the whole grid”.'
+      )}
+    </p>
   );
 }
 

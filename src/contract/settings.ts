@@ -107,7 +107,10 @@ export interface SearchSettings {
   recalibrate: boolean;
   recalibrationBatches: number;
   batchSize: number;
+  /** Timed pairs (candidate, unpruned model) at least, before the speed-up's interval may end the timing. */
   latencyRuns: number;
+  /** Time for timing one candidate against the unpruned model, ms (default LATENCY.budgetMs). */
+  latencyBudgetMs?: number;
   /** Percentage points of accuracy a candidate may lose and still pass. */
   tolerance: number;
   seed: number;
@@ -145,6 +148,22 @@ export const COLLAPSE = {
 
 /** Points below the reference (past the 95% interval) at which a candidate counts as collapsed. */
 export const collapsePoints = (tolerance: number): number => Math.max(COLLAPSE.toleranceFactor * tolerance, COLLAPSE.points);
+
+/**
+ * How a candidate's latency is measured (docs/METHOD.md §5.5, `eval/latency.ts: measureSpeedup`): forward passes of
+ * one image, the candidate and the unpruned model in turn (A/B, B/A, A/B…), until the 95% interval of the speed-up
+ * (the median of the pairs' ratios, its interval from order statistics) is within ±halfWidth of it, or
+ * the time budget ends. Paired and interleaved, a load that comes and goes slows both models of a pair alike: a median
+ * of 10 runs timed alone read "−46.7%" for a candidate with 14% fewer FLOPs.
+ */
+export const LATENCY = {
+  /** Relative half-width of the speed-up's 95% interval that ends the timing. */
+  halfWidth: 0.1,
+  /** ms of timing per candidate at most. */
+  budgetMs: 2000,
+  /** Pairs at most. */
+  maxPairs: 400,
+} as const;
 
 /** Channels every group keeps at least: max(1, ceil(fraction·C)) (docs/METHOD.md §4). */
 export const DEFAULT_MIN_KEEP_FRACTION = 0.05;

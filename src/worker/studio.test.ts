@@ -68,6 +68,7 @@ const SEARCH: SearchSettings = {
   refineSteps: 1,
   recalibrationBatches: 3,
   latencyRuns: 1,
+  latencyBudgetMs: 100,
 };
 
 /** A fake image: bytes [width, height, red, green, blue]; the decoder paints it flat. */

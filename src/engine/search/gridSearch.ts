@@ -84,6 +84,7 @@ export class GridSearch {
       compensate: settings.compensate,
       recalibration: settings.recalibrate ? { batches: settings.recalibrationBatches, batchSize: settings.batchSize, seed: settings.seed } : null,
       latencyRuns: settings.latencyRuns,
+      latencyBudgetMs: settings.latencyBudgetMs,
       signal,
     };
     this.reference = { ...input.reference, basis: 'original', validationImages: input.validation.count };
@@ -131,6 +132,9 @@ export class GridSearch {
   private async measure(ratio: number, stage: Candidate['stage'], plan: PrunePlan): Promise<SearchStep> {
     const { figures, spec, backend, hits } = await evaluatePlan(this.context, plan);
     const candidate: Candidate = { index: this.candidates.length, ratio, stage, plan, ...planSize(plan, this.analysis), ...figures, backend };
+    // Every latency on one scale, from the paired speed-up: the unpruned model's median over the candidate's speed-up.
+    const baseline = this.candidates.find((measured) => measured.stage === 'baseline');
+    if (baseline && candidate.speedup) candidate.latencyMs = baseline.latencyMs / candidate.speedup;
     if (stage === 'baseline' && trainedFarBetter(candidate, this.reference, this.settings.tolerance)) {
       // An untrained model that training made far better: what pruning keeps is judged against the trained model.
       const { input } = this;

@@ -55,7 +55,7 @@ function SearchSettingsForm() {
         <NumberField label="Largest ratio" value={form.gridMax} min={0.05} max={0.95} step={0.05} onChange={(gridMax) => set({ gridMax })} />
         <NumberField label="Refining steps" value={form.refineSteps} min={0} max={10} step={1} onChange={(refineSteps) => set({ refineSteps: Math.round(refineSteps) })} />
         <NumberField label="BN recalibration batches" value={form.recalibrationBatches} min={0} max={200} step={1} onChange={(recalibrationBatches) => set({ recalibrationBatches: Math.round(recalibrationBatches) })} hint="Forward passes that re-estimate BN statistics after pruning." />
-        <NumberField label="Latency runs" value={form.latencyRuns} min={1} max={100} step={1} onChange={(latencyRuns) => set({ latencyRuns: Math.round(latencyRuns) })} />
+        <NumberField label="Latency pairs (at least)" value={form.latencyRuns} min={2} max={100} step={1} onChange={(latencyRuns) => set({ latencyRuns: Math.round(latencyRuns) })} hint="Each candidate is timed in turn with the unpruned model until the speed-up's 95% interval is within ±10%, or 2 s have gone." />
         <div className="field field-check">
           <label>
             <input type="checkbox" checked={form.compensate} onChange={(e) => set({ compensate: e.target.checked })} /> Compensate removed channels
@@ -311,7 +311,8 @@ function CandidateTable() {
             <th scope="col" className="num"><abbr title="change in accuracy against the original model, percentage points, ± half its 95% interval">Δ pts</abbr></th>
             <th scope="col" className="num">Params</th>
             <th scope="col" className="num">FLOPs</th>
-            <th scope="col" className="num"><abbr title="latency per image, milliseconds">ms</abbr></th>
+            <th scope="col" className="num"><abbr title="latency per image, milliseconds: the unpruned model's, divided by the speed-up">ms</abbr></th>
+            <th scope="col" className="num"><abbr title="how many times faster than the unpruned model, timed in turn with it; in brackets its 95% interval">Speed-up</abbr></th>
           </tr>
         </thead>
         <tbody>
@@ -333,11 +334,23 @@ function CandidateTable() {
               <td className="num">{compact(c.params)}</td>
               <td className="num">{compact(c.flops)}</td>
               <td className="num">{fixed(c.latencyMs, 2)}</td>
+              <td className="num" data-testid="speedup">{c.speedup ? <SpeedupCell candidate={c} /> : '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** The paired speed-up against the unpruned model, with its 95% interval. */
+function SpeedupCell({ candidate }: { candidate: Candidate }) {
+  const [low, high] = candidate.speedupInterval ?? [candidate.speedup!, candidate.speedup!];
+  return (
+    <>
+      {fixed(candidate.speedup!, 2)}×
+      <span className="margin" title={`95% interval, ${candidate.speedupPairs ?? '?'} timed pairs`}> {fixed(low, 2)}–{fixed(high, 2)}</span>
+    </>
   );
 }
 
@@ -408,7 +421,7 @@ function SelectedCandidate() {
             <th scope="row">Latency ({candidate.backend})</th>
             <td className="num">{fixed(baseline.latencyMs, 2)} ms</td>
             <td className="num">{fixed(candidate.latencyMs, 2)} ms</td>
-            <td className="num">{change(baseline.latencyMs, candidate.latencyMs)}</td>
+            <td className="num">{candidate.speedup && candidate.index !== baseline.index ? <SpeedupCell candidate={candidate} /> : change(baseline.latencyMs, candidate.latencyMs)}</td>
           </tr>
         </tbody>
       </table>

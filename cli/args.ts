@@ -38,6 +38,7 @@ export const OPTIONS = {
   'no-compensate': { type: 'boolean' },
   'no-recalibrate': { type: 'boolean' },
   'full-grid': { type: 'boolean' },
+  'latency-budget': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;

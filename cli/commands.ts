@@ -12,7 +12,8 @@ import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
 import { DEFAULT_SEARCH_SETTINGS, type SearchSettings, type SearchStep } from '../src/engine/search/gridSearch';
 import { gridStopText, isCollapsed } from '../src/contract/gridStop';
 import { changeText, DEFAULT_TOLERANCE, dropAgainst, type BudgetMetric, type SelectionRule } from '../src/contract/select';
-import { buildReport, reportSummary } from '../src/engine/report';
+import { buildReport, reportSummary, speedupText } from '../src/engine/report';
+import { LATENCY } from '../src/contract/settings';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainEvent, type TrainSettings } from '../src/engine/train/sparseTraining';
@@ -142,6 +143,7 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
     recalibrate: !flags['no-recalibrate'],
     seed: wholeFlag(flags.seed, 'seed', 1),
     fullGrid: flags['full-grid'] ?? false,
+    latencyBudgetMs: numberFlag(flags['latency-budget'], 'latency-budget', LATENCY.budgetMs, (n) => n > 0, 'a number of milliseconds > 0'),
   };
   const rule = selectionRule(flags, tolerance);
   const searchStart = performance.now();
@@ -193,7 +195,8 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
 async function logSearch(steps: AsyncGenerator<SearchStep>, session: CompressionSession): Promise<void> {
   for await (const { candidate } of steps) {
     const { drop, margin } = dropAgainst(candidate, session.requireReference());
-    log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}% (${changeText(drop, margin)}), params ${candidate.params}, FLOPs ${candidate.flops}`);
+    const speed = candidate.speedup ? `, ${speedupText(candidate)} faster` : '';
+    log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}% (${changeText(drop, margin)}), params ${candidate.params}, FLOPs ${candidate.flops}${speed}`);
   }
 }
 

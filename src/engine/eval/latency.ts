@@ -61,13 +61,15 @@ export async function measureLatency(
 /** Least length of one timed sample, ms, and the most passes it may take to reach it. */
 const SAMPLE_MS = 10;
 const MAX_REPEATS = 50;
+/** Pairs at least: with 6, [min, max] of the ratios covers their median 97% of the time. */
+const MIN_PAIRS = 6;
 
 export interface SpeedupOptions {
-  /** Pairs at least (default 10). */
+  /** Pairs at least (default 10; never fewer than 6). */
   minPairs?: number;
   /** Pairs at most (default LATENCY.maxPairs). */
   maxPairs?: number;
-  /** Timing stops once this much time has gone (ms; default LATENCY.budgetMs), the warm-up included. */
+  /** Timing stops once this much time has gone and the least pairs are timed (ms; default LATENCY.budgetMs), the warm-up included. */
   budgetMs?: number;
   /** Relative half-width of the 95% interval that ends the timing (default LATENCY.halfWidth). */
   halfWidth?: number;
@@ -118,7 +120,9 @@ export async function measureSpeedup(
     minPairs = 10, maxPairs = LATENCY.maxPairs, budgetMs = LATENCY.budgetMs, halfWidth = LATENCY.halfWidth, warmup = 2,
     now = () => performance.now(),
   } = options;
-  if (!Number.isInteger(minPairs) || minPairs < 2) throw new UserError(`minPairs must be a whole number ≥ 2, got ${minPairs}.`);
+  if (!Number.isInteger(minPairs) || minPairs < 1) throw new UserError(`minPairs must be a whole number ≥ 1, got ${minPairs}.`);
+  // Fewer than 6 pairs: the widest order-statistics interval, [min, max], covers the median less than 95% of the time.
+  const least = Math.max(MIN_PAIRS, minPairs);
   if (!(budgetMs > 0)) throw new UserError(`The latency time budget must be positive, got ${budgetMs} ms.`);
   checkInputShape(model, inputShape);
   checkInputShape(reference, inputShape);
@@ -143,32 +147,33 @@ export async function measureSpeedup(
       await timed(model);
     }
     // Each sample lasts about SAMPLE_MS at least: a pass of a small model is shorter than one time slice of the
-    // scheduler, and one preemption would be its whole time.
-    const repeatsOf = (ms: number): number => Math.min(MAX_REPEATS, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(ms, 1e-3))));
-    const referenceRepeats = repeatsOf(await timed(reference));
-    const modelRepeats = repeatsOf(await timed(model));
+    // scheduler, and one preemption would be its whole time. Both models take the same number of passes per sample,
+    // so what each sample costs besides its passes (awaiting the output) weighs on both alike.
+    const probes: number[] = [];
+    for (let i = 0; i < 3; i++) probes.push(Math.min(await timed(reference), await timed(model)));
+    const repeats = Math.min(MAX_REPEATS, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(median(probes), 1e-3))));
     const referenceTimes: number[] = [];
     const modelTimes: number[] = [];
     let settled = false;
     while (referenceTimes.length < maxPairs) {
       // Swapping the order every pair cancels what running first or second does to a time.
       if (referenceTimes.length % 2 === 0) {
-        referenceTimes.push(await timed(reference, referenceRepeats));
-        modelTimes.push(await timed(model, modelRepeats));
+        referenceTimes.push(await timed(reference, repeats));
+        modelTimes.push(await timed(model, repeats));
       } else {
-        modelTimes.push(await timed(model, modelRepeats));
-        referenceTimes.push(await timed(reference, referenceRepeats));
+        modelTimes.push(await timed(model, repeats));
+        referenceTimes.push(await timed(reference, repeats));
       }
       const pairs = referenceTimes.length;
       const outOfTime = now() - began >= budgetMs;
-      if (pairs >= minPairs) {
+      if (pairs >= least) {
         const { speedup, interval } = pairedSpeedup(referenceTimes, modelTimes);
         if (interval[0] >= speedup * (1 - halfWidth) && interval[1] <= speedup * (1 + halfWidth)) {
           settled = true;
           break;
         }
       }
-      if (outOfTime && pairs >= 2) break;
+      if (outOfTime && pairs >= least) break;
     }
     const { speedup, interval } = pairedSpeedup(referenceTimes, modelTimes);
     return { speedup, interval, pairs: referenceTimes.length, msModel: median(modelTimes), msReference: median(referenceTimes), settled, backend: tf.getBackend() };

@@ -74,7 +74,7 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
     let latency: Speedup;
     try {
       latency = await measureSpeedup(model, unpruned, [validation.height, validation.width, validation.channels], {
-        minPairs: Math.max(2, context.latencyRuns), budgetMs: context.latencyBudgetMs ?? LATENCY.budgetMs,
+        minPairs: Math.max(1, context.latencyRuns), budgetMs: context.latencyBudgetMs ?? LATENCY.budgetMs,
       });
     } finally {
       unpruned.dispose();

@@ -502,7 +502,11 @@ export class Studio {
           ? 'The grid did not stop early: there is nothing left to measure.'
           : 'This search came back from your last visit: the grid it stopped cannot be continued. Run a new search to measure it all.');
       }
-      if (!search.done) throw new UserError('The search is still measuring: let it finish (the refining pass), then measure the rest.');
+      if (!search.done) {
+        throw new UserError(search.stopped
+          ? `${search.stopped} Run a new search (with “Measure the whole grid” to measure it all).`
+          : 'The search is still measuring: let it finish (the refining pass), then measure the rest.');
+      }
       const controller = new AbortController();
       search.iterator = session.searchRest(controller.signal);
       search.controller = controller;

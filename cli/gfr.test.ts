@@ -157,6 +157,17 @@ describe('gfr command line', () => {
     // Each candidate's speed-up against the unpruned model, with its interval, in the log and the report.
     expect(stopped.stderr).toMatch(/candidate 1 \(grid\) ratio 0\.2: .*, [\d.]+× \([\d.]+–[\d.]+, \d+ pairs\) faster/);
     expect(a.candidates.every((c: { speedupInterval?: number[] }) => c.speedupInterval?.length === 2)).toBe(true);
+
+    // A budget that only ratios past the stop meet: the rest is measured, and the budget selects as the full grid.
+    type Figures = { ratio: number; flops: number; calibrationAccuracy: number; stage: string };
+    const budget = Math.max(...b.candidates.filter((c: Figures) => c.ratio > 0.6).map((c: Figures) => c.flops));
+    expect(budget).toBeLessThan(Math.min(...a.candidates.map((c: Figures) => c.flops)));
+    const budgeted = mkdtempSync(join(tmpdir(), 'gfr-budget-'));
+    const withBudget = await gfr(...args, '--budget', `flops=${budget}`, '--out', budgeted);
+    expect(withBudget.stderr).toContain(`no candidate before the stop meets --budget flops=${budget} without collapsing: measuring the rest of the grid`);
+    const c = JSON.parse(readFileSync(join(budgeted, 'report.json'), 'utf8'));
+    const underBudget = b.candidates.filter((f: Figures) => f.flops <= budget).sort((x: Figures, y: Figures) => y.calibrationAccuracy - x.calibrationAccuracy || x.flops - y.flops)[0];
+    expect([c.selected.ratio, c.selected.calibrationAccuracy]).toEqual([underBudget.ratio, underBudget.calibrationAccuracy]);
   });
 
   it('stops a run that diverges (--learning-rate 1e6) with the step and a smaller rate to try; nothing written', async () => {

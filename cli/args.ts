@@ -41,6 +41,8 @@ export const OPTIONS = {
   'no-onnx-normalization': { type: 'boolean' },
   'no-compensate': { type: 'boolean' },
   'no-recalibrate': { type: 'boolean' },
+  'full-grid': { type: 'boolean' },
+  'latency-budget': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;

@@ -9,10 +9,12 @@ import { analyzeModel } from '../src/engine/graph/analyze';
 import { withInputScaling, type NamedBytes } from '../src/engine/io/modelFiles';
 import { countSpecParams, modelFromSpec } from '../src/engine/io/modelSpec';
 import { criterionByName, RANKING_MODES } from '../src/engine/score/importance';
-import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../src/engine/search/gridSearch';
+import { DEFAULT_SEARCH_SETTINGS, type SearchSettings, type SearchStep } from '../src/engine/search/gridSearch';
+import { gridStopText, isCollapsed } from '../src/contract/gridStop';
 import { inRange, RANGES, rangeText } from '../src/contract/ranges';
 import { changeText, DEFAULT_TOLERANCE, dropAgainst, type BudgetMetric, type SelectionRule } from '../src/contract/select';
-import { buildReport, reportSummary } from '../src/engine/report';
+import { buildReport, reportSummary, speedupText } from '../src/engine/report';
+import { LATENCY } from '../src/contract/settings';
 import { CompressionSession } from '../src/engine/session';
 import { GATE_PENALTIES } from '../src/engine/train/regularizers';
 import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../src/engine/train/sparseTraining';
@@ -168,14 +170,22 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
     compensate: !flags['no-compensate'],
     recalibrate: !flags['no-recalibrate'],
     seed: wholeFlag(flags.seed, 'seed', 1),
+    fullGrid: flags['full-grid'] ?? false,
+    latencyBudgetMs: numberFlag(flags['latency-budget'], 'latency-budget', LATENCY.budgetMs, (n) => n > 0, 'a number of milliseconds > 0'),
   };
+  const rule = selectionRule(flags, tolerance);
   const searchStart = performance.now();
-  for await (const { candidate } of session.search(settings)) {
-    const { drop, margin } = dropAgainst(candidate, session.requireReference());
-    log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}% (${changeText(drop, margin)}), params ${candidate.params}, FLOPs ${candidate.flops}`);
+  await logSearch(session.search(settings), session);
+  const stop = session.gridStop;
+  if (stop) log(`${gridStopText(stop)}; --full-grid measures the rest`);
+  // A budget may only be met past the stop (or only by a collapsed candidate, where a skipped one may do better):
+  // then the rest is measured, so that a budget selects what the full grid would.
+  const chosen = session.select(rule);
+  if (stop && rule.kind === 'budget' && (!chosen || isCollapsed(chosen, session.requireReference(), tolerance))) {
+    log(`no candidate before the stop meets --budget ${flags.budget} without collapsing: measuring the rest of the grid`);
+    await logSearch(session.searchRest(), session);
   }
   timings.searchMs = performance.now() - searchStart;
-  const rule = selectionRule(flags, tolerance);
   // The tolerance rule always chooses (when nothing is surely within, the most accurate); a budget may leave none.
   const selected = session.select(rule);
   if (!selected) throw new UserError('No candidate meets the budget; raise it, or drop --budget to select by tolerance.');
@@ -209,6 +219,15 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   if (verdict.status === 'uncertain') throw new UncertainVerdict(`${verdict.message} The files were written; ${CLI_UNCERTAIN_ADVICE}`);
   if (verdict.status === 'beyond') throw new UserError(`${verdict.message} ${CLI_ADVICE}`);
   log(verdict.message);
+}
+
+/** One line per candidate as the search measures it. */
+async function logSearch(steps: AsyncGenerator<SearchStep>, session: CompressionSession): Promise<void> {
+  for await (const { candidate } of steps) {
+    const { drop, margin } = dropAgainst(candidate, session.requireReference());
+    const speed = candidate.speedup ? `, ${speedupText(candidate)} faster` : '';
+    log(`candidate ${candidate.index} (${candidate.stage}) ratio ${candidate.ratio}: accuracy ${(candidate.accuracy * 100).toFixed(2)}% (${changeText(drop, margin)}), params ${candidate.params}, FLOPs ${candidate.flops}${speed}`);
+  }
 }
 
 /** The selected candidate's files in the chosen format (weights before model.json, as the folder is committed). */

@@ -140,6 +140,40 @@ describe('gfr command line', () => {
     expect(report.baseline.calibrationAccuracy).toBe(report.original.calibrationAccuracy);
   });
 
+  it('stops the grid where accuracy collapsed and says so; --full-grid measures the rest and selects the same', async () => {
+    const args = ['prune', LOGITS_FIXTURE, '--data', 'digits', '--criterion', 'l1', '--epochs', '0', '--samples', '2000', '--ratios', '0,0.2,0.4,0.5,0.6,0.7,0.8,0.9', '--latency-budget', '100', '--force'];
+    const early = mkdtempSync(join(tmpdir(), 'gfr-stop-'));
+    const stopped = await gfr(...args, '--out', early);
+    expect(stopped.stderr).toMatch(/stopped the grid at ratio 0\.6: accuracy collapsed \(ratio 0\.5: −[\d.]+ ± [\d.]+ points, ratio 0\.6: .*\); 3 ratios left \(0\.7–0\.9\); --full-grid measures the rest/);
+    const full = mkdtempSync(join(tmpdir(), 'gfr-full-'));
+    const all = await gfr(...args, '--full-grid', '--out', full);
+    expect(all.stderr).not.toContain('stopped the grid');
+    const [a, b] = [early, full].map((dir) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')));
+    expect(a.gridStop).toMatchObject({ ratio: 0.6, remaining: [0.7, 0.8, 0.9] });
+    expect(b.gridStop).toBeNull();
+    expect(b.candidates.length).toBe(a.candidates.length + 3);
+    // The same selection, figure for figure; the refining pass the same.
+    const pick = (r: { selected: { ratio: number; accuracy: number; calibrationAccuracy: number; params: number } }) => [r.selected.ratio, r.selected.accuracy, r.selected.calibrationAccuracy, r.selected.params];
+    expect(pick(a)).toEqual(pick(b));
+    const refined = (r: { candidates: { stage: string; ratio: number }[] }) => r.candidates.filter((c) => c.stage === 'refine').map((c) => c.ratio);
+    expect(refined(a)).toEqual(refined(b));
+    expect(readFileSync(join(early, 'report.md'), 'utf8')).toContain('The grid stopped at ratio 0.6: accuracy collapsed');
+    // Each candidate's speed-up against the unpruned model, with its interval, in the log and the report.
+    expect(stopped.stderr).toMatch(/candidate 1 \(grid\) ratio 0\.2: .*, [\d.]+× \([\d.]+–[\d.]+, \d+ pairs\) faster/);
+    expect(a.candidates.every((c: { speedupInterval?: number[] }) => c.speedupInterval?.length === 2)).toBe(true);
+
+    // A budget that only ratios past the stop meet: the rest is measured, and the budget selects as the full grid.
+    type Figures = { ratio: number; flops: number; calibrationAccuracy: number; stage: string };
+    const budget = Math.max(...b.candidates.filter((c: Figures) => c.ratio > 0.6).map((c: Figures) => c.flops));
+    expect(budget).toBeLessThan(Math.min(...a.candidates.map((c: Figures) => c.flops)));
+    const budgeted = mkdtempSync(join(tmpdir(), 'gfr-budget-'));
+    const withBudget = await gfr(...args, '--budget', `flops=${budget}`, '--out', budgeted);
+    expect(withBudget.stderr).toContain(`no candidate before the stop meets --budget flops=${budget} without collapsing: measuring the rest of the grid`);
+    const c = JSON.parse(readFileSync(join(budgeted, 'report.json'), 'utf8'));
+    const underBudget = b.candidates.filter((f: Figures) => f.flops <= budget).sort((x: Figures, y: Figures) => y.calibrationAccuracy - x.calibrationAccuracy || x.flops - y.flops)[0];
+    expect([c.selected.ratio, c.selected.calibrationAccuracy]).toEqual([underBudget.ratio, underBudget.calibrationAccuracy]);
+  });
+
   it('stops a run that diverges (--learning-rate 1e6) with the step and a smaller rate to try; nothing written', async () => {
     const root = mkdtempSync(join(tmpdir(), 'gfr-diverge-'));
     const out = join(root, 'out');

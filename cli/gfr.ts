@@ -79,7 +79,17 @@ Options:
                         ratio (ratio) or the fewest FLOPs kept (flops) (ratio)
   --budget M=V          instead: the most accurate candidate with M at most V,
                         M one of params, flops, weightBytes, latencyMs
+                        (latencyMs: the unpruned model's, divided by the
+                        candidate's measured speed-up)
   --ratios R,R,…        grid of pruning ratios (default 0,0.05,…,0.9)
+  --full-grid           measure every ratio of the grid; by default the grid
+                        stops after two ratios in a row whose calibration
+                        accuracy collapsed (below the original by more than
+                        max(5×tolerance, 5) points, past their 95% interval);
+                        the refining pass still runs
+  --latency-budget MS   time to time each candidate against the unpruned
+                        model, in turn, until the 95% interval of its
+                        speed-up is within ±10% (2000)
   --batch-size N        training batch size (64)
   --optimizer O         adam or sgd (SGD: momentum 0.9, the rate falls to
                         ~0 along a cosine over the run's steps, weight decay

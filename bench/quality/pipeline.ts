@@ -64,6 +64,9 @@ export function searchSettingsFor(task: QualityTask, criterion: CriterionName, v
     compensate: variant.compensate,
     recalibrate: variant.recalibrate,
     ranking: variant.ranking,
+    // The benchmark reports accuracy at fixed ratios (REPORTED_RATIOS, the ablations): every ratio is measured, even
+    // past the point where accuracy collapsed (docs/METHOD.md §5.1).
+    fullGrid: true,
   };
 }
 

@@ -89,7 +89,7 @@ export async function smallBudget(page: Page, steps: number, pretrainEpochs = 1)
   await page.getByTestId('stage-3').getByLabel('Grid step').selectOption('0.3', { timeout: 15_000 });
   await fill(page, 3, 'Refining steps', 1);
   await fill(page, 3, 'BN recalibration batches', 2);
-  await fill(page, 3, 'Latency runs', 2);
+  await fill(page, 3, 'Latency pairs (at least)', 2);
 }
 
 /**

@@ -20,8 +20,21 @@ export interface CandidateFigures {
   /** Multiply–accumulates per image. */
   flops: number;
   weightBytes: number;
-  /** Median forward pass of one image on the backend in use. */
+  /**
+   * Forward pass of one image on the backend in use, ms: the unpruned model's median divided by the speed-up (so every
+   * candidate's figure, and a latency budget, rests on the paired measurement); the unpruned model's own median for it.
+   * In work saved before the speed-up was measured: the candidate's median timed alone.
+   */
   latencyMs: number;
+  /**
+   * How many times faster than the unpruned model: the median over pairs of its time over this model's, timed in
+   * turn on the same input (A/B, B/A…). Absent in work saved before it was measured.
+   */
+  speedup?: number;
+  /** The 95% interval of the speed-up (order statistics of the pairs' ratios). */
+  speedupInterval?: [number, number];
+  /** Timed pairs behind the speed-up. */
+  speedupPairs?: number;
 }
 
 export interface Candidate extends CandidateFigures {

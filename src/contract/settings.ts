@@ -157,11 +157,63 @@ export interface SearchSettings {
   recalibrate: boolean;
   recalibrationBatches: number;
   batchSize: number;
+  /** Timed pairs (candidate, unpruned model) at least, before the speed-up's interval may end the timing. */
   latencyRuns: number;
+  /** Time for timing one candidate against the unpruned model, ms (default LATENCY.budgetMs). */
+  latencyBudgetMs?: number;
   /** Percentage points of accuracy a candidate may lose and still pass. */
   tolerance: number;
   seed: number;
+  /**
+   * Measure every grid ratio even after accuracy has collapsed (CLI `--full-grid`). By default (absent or false) the
+   * grid stops past COLLAPSE.run collapsed candidates in a row (docs/METHOD.md §5.1, `contract/gridStop.ts`).
+   */
+  fullGrid?: boolean;
 }
+
+/**
+ * When the grid stops early (docs/METHOD.md §5.1): after `run` grid candidates in a row whose calibration accuracy
+ * is below the reference's by more than max(toleranceFactor × tolerance, points) percentage points, even at the
+ * near end of the 95% interval of the difference (CONFIDENCE_Z standard errors).
+ *
+ * Why these values. Such a candidate fails the tolerance rule by far (the rule allows the tolerance and one standard
+ * error; this is five tolerances past the whole interval), so under the default rule, which takes nothing beyond the
+ * first failing ratio, nothing after it can be selected, and the grid beyond it only costs time: on a trained CIFAR
+ * ResNet-20, 15 of 19 grid candidates (most of 74.5 s) came after accuracy had fallen from 74.5% at ratio 0.2 to 55%
+ * at 0.25, then wandered between 10% and 40% up to 0.9. The 5-point floor keeps a tolerance of 0 or 0.5 from
+ * stopping at a model that only misses the rule (a few points is what a finer grid or the refining pass can still
+ * explain); two in a row, not one, because one reading can be an unlucky recalibration (the BN statistics of one
+ * candidate), while two neighbouring ratios both far down is the trend the grid was drawing. The rule only stops
+ * measuring: the refining pass still runs, and the rest can be measured on request (studio: Measure the rest;
+ * CLI: --full-grid).
+ */
+export const COLLAPSE = {
+  /** Grid candidates in a row. */
+  run: 2,
+  /** Multiple of the tolerance. */
+  toleranceFactor: 5,
+  /** Percentage points, at least. */
+  points: 5,
+} as const;
+
+/** Points below the reference (past the 95% interval) at which a candidate counts as collapsed. */
+export const collapsePoints = (tolerance: number): number => Math.max(COLLAPSE.toleranceFactor * tolerance, COLLAPSE.points);
+
+/**
+ * How a candidate's latency is measured (docs/METHOD.md §5.5, `eval/latency.ts: measureSpeedup`): forward passes of
+ * one image, the candidate and the unpruned model in turn (A/B, B/A, A/B…), until the 95% interval of the speed-up
+ * (the median of the pairs' ratios, its interval from order statistics) is within ±halfWidth of it, or
+ * the time budget ends. Paired and interleaved, a load that comes and goes slows both models of a pair alike: a median
+ * of 10 runs timed alone read "−46.7%" for a candidate with 14% fewer FLOPs.
+ */
+export const LATENCY = {
+  /** Relative half-width of the speed-up's 95% interval that ends the timing. */
+  halfWidth: 0.1,
+  /** ms of timing per candidate at most. */
+  budgetMs: 2000,
+  /** Pairs at most. */
+  maxPairs: 400,
+} as const;
 
 /** Channels every group keeps at least: max(1, ceil(fraction·C)) (docs/METHOD.md §4). */
 export const DEFAULT_MIN_KEEP_FRACTION = 0.05;

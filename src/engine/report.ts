@@ -13,6 +13,7 @@ import type { TrainSettings, TrainSummary } from './train/sparseTraining';
 import { sparsityShortfall } from '../contract/sparsityText';
 import { augmentationText } from '../contract/events';
 import { baselineOf } from '../contract/candidate';
+import { gridStopText } from '../contract/gridStop';
 
 export interface ReportInput {
   session: CompressionSession;
@@ -64,6 +65,8 @@ export function buildReport(input: ReportInput) {
     baseline,
     selected,
     candidates: session.candidates,
+    /** Where the grid stopped because accuracy had collapsed, and the ratios it left unmeasured; null when it did not stop. */
+    gridStop: session.gridStop,
     export: input.exported,
   };
 }
@@ -72,6 +75,9 @@ export type CompressionReport = ReturnType<typeof buildReport>;
 
 const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
 const change = (after: number, before: number): string => `${after.toLocaleString('en')} of ${before.toLocaleString('en')} (−${(100 * (1 - after / before)).toFixed(1)}%)`;
+/** "1.85× faster (1.70–2.01, 95%, 24 pairs)": the paired speed-up against the unpruned model. */
+export const speedupText = (c: Pick<Candidate, 'speedup' | 'speedupInterval' | 'speedupPairs'>): string =>
+  `${c.speedup!.toFixed(2)}×${c.speedupInterval ? ` (${c.speedupInterval[0].toFixed(2)}–${c.speedupInterval[1].toFixed(2)}${c.speedupPairs ? `, ${c.speedupPairs} pairs` : ''})` : ''}`;
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function sparsityLines({ training, settings, original }: CompressionReport): string[] {
@@ -137,7 +143,7 @@ export function reportSummary(report: CompressionReport): string {
     `| parameters | ${baseline.params.toLocaleString('en')} | ${change(selected.params, baseline.params)} |`,
     `| FLOPs (multiply–adds) | ${baseline.flops.toLocaleString('en')} | ${change(selected.flops, baseline.flops)} |`,
     `| weight bytes | ${baseline.weightBytes.toLocaleString('en')} | ${change(selected.weightBytes, baseline.weightBytes)} |`,
-    `| latency (1 image, ${report.backend}) | ${baseline.latencyMs.toFixed(2)} ms | ${selected.latencyMs.toFixed(2)} ms |`,
+    `| latency (1 image, ${report.backend}) | ${baseline.latencyMs.toFixed(2)} ms | ${selected.latencyMs.toFixed(2)} ms${selected.speedup ? ` (${speedupText(selected)})` : ''} |`,
     '',
     original.basis === 'trained' && original.loaded
       ? `The model as ${original.trainedStart ? 'loaded' : 'built'} measured ${percent(original.loaded.accuracy)}; training made it far better, so the figures are compared with the trained model, unpruned (${percent(original.accuracy)}).`
@@ -151,14 +157,15 @@ export function reportSummary(report: CompressionReport): string {
     '',
     `Each difference with the ${basisWord} is given with its 95% interval (± ${CONFIDENCE_TEXT}), from the images on which the two models disagree. The tolerance rule passes a candidate that is within the tolerance of the ${basisWord}'s ${percent(original.calibrationAccuracy)} on the calibration images even one standard error lower, and takes the largest ratio before the first that fails; the verdict says "within" only when the whole 95% interval on the validation images is within the tolerance.`,
     '',
-    `| # | stage | ratio | accuracy | vs ${basisWord} | calibration accuracy | vs ${basisWord} | BN recalibrated | parameters | FLOPs | latency |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| # | stage | ratio | accuracy | vs ${basisWord} | calibration accuracy | vs ${basisWord} | BN recalibrated | parameters | FLOPs | latency | speed-up (95% interval) |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.candidates.map((c) => {
       const validation = dropAgainst(c, original);
       const calibration = dropAgainst({ accuracy: c.calibrationAccuracy, validationNoise: c.calibrationNoise }, { accuracy: original.calibrationAccuracy });
-      return `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${changeText(validation.drop, validation.margin)} | ${percent(c.calibrationAccuracy)} | ${changeText(calibration.drop, calibration.margin)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms |`;
+      return `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${changeText(validation.drop, validation.margin)} | ${percent(c.calibrationAccuracy)} | ${changeText(calibration.drop, calibration.margin)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms | ${c.speedup ? speedupText(c) : '—'} |`;
     }),
     '',
+    ...(report.gridStop ? [`The grid ${gridStopText(report.gridStop).replace(/^stopped the grid /, 'stopped ')}: they were not measured (the CLI's --full-grid, the studio's Measure the rest).`, ''] : []),
     ...(report.export ? usageLines(report.export) : []),
   ];
   return lines.join('\n');

@@ -24,7 +24,7 @@ import { checkSpecFinite } from './io/weightData';
 import type { CriterionName } from './score/criterion';
 import { scoreChannels, type GroupScores } from './score/importance';
 import type { Candidate, ImageHits } from './search/candidate';
-import { gridSearch, type SearchSettings, type SearchStep } from './search/gridSearch';
+import { GridSearch, type GridStop, type SearchSettings, type SearchStep } from './search/gridSearch';
 import { DEFAULT_TOLERANCE, selectCandidate, verdictFor, type ReferenceAccuracy, type SelectionRule, type Verdict } from '../contract/select';
 import type { AccuracyGuard } from './train/accuracyGuard';
 import { Teacher } from './train/distillation';
@@ -145,6 +145,8 @@ export class CompressionSession {
   private readonly measured = new WeakMap<ModelSpec, { reference: Reference; hits?: ImageHits }>();
   /** What the latest search compared its candidates with: the original, or the trained model when training made it far better. */
   private judged: Reference | null = null;
+  /** The latest search, kept so that the grid ratios an early stop left can be measured on request. */
+  private grid: GridSearch | null = null;
 
   constructor(model: ModelSpec, readonly data: SessionData, options: SessionOptions = {}) {
     this.loaded = { spec: model, trainedStart: options.trainedStart ?? true };
@@ -339,11 +341,30 @@ export class CompressionSession {
     this.candidates.length = 0;
     this.specs.clear();
     this.judged = null;
+    this.grid = null;
     const input = {
       trained: this.trained, fit: this.fit, calibration: this.calibration, validation: this.data.validation,
       reference, outputKind: reference.outputKind, referenceHits: this.measured.get(this.state.original)?.hits,
     };
-    for await (const step of gridSearch(input, settings, signal)) {
+    const grid = new GridSearch(input, settings, signal);
+    this.grid = grid;
+    yield* this.record(grid.run(), reference);
+  }
+
+  /** Why the latest search's grid stopped early (accuracy collapsed); null when it did not, or the rest was measured. */
+  get gridStop(): GridStop | null {
+    return this.grid?.stop ?? null;
+  }
+
+  /** Measures the grid ratios that the latest search's early stop left (docs/METHOD.md §5.1). */
+  async *searchRest(signal?: AbortSignal): AsyncGenerator<SearchStep> {
+    const grid = this.grid;
+    if (!grid?.stop) throw new UserError('The grid did not stop early: there is nothing left to measure.');
+    yield* this.record(grid.rest(signal), await this.reference());
+  }
+
+  private async *record(steps: AsyncGenerator<SearchStep>, reference: Reference): AsyncGenerator<SearchStep> {
+    for await (const step of steps) {
       this.candidates.push(step.candidate);
       this.specs.set(step.candidate.index, step.spec);
       // The trained model unpruned (the baseline, measured first) may have become the reference.
@@ -355,6 +376,7 @@ export class CompressionSession {
   /** Candidates measured in an earlier visit, with the models that were kept for them and the reference they were compared with. */
   restoreCandidates(candidates: Candidate[], specs: Map<number, ModelSpec>, reference: Reference): void {
     this.judged = reference;
+    this.grid = null;
     if (reference.basis !== 'trained') {
       this.measured.set(this.state.original, { reference });
       this.references.set(this.state.original, Promise.resolve(reference));

@@ -13,6 +13,7 @@ import type { ModelSpec } from '../engine/core/types';
 import type { InputScaling } from '../contract/preprocessing';
 import { countSpecParams } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
+import type { GridStop } from '../contract/gridStop';
 import type { SearchSettings } from '../engine/search/gridSearch';
 import type { Reference } from '../engine/session';
 import type { TrainCheckpoint, TrainSummary } from '../engine/train/sparseTraining';
@@ -61,6 +62,8 @@ export interface SavedSearch {
   done: boolean;
   /** Candidates whose models were saved (under `candidate:<index>`). */
   saved: number[];
+  /** Where the grid stopped because accuracy had collapsed (absent: it did not, or work saved before it could). */
+  gridStop?: GridStop | null;
 }
 
 /** Candidate models kept across a reload, in weight bytes: beyond it, candidates come back without their models. */
@@ -213,7 +216,7 @@ export class SavedWork {
     });
   }
 
-  searchProgress(progress: { elapsedMs: number; done: boolean }): void {
+  searchProgress(progress: { elapsedMs: number; done: boolean; gridStop?: GridStop | null }): void {
     let next: SavedSearch | null = null;
     this.write('the search', async () => {
       if (!this.search) throw new Error('its start was not saved');

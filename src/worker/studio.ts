@@ -38,7 +38,7 @@ import { scoresResult } from './scoresResult';
 import { defaultStateStore, type StateStore } from './stateStore';
 import type {
   DataSource, DataSummary, DroppedFile, ValidationSource, ExportParams, ExportResult, InputPairing, ModelSource, ModelSummary, QuantizedFigures, QuantizeParams, RestoredWork, ScoresParams,
-  ScoresResult, SearchNextResult, SearchStartResult, SelectResult, StorageNotice, TrainingRecord, TrainParams, TrainPoint,
+  ScoresResult, SearchNextResult, SearchRestResult, SearchStartResult, SelectResult, StorageNotice, TrainingRecord, TrainParams, TrainPoint,
 } from './studioTypes';
 import { PauseGate, TrainRelay } from './trainRelay';
 
@@ -458,7 +458,7 @@ export class Studio {
       const session = this.session;
       if (!search || !session) throw new UserError('Start the search first.');
       if (search.stopped) throw new UserError(`${search.stopped} Start the search again to measure more; the ${session.candidates.length} candidate(s) measured can still be selected and exported.`);
-      if (search.done || !search.iterator) return { candidates: [], done: true };
+      if (search.done || !search.iterator) return { candidates: [], done: true, gridStop: session.gridStop };
       const iterator = search.iterator;
       const candidates: Candidate[] = [];
       // Cancel aborts the candidate being measured; the iterator ends with it.
@@ -488,9 +488,36 @@ export class Studio {
       } finally {
         search.elapsedMs += performance.now() - start;
         ctx.signal.removeEventListener('abort', abort);
-        this.saved.searchProgress({ elapsedMs: search.elapsedMs, done: search.done });
+        this.saved.searchProgress({ elapsedMs: search.elapsedMs, done: search.done, gridStop: session.gridStop });
       }
-      return { candidates, done: search.done };
+      return { candidates, done: search.done, gridStop: session.gridStop };
+    });
+  }
+
+  /** After the grid stopped where accuracy collapsed, and the refining pass: the ratios it left, measured by `searchNext`. */
+  async searchRest(ctx: CallContext): Promise<SearchRestResult> {
+    return this.exclusive('the rest of the grid', ctx.signal, async () => {
+      const search = this.search;
+      const session = this.session;
+      if (!search || !session) throw new UserError('Start the search first.');
+      const stop = session.gridStop;
+      if (!stop) {
+        throw new UserError(search.iterator
+          ? 'The grid did not stop early: there is nothing left to measure.'
+          : 'This search came back from your last visit: the grid it stopped cannot be continued. Run a new search to measure it all.');
+      }
+      if (!search.done) {
+        throw new UserError(search.stopped
+          ? `${search.stopped} Run a new search (with “Measure the whole grid” to measure it all).`
+          : 'The search is still measuring: let it finish (the refining pass), then measure the rest.');
+      }
+      const controller = new AbortController();
+      search.iterator = session.searchRest(controller.signal);
+      search.controller = controller;
+      search.stopped = null;
+      search.done = false;
+      this.saved.searchProgress({ elapsedMs: search.elapsedMs, done: false, gridStop: null });
+      return { plannedRatios: plannedRatiosOf(search.settings) };
     });
   }
 
@@ -638,6 +665,7 @@ export class Studio {
           candidates: search.candidates,
           elapsedMs: search.elapsedMs,
           done: search.done,
+          gridStop: search.gridStop ?? null,
           exportable: [...specs.keys()],
           reference: search.reference,
         };

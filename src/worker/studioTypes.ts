@@ -10,6 +10,7 @@ import type { CriterionName, RankingMode } from '../contract/criteria';
 import type { TrainingEstimate, TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
 import type { OutputKind } from '../contract/outputKind';
 import type { InputScaling } from '../contract/preprocessing';
+import type { GridStop } from '../contract/gridStop';
 import type { SelectionRule, Verdict } from '../contract/select';
 import type { SearchSettings, TrainSettings } from '../contract/settings';
 import type { Reference } from '../engine/session';
@@ -183,6 +184,13 @@ export interface SearchNextResult {
   candidates: Candidate[];
   /** True when the grid and the refining pass are exhausted. */
   done: boolean;
+  /** Where the grid stopped because accuracy had collapsed (docs/METHOD.md §5.1); `searchRest` measures what it left. */
+  gridStop: GridStop | null;
+}
+
+export interface SearchRestResult {
+  /** The grid's ratios, the ones the stop left with them. */
+  plannedRatios: number[];
 }
 
 export interface ExportParams {
@@ -259,6 +267,8 @@ export interface RestoredWork {
     exportable: number[];
     /** The original's figures the candidates were compared with. */
     reference: Reference;
+    /** Where the grid had stopped early (absent in work saved before it could); the rest cannot be measured after a reload. */
+    gridStop?: GridStop | null;
   } | null;
   /** A training that was interrupted (by a reload or a crash) and can be resumed; null when none. */
   resumable: ResumableTraining | null;
@@ -281,6 +291,8 @@ export interface StudioMethods {
   searchStart: { params: SearchSettings; result: SearchStartResult };
   /** Measures up to `count` more candidates; cancel stops after the current one. */
   searchNext: { params: { count: number }; result: SearchNextResult };
+  /** After the grid stopped where accuracy collapsed: plans the ratios it left, which `searchNext` then measures. */
+  searchRest: { params: Record<string, never>; result: SearchRestResult };
   /** The rule's choice, with the original's figures and the verdict (tolerance: the rule's, else DEFAULT_TOLERANCE). */
   select: { params: SelectionRule; result: SelectResult };
   exportCandidate: { params: ExportParams; result: ExportResult };

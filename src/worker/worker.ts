@@ -62,6 +62,7 @@ const handlers: Handlers = {
   scores: withBackend((params) => studio.scores(params)),
   searchStart: withBackend((params, ctx) => studio.searchStart(params, ctx)),
   searchNext: withBackend((params, ctx) => studio.searchNext(params, ctx)),
+  searchRest: withBackend((_params, ctx) => studio.searchRest(ctx)),
   select: withBackend((params) => studio.select(params)),
   exportCandidate: withBackend((params, ctx) => studio.exportCandidate(params, ctx)),
   setPreprocessing: withBackend((params, ctx) => studio.setPreprocessing(params, ctx)),

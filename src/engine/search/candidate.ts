@@ -6,7 +6,8 @@ import type { CandidateFigures } from '../../contract/candidate';
 import { throwIfAborted } from '../core/abort';
 import type { ImageDataset, ModelSpec } from '../core/types';
 import { evaluate } from '../eval/evaluate';
-import { measureLatency } from '../eval/latency';
+import { measureSpeedup, type Speedup } from '../eval/latency';
+import { LATENCY } from '../../contract/settings';
 import type { OutputKind } from '../eval/outputKind';
 import { pairedStandardError } from '../eval/pairedDifference';
 import { analyzeModel, type ModelAnalysis } from '../graph/analyze';
@@ -33,7 +34,10 @@ export interface EvaluationContext {
   compensate: boolean;
   /** null: no recalibration. */
   recalibration: RecalibrationOptions | null;
+  /** Timed pairs at least (candidate, unpruned model). */
   latencyRuns: number;
+  /** Time for the timing of one candidate, ms. */
+  latencyBudgetMs?: number;
   signal?: AbortSignal;
 }
 
@@ -65,7 +69,16 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
     const evaluation = await evaluate(model, context.validation, { outputKind, signal, keepHits: true });
     const hits = { calibration: choice.calibration.hits, validation: evaluation.hits };
     const { validation } = context;
-    const latency = await measureLatency(model, [validation.height, validation.width, validation.channels], { runs: context.latencyRuns, warmup: 2 });
+    // Timed in turn with the unpruned model (the folded model, nothing removed): a speed-up with its interval.
+    const unpruned = await modelFromSpec(context.folded);
+    let latency: Speedup;
+    try {
+      latency = await measureSpeedup(model, unpruned, [validation.height, validation.width, validation.channels], {
+        minPairs: Math.max(1, context.latencyRuns), budgetMs: context.latencyBudgetMs ?? LATENCY.budgetMs,
+      });
+    } finally {
+      unpruned.dispose();
+    }
     const spec = await specFromModel(model);
     checkSpecFinite(spec, 'A pruned candidate');
     const params = countSpecParams(spec);
@@ -80,7 +93,10 @@ export async function evaluatePlan(context: EvaluationContext, plan: PrunePlan):
         params,
         flops: analyzeModel(spec).flops,
         weightBytes: params * 4,
-        latencyMs: latency.msPerBatch,
+        latencyMs: latency.msModel,
+        speedup: latency.speedup,
+        speedupInterval: latency.interval,
+        speedupPairs: latency.pairs,
       },
       spec,
       backend: latency.backend,

@@ -21,7 +21,7 @@ beforeAll(async () => {
 const { train, validation } = splitDataset(syntheticDataset(120), { valCount: 30, seed: 1 });
 // Held-out training images for the tolerance rule and the recalibration choice.
 const { train: fit, validation: calibration } = splitDataset(train, { valCount: 15, seed: 2 });
-const settings = { ...DEFAULT_SEARCH_SETTINGS, ratios: [0, 0.25, 0.5, 0.75], refineSteps: 1, recalibrationBatches: 2, batchSize: 16, latencyRuns: 2 };
+const settings = { ...DEFAULT_SEARCH_SETTINGS, ratios: [0, 0.25, 0.5, 0.75], refineSteps: 1, recalibrationBatches: 2, batchSize: 16, latencyRuns: 2, latencyBudgetMs: 100 };
 
 async function trainedResidual() {
   const spec = await residualModel();
@@ -61,6 +61,13 @@ describe('gridSearch', () => {
     for (let i = 1; i < 4; i++) {
       expect(candidates[i].params).toBeLessThan(candidates[i - 1].params);
       expect(candidates[i].flops).toBeLessThan(candidates[i - 1].flops);
+    }
+    // Latency: each candidate timed in turn with the unpruned model; every figure on the baseline's scale.
+    for (const c of candidates) {
+      expect(c.speedupPairs).toBeGreaterThanOrEqual(6);
+      expect(c.speedupInterval![0]).toBeLessThanOrEqual(c.speedup!);
+      expect(c.speedupInterval![1]).toBeGreaterThanOrEqual(c.speedup!);
+      if (c.stage !== 'baseline') expect(c.latencyMs).toBeCloseTo(candidates[0].latencyMs / c.speedup!, 9);
     }
     const calibrationMismatches: object[] = [];
     for (const { candidate, spec } of steps) {

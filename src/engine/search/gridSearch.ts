@@ -15,9 +15,12 @@ import { foldGfrLayers } from '../gfr/instrument';
 import { rankChannels, scoreChannels } from '../score/importance';
 import type { PrunePlan } from '../prune/plan';
 import { evaluatePlan, planSize, type EvaluationContext, type ImageHits } from './candidate';
+import type { ModelAnalysis } from '../graph/analyze';
+import { gridStopAfter, type GridStop } from '../../contract/gridStop';
 import type { OutputKind } from '../eval/outputKind';
 
 export { DEFAULT_SEARCH_SETTINGS, defaultGrid, type SearchSettings } from '../../contract/settings';
+export type { GridStop } from '../../contract/gridStop';
 
 export interface SearchInput {
   /** The trained model, with GFR layers when it was trained with them. */
@@ -40,77 +43,137 @@ export interface SearchStep {
   spec: ModelSpec;
   /** What the candidate was compared with: the original, or the trained model when training made it far better. */
   reference: ReferenceAccuracy;
+  /** Set on the grid candidate after which the grid stopped: accuracy had collapsed (docs/METHOD.md §5.1). */
+  gridStop?: GridStop;
 }
 
-export async function* gridSearch(input: SearchInput, settings: SearchSettings, signal?: AbortSignal): AsyncGenerator<SearchStep> {
-  const trainedAnalysis = analyzeModel(input.trained);
-  const scores = scoreChannels(input.trained, trainedAnalysis, { criterion: settings.criterion, aggregation: settings.aggregation, seed: settings.seed });
-  const ranking = rankChannels(scores, settings.ranking, flopsPerChannel(trainedAnalysis));
-  const folded = foldGfrLayers(input.trained);
-  const analysis = analyzeModel(folded);
-  if (analysis.prunableChannels === 0) {
-    const reasons = [...new Set(analysis.groups.flatMap((group) => group.reasons))].slice(0, 3).join('; ');
-    throw new UserError(`The model has no prunable channel (${reasons}). Use a model with Conv2D or Dense layers followed by BatchNormalization.`);
-  }
-  const context: EvaluationContext = {
-    folded,
-    analysis,
-    fit: input.fit,
-    calibration: input.calibration,
-    validation: input.validation,
-    outputKind: input.outputKind,
-    referenceHits: input.referenceHits,
-    compensate: settings.compensate,
-    recalibration: settings.recalibrate ? { batches: settings.recalibrationBatches, batchSize: settings.batchSize, seed: settings.seed } : null,
-    latencyRuns: settings.latencyRuns,
-    signal,
-  };
-  const candidates: Candidate[] = [];
-  const seenPlans = new Set<string>();
-  let reference: ReferenceAccuracy = { ...input.reference, basis: 'original', validationImages: input.validation.count };
+/**
+ * One search: `run()` measures the baseline, the grid up to where accuracy collapses (unless `fullGrid`), then the
+ * refining pass; `rest()` measures the grid ratios the stop left, when asked. Its state (ranking, the plans seen,
+ * the reference) stays between the two, so the rest is measured as the full grid would have measured it.
+ */
+export class GridSearch {
+  readonly candidates: Candidate[] = [];
+  /** Why the grid stopped early; null when it did not (or the rest has been measured since). */
+  stop: GridStop | null = null;
+  private readonly context: EvaluationContext;
+  private readonly ranking: ReturnType<typeof rankChannels>;
+  private readonly analysis: ModelAnalysis;
+  private readonly seenPlans = new Set<string>([JSON.stringify({})]);
+  private reference: ReferenceAccuracy;
 
-  async function measure(ratio: number, stage: Candidate['stage'], plan: PrunePlan): Promise<SearchStep> {
-    const { figures, spec, backend, hits } = await evaluatePlan(context, plan);
-    const candidate: Candidate = { index: candidates.length, ratio, stage, plan, ...planSize(plan, analysis), ...figures, backend };
-    if (stage === 'baseline' && trainedFarBetter(candidate, reference, settings.tolerance)) {
+  constructor(private readonly input: SearchInput, private readonly settings: SearchSettings, signal?: AbortSignal) {
+    const trainedAnalysis = analyzeModel(input.trained);
+    const scores = scoreChannels(input.trained, trainedAnalysis, { criterion: settings.criterion, aggregation: settings.aggregation, seed: settings.seed });
+    this.ranking = rankChannels(scores, settings.ranking, flopsPerChannel(trainedAnalysis));
+    const folded = foldGfrLayers(input.trained);
+    const analysis = analyzeModel(folded);
+    if (analysis.prunableChannels === 0) {
+      const reasons = [...new Set(analysis.groups.flatMap((group) => group.reasons))].slice(0, 3).join('; ');
+      throw new UserError(`The model has no prunable channel (${reasons}). Use a model with Conv2D or Dense layers followed by BatchNormalization.`);
+    }
+    this.analysis = analysis;
+    this.context = {
+      folded,
+      analysis,
+      fit: input.fit,
+      calibration: input.calibration,
+      validation: input.validation,
+      outputKind: input.outputKind,
+      referenceHits: input.referenceHits,
+      compensate: settings.compensate,
+      recalibration: settings.recalibrate ? { batches: settings.recalibrationBatches, batchSize: settings.batchSize, seed: settings.seed } : null,
+      latencyRuns: settings.latencyRuns,
+      latencyBudgetMs: settings.latencyBudgetMs,
+      signal,
+    };
+    this.reference = { ...input.reference, basis: 'original', validationImages: input.validation.count };
+  }
+
+  /** The baseline, the grid (stopping where accuracy collapsed, unless settings.fullGrid), then the refining pass. */
+  async *run(): AsyncGenerator<SearchStep> {
+    yield await this.measure(0, 'baseline', { kept: {} });
+    const ratios = [...new Set(this.settings.ratios.filter((value) => value > 0))];
+    for (let i = 0; i < ratios.length; i++) {
+      const plan = this.planOf(ratios[i]);
+      if (!plan) continue;
+      const step = await this.measure(ratios[i], 'grid', plan);
+      const stop = this.settings.fullGrid ? null : gridStopAfter(this.candidates, this.reference, this.settings.tolerance, ratios.slice(i + 1));
+      if (stop) {
+        this.stop = stop;
+        yield { ...step, gridStop: stop };
+        break;
+      }
+      yield step;
+    }
+    yield* this.refine();
+  }
+
+  /** The grid ratios the stop left, then any refining they call for (none: they lie past the first failing ratio). */
+  async *rest(signal?: AbortSignal): AsyncGenerator<SearchStep> {
+    const stop = this.stop;
+    if (!stop) return;
+    if (signal) this.context.signal = signal;
+    this.stop = null;
+    for (const ratio of stop.remaining) {
+      const plan = this.planOf(ratio);
+      if (plan) yield await this.measure(ratio, 'grid', plan);
+    }
+    yield* this.refine();
+  }
+
+  private async *refine(): AsyncGenerator<SearchStep> {
+    for (const ratio of refinementRatios(this.candidates, this.settings, this.reference)) {
+      const plan = this.planOf(ratio);
+      if (plan) yield await this.measure(ratio, 'refine', plan);
+    }
+  }
+
+  private async measure(ratio: number, stage: Candidate['stage'], plan: PrunePlan): Promise<SearchStep> {
+    const { figures, spec, backend, hits } = await evaluatePlan(this.context, plan);
+    const candidate: Candidate = { index: this.candidates.length, ratio, stage, plan, ...planSize(plan, this.analysis), ...figures, backend };
+    // Every latency on one scale, from the paired speed-up: the unpruned model's median over the candidate's speed-up.
+    const baseline = this.candidates.find((measured) => measured.stage === 'baseline');
+    if (baseline && candidate.speedup) candidate.latencyMs = baseline.latencyMs / candidate.speedup;
+    if (stage === 'baseline' && trainedFarBetter(candidate, this.reference, this.settings.tolerance)) {
       // An untrained model that training made far better: what pruning keeps is judged against the trained model.
-      reference = {
+      const { input } = this;
+      this.reference = {
         accuracy: candidate.accuracy, calibrationAccuracy: candidate.calibrationAccuracy, basis: 'trained', validationImages: input.validation.count,
         loaded: { accuracy: input.reference.accuracy, calibrationAccuracy: input.reference.calibrationAccuracy },
       };
-      context.referenceHits = hits;
+      this.context.referenceHits = hits;
       Object.assign(candidate, { calibrationNoise: 0, validationNoise: 0 });
     }
-    candidates.push(candidate);
-    return { candidate, spec, reference };
+    this.candidates.push(candidate);
+    return { candidate, spec, reference: this.reference };
   }
-  const planOf = (ratio: number): PrunePlan | undefined => {
-    const plan = planForRatio(ranking, analysis, ratio, { minKeepFraction: settings.minKeepFraction });
-    const signature = JSON.stringify(plan.kept);
-    if (seenPlans.has(signature)) return undefined;
-    seenPlans.add(signature);
-    return plan;
-  };
 
-  seenPlans.add(JSON.stringify({}));
-  yield await measure(0, 'baseline', { kept: {} });
-  for (const ratio of settings.ratios.filter((value) => value > 0)) {
-    const plan = planOf(ratio);
-    if (plan) yield await measure(ratio, 'grid', plan);
-  }
-  for (const ratio of refinementRatios(candidates, settings, reference)) {
-    const plan = planOf(ratio);
-    if (plan) yield await measure(ratio, 'refine', plan);
+  private planOf(ratio: number): PrunePlan | undefined {
+    const plan = planForRatio(this.ranking, this.analysis, ratio, { minKeepFraction: this.settings.minKeepFraction });
+    const signature = JSON.stringify(plan.kept);
+    if (this.seenPlans.has(signature)) return undefined;
+    this.seenPlans.add(signature);
+    return plan;
   }
 }
 
-/** Evenly spaced ratios between the largest grid ratio within the tolerance of the original and the next failing one. */
+/** The whole search as one iterator (the grid stops where accuracy collapsed, unless settings.fullGrid). */
+export async function* gridSearch(input: SearchInput, settings: SearchSettings, signal?: AbortSignal): AsyncGenerator<SearchStep> {
+  yield* new GridSearch(input, settings, signal).run();
+}
+
+/**
+ * Evenly spaced ratios between the largest grid ratio that passes the tolerance rule and the first failing one after
+ * it, where the rule looks (§5.6: the ratios before the first that fails; a passing ratio past a failing one is more
+ * likely a lucky reading). So a grid stopped where accuracy collapsed refines where the full grid would.
+ */
 export function refinementRatios(candidates: Candidate[], settings: Pick<SearchSettings, 'refineSteps' | 'tolerance'>, reference: ReferenceAccuracy): number[] {
   if (settings.refineSteps < 1) return [];
-  const grid = candidates.filter((candidate) => candidate.stage !== 'refine').sort((a, b) => a.ratio - b.ratio);
-  const passing = grid.filter((candidate) => passesTolerance(candidate, reference, settings.tolerance));
-  const last = passing.at(-1);
-  const firstFailing = last && grid.find((candidate) => candidate.ratio > last.ratio && !passesTolerance(candidate, reference, settings.tolerance));
+  const grid = candidates.filter((candidate) => candidate.stage !== 'refine').sort((a, b) => a.ratio - b.ratio || b.flops - a.flops);
+  const firstFailingIndex = grid.findIndex((candidate) => !passesTolerance(candidate, reference, settings.tolerance));
+  const last = firstFailingIndex > 0 ? grid[firstFailingIndex - 1] : undefined;
+  const firstFailing = grid[firstFailingIndex];
   if (!last || !firstFailing) return [];
   const step = (firstFailing.ratio - last.ratio) / (settings.refineSteps + 1);
   return Array.from({ length: settings.refineSteps }, (_, i) => Math.round((last.ratio + (i + 1) * step) * 10000) / 10000);

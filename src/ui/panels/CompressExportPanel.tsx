@@ -56,12 +56,18 @@ function SearchSettingsForm() {
         <NumberField label="Largest ratio" value={form.gridMax} min={RANGES.gridMax.min} max={RANGES.gridMax.max} step={0.05} onChange={(gridMax) => set({ gridMax })} />
         <NumberField label="Refining steps" value={form.refineSteps} min={0} max={10} step={1} onChange={(refineSteps) => set({ refineSteps: Math.round(refineSteps) })} />
         <NumberField label="BN recalibration batches" value={form.recalibrationBatches} min={0} max={200} step={1} onChange={(recalibrationBatches) => set({ recalibrationBatches: Math.round(recalibrationBatches) })} hint="Forward passes that re-estimate BN statistics after pruning." />
-        <NumberField label="Latency runs" value={form.latencyRuns} min={1} max={100} step={1} onChange={(latencyRuns) => set({ latencyRuns: Math.round(latencyRuns) })} />
+        <NumberField label="Latency pairs (at least)" value={form.latencyRuns} min={2} max={100} step={1} onChange={(latencyRuns) => set({ latencyRuns: Math.round(latencyRuns) })} hint="Each candidate is timed in turn with the unpruned model until the speed-up's 95% interval is within ±10%, or 2 s have gone." />
         <div className="field field-check">
           <label>
             <input type="checkbox" checked={form.compensate} onChange={(e) => set({ compensate: e.target.checked })} /> Compensate removed channels
           </label>
           <p className="field-hint">Adds a removed channel's constant output to the next layer's bias.</p>
+        </div>
+        <div className="field field-check">
+          <label>
+            <input type="checkbox" checked={form.fullGrid} onChange={(e) => set({ fullGrid: e.target.checked })} data-testid="full-grid" /> Measure the whole grid
+          </label>
+          <p className="field-hint">Otherwise the grid stops after two ratios in a row whose accuracy collapsed (far below the tolerance); the rest can still be measured.</p>
         </div>
       </div>
     </fieldset>
@@ -140,6 +146,7 @@ function SearchView() {
           {search.state === 'running' && measured > 0 && <span>about {duration(perCandidate * Math.max(1, remaining))} left for the grid</span>}
         </p>
       )}
+      {search.gridStop && <GridStopNote />}
       {search.state === 'running' && search.progress && <ProgressBar progress={search.progress} label="Measuring a candidate" />}
       {search.state === 'running' && !search.progress && <Busy>Pruning, recalibrating and measuring the next candidate…</Busy>}
       {measured === 0 ? (
@@ -152,6 +159,29 @@ function SearchView() {
         </div>
       )}
     </div>
+  );
+}
+
+/** Where the grid stopped because accuracy had collapsed, and the button that measures the rest. */
+function GridStopNote() {
+  const stop = useStudio((s) => s.search.gridStop);
+  const state = useStudio((s) => s.search.state);
+  const restAvailable = useStudio((s) => s.search.restAvailable);
+  const measureRest = useStudio((s) => s.measureRest);
+  if (!stop) return null;
+  const left = stop.remaining.length;
+  return (
+    <p className="notice" role="status" data-testid="grid-stop">
+      Stopped the grid at ratio {stop.ratio}: {stop.reason}. {left} ratio{left === 1 ? '' : 's'} left unmeasured ({stop.remaining[0]}–{stop.remaining.at(-1)}): the
+      tolerance rule cannot take them.{' '}
+      {restAvailable ? (
+        <button type="button" className="secondary" onClick={() => void measureRest()} disabled={state !== 'done'} data-testid="measure-rest">
+          Measure the rest
+        </button>
+      ) : (
+        'To measure them, run a new search with “Measure the whole grid”.'
+      )}
+    </p>
   );
 }
 
@@ -283,7 +313,8 @@ function CandidateTable() {
             <th scope="col" className="num"><abbr title="change in accuracy against the original model, percentage points, ± half its 95% interval">Δ pts</abbr></th>
             <th scope="col" className="num">Params</th>
             <th scope="col" className="num">FLOPs</th>
-            <th scope="col" className="num"><abbr title="latency per image, milliseconds">ms</abbr></th>
+            <th scope="col" className="num"><abbr title="latency per image, milliseconds: the unpruned model's, divided by the speed-up">ms</abbr></th>
+            <th scope="col" className="num"><abbr title="how many times faster than the unpruned model, timed in turn with it; in brackets its 95% interval">Speed-up</abbr></th>
           </tr>
         </thead>
         <tbody>
@@ -305,11 +336,23 @@ function CandidateTable() {
               <td className="num">{compact(c.params)}</td>
               <td className="num">{compact(c.flops)}</td>
               <td className="num">{fixed(c.latencyMs, 2)}</td>
+              <td className="num" data-testid="speedup">{c.speedup ? <SpeedupCell candidate={c} /> : '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** The paired speed-up against the unpruned model, with its 95% interval. */
+function SpeedupCell({ candidate }: { candidate: Candidate }) {
+  const [low, high] = candidate.speedupInterval ?? [candidate.speedup!, candidate.speedup!];
+  return (
+    <>
+      {fixed(candidate.speedup!, 2)}×
+      <span className="margin" title={`95% interval, ${candidate.speedupPairs ?? '?'} timed pairs`}> {fixed(low, 2)}–{fixed(high, 2)}</span>
+    </>
   );
 }
 
@@ -380,7 +423,7 @@ function SelectedCandidate() {
             <th scope="row">Latency ({candidate.backend})</th>
             <td className="num">{fixed(baseline.latencyMs, 2)} ms</td>
             <td className="num">{fixed(candidate.latencyMs, 2)} ms</td>
-            <td className="num">{change(baseline.latencyMs, candidate.latencyMs)}</td>
+            <td className="num">{candidate.speedup && candidate.index !== baseline.index ? <SpeedupCell candidate={candidate} /> : change(baseline.latencyMs, candidate.latencyMs)}</td>
           </tr>
         </tbody>
       </table>

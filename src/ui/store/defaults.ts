@@ -62,6 +62,8 @@ export interface SearchForm {
   latencyRuns: number;
   compensate: boolean;
   minKeepFraction: number;
+  /** Measure every grid ratio, even past two collapsed ones in a row (docs/METHOD.md §5.1); off by default. */
+  fullGrid: boolean;
 }
 
 const { refineSteps, recalibrationBatches, latencyRuns, compensate, minKeepFraction } = DEFAULT_SEARCH_SETTINGS;
@@ -70,6 +72,7 @@ export const DEFAULT_SEARCH_FORM: SearchForm = {
   gridStep: DEFAULT_GRID_STEP,
   gridMax: DEFAULT_GRID_MAX,
   refineSteps, recalibrationBatches, latencyRuns, compensate, minKeepFraction,
+  fullGrid: false,
 };
 
 /** The grid steps the page offers. */

@@ -84,6 +84,8 @@ export function restoredState(work: RestoredWork, current: StudioState): Partial
           elapsedMs: search.elapsedMs ?? 0,
           exportable: search.exportable,
           reference: search.reference,
+          // Said again after a reload; the grid it stopped cannot be continued then (a new search can measure it all).
+          gridStop: search.gridStop ?? null,
         }
       : emptySearch(),
     exported: emptyExport(),

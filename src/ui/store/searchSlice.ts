@@ -4,6 +4,7 @@
  * rule or by hand, and export of the chosen candidate.
  */
 import type { Candidate } from '../../contract/candidate';
+import type { GridStop } from '../../contract/gridStop';
 import { verdictFor, type SelectionRule, type Verdict } from '../../contract/select';
 import type { Progress } from '../../worker/messages';
 import type { ExportParams, ExportResult, ProgressDetail, QuantizedFigures, Reference, WeightQuantization } from '../../worker/studioTypes';
@@ -46,6 +47,10 @@ export interface SearchSlice {
     elapsedMs: number;
     /** Candidates whose models can be exported; null: all (a restored search may have lost some). */
     exportable: number[] | null;
+    /** Where the grid stopped because accuracy had collapsed (docs/METHOD.md §5.1); null when it did not. */
+    gridStop: GridStop | null;
+    /** Whether `measureRest` can continue that grid (not after a reload: the worker has no iterator left). */
+    restAvailable: boolean;
     error: string | null;
   };
   /** The chosen candidate's files (or the original's, as ONNX), as object URLs the user saves with a click. */
@@ -64,6 +69,8 @@ export interface SearchSlice {
   runSearch: () => Promise<void>;
   /** Measures one more candidate. */
   stepSearch: () => Promise<void>;
+  /** After the grid stopped where accuracy collapsed: measures the ratios it left. */
+  measureRest: () => Promise<void>;
   pauseSearch: () => void;
   cancelSearch: () => void;
   /** Discards the search so that a new one (other settings) can start. */
@@ -106,6 +113,8 @@ export const emptySearch = (): SearchSlice['search'] => ({
   progress: null,
   elapsedMs: 0,
   exportable: null,
+  gridStop: null,
+  restAvailable: false,
   error: null,
 });
 
@@ -176,6 +185,7 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
         compensate: form.compensate,
         recalibrationBatches: form.recalibrationBatches,
         latencyRuns: form.latencyRuns,
+        fullGrid: form.fullGrid,
         tolerance: toleranceOf(get().rule),
       });
       if (mine !== generation) return false;
@@ -204,7 +214,7 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
         const result = await deps.engine.call('searchNext', { count: 1 }, { signal, onProgress });
         if (mine !== generation) return;
         addCandidates(result.candidates);
-        patch({ elapsedMs: get().search.elapsedMs + (performance.now() - startedAt), progress: null });
+        patch({ elapsedMs: get().search.elapsedMs + (performance.now() - startedAt), progress: null, gridStop: result.gridStop ?? null, restAvailable: Boolean(result.gridStop) });
         await reselect();
         if (result.done) {
           patch({ state: 'done', stopping: false });
@@ -247,6 +257,20 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
 
     setSearchForm: (p) => set((s) => ({ searchForm: { ...s.searchForm, ...p } })),
     runSearch: () => pull(true),
+    measureRest: async () => {
+      const { state, gridStop, restAvailable } = get().search;
+      if (state !== 'done' || !gridStop || !restAvailable) return;
+      const mine = generation;
+      try {
+        const { plannedRatios } = await deps.engine.call('searchRest', {});
+        if (mine !== generation) return;
+        patch({ state: 'paused', planned: plannedRatios, gridStop: null, restAvailable: false, error: null });
+      } catch (err) {
+        if (mine === generation) patch({ error: messageOf(err) });
+        return;
+      }
+      await pull(true);
+    },
     stepSearch: () => pull(false),
     pauseSearch: () => {
       if (get().search.state === 'running') patch({ stopping: true });

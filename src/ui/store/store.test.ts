@@ -113,6 +113,42 @@ describe('studio store', () => {
     expect(selectedIndex(store.getState().search)).toBe(1);
   });
 
+  it('says where the grid stopped, and measures the rest on request', async () => {
+    const all = [candidate(0, 0, 0.9), candidate(1, 0.3, 0.2), candidate(2, 0.6, 0.1), candidate(3, 0.9, 0.15)];
+    const stop = { ratio: 0.6, remaining: [0.9], collapsed: [], threshold: 5, reason: 'accuracy collapsed (…)' };
+    let rest = false;
+    let started: SearchSettings | undefined;
+    const engine = fakeEngine({
+      ...basics,
+      searchStart: (settings) => {
+        started = settings as SearchSettings;
+        return { prunableChannels: 10, plannedRatios: [0, 0.3, 0.6, 0.9], reference: REFERENCE };
+      },
+      searchNext: () => (rest ? { candidates: [all[3]], done: true, gridStop: null } : { candidates: all.slice(0, 3), done: true, gridStop: stop }),
+      searchRest: () => {
+        rest = true;
+        return { plannedRatios: [0, 0.3, 0.6, 0.9] };
+      },
+      select: () => selection(all, 0),
+    });
+    const store = createStudioStore({ engine, requestedBackend: null });
+    await store.getState().runSearch();
+    expect(started?.fullGrid).toBe(false);
+    expect(store.getState().search).toMatchObject({ state: 'done', gridStop: stop, restAvailable: true });
+    expect(store.getState().search.candidates).toHaveLength(3);
+    await store.getState().measureRest();
+    expect(engine.calls.filter((call) => call.startsWith('search'))).toEqual(['searchStart', 'searchNext', 'searchRest', 'searchNext']);
+    expect(store.getState().search).toMatchObject({ state: 'done', gridStop: null, restAvailable: false });
+    expect(store.getState().search.candidates.map((c) => c.ratio)).toEqual([0, 0.3, 0.6, 0.9]);
+    // Nothing left: the button does nothing more.
+    await store.getState().measureRest();
+    expect(engine.calls.filter((call) => call === 'searchRest')).toHaveLength(1);
+    // The whole grid, when asked for.
+    store.getState().setSearchForm({ fullGrid: true });
+    await store.getState().runSearch();
+    expect(started?.fullGrid).toBe(true);
+  });
+
   it('compares the search with the original model: a success within the tolerance, a warning beyond it', async () => {
     const all = [candidate(0, 0, 0.9), candidate(1, 0.3, 0.895), candidate(2, 0.6, 0.5)];
     const engine = fakeEngine({

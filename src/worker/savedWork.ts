@@ -18,9 +18,10 @@ import type { SearchSettings } from '../engine/search/gridSearch';
 import type { Reference } from '../engine/session';
 import type { TrainCheckpoint, TrainSummary } from '../engine/train/sparseTraining';
 import type { StateChanges, StateStore } from './stateStore';
-import type { DroppedFile, StorageNotice, TrainingRecord, TrainParams, TrainPoint } from './studioTypes';
+import type { DroppedFile, ModelSummary, StorageNotice, TrainingRecord, TrainParams, TrainPoint } from './studioTypes';
 
-export type SavedModel = { kind: 'builtin'; name: string } | { kind: 'files'; spec: ModelSpec; source: string };
+/** A dropped model keeps its ONNX origin, so its ONNX download keeps the input's layout after a reload (absent in older saves). */
+export type SavedModel = { kind: 'builtin'; name: string } | { kind: 'files'; spec: ModelSpec; source: string; onnx?: ModelSummary['onnx'] };
 export type SavedData = { kind: 'builtin' } | { kind: 'files'; files: DroppedFile[] };
 /** The user's own validation images (key `validation`); absent in work saved before they could be given, which then keeps the split. */
 export type SavedValidation = { kind: 'files'; files: DroppedFile[] };

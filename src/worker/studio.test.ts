@@ -3,6 +3,7 @@
  * backend under Node: load → train (with events) → scores → search step by
  * step → select → export, then the export reloaded with stock tfjs.
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,6 +29,7 @@ import type { CallContext } from './callContext';
 import { validationCount } from './dataSummary';
 import type { Progress } from './messages';
 import { runOnnx } from '../engine/testing/onnxRuntime';
+import { specFromOnnx } from '../engine/io/onnx/importOnnx';
 import { maxAbsDifference, predictValues } from '../engine/testing/tensors';
 import { SCHEMA_VERSION } from './savedWork';
 import { MemoryStore } from './stateStore';
@@ -466,6 +468,25 @@ describe('Studio: errors the user can act on', () => {
     await expect(studio.searchNext({ count: 1 }, context())).rejects.toThrow(/Start the search first/);
     expect(() => studio.select({ kind: 'tolerance', tolerance: 1 })).toThrow(/Run the search first/);
     await expect(studio.train({ ...TRAIN, settings: { ...TRAIN.settings, batchSize: 0 } }, context())).rejects.toMatchObject({ name: 'UserError' });
+  });
+
+  it('an .onnx model says where it came from, and its ONNX download keeps its input name and NCHW layout', async () => {
+    const studio = digitsStudio();
+    const onnxBytes = new Uint8Array(readFileSync('src/engine/testing/fixtures/onnx/residual_opset13.onnx'));
+    const loaded = await studio.loadModel({ kind: 'files', files: [file('residual.onnx', onnxBytes.slice().buffer)] }, context());
+    const origin = specFromOnnx(onnxBytes, 'fixture').origin;
+    expect(loaded.onnx).toMatchObject({ inputLayout: 'NCHW', inputName: origin.inputName, opset: 13, rebuiltBatchNorms: expect.any(Number) });
+    expect(loaded.onnx!.rebuiltBatchNorms).toBeGreaterThan(0);
+    const [height, width] = loaded.inputShape;
+    const shades: [number, number, number][] = [[250, 0, 0], [0, 250, 0], [0, 0, 250], [250, 250, 0], [0, 250, 250]];
+    const images = shades.flatMap((rgb, c) => Array.from({ length: 4 }, (_, i) => file(`set/c${c}/${i}.png`, fakeImage(width, height, rgb))));
+    await studio.loadData({ kind: 'files', files: images }, context());
+    await studio.searchStart({ ...SEARCH, criterion: 'l1', ratios: [0, 0.3], refineSteps: 0 }, context());
+    await studio.searchNext({ count: 10 }, context());
+    const exported = studio.exportCandidate({ candidate: 1, format: 'onnx' }, context());
+    const back = specFromOnnx(new Uint8Array(exported.files[0].bytes), exported.files[0].name);
+    expect(back.origin).toMatchObject({ inputLayout: 'NCHW', inputName: origin.inputName });
+    expect(new TextDecoder().decode(exported.files[2].bytes)).toContain(`NCHW images [N, 3, ${height}, ${width}]`);
   });
 
   it('keeps a dropped model whose input disagrees with the data pending, naming both, until data that fits arrives', async () => {

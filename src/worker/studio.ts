@@ -16,6 +16,7 @@ import type { ImageDecoder } from '../engine/data/imageFiles';
 import { splitDataset } from '../engine/data/split';
 import { checkValidationImages } from '../engine/data/validationImages';
 import { loadModelFiles, withInputScaling, type LoadedModel as LoadedModelFiles } from '../engine/io/modelFiles';
+import type { OnnxExportOptions } from '../engine/export/onnx/toOnnx';
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
@@ -246,7 +247,9 @@ export class Studio {
       this.replaceWork(model, scaled);
       this.setScaling(scaling);
       // A hosted model is kept as it was read: a reload does not fetch it again.
-      this.saved.model(source.kind === 'builtin' ? { kind: 'builtin', name: source.name } : { kind: 'files', spec: model.spec, source: model.summary.source });
+      this.saved.model(source.kind === 'builtin'
+        ? { kind: 'builtin', name: source.name }
+        : { kind: 'files', spec: model.spec, source: model.summary.source, ...(model.summary.onnx ? { onnx: model.summary.onnx } : {}) });
       if (validationDropped) this.saved.validation(null);
       const summary: ModelSummary = { ...model.summary, pairing: this.pairing() };
       if (scaled && data !== previousData) summary.data = this.dataSummary(scaled, ctx);
@@ -542,10 +545,10 @@ export class Studio {
     const { height, width, channels } = session.data.validation;
     const exported: ExportedModel = {
       format: params.format === 'onnx' ? 'onnx' : 'tfjs', quantization: params.quantization, inputScaling: this.scaling, inputShape: [height, width, channels],
-      ...(params.format === 'onnx' ? { normalizationInside: this.onnxNormalizes() } : {}),
+      ...(params.format === 'onnx' ? { normalizationInside: this.onnxNormalizes(), ...this.onnxLayout() } : {}),
     };
     const model = params.format === 'onnx'
-      ? session.exportOnnx(selected.index, { inputScaling: this.scaling, normalize: this.onnxNormalizes() })
+      ? session.exportOnnx(selected.index, this.onnxOptions())
       : withInputScaling(session.exportCandidate(selected.index, params.quantization), this.scaling);
     const result = exportFiles({
       session,
@@ -573,7 +576,7 @@ export class Studio {
   /** The model as loaded (or after pretraining), unpruned, as ONNX. */
   exportOriginalOnnx(ctx: CallContext): ExportResult {
     const session = this.requireCandidates();
-    const result = transferable([{ name: `${session.original.name}-original.onnx`, bytes: session.exportOnnx('original', { inputScaling: this.scaling, normalize: this.onnxNormalizes() }) }]);
+    const result = transferable([{ name: `${session.original.name}-original.onnx`, bytes: session.exportOnnx('original', this.onnxOptions()) }]);
     ctx.transfer.push(...result.files.map((file) => file.bytes));
     return result;
   }
@@ -586,7 +589,7 @@ export class Studio {
       if (!savedModel) return null;
       ctx.progress({ done: 0, total: 1, label: 'restoring the last visit' });
       const dropped: LoadedModel | null = savedModel.kind === 'files'
-        ? { spec: savedModel.spec, summary: summarizeModel(savedModel.spec, savedModel.source), builtin: null }
+        ? { spec: savedModel.spec, summary: { ...summarizeModel(savedModel.spec, savedModel.source), ...(savedModel.onnx ? { onnx: savedModel.onnx } : {}) }, builtin: null }
         : null;
       let data: LoadedData | null = null;
       const savedData = await this.saved.read<SavedData>('data');
@@ -818,6 +821,16 @@ export class Studio {
     return this.scaling.channelOrder !== 'bgr';
   }
 
+  /** A model that came as ONNX goes back with its input's name and layout (NCHW from PyTorch): it drops into the user's pipeline. */
+  private onnxLayout(): Pick<OnnxExportOptions, 'inputLayout' | 'inputName'> {
+    const origin = this.model?.summary.onnx;
+    return origin ? { inputLayout: origin.inputLayout, inputName: origin.inputName } : {};
+  }
+
+  private onnxOptions(): OnnxExportOptions {
+    return { inputScaling: this.scaling, normalize: this.onnxNormalizes(), ...this.onnxLayout() };
+  }
+
   private pairing(): InputPairing {
     return { pending: this.pending, scaling: this.scaling };
   }
@@ -862,7 +875,11 @@ async function hostedModel(address: string, signal: AbortSignal): Promise<Loaded
   return usersModel(loaded, loaded.url);
 }
 
-function usersModel({ spec, inputScaling }: LoadedModelFiles, source: string): LoadedModel {
-  const summary = summarizeModel(spec, source);
-  return inputScaling ? { spec, summary: { ...summary, remembered: inputScaling }, builtin: null, remembered: inputScaling } : { spec, summary, builtin: null };
+function usersModel({ spec, inputScaling, onnx, rebuiltBatchNorms }: LoadedModelFiles, source: string): LoadedModel {
+  const summary: ModelSummary = {
+    ...summarizeModel(spec, source),
+    ...(inputScaling ? { remembered: inputScaling } : {}),
+    ...(onnx ? { onnx: { opset: onnx.opset, producer: onnx.producer, inputName: onnx.inputName, inputLayout: onnx.inputLayout, rebuiltBatchNorms: rebuiltBatchNorms?.length ?? 0 } } : {}),
+  };
+  return { spec, summary, builtin: null, ...(inputScaling ? { remembered: inputScaling } : {}) };
 }

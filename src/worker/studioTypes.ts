@@ -62,6 +62,11 @@ export interface ModelSummary {
   data?: DataSummary;
   /** What the model's files remember of its input preprocessing (a model exported by GFR Studio), if anything. */
   remembered?: InputScaling;
+  /**
+   * For an .onnx file: where it came from (opset, producer, its input's name and layout) and how many
+   * BatchNormalizations the import rebuilt where the export had folded them away.
+   */
+  onnx?: { opset: number; producer: string; inputName: string; inputLayout: 'NCHW' | 'NHWC'; rebuiltBatchNorms: number };
   /** Model and data as they now stand: see InputPairing. */
   pairing?: InputPairing;
 }

@@ -497,7 +497,10 @@ function ExportBlock() {
   const exportCandidate = useStudio((s) => s.exportCandidate);
   const exportOriginalOnnx = useStudio((s) => s.exportOriginalOnnx);
   const exportable = useStudio((s) => s.search.exportable);
-  const [format, setFormat] = useState<ExportFormat>('files');
+  // A model that came as ONNX goes back as ONNX unless the user picks another format.
+  const onnxLayout = useStudio((s) => s.model.summary?.onnx?.inputLayout);
+  const cameAsOnnx = onnxLayout !== undefined;
+  const [format, setFormat] = useState<ExportFormat>(cameAsOnnx ? 'onnx' : 'files');
   const [quantization, setQuantization] = useState<QuantizationChoice>('none');
   const name = useId();
   if (index === null) return null;
@@ -511,8 +514,8 @@ function ExportBlock() {
       <h3 id="export-title">Download</h3>
       <p className="hint">
         A standard TensorFlow.js LayersModel without GFR layers: it loads with plain <code>tf.loadLayersModel</code>. Or one ONNX file
-        (opset 13, NHWC input of pixels in [0, 1]) for onnxruntime and other runtimes. The report holds the figures above, every
-        candidate, and how to feed the model outside the studio.
+        (opset 13, {onnxLayout ?? 'NHWC'} input of pixels in [0, 1]) for onnxruntime and other runtimes. The report holds the figures
+        above, every candidate, and how to feed the model outside the studio.
       </p>
       <div className="rule" role="radiogroup" aria-label="Model format">
         <label>

@@ -149,6 +149,15 @@ function ModelSummaryView({ summary }: { summary: ModelSummary }) {
       <h3>
         {summary.name} <span className="muted">· {summary.source}</span>
       </h3>
+      {summary.onnx && (
+        <p className="hint" data-testid="model-onnx-origin">
+          ONNX, opset {summary.onnx.opset}
+          {summary.onnx.producer ? `, written by ${summary.onnx.producer}` : ''}; input “{summary.onnx.inputName}” in {summary.onnx.inputLayout} layout, which the
+          ONNX download keeps.
+          {summary.onnx.rebuiltBatchNorms > 0 &&
+            ` ${summary.onnx.rebuiltBatchNorms} BatchNormalization${summary.onnx.rebuiltBatchNorms === 1 ? '' : 's'} rebuilt where the export had folded them into the convolution before (they change nothing; their scales are what pruning reads).`}
+        </p>
+      )}
       <dl className="stats">
         <div>
           <dt>Input</dt>

@@ -3,12 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/engine/core/errors';
-import type { ImageDataset } from '../src/engine/core/types';
 import { loadModelFiles, MAX_MODEL_FILE_BYTES, modelFilesFromArtifacts, type LoadedModel, type NamedBytes } from '../src/engine/io/modelFiles';
-import { measureRebuiltBatchNorms } from '../src/engine/io/onnx/batchNorm';
-
-/** Images the rebuilt BatchNormalizations of an .onnx model are measured on (the first of the data, as scaled for the model). */
-export const BN_MEASURE_IMAGES = 512;
 
 const SINGLE_FILE = /\.(zip|keras|h5|hdf5|onnx)$/i;
 
@@ -37,15 +32,4 @@ export async function readModelFiles(path: string): Promise<LoadedModel> {
 export function modelFilesWeightsFirst(artifacts: tf.io.ModelArtifacts): NamedBytes[] {
   const files = modelFilesFromArtifacts(artifacts);
   return [...files.filter((file) => file.name !== 'model.json'), ...files.filter((file) => file.name === 'model.json')];
-}
-
-/**
- * An .onnx model whose export folded its BNs away: the rebuilt BNs' statistics measured on the data (docs/METHOD.md
- * §11.3), so that γ is each channel's spread. The model computes the same; other models come back as they are.
- */
-export async function withMeasuredBatchNorms(loaded: LoadedModel, data: ImageDataset): Promise<LoadedModel> {
-  if (!loaded.rebuiltBatchNorms?.length) return loaded;
-  const count = Math.min(data.count, BN_MEASURE_IMAGES);
-  const images = data.images.subarray(0, count * data.height * data.width * data.channels);
-  return { ...loaded, spec: await measureRebuiltBatchNorms(loaded.spec, loaded.rebuiltBatchNorms, images, [count, data.height, data.width, data.channels]) };
 }

@@ -16,7 +16,8 @@ import { specFromModel } from '../src/engine/io/modelSpec';
 import { BUILTIN_MODELS, buildBuiltinModel, isBuiltinModelName } from '../src/engine/zoo';
 import { useNodeBackend } from '../src/engine/backend/node';
 import type { OnnxOrigin } from '../src/engine/io/onnx/importOnnx';
-import { readModelFiles, withMeasuredBatchNorms } from './modelFiles';
+import { readModelFiles } from './modelFiles';
+import { measureRebuiltOn } from '../src/engine/io/onnx/batchNorm';
 import { UsageError, wholeFlag, type Flags } from './args';
 
 export const BUILTIN_DATA = ['digits', 'fashion-mnist'] as const;
@@ -163,7 +164,7 @@ export async function loadInputs(argument: string | undefined, flags: Flags): Pr
     const size = inputSizeOf(loaded.spec);
     const scaling = scalingFlags(flags, loaded.inputScaling, size?.[2]);
     const data = await loadData(flags, scaling, size);
-    const { spec } = await withMeasuredBatchNorms(loaded, data);
+    const spec = await measureRebuiltOn(loaded.spec, loaded.rebuiltBatchNorms ?? [], data);
     return { spec, data, scaling, ...(loaded.onnx ? { onnx: loaded.onnx } : {}), ...(await withValidation(flags, scaling, size, data)) };
   }
   const scaling = scalingFlags(flags);

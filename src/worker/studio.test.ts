@@ -481,6 +481,9 @@ describe('Studio: errors the user can act on', () => {
     const shades: [number, number, number][] = [[250, 0, 0], [0, 250, 0], [0, 0, 250], [250, 250, 0], [0, 250, 250]];
     const images = shades.flatMap((rgb, c) => Array.from({ length: 4 }, (_, i) => file(`set/c${c}/${i}.png`, fakeImage(width, height, rgb))));
     await studio.loadData({ kind: 'files', files: images }, context());
+    // The rebuilt BNs were measured on the images: γ is each channel's spread, not the same neutral value everywhere.
+    const scores = studio.scores({ criterion: 'gamma', ranking: 'normalized' });
+    expect(scores.groups.some((group) => new Set(group.importance.map((value) => value.toFixed(6))).size > 1)).toBe(true);
     await studio.searchStart({ ...SEARCH, criterion: 'l1', ratios: [0, 0.3], refineSteps: 0 }, context());
     await studio.searchNext({ count: 10 }, context());
     const exported = studio.exportCandidate({ candidate: 1, format: 'onnx' }, context());

@@ -17,6 +17,7 @@ import { splitDataset } from '../engine/data/split';
 import { checkValidationImages } from '../engine/data/validationImages';
 import { loadModelFiles, withInputScaling, type LoadedModel as LoadedModelFiles } from '../engine/io/modelFiles';
 import type { OnnxExportOptions } from '../engine/export/onnx/toOnnx';
+import { measureRebuiltOn } from '../engine/io/onnx/batchNorm';
 import { specFromModel } from '../engine/io/modelSpec';
 import type { Candidate } from '../engine/search/candidate';
 import type { SearchSettings, SearchStep } from '../engine/search/gridSearch';
@@ -72,6 +73,8 @@ interface LoadedModel {
   builtin: string | null;
   /** The input scaling the model's files remember. */
   remembered?: InputScaling;
+  /** An .onnx model's BatchNormalizations rebuilt where its export folded them, until measured on the data. */
+  unmeasuredBatchNorms?: string[];
 }
 
 interface LoadedData {
@@ -244,12 +247,11 @@ export class Studio {
       }
       // Images the scaling does not fit (the model then waits for other data anyway) stay in [0, 1].
       const scaled = data ? this.scaled(data, fits(scaling, data.dataset.channels) ? scaling : DEFAULT_SCALING) : null;
-      this.replaceWork(model, scaled);
+      this.replaceWork(await measuredOn(model, scaled), scaled);
       this.setScaling(scaling);
       // A hosted model is kept as it was read: a reload does not fetch it again.
-      this.saved.model(source.kind === 'builtin'
-        ? { kind: 'builtin', name: source.name }
-        : { kind: 'files', spec: model.spec, source: model.summary.source, ...(model.summary.onnx ? { onnx: model.summary.onnx } : {}) });
+      if (source.kind === 'builtin') this.saved.model({ kind: 'builtin', name: source.name });
+      else this.saveDroppedModel(this.model!);
       if (validationDropped) this.saved.validation(null);
       const summary: ModelSummary = { ...model.summary, pairing: this.pairing() };
       if (scaled && data !== previousData) summary.data = this.dataSummary(scaled, ctx);
@@ -272,6 +274,9 @@ export class Studio {
       const { dataset } = data;
       const rebuild = model?.builtin && (!sameShape(model.summary.inputShape, [dataset.height, dataset.width, dataset.channels]) || model.summary.numClasses !== dataset.numClasses);
       if (model?.builtin && rebuild) model = await this.builtinModel(model.builtin, dataset);
+      const measured = model && (await measuredOn(model, data));
+      if (measured && measured !== model) this.saveDroppedModel(measured);
+      model = measured;
       this.replaceWork(model, data);
       this.setScaling(scaling);
       this.saved.data(source.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'files', files: source.files });
@@ -817,6 +822,11 @@ export class Studio {
   }
 
   /** The ONNX file's first nodes apply mean and std, not a channel reversal: a BGR model's file takes its inputs as they are. */
+  /** A dropped (or hosted) model, kept for the next visit as it now is (rebuilt BNs measured, where they were). */
+  private saveDroppedModel(model: LoadedModel): void {
+    this.saved.model({ kind: 'files', spec: model.spec, source: model.summary.source, ...(model.summary.onnx ? { onnx: model.summary.onnx } : {}) });
+  }
+
   private onnxNormalizes(): boolean {
     return this.scaling.channelOrder !== 'bgr';
   }
@@ -875,11 +885,22 @@ async function hostedModel(address: string, signal: AbortSignal): Promise<Loaded
   return usersModel(loaded, loaded.url);
 }
 
+/**
+ * An .onnx model's rebuilt BNs measured on the first images of data that fits it (docs/METHOD.md §11.3): γ becomes
+ * each channel's spread, what pruning reads; the model computes the same. Once measured, the model stays as it is.
+ */
+async function measuredOn(model: LoadedModel, data: LoadedData | null): Promise<LoadedModel> {
+  const rebuilt = model.unmeasuredBatchNorms;
+  const shape = shapeOf(model.summary);
+  if (!rebuilt?.length || !data || !shape || !sameShape(shape, [data.dataset.height, data.dataset.width, data.dataset.channels])) return model;
+  return { ...model, spec: await measureRebuiltOn(model.spec, rebuilt, data.dataset), unmeasuredBatchNorms: [] };
+}
+
 function usersModel({ spec, inputScaling, onnx, rebuiltBatchNorms }: LoadedModelFiles, source: string): LoadedModel {
   const summary: ModelSummary = {
     ...summarizeModel(spec, source),
     ...(inputScaling ? { remembered: inputScaling } : {}),
     ...(onnx ? { onnx: { opset: onnx.opset, producer: onnx.producer, inputName: onnx.inputName, inputLayout: onnx.inputLayout, rebuiltBatchNorms: rebuiltBatchNorms?.length ?? 0 } } : {}),
   };
-  return { spec, summary, builtin: null, ...(inputScaling ? { remembered: inputScaling } : {}) };
+  return { spec, summary, builtin: null, ...(inputScaling ? { remembered: inputScaling } : {}), ...(rebuiltBatchNorms?.length ? { unmeasuredBatchNorms: rebuiltBatchNorms } : {}) };
 }

@@ -10,7 +10,7 @@
  * would be, and β its mean: what a channel removed from the model is compensated with.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec, ModelSpec } from '../../core/types';
+import type { ImageDataset, LayerSpec, ModelSpec } from '../../core/types';
 import { modelFromSpec } from '../modelSpec';
 
 export const REBUILT_BN_EPSILON = 1e-3;
@@ -102,4 +102,18 @@ export async function measureRebuiltBatchNorms(spec: ModelSpec, rebuilt: readonl
       return { ...layer, weights: identityWeights(mean, variance) };
     }),
   };
+}
+
+/** Images the rebuilt BatchNormalizations are measured on: the first of the data, as scaled for the model. */
+export const BN_MEASURE_IMAGES = 512;
+
+/**
+ * The rebuilt BNs' statistics measured on the first images of `data` (docs/METHOD.md §11.3), so that γ is each
+ * channel's spread; the model computes the same. Shared by the CLI and the studio.
+ */
+export async function measureRebuiltOn(spec: ModelSpec, rebuilt: readonly string[], data: ImageDataset): Promise<ModelSpec> {
+  if (rebuilt.length === 0) return spec;
+  const count = Math.min(data.count, BN_MEASURE_IMAGES);
+  const images = data.images.subarray(0, count * data.height * data.width * data.channels);
+  return measureRebuiltBatchNorms(spec, rebuilt, images, [count, data.height, data.width, data.channels]);
 }

@@ -6,7 +6,7 @@
  * compiles encoders with `new Function`, which a strict Content-Security-Policy
  * forbids in the studio.
  */
-import protobuf from 'protobufjs/minimal';
+import protobuf from 'protobufjs/minimal.js';
 
 export type OnnxAttribute =
   | { name: string; type: 'int'; value: number }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors';
 import type { ModelSpec } from '../../core/types';
-import protobuf from 'protobufjs/minimal';
+import protobuf from 'protobufjs/minimal.js';
 import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from '../../export/onnx/proto';
 import { onnxFromSpec } from '../../export/onnx/toOnnx';
 import { analyzeModel } from '../../graph/analyze';

@@ -41,6 +41,9 @@ interface SearchChartProps {
   axis: 'ratio' | CostAxis;
 }
 
+/** An error bar may reach past 0% or 100%; the axis stops there (no accuracy lies beyond). */
+const ACCURACY_DOMAIN: [(min: number) => number, (max: number) => number] = [(min) => Math.max(0, Math.floor(min / 10) * 10), (max) => Math.min(100, Math.ceil(max / 10) * 10)];
+
 const tickNumber = (v: number): string => (Math.abs(v) >= 100 ? String(Math.round(v)) : Number(v.toPrecision(3)).toString());
 
 export const SearchChart = memo(function SearchChart({ candidates, selected, original, referenceLabel, passLine, onPick, axis }: SearchChartProps) {
@@ -79,7 +82,7 @@ export const SearchChart = memo(function SearchChart({ candidates, selected, ori
       <ScatterChart margin={{ top: 8, right: 14, bottom: 6, left: 0 }}>
         <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
         <XAxis dataKey="x" type="number" interval={0} name={xLabel} domain={cost ? ['auto', 'auto'] : [0, 100]} tick={AXIS_TICK} tickFormatter={tickNumber} height={32} label={{ value: xLabel, position: 'insideBottom', offset: -2, fontSize: 11, fill: COLORS.axis }} />
-        <YAxis interval={0} dataKey="accuracy" type="number" name="accuracy" unit="%" domain={['auto', 'auto']} tick={AXIS_TICK} width={48} tickFormatter={tickNumber} />
+        <YAxis interval={0} dataKey="accuracy" type="number" name="accuracy" unit="%" domain={ACCURACY_DOMAIN} allowDataOverflow tick={AXIS_TICK} width={48} tickFormatter={tickNumber} />
         <Tooltip
           cursor={{ strokeDasharray: '3 3' }}
           formatter={(value, name) => [name === 'accuracy' ? `${Number(value).toFixed(2)}%` : tickNumber(Number(value)), name === 'accuracy' ? 'accuracy' : cost ? cost.label : 'removed (%)']}

@@ -9,14 +9,8 @@
  * Backend-agnostic: tfjs ops only.
  */
 import * as tf from '@tensorflow/tfjs';
+import { assignFlat, flatStep, sameLayout, type Segment } from './flatUpdate';
 import { trainingFusionConfig } from './trainingFusionConfig';
-
-interface Segment {
-  name: string;
-  size: number;
-}
-
-const flat = (t: tf.Tensor): tf.Tensor1D => (t.rank === 1 ? (t as tf.Tensor1D) : tf.reshape(t, [-1]));
 
 export class FusedAdam extends tf.Optimizer {
   static get className(): string {
@@ -44,25 +38,19 @@ export class FusedAdam extends tf.Optimizer {
   }
 
   applyGradients(variableGradients: Parameters<tf.Optimizer['applyGradients']>[0]): void {
-    const entries = Array.isArray(variableGradients)
-      ? variableGradients.map(({ name, tensor }) => [name, tensor] as const)
-      : Object.entries(variableGradients);
-    const present = entries.filter(([, gradient]) => gradient != null);
-    if (present.length === 0) return;
-    const variables = present.map(([name]) => tf.engine().registeredVariables[name]);
-    this.arrange(present.map(([name], i) => ({ name, size: variables[i].size })));
+    const step = flatStep(variableGradients);
+    if (!step) return;
+    this.arrange(step.layout);
     tf.tidy(() => {
-      const gradient = tf.concat(present.map(([, g]) => flat(g)));
-      const value = tf.concat(variables.map(flat));
+      const gradient = step.gradient();
+      const value = step.value();
       const m = tf.add(tf.mul(this.firstMoment!, this.beta1), tf.mul(gradient, 1 - this.beta1));
       const v = tf.add(tf.mul(this.secondMoment!, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
       const mHat = tf.div(m, Math.fround(1 - this.accBeta1));
       const vHat = tf.div(v, Math.fround(1 - this.accBeta2));
       this.firstMoment!.assign(m);
       this.secondMoment!.assign(v);
-      const next = tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), -this.learningRate), value);
-      const pieces = tf.split(next, this.layout.map((s) => s.size));
-      variables.forEach((variable, i) => variable.assign(variable.rank === 1 ? pieces[i] : tf.reshape(pieces[i], variable.shape)));
+      assignFlat(step, tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), -this.learningRate), value));
     });
     this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(this.beta1));
     this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.beta2));
@@ -75,8 +63,7 @@ export class FusedAdam extends tf.Optimizer {
    * tfjs's Adam leaves them alone on such a step.
    */
   private arrange(layout: Segment[]): void {
-    const same = layout.length === this.layout.length && layout.every((s, i) => s.name === this.layout[i].name && s.size === this.layout[i].size);
-    if (same && this.firstMoment) return;
+    if (sameLayout(layout, this.layout) && this.firstMoment) return;
     const regroup = (buffer: tf.Variable | undefined, which: 0 | 1): tf.Variable => tf.tidy(() => {
       if (buffer) {
         tf.split(buffer, this.layout.map((s) => s.size)).forEach((piece, i) => {

@@ -12,13 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SGD_MOMENTUM } from '../../contract/settings';
-
-interface Segment {
-  name: string;
-  size: number;
-}
-
-const flat = (t: tf.Tensor): tf.Tensor1D => (t.rank === 1 ? (t as tf.Tensor1D) : tf.reshape(t, [-1]));
+import { assignFlat, flatStep, sameLayout, type Segment } from './flatUpdate';
 
 /**
  * The cosine schedule (Loshchilov & Hutter without restarts): the rate of the
@@ -55,29 +49,22 @@ export class FusedSgd extends tf.Optimizer {
   }
 
   applyGradients(variableGradients: Parameters<tf.Optimizer['applyGradients']>[0]): void {
-    const entries = Array.isArray(variableGradients)
-      ? variableGradients.map(({ name, tensor }) => [name, tensor] as const)
-      : Object.entries(variableGradients);
-    const present = entries.filter(([, gradient]) => gradient != null);
-    if (present.length === 0) return;
-    const variables = present.map(([name]) => tf.engine().registeredVariables[name]);
-    this.arrange(present.map(([name], i) => ({ name, size: variables[i].size })));
+    const step = flatStep(variableGradients);
+    if (!step) return;
+    this.arrange(step.layout);
     tf.tidy(() => {
-      const gradient = tf.concat(present.map(([, g]) => flat(g)));
-      const value = tf.concat(variables.map(flat));
+      const gradient = step.gradient();
+      const value = step.value();
       const decayed = this.weightDecay > 0 ? tf.add(gradient, tf.mul(tf.mul(value, this.mask!), this.weightDecay)) : gradient;
       const v = tf.add(tf.mul(this.velocity!, this.momentum), decayed);
       this.velocity!.assign(v);
-      const next = tf.sub(value, tf.mul(v, this.learningRate));
-      const pieces = tf.split(next, this.layout.map((s) => s.size));
-      variables.forEach((variable, i) => variable.assign(variable.rank === 1 ? pieces[i] : tf.reshape(pieces[i], variable.shape)));
+      assignFlat(step, tf.sub(value, tf.mul(v, this.learningRate)));
     });
     this.incrementIterations();
   }
 
   private arrange(layout: Segment[]): void {
-    const same = layout.length === this.layout.length && layout.every((s, i) => s.name === this.layout[i].name && s.size === this.layout[i].size);
-    if (same && this.velocity) return;
+    if (sameLayout(layout, this.layout) && this.velocity) return;
     const velocity = tf.tidy(() => {
       if (this.velocity) {
         tf.split(this.velocity, this.layout.map((s) => s.size)).forEach((piece, i) => {

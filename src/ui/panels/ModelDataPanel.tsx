@@ -290,8 +290,6 @@ function DataPicker() {
   const loadBuiltinData = useStudio((s) => s.loadBuiltinData);
   const loadDataFiles = useStudio((s) => s.loadDataFiles);
   const disabled = !engineReady || busy;
-  const filesId = useId();
-  const folderId = useId();
 
   const onFiles = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
     const files = fromInput(event.target.files);
@@ -312,29 +310,14 @@ function DataPicker() {
         </label>
       </div>
       <div className="file-row">
-        <input
-          id={filesId}
-          className="visually-hidden"
-          type="file"
-          multiple
-          aria-label="Open data files: IDX images and labels, or a zip of images in one folder per class"
+        <FileAndFolderPickers
+          what="data files"
+          filesLabel="Open data files: IDX images and labels, or a zip of images in one folder per class"
+          folderLabel="Open a folder of images, one subfolder per class"
           onChange={(e) => void onFiles(e)}
-          data-testid="data-files"
+          disabled={disabled}
+          testId="data-files"
         />
-        <label htmlFor={filesId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
-          Open data files…
-        </label>
-        <input
-          id={folderId}
-          className="visually-hidden"
-          type="file"
-          aria-label="Open a folder of images, one subfolder per class"
-          {...{ webkitdirectory: '', directory: '' }}
-          onChange={(e) => void onFiles(e)}
-        />
-        <label htmlFor={folderId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
-          Open a folder…
-        </label>
       </div>
       <p className="hint">
         IDX files (<code>*-idx3-ubyte</code> with <code>*-idx1-ubyte</code>, gzipped or not), or images in one folder per class
@@ -358,8 +341,6 @@ function ValidationPicker() {
   const [over, setOver] = useState(false);
   const disabled = !engineReady || busy || !data || state === 'running';
   const own = data?.validation?.separate ? data.validation : null;
-  const filesId = useId();
-  const folderId = useId();
 
   const take = async (files: PathedFile[]): Promise<void> => {
     if (!files.length) return;
@@ -405,29 +386,14 @@ function ValidationPicker() {
               accuracy and the verdict are judged on them; all of your data then trains. Without them, part of your data is held out.</>}
         </p>
         <div className="file-row">
-          <input
-            id={filesId}
-            className="visually-hidden"
-            type="file"
-            multiple
-            aria-label="Open validation images: IDX images and labels, or a zip of images in one folder per class"
+          <FileAndFolderPickers
+            what="validation files"
+            filesLabel="Open validation images: IDX images and labels, or a zip of images in one folder per class"
+            folderLabel="Open a folder of validation images, one subfolder per class"
             onChange={onFiles}
-            data-testid="validation-files"
+            disabled={disabled}
+            testId="validation-files"
           />
-          <label htmlFor={filesId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
-            Open validation files…
-          </label>
-          <input
-            id={folderId}
-            className="visually-hidden"
-            type="file"
-            aria-label="Open a folder of validation images, one subfolder per class"
-            {...{ webkitdirectory: '', directory: '' }}
-            onChange={onFiles}
-          />
-          <label htmlFor={folderId} className={`file-button${disabled ? ' is-disabled' : ''}`}>
-            Open a folder…
-          </label>
           {own && (
             <button type="button" onClick={() => void removeValidation()} data-testid="validation-remove">
               Remove: hold out part of the data again
@@ -532,5 +498,31 @@ function DataSummaryView({ summary }: { summary: DataSummary }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** "Open … files" and "Open a folder…": two hidden file inputs behind their buttons, one change handler. */
+function FileAndFolderPickers({ what, filesLabel, folderLabel, onChange, disabled, testId }: {
+  what: string;
+  filesLabel: string;
+  folderLabel: string;
+  onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+  disabled: boolean;
+  testId: string;
+}) {
+  const filesId = useId();
+  const folderId = useId();
+  const button = `file-button${disabled ? ' is-disabled' : ''}`;
+  return (
+    <>
+      <input id={filesId} className="visually-hidden" type="file" multiple aria-label={filesLabel} onChange={onChange} data-testid={testId} />
+      <label htmlFor={filesId} className={button}>
+        Open {what}…
+      </label>
+      <input id={folderId} className="visually-hidden" type="file" aria-label={folderLabel} {...{ webkitdirectory: '', directory: '' }} onChange={onChange} />
+      <label htmlFor={folderId} className={button}>
+        Open a folder…
+      </label>
+    </>
   );
 }

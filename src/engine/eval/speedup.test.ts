@@ -63,7 +63,10 @@ describe('measureSpeedup', () => {
     // Out of time before the first pair: the least pairs (6, however few are asked for), and the interval of those.
     const hurried = await measureSpeedup(model, model, [24, 24, 3], { budgetMs: 1e-9, minPairs: 2 });
     expect(hurried.pairs).toBe(6);
-    expect(hurried.settled).toBe(false);
+    // Settled only if those 6 pairs happen to agree within ±10% (a quiet machine may time a model against itself
+    // that closely); the word follows the interval, not the clock.
+    const { speedup, interval } = hurried;
+    expect(hurried.settled).toBe(interval[0] >= speedup * 0.9 && interval[1] <= speedup * 1.1);
     model.dispose();
   });
 

@@ -5,7 +5,7 @@
  * say it in its words.
  */
 import type { Candidate } from './candidate';
-import { CONFIDENCE_Z, type ReferenceAccuracy } from './select';
+import { calibrationDrop, type ReferenceAccuracy } from './select';
 import { COLLAPSE, collapsePoints } from './settings';
 
 type Measured = Pick<Candidate, 'index' | 'ratio' | 'stage' | 'calibrationAccuracy' | 'calibrationNoise'>;
@@ -31,11 +31,6 @@ export interface GridStop {
   threshold: number;
   /** "accuracy collapsed (ratio 0.25: −19.50 ± 2.40 points, ratio 0.3: …)". */
   reason: string;
-}
-
-/** A candidate's calibration drop against the reference, with its 95% margin, in points. */
-export function calibrationDrop(candidate: Pick<Candidate, 'calibrationAccuracy' | 'calibrationNoise'>, reference: Pick<ReferenceAccuracy, 'calibrationAccuracy'>): { drop: number; margin: number } {
-  return { drop: (reference.calibrationAccuracy - candidate.calibrationAccuracy) * 100, margin: CONFIDENCE_Z * (candidate.calibrationNoise ?? 0) * 100 };
 }
 
 /** Whether the candidate is below the reference by more than the collapse threshold, over its whole 95% interval. */

@@ -79,7 +79,7 @@ export function selectCandidate(candidates: Candidate[], rule: SelectionRule, re
   if (rule.kind === 'tolerance') {
     const best = rule.by === 'flops'
       ? candidates.filter((candidate) => passesTolerance(candidate, reference, rule.tolerance)).sort((a, b) => a.flops - b.flops)[0]
-      : passingPrefix(candidates, reference, rule.tolerance).at(-1);
+      : toleranceBracket(candidates, reference, rule.tolerance).lastPassing;
     // None surely within (on a few hundred images even the unpruned model may read a point low): the most
     // accurate on the calibration images. The verdict, on the validation images, says whether it is within.
     return best ?? [...candidates].sort((a, b) => b.calibrationAccuracy - a.calibrationAccuracy || a.flops - b.flops)[0];
@@ -89,13 +89,17 @@ export function selectCandidate(candidates: Candidate[], rule: SelectionRule, re
 }
 
 /**
- * The candidates in order of ratio (ties: more FLOPs first) up to the first that fails. A passing ratio beyond a
- * failing one is more likely a lucky reading than a better model: taking it would pick the noise.
+ * The candidates in order of ratio (ties: more FLOPs first): the last that passes before the first that fails, and
+ * that first failing one. A passing ratio beyond a failing one is more likely a lucky reading than a better model:
+ * the rule does not take it, and the refining pass does not aim past it.
  */
-function passingPrefix(candidates: Candidate[], reference: ReferenceAccuracy, tolerance: number): Candidate[] {
+export function toleranceBracket<C extends Pick<Candidate, 'ratio' | 'flops' | 'calibrationAccuracy' | 'calibrationNoise'>>(
+  candidates: readonly C[], reference: ReferenceAccuracy, tolerance: number,
+): { lastPassing?: C; firstFailing?: C } {
   const ordered = [...candidates].sort((a, b) => a.ratio - b.ratio || b.flops - a.flops);
-  const firstFailing = ordered.findIndex((candidate) => !passesTolerance(candidate, reference, tolerance));
-  return firstFailing === -1 ? ordered : ordered.slice(0, firstFailing);
+  const failing = ordered.findIndex((candidate) => !passesTolerance(candidate, reference, tolerance));
+  if (failing === -1) return { lastPassing: ordered.at(-1) };
+  return { lastPassing: failing > 0 ? ordered[failing - 1] : undefined, firstFailing: ordered[failing] };
 }
 
 /**
@@ -134,6 +138,11 @@ export const changeText = (drop: number, margin: number): string =>
 /** A candidate's validation accuracy against the reference's: points lost (negative: gained), and the 95% margin. */
 export function dropAgainst(candidate: Pick<Candidate, 'accuracy' | 'validationNoise'>, reference: Pick<ReferenceAccuracy, 'accuracy'>): { drop: number; margin: number } {
   return { drop: (reference.accuracy - candidate.accuracy) * 100, margin: CONFIDENCE_Z * (candidate.validationNoise ?? 0) * 100 };
+}
+
+/** The same on the calibration images: the figure the tolerance rule and the grid's stop read. */
+export function calibrationDrop(candidate: Pick<Candidate, 'calibrationAccuracy' | 'calibrationNoise'>, reference: Pick<ReferenceAccuracy, 'calibrationAccuracy'>): { drop: number; margin: number } {
+  return { drop: (reference.calibrationAccuracy - candidate.calibrationAccuracy) * 100, margin: CONFIDENCE_Z * (candidate.calibrationNoise ?? 0) * 100 };
 }
 
 /** What to try when a run loses too much, in words (the CLI adds its flags); the same advice everywhere. */

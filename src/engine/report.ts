@@ -6,7 +6,7 @@ import { quantizedLines, usageLines, type ExportedModel } from './export/usage';
 import type { Candidate } from './search/candidate';
 import type { SearchSettings } from './search/gridSearch';
 import { OUTPUT_KIND_TEXT } from './eval/outputKind';
-import { changeText, dropAgainst, SHORTFALL_ADVICE, UNCERTAIN_ADVICE, type Verdict } from '../contract/select';
+import { calibrationDrop, changeText, dropAgainst, SHORTFALL_ADVICE, UNCERTAIN_ADVICE, type Verdict } from '../contract/select';
 import type { CompressionSession } from './session';
 import type { CriterionName } from './score/criterion';
 import type { TrainSettings, TrainSummary } from './train/sparseTraining';
@@ -161,7 +161,7 @@ export function reportSummary(report: CompressionReport): string {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.candidates.map((c) => {
       const validation = dropAgainst(c, original);
-      const calibration = dropAgainst({ accuracy: c.calibrationAccuracy, validationNoise: c.calibrationNoise }, { accuracy: original.calibrationAccuracy });
+      const calibration = calibrationDrop(c, original);
       return `| ${c.index} | ${c.stage} | ${c.ratio} | ${percent(c.accuracy)} | ${changeText(validation.drop, validation.margin)} | ${percent(c.calibrationAccuracy)} | ${changeText(calibration.drop, calibration.margin)} | ${c.recalibrated ? 'yes' : 'no'} | ${c.params.toLocaleString('en')} | ${c.flops.toLocaleString('en')} | ${c.latencyMs.toFixed(2)} ms | ${c.speedup ? speedupText(c) : '—'} |`;
     }),
     '',

@@ -5,7 +5,7 @@
  */
 import type { Candidate } from '../../contract/candidate';
 import { planForRatio } from '../../contract/plan';
-import { passesTolerance, trainedFarBetter, type ReferenceAccuracy } from '../../contract/select';
+import { toleranceBracket, trainedFarBetter, type ReferenceAccuracy } from '../../contract/select';
 import type { SearchSettings } from '../../contract/settings';
 import { UserError } from '../core/errors';
 import type { ImageDataset, ModelSpec } from '../core/types';
@@ -170,10 +170,8 @@ export async function* gridSearch(input: SearchInput, settings: SearchSettings, 
  */
 export function refinementRatios(candidates: Candidate[], settings: Pick<SearchSettings, 'refineSteps' | 'tolerance'>, reference: ReferenceAccuracy): number[] {
   if (settings.refineSteps < 1) return [];
-  const grid = candidates.filter((candidate) => candidate.stage !== 'refine').sort((a, b) => a.ratio - b.ratio || b.flops - a.flops);
-  const firstFailingIndex = grid.findIndex((candidate) => !passesTolerance(candidate, reference, settings.tolerance));
-  const last = firstFailingIndex > 0 ? grid[firstFailingIndex - 1] : undefined;
-  const firstFailing = grid[firstFailingIndex];
+  const grid = candidates.filter((candidate) => candidate.stage !== 'refine');
+  const { lastPassing: last, firstFailing } = toleranceBracket(grid, reference, settings.tolerance);
   if (!last || !firstFailing) return [];
   const step = (firstFailing.ratio - last.ratio) / (settings.refineSteps + 1);
   return Array.from({ length: settings.refineSteps }, (_, i) => Math.round((last.ratio + (i + 1) * step) * 10000) / 10000);

@@ -36,7 +36,7 @@ export interface TrainingRun {
   /** Share of the FLOPs the zero channels free; null without a target (absent in older results). */
   freedFlopsShare?: number | null;
   /** Sampled progress of the sparsity controller; targetShare is of the kind of target (targetKind) the controller follows. */
-  trace: { step: number; zeroShare: number; freedFlopsShare?: number; targetShare: number; lambda: number; loss: number }[];
+  trace: { step: number; zeroShare: number; freedFlopsShare?: number; targetShare: number; lambda?: number; loss: number }[];
 }
 
 export interface GateStats {

@@ -14,7 +14,8 @@ export interface SparsityStatus {
   targetKind: TargetKind;
   /** The schedule's share at this step (of channels or of FLOPs: targetKind). */
   targetShare: number;
-  lambda: number;
+  /** Strength of the proximal step that moved γ at this step; absent with gradual zeroing, which uses none. */
+  lambda?: number;
   /** Per group key, share of its channels at zero. */
   zeroShareByGroup: Record<string, number>;
   /** Times an accuracy guard took training back to its last good reading (each halves the schedule's pace). */

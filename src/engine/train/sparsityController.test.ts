@@ -256,7 +256,7 @@ describe('proximal polarization step and λ', () => {
     for (let step = 1; step <= 9; step++) {
       const status = await controller.afterStep(step, 1e-6);
       expect(status.zeroShare).toBe(0);
-      lambdas.push(controller.status().lambda);
+      lambdas.push(controller.status().lambda!);
     }
     [1, 1, 1, 1, 1, 1, 1, 1.1, 1.21].forEach((expected, index) => expect(lambdas[index]).toBeCloseTo(expected, 9));
     model.dispose();
@@ -269,6 +269,44 @@ describe('proximal polarization step and λ', () => {
     expect(status.freedFlopsShare).toBeGreaterThan(0);
     expect(status.freedFlopsShare).toBeCloseTo(1 - keptFlops(analysis, { conv1: 4, conv2: 5 }) / analysis.flops, 12);
     expect(await SparsityController.create(model, analysis, { ...proximal, target: 0 }, TOTAL_STEPS).then((off) => off.enabled)).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('one strategy per settings, and saved trainings', () => {
+  it('gradual zeroing reports no λ: nothing in it uses one', async () => {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    const controller = await SparsityController.create(model, analyzeModel(spec), { ...DEFAULT_SPARSITY, target: 0.5, zeroing: 'gradual' }, TOTAL_STEPS);
+    const status = await controller.afterStep(1, 1e-3);
+    expect(status).not.toHaveProperty('lambda');
+    expect(controller.checkpoint()).not.toHaveProperty('lambda');
+    model.dispose();
+  });
+
+  // A snapshot as saved trainings held it before the two strategies: λ and the chunk's state side by side.
+  const savedBeforeSplit = { progress: 3, lambda: 0.7, zeros: [[0], []], pace: 0.5, chunkDue: false, aimed: 1 / 11, setbacks: 1, stepScales: [1, 1] };
+
+  it('goes on from a saved proximal training with its λ', async () => {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    const controller = await SparsityController.create(model, analyzeModel(spec), { ...DEFAULT_SPARSITY, target: 0.5 }, TOTAL_STEPS, savedBeforeSplit);
+    expect(controller.status()).toMatchObject({ lambda: 0.7, setbacks: 1, zeroShareByGroup: { conv1: 1 / 6, conv2: 0 } });
+    expect(controller.snapshot()).toEqual({ progress: 3, lambda: 0.7, zeros: [[0], []], pace: 0.5, setbacks: 1, stepScales: [1, 1] });
+    model.dispose();
+  });
+
+  it('goes on from a saved gradual training with its chunk: none due, so nothing new is zeroed before a good reading', async () => {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    const settings: SparsitySettings = { ...DEFAULT_SPARSITY, target: 0.5, zeroing: 'gradual', chunkSteps: 2, chunkShare: 0.04 };
+    const controller = await SparsityController.create(model, analyzeModel(spec), settings, TOTAL_STEPS, savedBeforeSplit);
+    const status = await controller.afterStep(4, 1e-3);
+    expect(status.zeroShareByGroup).toEqual({ conv1: 1 / 6, conv2: 0 });
+    expect(status.targetShare).toBe(1 / 11);
+    expect(zerosOf(weightsOf(model, 'bn1').gamma)).toEqual([0]);
+    controller.goodReading();
+    expect((await controller.afterStep(5, 1e-3)).zeroShare).toBe(2 / 11);
     model.dispose();
   });
 });

@@ -39,7 +39,11 @@ export interface GuardVerdict {
 
 /** Reads the model and judges the reading against the guard's floor. */
 export async function readGuard(model: tf.LayersModel, guard: AccuracyGuard): Promise<GuardVerdict> {
-  const hits = await batchStatisticsHits(model, guard.data);
+  return judgeReading(await batchStatisticsHits(model, guard.data), guard);
+}
+
+/** The guard's policy: a reading (1 per calibration image it got right) fails only below the floor by more than its noise. */
+export function judgeReading(hits: Uint8Array, guard: Pick<AccuracyGuard, 'floor' | 'referenceHits'>): GuardVerdict {
   const accuracy = hits.reduce((sum, hit) => sum + hit, 0) / Math.max(1, hits.length);
   const noise = guard.referenceHits ? pairedStandardError(guard.referenceHits, hits) : 0;
   return { accuracy, noise, passes: accuracy + noise >= guard.floor };

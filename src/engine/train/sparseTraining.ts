@@ -3,8 +3,9 @@
  * so that the loss can carry the sparsity terms and sr can follow the gates.
  *   L = cross-entropy + λγ·Σ|γ| + λs·R(s)   (R: the gates' sum, or its polarized form)
  * With a target share of channels (docs/METHOD.md §3.2), the γ term leaves the loss
- * and a SparsityController applies a proximal polarization step after every
- * optimizer step instead, driving that share of channels to exactly zero.
+ * and a SparsityController moves γ after every optimizer step instead, driving
+ * that share of channels to exactly zero; with an accuracy guard, a GuardWatch
+ * reads the model as it goes and sets training back after a bad reading.
  * Modes follow from the model and the settings: `gfr` (GFR layers present),
  * `gamma` (no GFR: Network Slimming), `plain` (no sparsity at all).
  */
@@ -23,35 +24,19 @@ import { classificationLoss, declaredOutputKind, lossAndDistributionLogits, outp
 import { GfrLayer, isGfrLayer } from '../gfr/gfrLayer';
 import type { ModelAnalysis } from '../graph/analyze';
 import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
-import { readGuard, type AccuracyGuard } from './accuracyGuard';
+import type { AccuracyGuard } from './accuracyGuard';
+import { CheckpointTimer } from './checkpointTimer';
 import { augmentationRandom, augmentImages, type AugmentationMode } from './augmentation';
 import { chanceCrossEntropy, DivergenceWatch } from './divergence';
 import { distillationLossToTargets, type Teacher } from './distillation';
+import { GuardWatch } from './guardWatch';
 import { StepClock } from './stepClock';
-import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type ControllerState, type SparsityStatus } from './sparsityController';
+import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type SparsityStatus } from './sparsityController';
 
 export {
   DEFAULT_TRAIN_SETTINGS, TARGET_MODES, TRAINED_START_LEARNING_RATE, TRAINED_START_SETTINGS, type TargetMode, type TrainSettings,
 } from '../../contract/settings';
 export type { GuardReading, TrainEpochEvent, TrainEvent, TrainStepEvent, TrainSummary } from '../../contract/events';
-
-/** Weights and controller state at a good reading of the accuracy guard. */
-class Checkpoint {
-  private constructor(private readonly weights: tf.Tensor[], readonly state: ControllerState, readonly reading: GuardReading) {}
-
-  static take(model: tf.LayersModel, controller: SparsityController, reading: GuardReading, previous?: Checkpoint): Checkpoint {
-    previous?.dispose();
-    return new Checkpoint(model.weights.map((weight) => tf.clone(weight.read())), controller.checkpoint(), reading);
-  }
-
-  restore(model: tf.LayersModel): void {
-    model.weights.forEach((weight, index) => weight.write(this.weights[index]));
-  }
-
-  dispose(): void {
-    this.weights.forEach((tensor) => tensor.dispose());
-  }
-}
 
 /**
  * Training as it stands after a step, in plain data, so that a reload or a
@@ -126,33 +111,17 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
   const totalSteps = Math.min(settings.maxSteps ?? Infinity, settings.epochs * stepsPerEpoch);
   const augmentation = augmentationOf(settings, options.augmentation);
   const outputKind = options.outputKind ?? declaredOutputKind(outputLayerView(model)) ?? 'softmax';
-  const auto = settings.targetMode === 'auto' && options.guard !== undefined;
-  const sparsitySettings = {
-    ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), targetKind: settings.targetKind,
-  };
   const { resume } = options;
   if (resume) resumeWeights(model, resume, totalSteps);
-  const controller = options.analysis && sparsitySettings.target > 0
-    ? await SparsityController.create(model, options.analysis, sparsitySettings, totalSteps, resume?.controller)
-    : undefined;
-  const guard = controller?.enabled ? options.guard : undefined;
-  let guardReading: GuardReading | undefined = resume?.guard;
-  // The model as it starts is the first good state: it is the original, or close to it (or where a resumed run stopped).
-  let lastGood = guard && controller ? Checkpoint.take(model, controller, guardReading ?? { step: 0, accuracy: NaN, floor: guard.floor }) : undefined;
+  const controller = await createController(model, settings, options, totalSteps);
+  const guard = controller?.enabled && options.guard ? new GuardWatch(model, controller, options.guard, resume?.guard) : undefined;
   // With the controller, γ's sparsity comes from its proximal step: Σ|γ| leaves the loss.
   const penalties = sparsityPenalties({ ...settings, lambdaGamma: controller?.enabled ? 0 : settings.lambdaGamma }, gammas, gfrLayers, DEFAULT_SPARSITY.polarization);
   let sparsity: SparsityStatus | undefined = resume?.sparsity;
   const clock = new StepClock(undefined, resume?.elapsedMs ?? 0);
   let step = resume?.step ?? 0;
   let images = resume?.images ?? 0;
-  let checkpointedAt = performance.now();
-  const checkpoint = async (): Promise<void> => {
-    checkpointedAt = performance.now();
-    options.checkpoints?.save({
-      step, totalSteps, weights: await readWeights(model), controller: controller?.snapshot(), guard: guardReading, sparsity,
-      images, elapsedMs: clock.elapsedMs(),
-    });
-  };
+  const checkpointTimer = new CheckpointTimer(options.checkpoints?.everyMs ?? CHECKPOINT_INTERVAL_MS);
   let last: StepResult = { loss: NaN, crossEntropy: NaN, correct: 0 };
   let lastBatch = 1;
   const divergence = new DivergenceWatch(settings.learningRate, chanceCrossEntropy(outputKind, data.numClasses));
@@ -176,20 +145,7 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
         step++;
         divergence.afterStep(step, last.loss, last.crossEntropy, step === totalSteps);
         if (controller?.enabled) sparsity = await controller.afterStep(step, settings.learningRate);
-        if (guard && controller && (step % guard.every === 0 || step === totalSteps)) {
-          const reading = await readGuard(model, guard);
-          guardReading = { step, accuracy: reading.accuracy, noise: reading.noise, floor: guard.floor };
-          if (reading.passes) {
-            lastGood = Checkpoint.take(model, controller, guardReading, lastGood);
-            controller.goodReading();
-          }
-          else if (lastGood) {
-            lastGood.restore(model);
-            controller.setBack(lastGood.state);
-            sparsity = controller.status();
-            guardReading = { ...guardReading, restoredFrom: lastGood.reading.step };
-          }
-        }
+        if (controller && guard?.due(step, totalSteps) && (await guard.check(step)).restoredFrom !== undefined) sparsity = controller.status();
         images += batch.size;
         lastBatch = batch.size;
         clock.stepDone(step);
@@ -198,10 +154,15 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
           kind: 'step', step, totalSteps, epoch: epoch + 1,
           loss: last.loss, crossEntropy: last.crossEntropy, accuracy: last.correct / batch.size, learningRate,
           imagesPerSec: (images / elapsedMs) * 1000, elapsedMs, remainingMs: clock.remainingMs(step, totalSteps), sparsity,
-          ...(guardReading ? { guard: guardReading } : {}),
+          ...(guard?.reading ? { guard: guard.reading } : {}),
         });
-        const everyMs = options.checkpoints?.everyMs ?? CHECKPOINT_INTERVAL_MS;
-        if (options.checkpoints && step < totalSteps && (step % stepsPerEpoch === 0 || performance.now() - checkpointedAt >= everyMs)) await checkpoint();
+        if (options.checkpoints && checkpointTimer.due(step, totalSteps, stepsPerEpoch)) {
+          checkpointTimer.saving();
+          options.checkpoints.save({
+            step, totalSteps, weights: await readWeights(model), controller: controller?.snapshot(), guard: guard?.reading, sparsity,
+            images, elapsedMs: clock.elapsedMs(),
+          });
+        }
         await nextTick();
       }
       options.onEvent?.({ kind: 'epoch', epoch: epoch + 1, epochs: settings.epochs });
@@ -210,13 +171,23 @@ export async function trainSparse(model: tf.LayersModel, data: ImageDataset, set
     unfuseBatchNorm();
     gfrLayers.forEach((layer) => layer.releaseGates());
     optimizer.dispose();
-    lastGood?.dispose();
+    guard?.dispose();
   }
   const elapsedMs = clock.elapsedMs();
   return {
     steps: step, images, elapsedMs, imagesPerSec: (images / elapsedMs) * 1000, lastLoss: last.loss, lastAccuracy: last.correct / lastBatch, sparsity,
-    ...(guardReading ? { guard: guardReading } : {}), augmentation,
+    ...(guard?.reading ? { guard: guard.reading } : {}), augmentation,
   };
+}
+
+/** The controller of the target (the automatic one where a guard watches, else the settings' fixed one); none without a target. */
+async function createController(model: tf.LayersModel, settings: TrainSettings, options: TrainOptions, totalSteps: number): Promise<SparsityController | undefined> {
+  const auto = settings.targetMode === 'auto' && options.guard !== undefined;
+  const sparsitySettings = {
+    ...DEFAULT_SPARSITY, ...(auto ? { ...AUTO_SPARSITY, chunkSteps: options.guard!.every } : { target: settings.target }), targetKind: settings.targetKind,
+  };
+  if (!options.analysis || !(sparsitySettings.target > 0)) return undefined;
+  return SparsityController.create(model, options.analysis, sparsitySettings, totalSteps, options.resume?.controller);
 }
 
 /** Adam at the settings' rate, or SGD with momentum and weight decay on kernels (its rate set per step). */

@@ -1,7 +1,6 @@
 /** Parsing of the quality benchmark's experiment flags: which criteria, and which training settings to change. */
-import type { CriterionName } from '../../src/engine/score/criterion';
-import { CRITERION_NAMES } from '../../src/engine/score/importance';
-import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/engine/train/sparseTraining';
+import { CRITERION_NAMES, type CriterionName } from '../../src/contract/criteria';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/contract/settings';
 
 export function parseCriteria(list: string | undefined): CriterionName[] | undefined {
   if (!list) return undefined;

@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/node';
-import type { CriterionName } from '../../src/engine/score/criterion';
-import type { TrainSettings } from '../../src/engine/train/sparseTraining';
+import type { CriterionName } from '../../src/contract/criteria';
+import type { TrainSettings } from '../../src/contract/settings';
 import { loadTaskData, readTaskModel, type TaskData } from './data';
 import { criterionJob, pretrainJob, type Log } from './pipeline';
 import { readSpec, writeSpec } from './specFile';

@@ -10,22 +10,20 @@ import type { ImageDataset, ModelSpec } from '../../src/engine/core/types';
 import { batchCount, subsetDataset } from '../../src/engine/data/split';
 import { analyzeModel } from '../../src/engine/graph/analyze';
 import { modelFromSpec, specFromModel } from '../../src/engine/io/modelSpec';
-import type { CriterionName } from '../../src/engine/score/criterion';
-import { RANKING_MODES, type RankingMode } from '../../src/engine/score/importance';
-import type { Candidate } from '../../src/engine/search/candidate';
-import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from '../../src/engine/search/gridSearch';
+import { type CriterionName, RANKING_MODES, type RankingMode } from '../../src/contract/criteria';
+import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS, type SearchSettings, type TrainSettings } from '../../src/contract/settings';
+import type { TrainEvent, TrainSummary } from '../../src/contract/events';
 import { changeText, CONFIDENCE_Z, DEFAULT_TOLERANCE } from '../../src/contract/select';
 import { shuffledIndices } from '../../src/engine/core/random';
 import { evaluate } from '../../src/engine/eval/evaluate';
 import { pairedStandardError } from '../../src/engine/eval/pairedDifference';
 import { CompressionSession, trainingModeFor } from '../../src/engine/session';
-import { DEFAULT_TRAIN_SETTINGS, type TrainEvent, type TrainSettings, type TrainSummary } from '../../src/engine/train/sparseTraining';
 import { sparsityProgress } from '../../src/contract/sparsityText';
 import { buildBuiltinModel } from '../../src/engine/zoo';
 import { readTaskModel, type TaskData } from './data';
 import { isModelFile, REPORTED_RATIOS, type QualityTask } from './tasks';
 import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun, UnseenCheck } from './types';
-import { baselineOf } from '../../src/contract/candidate';
+import { baselineOf, type Candidate } from '../../src/contract/candidate';
 
 export const TOLERANCE = DEFAULT_TOLERANCE;
 

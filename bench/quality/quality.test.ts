@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompressionSession } from '../../src/engine/session';
-import { TRAINED_START_LEARNING_RATE } from '../../src/engine/train/sparseTraining';
+import { TRAINED_START_LEARNING_RATE } from '../../src/contract/settings';
 import { describeEnvironment } from '../common/environment';
 import { updateLatest, writeRunFile } from '../common/results';
 import { renderReport } from '../report/markdown';

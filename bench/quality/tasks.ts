@@ -10,9 +10,9 @@
  * ../shared/real beside the repository; trained protocol only).
  * Quick mode keeps every task and criterion on tiny subsets, for CI.
  */
-import type { CriterionName } from '../../src/engine/score/criterion';
-import type { TrainSettings } from '../../src/engine/train/sparseTraining';
-import type { PresetName } from '../../src/engine/data/scaling';
+import type { CriterionName } from '../../src/contract/criteria';
+import type { TrainSettings } from '../../src/contract/settings';
+import type { PresetName } from '../../src/contract/preprocessing';
 import type { BuiltinModelName } from '../../src/engine/zoo';
 
 /** `cifar10-8k`: 8,000 CIFAR-10 images in ../shared/real (none trained the network of `resnet56-cifar`). */

@@ -1,10 +1,8 @@
 /** The quality benchmark's result JSON (one object per task, rows per criterion). */
 import type { Verdict } from '../../src/contract/select';
-import type { CriterionName } from '../../src/engine/score/criterion';
-import type { RankingMode } from '../../src/engine/score/importance';
-import type { Candidate } from '../../src/engine/search/candidate';
-import type { SearchSettings } from '../../src/engine/search/gridSearch';
-import type { TrainSettings } from '../../src/engine/train/sparseTraining';
+import type { CriterionName, RankingMode } from '../../src/contract/criteria';
+import type { Candidate } from '../../src/contract/candidate';
+import type { SearchSettings, TrainSettings } from '../../src/contract/settings';
 import type { Protocol, QualityTask } from './tasks';
 
 /** A candidate's figures as the benchmark keeps them (no plan, no backend). */

@@ -16,7 +16,7 @@ import type { CriterionName } from '../../src/contract/criteria';
 import { CompressionSession } from '../../src/engine/session';
 import { trainingFusionConfig } from '../../src/engine/backend/trainingFusionConfig';
 import { median } from '../../src/engine/eval/latency';
-import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/engine/train/sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/contract/settings';
 import { randomImages, SPEED_BATCH, speedModelSpec } from './probe';
 import type { FastPathVariant } from './types';
 

@@ -11,9 +11,10 @@ import { type TrainingFusion, trainingFusionConfig } from '../../src/engine/back
 import { type FastPath as WasmFastPath, wasmTrainingConfig } from '../../src/engine/backend/wasmKernelConfig';
 import { median } from '../../src/engine/eval/latency';
 import { modelFromSpec } from '../../src/engine/io/modelSpec';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../../src/engine/train/sparseTraining';
+import { trainSparse } from '../../src/engine/train/sparseTraining';
 import { SPEED_INPUT, SPEED_MODEL, randomImages, speedModelSpec } from './probe';
 import type { FastPathVariant } from './types';
+import { DEFAULT_TRAIN_SETTINGS } from '../../src/contract/settings';
 
 export type FastPath = WasmFastPath | TrainingFusion;
 

@@ -14,7 +14,7 @@ import { applyPlan } from '../../src/engine/prune/applyPlan';
 import { rankChannels, scoreChannels } from '../../src/engine/score/importance';
 import { planForRatio } from '../../src/contract/plan';
 import { CompressionSession } from '../../src/engine/session';
-import { DEFAULT_TRAIN_SETTINGS } from '../../src/engine/train/sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS } from '../../src/contract/settings';
 import { buildBuiltinModel } from '../../src/engine/zoo';
 import type { LatencyPair, PruningLatency, TrainingSpeed } from './types';
 

@@ -10,9 +10,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelFromSpec } from '../../src/engine/io/modelSpec';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../../src/engine/train/sparseTraining';
+import { trainSparse } from '../../src/engine/train/sparseTraining';
 import { randomImages, speedModelSpec } from './probe';
 import type { KernelProfile, StepProfile } from './types';
+import { DEFAULT_TRAIN_SETTINGS } from '../../src/contract/settings';
 
 interface ProfiledRun {
   kernels: Map<string, KernelProfile>;

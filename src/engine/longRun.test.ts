@@ -6,11 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from './backend/node';
 import { splitDataset } from './data/split';
-import { DEFAULT_SEARCH_SETTINGS } from './search/gridSearch';
+import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS } from '../contract/settings';
 import { CompressionSession } from './session';
 import { syntheticDataset } from './testing/syntheticData';
 import { residualModel } from './testing/tinyModels';
-import { DEFAULT_TRAIN_SETTINGS } from './train/sparseTraining';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');

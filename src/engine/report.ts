@@ -3,16 +3,14 @@
  * readable summary, built the same way by the studio and the command line.
  */
 import { quantizedLines, usageLines, type ExportedModel } from './export/usage';
-import type { Candidate } from './search/candidate';
-import type { SearchSettings } from './search/gridSearch';
-import { OUTPUT_KIND_TEXT } from './eval/outputKind';
+import type { SearchSettings, TrainSettings } from '../contract/settings';
+import { OUTPUT_KIND_TEXT } from '../contract/outputKind';
+import type { CriterionName } from '../contract/criteria';
 import { calibrationDrop, changeText, dropAgainst, SHORTFALL_ADVICE, UNCERTAIN_ADVICE, type Verdict } from '../contract/select';
 import type { CompressionSession } from './session';
-import type { CriterionName } from './score/criterion';
-import type { TrainSettings, TrainSummary } from './train/sparseTraining';
 import { sparsityShortfall } from '../contract/sparsityText';
-import { augmentationText } from '../contract/events';
-import { baselineOf } from '../contract/candidate';
+import { augmentationText, type TrainSummary } from '../contract/events';
+import { baselineOf, type Candidate } from '../contract/candidate';
 import { gridStopText } from '../contract/gridStop';
 
 export interface ReportInput {

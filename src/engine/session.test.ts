@@ -6,14 +6,13 @@ import { INITIAL_SR } from './gfr/gfrLayer';
 import { hasGfrLayers } from './gfr/instrument';
 import { analyzeModel } from './graph/analyze';
 import { layerByName } from './io/modelSpec';
-import { DEFAULT_SEARCH_SETTINGS } from './search/gridSearch';
+import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS } from '../contract/settings';
 import { calibrationSplit, CompressionSession, sparseTrainingStart } from './session';
 import { maxRelativeDiff } from './testing/kernelValues';
 import { syntheticDataset } from './testing/syntheticData';
 import { predictSpec, randomInput } from './testing/tensors';
 import { flattenModel, residualModel } from './testing/tinyModels';
 import { rescaleGammaForOptimizer } from './train/rescale';
-import { DEFAULT_TRAIN_SETTINGS } from './train/sparseTraining';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

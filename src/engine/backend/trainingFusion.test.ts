@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_SETTINGS, type TrainSettings, trainSparse } from '../train/sparseTraining';
+import { trainSparse } from '../train/sparseTraining';
 import { maxRelativeDiff, pseudoRandom } from '../testing/kernelValues';
 import type { ImageDataset } from '../core/types';
 import { buildBuiltinModel } from '../zoo';
@@ -16,6 +16,7 @@ import { batchNormTraining } from './batchNormTraining';
 import { FusedAdam } from './fusedAdam';
 import { useNodeBackend } from './node';
 import { type TrainingFusion, trainingFusionConfig } from './trainingFusionConfig';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../contract/settings';
 
 const setFused = (on: boolean, which?: TrainingFusion): void => {
   for (const key of Object.keys(trainingFusionConfig.fused) as TrainingFusion[]) {

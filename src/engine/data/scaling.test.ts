@@ -1,10 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { UserError } from '../core/errors';
-import type { InputScaling } from '../../contract/preprocessing';
-import {
-  formatScaling, parseNumberList, parseScaling, preprocessingFromScaling, PREPROCESSING_PRESETS, PRESET_NAMES, sameScaling, scalePixels,
-  scalingFromPreprocessing, unscalePixels, validateScaling, type PresetName,
-} from './scaling';
+import { type InputScaling, PREPROCESSING_PRESETS, preprocessingFromScaling, PRESET_NAMES, type PresetName, sameScaling, scalingFromPreprocessing } from '../../contract/preprocessing';
+import { formatScaling, parseNumberList, parseScaling, scalePixels, unscalePixels, validateScaling } from './scaling';
 
 describe('scalePixels', () => {
   test('default scaling maps 0..255 to 0..1', () => {

@@ -59,10 +59,6 @@ export function scalePixels(
 }
 
 /** A dataset read with the default scaling (pixels in [0, 1]) as `scaling` wants it; the same dataset for the default. */
-export {
-  DEFAULT_SCALING, IMAGENET_SCALING, PREPROCESSING_PRESETS, PRESET_NAMES, preprocessingFromScaling, sameScaling, scalingFromPreprocessing,
-} from '../../contract/preprocessing';
-export type { ChannelOrder, InputScaling, PixelRange, PresetName, Preprocessing } from '../../contract/preprocessing';
 
 export function scaleDataset(unit: ImageDataset, scaling: InputScaling): ImageDataset {
   if (sameScaling(scaling, DEFAULT_SCALING)) return unit;

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
-import { classificationLossSum, declaredOutputKind, kindFromOutputs, outputLayerView, type OutputKind } from './outputKind';
+import { classificationLossSum, declaredOutputKind, kindFromOutputs, outputLayerView } from './outputKind';
 import {
   batches, checkBatchSize, checkInputShape, DEFAULT_EVAL_BATCH_SIZE, outputClasses, type BatchOptions,
 } from './predict';
+import type { OutputKind } from '../../contract/outputKind';
 
 export interface Evaluation {
   /** Share of samples whose top-1 class is the label, 0..1. */

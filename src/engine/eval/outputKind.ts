@@ -12,7 +12,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { OutputKind } from '../../contract/outputKind';
 import type { ModelSpec } from '../core/types';
 
-export { OUTPUT_KIND_TEXT, type OutputKind } from '../../contract/outputKind';
 
 /** Probabilities are clipped to [EPSILON, 1 − EPSILON] before the log, as Keras does. */
 export const PROBABILITY_EPSILON = 1e-7;

@@ -9,8 +9,9 @@ import { loadModelFiles, modelFilesFromArtifacts } from '../io/modelFiles';
 import { artifactsFromSpec, countSpecParams } from '../io/modelSpec';
 import { halfToFloat } from '../io/weightData';
 import { maxAbsDifference, predictValues } from '../testing/tensors';
-import { floatToHalf, quantizeArtifacts, quantizeUint8, WEIGHT_QUANTIZATIONS } from './quantize';
+import { floatToHalf, quantizeArtifacts, quantizeUint8 } from './quantize';
 import { measureQuantized } from './quantizedFigures';
+import { WEIGHT_QUANTIZATIONS } from '../../contract/candidate';
 
 let digits: ImageDataset;
 let lenet: ModelSpec;

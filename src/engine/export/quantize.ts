@@ -13,7 +13,6 @@ import { concatBytes } from '../core/bytes';
 import type { WeightQuantization } from '../../contract/candidate';
 import { decodeWeightData } from '../io/weightData';
 
-export { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../contract/candidate';
 
 const float = new Float32Array(1);
 const bits = new Uint32Array(float.buffer);

@@ -5,9 +5,8 @@
  * Markdown goes into the export's report.md.
  */
 import type { InputScaling } from '../../contract/preprocessing';
-import type { Candidate } from '../search/candidate';
+import type { Candidate, WeightQuantization } from '../../contract/candidate';
 import { ONNX_OPSET } from './onnx/toOnnx';
-import type { WeightQuantization } from './quantize';
 
 export interface ExportedModel {
   format: 'tfjs' | 'onnx';

@@ -12,8 +12,9 @@ import { type TrainingFusion, trainingFusionConfig } from '../backend/trainingFu
 import type { ImageDataset } from '../core/types';
 import { maxRelativeDiff, pseudoRandom } from '../testing/kernelValues';
 import { distillationLoss, Teacher } from '../train/distillation';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../train/sparseTraining';
+import { trainSparse } from '../train/sparseTraining';
 import { GfrLayer, INITIAL_SR } from './gfrLayer';
+import { DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
 
 const GFR_FUSIONS: TrainingFusion[] = ['gfrGates', 'distillation'];
 const setFused = (on: boolean): void => GFR_FUSIONS.forEach((key) => (trainingFusionConfig.fused[key] = on));

@@ -23,7 +23,6 @@ export interface GfrLayerArgs {
   trainable?: boolean;
 }
 
-export { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION, DEFAULT_SR_MOMENTUM } from '../../contract/settings';
 
 /**
  * Initial bias of the gates' last layer, whose kernel starts at zero: every

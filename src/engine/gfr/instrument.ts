@@ -11,9 +11,10 @@
 import type { LayerSpec, ModelSpec, WeightArray } from '../core/types';
 import { seededRandom } from '../core/random';
 import { vector } from '../core/weightArrays';
-import type { ModelAnalysis } from '../graph/analyze';
+import type { ModelAnalysis } from '../../contract/analysis';
+import { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION } from '../../contract/settings';
 import { cloneSpec, layerByName } from '../io/modelSpec';
-import { DEFAULT_GATE_TEMPERATURE, DEFAULT_REDUCTION, GFR_CLASS_NAME, hiddenWidth, initialGateBias, INITIAL_SR } from './gfrLayer';
+import { GFR_CLASS_NAME, hiddenWidth, INITIAL_SR, initialGateBias } from './gfrLayer';
 
 export interface InstrumentOptions {
   reduction?: number;

@@ -12,7 +12,6 @@ import type { LayerSpec, ModelSpec, Shape } from '../core/types';
 import { checkLayerWeights } from './checkWeights';
 import { handlerFor, type LayerHandler } from './handlers';
 
-export type { ChannelGroup, ChannelLayout, GroupMember, LayerInfo, ModelAnalysis, Segment } from '../../contract/analysis';
 
 /** Layouts while the groups are still being merged: numeric union–find ids. */
 type BuildLayout = ChannelLayout<number>;

@@ -4,7 +4,7 @@
  * convolutions and dense layers cost anything; a layer's cost scales with the
  * share of its input channels kept times the share of its output channels kept.
  */
-import type { ChannelLayout, LayerInfo, ModelAnalysis } from './analyze';
+import type { ChannelLayout, LayerInfo, ModelAnalysis } from '../../contract/analysis';
 
 /** Channels kept per group key; a group left out keeps all its channels. */
 export type KeptCounts = Record<string, number>;

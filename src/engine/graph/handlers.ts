@@ -8,7 +8,6 @@ import type { ChannelRole } from '../../contract/analysis';
 import type { LayerSpec, Shape, WeightArray } from '../core/types';
 import { takeAlongAxis } from '../core/weightArrays';
 
-export type { ChannelRole } from '../../contract/analysis';
 
 export interface LayerHandler {
   role: ChannelRole;

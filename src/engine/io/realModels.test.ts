@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../core/types';
 import { analyzeModel } from '../graph/analyze';
 import { applyPlan } from '../prune/applyPlan';
-import type { PrunePlan } from '../prune/plan';
+import type { PrunePlan } from '../../contract/plan';
 import { savedArtifacts, shardedFiles, stockLoad } from '../testing/artifacts';
 import { concatBranches, invertedResiduals, nestedSequential, resnetStages, scalelessBn } from '../testing/realModels';
 import { maxAbsDifference, predictSpec, predictValues, randomInput } from '../testing/tensors';

@@ -6,7 +6,7 @@ import { artifactsFromSpec, layerByName } from '../io/modelSpec';
 import { expectNoLeaks, maxAbsDifference, predictSpec, randomInput } from '../testing/tensors';
 import { concatModel, depthwiseModel, flattenModel, residualModel, twoConvModel } from '../testing/tinyModels';
 import { applyPlan } from './applyPlan';
-import type { PrunePlan } from './plan';
+import type { PrunePlan } from '../../contract/plan';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

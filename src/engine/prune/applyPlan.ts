@@ -5,11 +5,12 @@
  */
 import type { LayerSpec, ModelSpec } from '../core/types';
 import { UserError } from '../core/errors';
-import type { LayerInfo, ModelAnalysis } from '../graph/analyze';
+import type { LayerInfo, ModelAnalysis } from '../../contract/analysis';
+import type { PrunePlan } from '../../contract/plan';
 import { handlerFor } from '../graph/handlers';
 import { cloneSpec } from '../io/modelSpec';
 import { compensateRemovedChannels } from './compensate';
-import { keptIndices, type PrunePlan } from './plan';
+import { keptIndices } from './plan';
 
 export interface ApplyOptions {
   /** Add removed channels' constant output to the next layer's bias (docs/METHOD.md §5.3). */

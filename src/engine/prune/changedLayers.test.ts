@@ -7,7 +7,8 @@ import { randomInput } from '../testing/tensors';
 import { concatModel, depthwiseModel, flattenModel, residualModel, twoConvModel } from '../testing/tinyModels';
 import { applyPlan } from './applyPlan';
 import { changedBatchNorms } from './changedLayers';
-import { keptIndices, type PrunePlan } from './plan';
+import { keptIndices } from './plan';
+import type { PrunePlan } from '../../contract/plan';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -5,8 +5,8 @@
  * as they were; a layer that mixes channels (Conv2D, Dense) computes other
  * values when some of its inputs are gone, and so does everything after it.
  */
-import type { ModelAnalysis } from '../graph/analyze';
-import type { PrunePlan } from './plan';
+import type { ModelAnalysis } from '../../contract/analysis';
+import type { PrunePlan } from '../../contract/plan';
 
 const MIXING_LAYERS = new Set(['Conv2D', 'Conv1D', 'Dense', 'SeparableConv2D', 'Conv2DTranspose']);
 

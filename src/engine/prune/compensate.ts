@@ -8,10 +8,11 @@
  */
 import type { LayerSpec, ModelSpec } from '../core/types';
 import { vector } from '../core/weightArrays';
-import type { LayerInfo, ModelAnalysis } from '../graph/analyze';
+import type { LayerInfo, ModelAnalysis } from '../../contract/analysis';
+import type { PrunePlan } from '../../contract/plan';
 import { handlerFor } from '../graph/handlers';
 import { cloneSpec } from '../io/modelSpec';
-import { keptIndices, type PrunePlan } from './plan';
+import { keptIndices } from './plan';
 
 type ConstantOf = (layerName: string, channel: number) => number | undefined;
 

@@ -4,10 +4,9 @@
  * shown, replayed and diffed.
  */
 import type { PrunePlan } from '../../contract/plan';
-import type { ChannelGroup, ChannelLayout, ModelAnalysis } from '../graph/analyze';
+import type { ChannelGroup, ChannelLayout, ModelAnalysis } from '../../contract/analysis';
 import { range } from '../core/weightArrays';
 
-export type { PrunePlan } from '../../contract/plan';
 
 /** Channel indices kept along a tensor's last axis, given its layout. */
 export function keptIndices(layout: ChannelLayout, plan: PrunePlan, channelCount: number): number[] {

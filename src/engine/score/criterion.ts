@@ -6,9 +6,8 @@
  */
 import type { CriterionName } from '../../contract/criteria';
 import type { ModelSpec } from '../core/types';
-import type { GroupMember } from '../graph/analyze';
+import type { GroupMember } from '../../contract/analysis';
 
-export type { CriterionName } from '../../contract/criteria';
 
 export interface CriterionContext {
   spec: ModelSpec;

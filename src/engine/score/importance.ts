@@ -7,7 +7,7 @@ import { seededRandom } from '../core/random';
 import { CRITERION_NAMES, type CriterionName, type GroupAggregation, type RankingMode } from '../../contract/criteria';
 import type { RankedChannel } from '../../contract/plan';
 import type { ModelSpec } from '../core/types';
-import type { ModelAnalysis } from '../graph/analyze';
+import type { ModelAnalysis } from '../../contract/analysis';
 import type { Criterion } from './criterion';
 import { gammaCriterion } from './criteria/gamma';
 import { gfrCriterion } from './criteria/gfr';
@@ -22,8 +22,6 @@ const SCORERS: Record<CriterionName, Criterion> = {
   random: randomCriterion,
 };
 
-export { CRITERION_NAMES, RANKING_MODES, type GroupAggregation, type RankingMode } from '../../contract/criteria';
-export { channelFloor, type RankedChannel } from '../../contract/plan';
 
 export interface ScoreOptions {
   criterion: CriterionName;

@@ -8,17 +8,18 @@ import type { ImageDataset, ModelSpec } from '../core/types';
 import { evaluate } from '../eval/evaluate';
 import { measureSpeedup, type Speedup } from '../eval/latency';
 import { LATENCY } from '../../contract/settings';
-import type { OutputKind } from '../eval/outputKind';
+import type { OutputKind } from '../../contract/outputKind';
+import type { ModelAnalysis } from '../../contract/analysis';
+import type { PrunePlan } from '../../contract/plan';
 import { pairedStandardError } from '../eval/pairedDifference';
-import { analyzeModel, type ModelAnalysis } from '../graph/analyze';
+import { analyzeModel } from '../graph/analyze';
 import { countSpecParams, modelFromSpec, specFromModel } from '../io/modelSpec';
 import { checkSpecFinite } from '../io/weightData';
 import { applyPlan } from '../prune/applyPlan';
 import { changedBatchNorms } from '../prune/changedLayers';
-import { countKept, type PrunePlan } from '../prune/plan';
+import { countKept } from '../prune/plan';
 import { recalibrateIfBetter, type RecalibrationOptions } from './recalibrate';
 
-export type { Candidate, CandidateFigures } from '../../contract/candidate';
 
 export interface EvaluationContext {
   folded: ModelSpec;

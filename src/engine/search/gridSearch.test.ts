@@ -9,9 +9,10 @@ import { artifactsFromSpec, modelFromSpec, specFromModel } from '../io/modelSpec
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks } from '../testing/tensors';
 import { residualModel } from '../testing/tinyModels';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../train/sparseTraining';
-import type { Candidate } from './candidate';
-import { DEFAULT_SEARCH_SETTINGS, gridSearch, refinementRatios, type SearchStep } from './gridSearch';
+import { trainSparse } from '../train/sparseTraining';
+import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
+import type { Candidate } from '../../contract/candidate';
+import { gridSearch, refinementRatios, type SearchStep } from './gridSearch';
 import { selectCandidate, type ReferenceAccuracy } from '../../contract/select';
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * UI can step through the search, pause it (stop pulling) and resume it.
  */
 import type { Candidate } from '../../contract/candidate';
-import { planForRatio } from '../../contract/plan';
+import { planForRatio, type PrunePlan } from '../../contract/plan';
 import { toleranceBracket, trainedFarBetter, type ReferenceAccuracy } from '../../contract/select';
 import type { SearchSettings } from '../../contract/settings';
 import { UserError } from '../core/errors';
@@ -13,14 +13,11 @@ import { analyzeModel } from '../graph/analyze';
 import { flopsPerChannel } from '../graph/flops';
 import { foldGfrLayers } from '../gfr/instrument';
 import { rankChannels, scoreChannels } from '../score/importance';
-import type { PrunePlan } from '../prune/plan';
+import type { ModelAnalysis } from '../../contract/analysis';
+import type { OutputKind } from '../../contract/outputKind';
 import { evaluatePlan, planSize, type EvaluationContext, type ImageHits } from './candidate';
-import type { ModelAnalysis } from '../graph/analyze';
 import { gridStopAfter, type GridStop } from '../../contract/gridStop';
-import type { OutputKind } from '../eval/outputKind';
 
-export { DEFAULT_SEARCH_SETTINGS, defaultGrid, type SearchSettings } from '../../contract/settings';
-export type { GridStop } from '../../contract/gridStop';
 
 export interface SearchInput {
   /** The trained model, with GFR layers when it was trained with them. */

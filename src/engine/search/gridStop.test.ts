@@ -6,17 +6,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CandidateFigures } from '../../contract/candidate';
+import type { Candidate, CandidateFigures } from '../../contract/candidate';
 import { gridStopAfter, gridStopText, isCollapsed } from '../../contract/gridStop';
 import { selectCandidate, type ReferenceAccuracy, type SelectionRule } from '../../contract/select';
-import { COLLAPSE, collapsePoints, defaultGrid } from '../../contract/settings';
+import { COLLAPSE, collapsePoints, DEFAULT_SEARCH_SETTINGS, defaultGrid } from '../../contract/settings';
 import type { ModelSpec } from '../core/types';
 import { specFromModel } from '../io/modelSpec';
-import { countKept, type PrunePlan } from '../prune/plan';
+import { countKept } from '../prune/plan';
 import { syntheticDataset } from '../testing/syntheticData';
 import { lenet } from '../zoo';
-import type { Candidate, EvaluationContext } from './candidate';
-import { DEFAULT_SEARCH_SETTINGS, GridSearch, type SearchStep } from './gridSearch';
+import type { EvaluationContext } from './candidate';
+import { GridSearch, type SearchStep } from './gridSearch';
+import type { PrunePlan } from '../../contract/plan';
 
 /** Calibration accuracy by share of channels removed; set by each test. */
 let curve: (removed: number) => number = () => 0.9;

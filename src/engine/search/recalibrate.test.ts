@@ -7,8 +7,9 @@ import { modelFromSpec } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks, maxAbsDifference } from '../testing/tensors';
 import { flattenModel, twoConvModel } from '../testing/tinyModels';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse } from '../train/sparseTraining';
+import { trainSparse } from '../train/sparseTraining';
 import { recalibrateBatchNorm, recalibrateIfBetter, type RecalibrationOptions } from './recalibrate';
+import { DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

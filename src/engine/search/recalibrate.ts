@@ -11,7 +11,7 @@ import type { ImageDataset } from '../core/types';
 import { batches } from '../data/split';
 import { evaluate, type Evaluation } from '../eval/evaluate';
 import { isBatchNorm, keepingStatistics, movingStatistics } from '../eval/movingStatistics';
-import type { OutputKind } from '../eval/outputKind';
+import type { OutputKind } from '../../contract/outputKind';
 
 export interface RecalibrationOptions {
   batches: number;

@@ -9,7 +9,9 @@ import { expectNoLeaks } from '../testing/tensors';
 import { residualModel } from '../testing/tinyModels';
 import { augmentImages, decideAugmentation, flippedDataset } from './augmentation';
 import { Teacher } from './distillation';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse, type TrainCheckpoint, type TrainStepEvent } from './sparseTraining';
+import { type TrainCheckpoint, trainSparse } from './sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
+import type { TrainStepEvent } from '../../contract/events';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

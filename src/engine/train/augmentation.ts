@@ -14,12 +14,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentationDecision } from '../../contract/events';
 
-export { augmentationText } from '../../contract/events';
 import type { Augmentation } from '../../contract/settings';
 import { seededRandom } from '../core/random';
 import type { ImageDataset } from '../core/types';
 import { evaluate } from '../eval/evaluate';
-import type { OutputKind } from '../eval/outputKind';
+import type { OutputKind } from '../../contract/outputKind';
 import { pairedStandardError } from '../eval/pairedDifference';
 
 export type AugmentationMode = Exclude<Augmentation, 'auto'>;

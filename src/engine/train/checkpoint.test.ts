@@ -7,7 +7,9 @@ import { modelFromSpec } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks } from '../testing/tensors';
 import { flattenModel, residualModel } from '../testing/tinyModels';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse, type TrainCheckpoint, type TrainStepEvent } from './sparseTraining';
+import { type TrainCheckpoint, trainSparse } from './sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
+import type { TrainStepEvent } from '../../contract/events';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -11,10 +11,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { trainingFusionConfig } from '../backend/trainingFusionConfig';
 import type { ImageDataset } from '../core/types';
-import { distributionLogits, type OutputKind } from '../eval/outputKind';
+import { distributionLogits } from '../eval/outputKind';
 import { augmentImages } from './augmentation';
+import type { OutputKind } from '../../contract/outputKind';
 
-export { DEFAULT_DISTILLATION } from '../../contract/settings';
 
 /**
  * The original's outputs on the training images, as distribution logits

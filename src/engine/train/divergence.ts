@@ -8,7 +8,7 @@
  * images, which training that works does not reach.
  */
 import { UserError } from '../core/errors';
-import type { OutputKind } from '../eval/outputKind';
+import type { OutputKind } from '../../contract/outputKind';
 
 /** Steps averaged before the cross-entropy is judged (short runs are judged on the steps they have, at the end). */
 export const RUNAWAY_WINDOW = 5;

@@ -11,12 +11,12 @@ import type { TrainingEstimate } from '../../contract/events';
 import type { ImageDataset, ModelSpec } from '../core/types';
 import { batchCount } from '../data/split';
 import { modelFromSpec } from '../io/modelSpec';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse } from './sparseTraining';
+import { trainSparse } from './sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
 
 /** Steps timed after one untimed step (kernel setup, allocation). */
 export const PACE_STEPS = 3;
 
-export type { TrainingEstimate } from '../../contract/events';
 
 /** Median time of PACE_STEPS training steps of `spec` at `batchSize`, after one warm-up step. */
 export async function measurePace(spec: ModelSpec, data: ImageDataset, batchSize: number, signal?: AbortSignal): Promise<number> {

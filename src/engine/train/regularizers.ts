@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { GatePenalty } from '../../contract/settings';
 import type { GfrLayer } from '../gfr/gfrLayer';
 
-export { GATE_PENALTIES, type GatePenalty } from '../../contract/settings';
 
 /** One weighted term of the training loss beyond the task loss, computed inside the step's gradient tape. */
 export interface PenaltyTerm {

@@ -13,11 +13,10 @@
  * sigmoid...) are left as they are: the proximal step is scaled for them.
  */
 import type { LayerSpec, ModelSpec } from '../core/types';
-import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
+import type { ChannelGroup, ModelAnalysis } from '../../contract/analysis';
 import { DEFAULT_GAMMA_SCALE } from '../../contract/settings';
 import { cloneSpec } from '../io/modelSpec';
 
-export { DEFAULT_GAMMA_SCALE } from '../../contract/settings';
 
 export interface RescaleResult {
   spec: ModelSpec;

@@ -8,8 +8,10 @@ import { modelFromSpec } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks } from '../testing/tensors';
 import { residualModel } from '../testing/tinyModels';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse, type TrainStepEvent } from './sparseTraining';
+import { trainSparse } from './sparseTraining';
 import { AUTO_SPARSITY } from './sparsityController';
+import { DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
+import type { TrainStepEvent } from '../../contract/events';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

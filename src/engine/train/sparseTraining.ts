@@ -11,8 +11,8 @@
  */
 import { inRange, RANGES, rangeText } from '../../contract/ranges';
 import * as tf from '@tensorflow/tfjs';
-import type { AugmentationDecision, GuardReading, TrainEvent, TrainSummary } from '../../contract/events';
-import { AUGMENTATIONS, DEFAULT_WEIGHT_DECAY, OPTIMIZERS, TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
+import type { AugmentationDecision, GuardReading, SparsityStatus, TrainEvent, TrainSummary } from '../../contract/events';
+import { AUGMENTATIONS, DEFAULT_WEIGHT_DECAY, GATE_PENALTIES, OPTIMIZERS, TARGET_KINDS, TARGET_MODES, type TrainSettings } from '../../contract/settings';
 import { fuseBatchNormTraining } from '../backend/batchNormLayers';
 import { createAdam } from '../backend/fusedAdam';
 import { cosineRate, decayedVariableNames, FusedSgd } from '../backend/fusedSgd';
@@ -20,10 +20,11 @@ import { nextTick, throwIfAborted } from '../core/abort';
 import { UserError } from '../core/errors';
 import type { ImageDataset } from '../core/types';
 import { batchCount, batches } from '../data/split';
-import { classificationLoss, declaredOutputKind, lossAndDistributionLogits, outputLayerView, type OutputKind } from '../eval/outputKind';
+import { classificationLoss, declaredOutputKind, lossAndDistributionLogits, outputLayerView } from '../eval/outputKind';
 import { GfrLayer, isGfrLayer } from '../gfr/gfrLayer';
-import type { ModelAnalysis } from '../graph/analyze';
-import { GATE_PENALTIES, sparsityPenalties, type PenaltyTerm } from './regularizers';
+import type { OutputKind } from '../../contract/outputKind';
+import type { ModelAnalysis } from '../../contract/analysis';
+import { type PenaltyTerm, sparsityPenalties } from './regularizers';
 import type { AccuracyGuard } from './accuracyGuard';
 import { CheckpointTimer } from './checkpointTimer';
 import { augmentationRandom, augmentImages, type AugmentationMode } from './augmentation';
@@ -31,12 +32,8 @@ import { chanceCrossEntropy, DivergenceWatch } from './divergence';
 import { distillationLossToTargets, type Teacher } from './distillation';
 import { GuardWatch } from './guardWatch';
 import { StepClock } from './stepClock';
-import { AUTO_SPARSITY, DEFAULT_SPARSITY, SparsityController, type ControllerSnapshot, type SparsityStatus } from './sparsityController';
+import { AUTO_SPARSITY, type ControllerSnapshot, DEFAULT_SPARSITY, SparsityController } from './sparsityController';
 
-export {
-  DEFAULT_TRAIN_SETTINGS, TARGET_MODES, TRAINED_START_LEARNING_RATE, TRAINED_START_SETTINGS, type TargetMode, type TrainSettings,
-} from '../../contract/settings';
-export type { GuardReading, TrainEpochEvent, TrainEvent, TrainStepEvent, TrainSummary } from '../../contract/events';
 
 /**
  * Training as it stands after a step, in plain data, so that a reload or a

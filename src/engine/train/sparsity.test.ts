@@ -8,7 +8,9 @@ import { applyPlan } from '../prune/applyPlan';
 import { depthwiseModel, flattenModel, residualModel, twoConvModel } from '../testing/tinyModels';
 import { keptFlops } from '../graph/flops';
 import { rescaleGammaForOptimizer } from './rescale';
-import { DEFAULT_TRAIN_SETTINGS, trainSparse, type TrainStepEvent } from './sparseTraining';
+import { trainSparse } from './sparseTraining';
+import { DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
+import type { TrainStepEvent } from '../../contract/events';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

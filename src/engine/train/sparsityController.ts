@@ -14,14 +14,12 @@ import type * as tf from '@tensorflow/tfjs';
 import type { SparsityStatus } from '../../contract/events';
 import { DEFAULT_TRAIN_SETTINGS, type TargetKind } from '../../contract/settings';
 import { UserError } from '../core/errors';
-import type { ModelAnalysis } from '../graph/analyze';
+import type { ModelAnalysis } from '../../contract/analysis';
 import { keptFlops } from '../graph/flops';
 import { GradualZeroing, type GradualSettings } from './gradualZeroing';
 import { ProximalSparsity, type ProximalSettings } from './proximalSparsity';
 import { controlledGroups, readGammas, type ControlledGroup, type StrategyState, type ZeroingStrategy } from './zeroing';
 
-export { TARGET_KINDS, type TargetKind } from '../../contract/settings';
-export type { SparsityStatus } from '../../contract/events';
 
 export interface SparsitySettings extends ProximalSettings, GradualSettings {
   /** Share to free, 0..1 (0 turns the controller off): of channels driven to exactly zero, or of FLOPs they free. */

@@ -12,7 +12,7 @@
 import type { AugmentationDecision, RecalibratedStart } from '../../contract/events';
 import type { TrainSettings } from '../../contract/settings';
 import type { ImageDataset, ModelSpec } from '../core/types';
-import type { OutputKind } from '../eval/outputKind';
+import type { OutputKind } from '../../contract/outputKind';
 import { modelFromSpec, specFromModel } from '../io/modelSpec';
 import { DEFAULT_RECALIBRATION, recalibrateIfBetter } from '../search/recalibrate';
 import { decideAugmentation } from './augmentation';

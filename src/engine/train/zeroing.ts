@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SparsityStatus } from '../../contract/events';
-import type { ChannelGroup, ModelAnalysis } from '../graph/analyze';
+import type { ChannelGroup, ModelAnalysis } from '../../contract/analysis';
 import { isGfrLayer } from '../gfr/gfrLayer';
 import { gfrLayerName } from '../gfr/instrument';
 

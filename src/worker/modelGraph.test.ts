@@ -4,7 +4,7 @@ import type { ModelSpec } from '../engine/core/types';
 import { analyzeModel } from '../engine/graph/analyze';
 import { specFromModel } from '../engine/io/modelSpec';
 import { applyPlan } from '../engine/prune/applyPlan';
-import type { PrunePlan } from '../engine/prune/plan';
+import type { PrunePlan } from '../contract/plan';
 import { mobilenetV2 } from '../engine/testing/mobilenetV2';
 import { concatModel, flattenModel, residualModel } from '../engine/testing/tinyModels';
 import { layerChannels } from '../ui/graph/layerChannels';

@@ -5,7 +5,7 @@
  * runs here in the worker, so the page only draws.
  */
 import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
-import type { ChannelGroup, LayerInfo, ModelAnalysis } from '../engine/graph/analyze';
+import type { ChannelGroup, LayerInfo, ModelAnalysis } from '../contract/analysis';
 import type { GraphNode, ModelGraph } from './studioTypes';
 
 /** A box's size in layout units: room for a layer name, its class and a channel count. */

@@ -12,11 +12,12 @@ import { UserError } from '../engine/core/errors';
 import type { ModelSpec } from '../engine/core/types';
 import type { InputScaling } from '../contract/preprocessing';
 import { countSpecParams } from '../engine/io/modelSpec';
-import type { Candidate } from '../engine/search/candidate';
+import type { Candidate } from '../contract/candidate';
+import type { SearchSettings } from '../contract/settings';
+import type { TrainSummary } from '../contract/events';
 import type { GridStop } from '../contract/gridStop';
-import type { SearchSettings } from '../engine/search/gridSearch';
 import type { Reference } from '../engine/session';
-import type { TrainCheckpoint, TrainSummary } from '../engine/train/sparseTraining';
+import type { TrainCheckpoint } from '../engine/train/sparseTraining';
 import type { StateChanges, StateStore } from './stateStore';
 import type { DroppedFile, ModelSummary, StorageNotice, TrainingRecord, TrainParams, TrainPoint } from './studioTypes';
 

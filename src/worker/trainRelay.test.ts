@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrainStepEvent } from '../engine/train/sparseTraining';
+import type { TrainStepEvent } from '../contract/events';
 import type { Progress } from './messages';
 import { PauseGate, RELAY_INTERVAL_MS, TrainRelay } from './trainRelay';
 

@@ -3,7 +3,7 @@
  * before every step, and the relay that batches step events into throttled
  * progress messages, so that charts get every step without a message each.
  */
-import type { TrainEvent, TrainStepEvent } from '../engine/train/sparseTraining';
+import type { TrainEvent, TrainStepEvent } from '../contract/events';
 import type { Progress } from './messages';
 
 /** Resolves at once while running; while paused, when resumed or when the signal aborts. */

@@ -7,6 +7,7 @@
 import type { ChannelRole } from '../../contract/analysis';
 import type { LayerSpec, Shape, WeightArray } from '../core/types';
 import { takeAlongAxis } from '../core/weightArrays';
+import { convWindow, poolWindow, reluSettings, zeroPaddingSides, type Window } from './layerConfig';
 
 
 export interface LayerHandler {
@@ -25,24 +26,15 @@ export interface LayerHandler {
   weightShapes?(layer: LayerSpec, inputs: Shape[]): Record<string, Shape>;
 }
 
-const pair = (value: unknown, fallback: number): [number, number] => {
-  if (Array.isArray(value)) return [Number(value[0]), Number(value[1] ?? value[0])];
-  if (typeof value === 'number') return [value, value];
-  return [fallback, fallback];
-};
-
 function windowOutput(size: number, kernel: number, stride: number, dilation: number, padding: unknown): number {
   if (padding === 'same') return Math.ceil(size / stride);
   return Math.floor((size - (kernel - 1) * dilation - 1) / stride) + 1;
 }
 
-function spatialOutput(layer: LayerSpec, input: Shape, kernelKey: string, defaultStrideIsKernel: boolean): [number, number] {
-  const kernel = pair(layer.config[kernelKey], 1);
-  const strides = layer.config.strides == null && defaultStrideIsKernel ? kernel : pair(layer.config.strides, 1);
-  const dilation = pair(layer.config.dilation_rate, 1);
+function spatialOutput(layer: LayerSpec, input: Shape, { size, strides, dilation }: Window): [number, number] {
   return [
-    windowOutput(input[0], kernel[0], strides[0], dilation[0], layer.config.padding),
-    windowOutput(input[1], kernel[1], strides[1], dilation[1], layer.config.padding),
+    windowOutput(input[0], size[0], strides[0], dilation[0], layer.config.padding),
+    windowOutput(input[1], size[1], strides[1], dilation[1], layer.config.padding),
   ];
 }
 
@@ -92,9 +84,9 @@ export function applyActivation(name: unknown, value: number, layer: LayerSpec):
 
 const conv2d: LayerHandler = {
   role: 'source',
-  outputShape: (layer, [input]) => [...spatialOutput(layer, input, 'kernel_size', false), Number(layer.config.filters)],
+  outputShape: (layer, [input]) => [...spatialOutput(layer, input, convWindow(layer.config)), Number(layer.config.filters)],
   macs: (layer, [input], output) => {
-    const [kh, kw] = pair(layer.config.kernel_size, 1);
+    const [kh, kw] = convWindow(layer.config).size;
     return output[0] * output[1] * output[2] * kh * kw * input[2];
   },
   prune: (layer, [keptIn], keptOut) => {
@@ -105,18 +97,18 @@ const conv2d: LayerHandler = {
   },
   weightShapes: (layer, [input]) => {
     const filters = Number(layer.config.filters);
-    return { kernel: [...pair(layer.config.kernel_size, 1), input[input.length - 1], filters], ...biasShape(layer, filters) };
+    return { kernel: [...convWindow(layer.config).size, input[input.length - 1], filters], ...biasShape(layer, filters) };
   },
 };
 
 const depthwiseConv2d: LayerHandler = {
   role: 'depthwise',
   outputShape: (layer, [input]) => [
-    ...spatialOutput(layer, input, 'kernel_size', false),
+    ...spatialOutput(layer, input, convWindow(layer.config)),
     input[2] * Number(layer.config.depth_multiplier ?? 1),
   ],
   macs: (layer, _inputs, output) => {
-    const [kh, kw] = pair(layer.config.kernel_size, 1);
+    const [kh, kw] = convWindow(layer.config).size;
     return output[0] * output[1] * output[2] * kh * kw;
   },
   prune: (layer, [keptIn]) => {
@@ -127,7 +119,7 @@ const depthwiseConv2d: LayerHandler = {
   weightShapes: (layer, [input]) => {
     const channels = input[input.length - 1];
     const multiplier = Number(layer.config.depth_multiplier ?? 1);
-    return { depthwise_kernel: [...pair(layer.config.kernel_size, 1), channels, multiplier], ...biasShape(layer, channels * multiplier) };
+    return { depthwise_kernel: [...convWindow(layer.config).size, channels, multiplier], ...biasShape(layer, channels * multiplier) };
   },
 };
 
@@ -177,10 +169,8 @@ const gfr: LayerHandler = {
 const activation = elementwise((layer, value) => applyActivation(layer.config.activation, value, layer));
 
 const relu = elementwise((layer, value) => {
-  const max = layer.config.max_value == null ? Infinity : Number(layer.config.max_value);
-  const slope = Number(layer.config.negative_slope ?? 0);
-  const threshold = Number(layer.config.threshold ?? 0);
-  return Math.min(max, value >= threshold ? value : slope * (value - threshold));
+  const { max, slope, threshold } = reluSettings(layer.config);
+  return Math.min(max ?? Infinity, value >= threshold ? value : slope * (value - threshold));
 });
 
 const leakyRelu = elementwise((layer, value) => (value >= 0 ? value : Number(layer.config.alpha ?? 0.3) * value));
@@ -188,7 +178,7 @@ const elu = elementwise((layer, value) => (value >= 0 ? value : Number(layer.con
 
 const pooling: LayerHandler = {
   ...elementwise(),
-  outputShape: (layer, [input]) => [...spatialOutput(layer, input, 'pool_size', true), input[2]],
+  outputShape: (layer, [input]) => [...spatialOutput(layer, input, poolWindow(layer.config)), input[2]],
 };
 
 const globalPooling: LayerHandler = { ...elementwise(), outputShape: (_layer, [input]) => [input[input.length - 1]] };
@@ -196,10 +186,7 @@ const globalPooling: LayerHandler = { ...elementwise(), outputShape: (_layer, [i
 const zeroPadding: LayerHandler = {
   ...elementwise(),
   outputShape: (layer, [input]) => {
-    const padding = layer.config.padding;
-    const [[top, bottom], [left, right]] = Array.isArray(padding) && Array.isArray(padding[0])
-      ? (padding as [[number, number], [number, number]])
-      : (() => { const [h, w] = pair(padding, 1); return [[h, h], [w, w]] as [[number, number], [number, number]]; })();
+    const [[top, bottom], [left, right]] = zeroPaddingSides(layer.config.padding);
     return [input[0] + top + bottom, input[1] + left + right, input[2]];
   },
 };

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../../core/errors';
 import type { LayerSpec, Shape } from '../../core/types';
+import { convWindow, poolWindow, reluSettings, zeroPaddingSides } from '../../graph/layerConfig';
 import type { OnnxGraphBuilder } from './graphBuilder';
 import { foldIntoConv, onnxConvKernel } from './kernels';
 
@@ -24,12 +25,6 @@ export interface LayerInput {
 }
 
 type Converter = (builder: OnnxGraphBuilder, input: LayerInput) => Pick<OnnxValue, 'name' | 'layout'>;
-
-const pair = (value: unknown, fallback: number): [number, number] => {
-  if (Array.isArray(value)) return [Number(value[0]), Number(value[1] ?? value[0])];
-  if (typeof value === 'number') return [value, value];
-  return [fallback, fallback];
-};
 
 /** ONNX pads [top, left, bottom, right] for Keras padding 'valid' or 'same' (TensorFlow puts the odd pixel at the end). */
 function windowPads(padding: unknown, input: Shape, kernel: [number, number], strides: [number, number], dilations: [number, number]): number[] {
@@ -79,9 +74,9 @@ function convolution(builder: OnnxGraphBuilder, { layer, inputs: [x], foldedBn }
   const config = layer.config;
   const kernel = onnxConvKernel(depthwise ? layer.weights.depthwise_kernel : layer.weights.kernel, depthwise);
   const size: [number, number] = [kernel.dims[2], kernel.dims[3]];
-  const strides = pair(config.strides, 1);
+  const { strides, dilation } = convWindow(config);
   // tfjs-layers' DepthwiseConv2D ignores dilation_rate; the file computes what the studio measured.
-  const dilations = depthwise ? [1, 1] as [number, number] : pair(config.dilation_rate, 1);
+  const dilations: [number, number] = depthwise ? [1, 1] : dilation;
   const bias = layer.weights.bias?.values;
   const weights = foldedBn ? foldIntoConv(kernel, bias, foldedBn) : { kernel: kernel.values, bias };
   const inputs = [x.name, builder.floats(`${layer.name}_kernel`, kernel.dims, weights.kernel)];
@@ -100,8 +95,7 @@ function pooling(opType: 'MaxPool' | 'AveragePool'): Converter {
   return (builder, input) => {
     requireLayout(input, 'nchw');
     const { layer, inputs: [x] } = input;
-    const size = pair(layer.config.pool_size, 2);
-    const strides = layer.config.strides == null ? size : pair(layer.config.strides, 1);
+    const { size, strides } = poolWindow(layer.config);
     const name = builder.node(opType, [x.name], layer.name, [
       { name: 'kernel_shape', type: 'ints', value: size },
       { name: 'strides', type: 'ints', value: strides },
@@ -124,10 +118,7 @@ function globalPooling(opType: 'GlobalAveragePool' | 'GlobalMaxPool'): Converter
 function zeroPadding(builder: OnnxGraphBuilder, input: LayerInput): Pick<OnnxValue, 'name' | 'layout'> {
   requireLayout(input, 'nchw');
   const { layer, inputs: [x] } = input;
-  const padding = layer.config.padding;
-  const [[top, bottom], [left, right]] = Array.isArray(padding) && Array.isArray(padding[0])
-    ? (padding as [[number, number], [number, number]])
-    : (() => { const [h, w] = pair(padding, 1); return [[h, h], [w, w]]; })();
+  const [[top, bottom], [left, right]] = zeroPaddingSides(layer.config.padding);
   const pads = builder.int64s(`${layer.name}_pads`, [0, 0, top, left, 0, 0, bottom, right]);
   return { name: builder.node('Pad', [x.name, pads], layer.name), layout: 'nchw' };
 }
@@ -165,10 +156,8 @@ function batchNormalization(builder: OnnxGraphBuilder, { layer, inputs: [x] }: L
 }
 
 function relu(builder: OnnxGraphBuilder, { layer, inputs: [x] }: LayerInput): Pick<OnnxValue, 'name' | 'layout'> {
-  const config = layer.config;
-  if (Number(config.threshold ?? 0) !== 0) throw new UserError(`ReLU layer '${layer.name}' has a threshold; the ONNX export does not support it.`);
-  const slope = Number(config.negative_slope ?? 0);
-  const max = config.max_value == null ? undefined : Number(config.max_value);
+  const { max, slope, threshold } = reluSettings(layer.config);
+  if (threshold !== 0) throw new UserError(`ReLU layer '${layer.name}' has a threshold; the ONNX export does not support it.`);
   let name = slope === 0
     ? (max !== undefined && max > 0 ? clip(builder, x.name, 0, max, layer.name) : builder.node('Relu', [x.name], layer.name))
     : builder.node('LeakyRelu', [x.name], max === undefined ? layer.name : `${layer.name}_leaky`, [{ name: 'alpha', type: 'float', value: slope }]);

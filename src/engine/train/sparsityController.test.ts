@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../core/types';
 import { analyzeModel } from '../graph/analyze';
-import { keptFlops } from '../graph/flops';
 import { gfrLayerName, insertGfrLayers } from '../gfr/instrument';
 import { modelFromSpec } from '../io/modelSpec';
 import { plainThenResidualModel, residualModel, twoConvModel } from '../testing/tinyModels';
@@ -266,8 +265,13 @@ describe('proximal polarization step and λ', () => {
     const { model, analysis, controller } = await setUp({ ...proximal, targetKind: 'flops' }, [0.01, 0.02, 0.1, 0.15, 0.05, 0.12], [1, 1, 1, 1, 1]);
     const status = await controller.afterStep(1, 0.01);
     expect(status.targetKind).toBe('flops');
-    expect(status.freedFlopsShare).toBeGreaterThan(0);
-    expect(status.freedFlopsShare).toBeCloseTo(1 - keptFlops(analysis, { conv1: 4, conv2: 5 }) / analysis.flops, 12);
+    // By hand, in multiply–accumulates on the 6×6×2 input ('same' padding, no bias counted): conv1 6·6·6·(3·3·2)
+    // = 3,888, conv2 6·6·5·(3·3·6) = 9,720, fc 5·3 = 15; 13,623 in all. The step zeroes 2 of conv1's 6 channels
+    // (as in the first test): conv1 then computes 4 outputs (2,592) and conv2 reads 4 inputs (6,480), so
+    // 3,888 − 2,592 + 9,720 − 6,480 = 4,536 of the 13,623 are freed.
+    expect(analysis.flops).toBe(13623);
+    expect(status.zeroShareByGroup).toEqual({ conv1: 2 / 6, conv2: 0 });
+    expect(status.freedFlopsShare).toBeCloseTo(4536 / 13623, 12);
     expect(await SparsityController.create(model, analysis, { ...proximal, target: 0 }, TOTAL_STEPS).then((off) => off.enabled)).toBe(false);
     model.dispose();
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelSpec } from '../core/types';
+import type { ImageDataset, ModelSpec } from '../core/types';
 import { splitDataset } from '../data/split';
 import { evaluate } from '../eval/evaluate';
 import { analyzeModel } from '../graph/analyze';
@@ -8,7 +8,7 @@ import { foldGfrLayers, insertGfrLayers } from '../gfr/instrument';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from '../io/modelSpec';
 import { syntheticDataset } from '../testing/syntheticData';
 import { expectNoLeaks } from '../testing/tensors';
-import { residualModel } from '../testing/tinyModels';
+import { flattenModel, residualModel } from '../testing/tinyModels';
 import { trainSparse } from '../train/sparseTraining';
 import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS } from '../../contract/settings';
 import type { Candidate } from '../../contract/candidate';
@@ -25,7 +25,10 @@ const { train: fit, validation: calibration } = splitDataset(train, { valCount: 
 const settings = { ...DEFAULT_SEARCH_SETTINGS, ratios: [0, 0.25, 0.5, 0.75], refineSteps: 1, recalibrationBatches: 2, batchSize: 16, latencyRuns: 2, latencyBudgetMs: 100 };
 
 async function trainedResidual() {
-  const spec = await residualModel();
+  return trainedWithGfr(await residualModel());
+}
+
+async function trainedWithGfr(spec: ModelSpec): Promise<ModelSpec> {
   const model = await modelFromSpec(insertGfrLayers(spec, analyzeModel(spec), { seed: 2 }));
   await trainSparse(model, fit, { ...DEFAULT_TRAIN_SETTINGS, epochs: 3, batchSize: 16, learningRate: 0.01 }, { outputKind: 'logits' });
   const trained = await specFromModel(model);
@@ -40,6 +43,17 @@ async function referenceOf(trained: ModelSpec): Promise<ReferenceAccuracy> {
   const calibrationAccuracy = (await evaluate(model, calibration, { outputKind: 'logits' })).accuracy;
   model.dispose();
   return { accuracy, calibrationAccuracy };
+}
+
+/** `data` with each image labelled with the class the trained model (GFR folded) gives it. */
+async function relabelled(trained: ModelSpec, data: ImageDataset): Promise<ImageDataset> {
+  const model = await modelFromSpec(foldGfrLayers(trained));
+  const outputs = tf.tidy(() => model.predict(tf.tensor4d(data.images, [data.count, data.height, data.width, data.channels])) as tf.Tensor2D);
+  const labels = tf.tidy(() => outputs.argMax(1).dataSync());
+  const numClasses = outputs.shape[1];
+  outputs.dispose();
+  model.dispose();
+  return { ...data, labels: Int32Array.from(labels), numClasses, classNames: Array.from({ length: numClasses }, (_, k) => `class ${k}`) };
 }
 
 describe('gridSearch', () => {
@@ -82,14 +96,33 @@ describe('gridSearch', () => {
       if (calibrationAccuracy !== candidate.calibrationAccuracy) calibrationMismatches.push({ index: candidate.index, recalibrated: candidate.recalibrated, measured: candidate.calibrationAccuracy, exported: calibrationAccuracy });
       reloaded.dispose();
     }
-    const selected = selectCandidate(candidates, { kind: 'tolerance', tolerance: 100 }, reference);
-    expect(selected!.ratio).toBe(Math.max(...candidates.map((c) => c.ratio)));
-    // With a real tolerance: the largest ratio within it on the calibration images.
-    const passing = candidates.filter((c) => c.calibrationAccuracy >= reference.calibrationAccuracy - 0.05 - 1e-9);
-    expect(passing.map((c) => c.index)).toContain(0);
-    expect(selectCandidate(candidates, { kind: 'tolerance', tolerance: 5 }, reference)!.ratio).toBe(Math.max(...passing.map((c) => c.ratio)));
-    // The calibration figure the rule chose by is the exported model's, with the statistics it kept.
+    // The calibration figure the tolerance rule chooses by is the exported model's, with the statistics it kept.
     expect(calibrationMismatches).toEqual([]);
+  });
+
+  it('with a tolerance, refines halfway between the last grid ratio whose exported model is within it and the first that is not', async () => {
+    // Flatten → Dense keeps where in the image a feature is, which is what tells these images apart (GAP would not).
+    // 8 channels: a refined ratio between two grid ratios (a quarter apart) removes a channel count of its own.
+    const trained = await trainedWithGfr(await flattenModel(8));
+    // Labelled with the unpruned model's own answers: it is right on every image, and pruning shows as answers it loses.
+    const own = { fit: await relabelled(trained, fit), calibration: await relabelled(trained, calibration), validation: await relabelled(trained, validation) };
+    const reference: ReferenceAccuracy = { accuracy: 1, calibrationAccuracy: 1 };
+    const tolerance = 10;
+    const steps: SearchStep[] = [];
+    for await (const step of gridSearch({ trained, ...own, reference, outputKind: 'logits' }, { ...settings, tolerance, fullGrid: true })) steps.push(step);
+    // Measured here, on the exported models: which grid ratios lose more than 10 points on the calibration images.
+    const grid: { ratio: number; within: boolean }[] = [];
+    for (const { candidate, spec } of steps.filter((step) => step.candidate.stage !== 'refine')) {
+      const reloaded = await tf.loadLayersModel(tf.io.fromMemory(artifactsFromSpec(spec)));
+      grid.push({ ratio: candidate.ratio, within: (await evaluate(reloaded, own.calibration)).accuracy >= 1 - tolerance / 100 });
+      reloaded.dispose();
+    }
+    expect(grid.map((entry) => entry.ratio)).toEqual([0, 0.25, 0.5, 0.75]);
+    const firstBeyond = grid.findIndex((entry) => !entry.within);
+    // The fixture has a bracket: the unpruned model within, a larger ratio beyond.
+    expect(firstBeyond).toBeGreaterThan(0);
+    const [low, high] = [grid[firstBeyond - 1].ratio, grid[firstBeyond].ratio];
+    expect(steps.filter((step) => step.candidate.stage === 'refine').map((step) => step.candidate.ratio)).toEqual([(low + high) / 2]);
   });
 
   it('refines between the last passing and the first failing ratio', async () => {

@@ -35,9 +35,9 @@ export function randomizeNormalization(spec: ModelSpec, seed = 3): ModelSpec {
 }
 
 /** conv 3×3 → BN → relu → maxpool → flatten → dense: Flatten→Dense slicing. */
-export function flattenModel(): Promise<ModelSpec> {
+export function flattenModel(filters = 4): Promise<ModelSpec> {
   const input = tf.input({ shape: [6, 6, 2], name: 'input' });
-  let x = apply(conv('conv1', 4, 3), input);
+  let x = apply(conv('conv1', filters, 3), input);
   x = apply(relu('relu1'), apply(bn('bn1'), x));
   x = apply(tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }), x);
   x = apply(tf.layers.flatten({ name: 'flatten' }), x);

@@ -7,7 +7,7 @@ import { hasGfrLayers } from './gfr/instrument';
 import { analyzeModel } from './graph/analyze';
 import { layerByName } from './io/modelSpec';
 import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS } from '../contract/settings';
-import { calibrationSplit, CompressionSession, sparseTrainingStart } from './session';
+import { heldOutSplit, CompressionSession, sparseTrainingStart } from './session';
 import { maxRelativeDiff } from './testing/kernelValues';
 import { syntheticDataset } from './testing/syntheticData';
 import { predictSpec, randomInput } from './testing/tensors';
@@ -197,30 +197,26 @@ describe('CompressionSession', () => {
     expect(session.verdict(baseline, 10).status).toBe('within');
   });
 
-  it('holds out calibration images disjoint from the images it trains on', () => {
+  it('holds out calibration and guard images disjoint from each other and from the images it trains on', () => {
     // Pixel 0 of image n is n: each image is known by its first value.
     const base = syntheticDataset(60);
     const per = base.height * base.width * base.channels;
     const images = Float32Array.from(base.images);
     for (let n = 0; n < base.count; n++) images[n * per] = n;
     const train = { ...base, images };
-    const { fit, calibration } = calibrationSplit(train);
+    const split = heldOutSplit(train);
     const ids = (ds: ImageDataset) => Array.from({ length: ds.count }, (_, k) => ds.images[k * per]);
-    const fitIds = ids(fit);
-    const calibrationIds = ids(calibration);
-    expect(calibration.count).toBe(6);
-    expect(fit.count).toBe(54);
-    expect(fitIds.filter((id) => calibrationIds.includes(id))).toEqual([]);
-    expect([...fitIds, ...calibrationIds].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+    const [fitIds, calibrationIds, guardIds] = [split.fit, split.calibration, split.guard].map(ids);
+    expect([calibrationIds.length, guardIds.length, fitIds.length]).toEqual([6, 6, 48]);
+    expect(new Set([...fitIds, ...calibrationIds, ...guardIds]).size).toBe(60);
     // Labels travel with their images.
-    [fit, calibration].forEach((ds) => ids(ds).forEach((id, k) => expect(ds.labels[k]).toBe(train.labels[id])));
+    [split.fit, split.calibration, split.guard].forEach((ds) => ids(ds).forEach((id, k) => expect(ds.labels[k]).toBe(train.labels[id])));
     // Seeded: the same data gives the same split.
-    expect(ids(calibrationSplit(train).calibration)).toEqual(calibrationIds);
-    // Under 10 images there is nothing to spare.
-    const tiny = syntheticDataset(8);
-    const small = calibrationSplit(tiny);
-    expect(small.fit.count).toBe(8);
-    expect(small.calibration.count).toBe(8);
+    expect(ids(heldOutSplit(train).calibration)).toEqual(calibrationIds);
+    expect(ids(heldOutSplit(train).guard)).toEqual(guardIds);
+    // Under 20 images there is nothing to spare.
+    const small = heldOutSplit(syntheticDataset(19));
+    expect([small.fit.count, small.calibration.count, small.guard.count]).toEqual([19, 19, 19]);
   });
 
   it('says when model and data do not fit together', async () => {

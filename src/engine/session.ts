@@ -63,7 +63,7 @@ export interface Reference extends ReferenceAccuracy {
   outputKind: OutputKind;
 }
 
-/** Share of the training images held out for calibration, and its cap. */
+/** Share of the training images held out for calibration, and its cap; the guard holds out as many again. */
 export const CALIBRATION_SHARE = 0.1;
 export const MAX_CALIBRATION_IMAGES = 1000;
 /** Readings of the accuracy guard per epoch. */
@@ -71,18 +71,34 @@ const GUARD_READINGS_PER_EPOCH = 5;
 /** The guard holds sparsity once accuracy is more than this share of the tolerance below the original. */
 const GUARD_SHARE_OF_TOLERANCE = 0.5;
 
+export interface HeldOutSplit {
+  /** The images training learns from. */
+  fit: ImageDataset;
+  /** Read once per candidate: the tolerance rule and the recalibration choice. */
+  calibration: ImageDataset;
+  /**
+   * Read by the accuracy guard during training, a dozen times or more. The guard
+   * keeps the weights of its last good reading, so the model it leaves is
+   * selected on these images and reads high on them; the rule needs images
+   * that did not choose the model (docs/DECISIONS.md, "The guard's own images").
+   */
+  guard: ImageDataset;
+}
+
 /**
- * Splits the training images into images to train on and held-out
- * calibration images (seeded, so the same data gives the same split). With
- * under 10 images there is nothing to spare: both are the whole set.
+ * Splits the training images into images to train on and two held-out sets,
+ * calibration and guard images (seeded, so the same data gives the same
+ * split). With under 20 images there is nothing to spare: all three are the
+ * whole set.
  */
-export function calibrationSplit(train: ImageDataset, seed = 7): { fit: ImageDataset; calibration: ImageDataset } {
-  if (train.count < 10) return { fit: train, calibration: train };
+export function heldOutSplit(train: ImageDataset, seed = 7): HeldOutSplit {
+  if (train.count < 20) return { fit: train, calibration: train, guard: train };
   const count = Math.min(MAX_CALIBRATION_IMAGES, Math.round(train.count * CALIBRATION_SHARE));
   const order = shuffledIndices(train.count, seed);
   return {
-    fit: subsetDataset(train, order.subarray(count), train.source),
+    fit: subsetDataset(train, order.subarray(2 * count), train.source),
     calibration: subsetDataset(train, order.subarray(0, count), `${train.source}, calibration part`),
+    guard: subsetDataset(train, order.subarray(count, 2 * count), `${train.source}, guard part`),
   };
 }
 
@@ -138,8 +154,10 @@ export class CompressionSession {
   readonly candidates: Candidate[] = [];
   /** Training images that training and BN statistics use. */
   readonly fit: ImageDataset;
-  /** Training images held out from training: the tolerance rule, the guard and the recalibration choice measure on them. */
+  /** Training images held out from training: the tolerance rule and the recalibration choice measure on them. */
   readonly calibration: ImageDataset;
+  /** Training images held out from training and from the rule: the accuracy guard reads them. */
+  readonly guardImages: ImageDataset;
   private readonly specs = new Map<number, ModelSpec>();
   /** The model as loaded, and whether it is trained (a user's model) or not (a built-in one). */
   private readonly loaded: { spec: ModelSpec; trainedStart: boolean };
@@ -148,6 +166,7 @@ export class CompressionSession {
   private readonly references = new WeakMap<ModelSpec, Promise<Reference>>();
   /** The same, once known, with which images the original gets right (absent for a restored reference). */
   private readonly measured = new WeakMap<ModelSpec, { reference: Reference; hits?: ImageHits }>();
+  private readonly guardBaselines = new WeakMap<ModelSpec, { accuracy: number; hits: Uint8Array }>();
   /** What the latest search compared its candidates with: the original, or the trained model when training made it far better. */
   private judged: Reference | null = null;
   /** The latest search, kept so that the grid ratios an early stop left can be measured on request. */
@@ -158,7 +177,7 @@ export class CompressionSession {
     this.state = { original: model, trainedStart: this.loaded.trainedStart, trained: model, pretrained: null };
     this.analysis = analyzeModel(model);
     checkCompatible(model, this.analysis, data);
-    ({ fit: this.fit, calibration: this.calibration } = calibrationSplit(data.train));
+    ({ fit: this.fit, calibration: this.calibration, guard: this.guardImages } = heldOutSplit(data.train));
   }
 
   /** The model as the user brought it, or after `pretrain`: the reference. */
@@ -265,11 +284,12 @@ export class CompressionSession {
     const teacherModel = trainedStart && settings.distillation > 0 ? await modelFromSpec(original) : undefined;
     const teacher = teacherModel && new Teacher(teacherModel, reference.outputKind, this.fit);
     // The automatic target from a trained start: sparsity rises as far as accuracy on the calibration images allows.
-    const guard: AccuracyGuard | undefined = trainedStart && settings.targetMode === 'auto' ? {
-      data: this.calibration,
-      floor: reference.calibrationAccuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
+    const guardBaseline = trainedStart && settings.targetMode === 'auto' ? await this.guardBaselineOf(original, reference.outputKind) : undefined;
+    const guard: AccuracyGuard | undefined = guardBaseline ? {
+      data: this.guardImages,
+      floor: guardBaseline.accuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
-      referenceHits: this.measured.get(original)?.hits?.calibration,
+      referenceHits: guardBaseline.hits,
     } : undefined;
     const begin = prepared?.spec ?? original;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.
@@ -335,6 +355,21 @@ export class CompressionSession {
 
   scores(criterion: CriterionName, seed = 1): GroupScores {
     return scoreChannels(this.trained, analyzeModel(this.trained), { criterion, seed });
+  }
+
+  /** The original's accuracy on the guard's images, and which of them it gets right. */
+  private async guardBaselineOf(spec: ModelSpec, outputKind: OutputKind): Promise<{ accuracy: number; hits: Uint8Array }> {
+    const known = this.guardBaselines.get(spec);
+    if (known) return known;
+    const model = await modelFromSpec(spec);
+    try {
+      const { accuracy, hits } = await evaluate(model, this.guardImages, { outputKind, keepHits: true });
+      const baseline = { accuracy, hits: hits! };
+      this.guardBaselines.set(spec, baseline);
+      return baseline;
+    } finally {
+      model.dispose();
+    }
   }
 
   /** Runs the grid search on the trained model, keeping every candidate's model for export. */

@@ -58,6 +58,26 @@ describe('gradual zeroing with setbacks', () => {
     model.dispose();
   });
 
+  it('in fixed-size chunks: good readings grow the chunk up to maxPace times its size, a setback halves it', async () => {
+    const spec = await twoConvModel(3);
+    const model = await modelFromSpec(spec);
+    // 11 channels; chunks of 1/11 at pace 1; the pace grows 1 → 1.5 → 2.25 → 2.5 (the cap).
+    const chunked = { ...settings, target: 0.9, chunkSteps: 1, chunkShare: 1 / 11, maxPace: 2.5 };
+    const controller = await SparsityController.create(model, analyzeModel(spec), chunked, TOTAL_STEPS);
+    const zerosAfter = async (step: number) => Math.round((await controller.afterStep(step, 1e-3)).zeroShare * 11);
+    expect(await zerosAfter(1)).toBe(1);
+    controller.goodReading();
+    expect(await zerosAfter(2)).toBe(2); // + 1.5 channels: floor(2.5) = 2
+    controller.goodReading();
+    expect(await zerosAfter(3)).toBe(4); // 2 + 2.25 → 4
+    controller.goodReading();
+    expect(await zerosAfter(4)).toBe(6); // 4 + 2.5 (capped, not 3.375) → 6
+    const state = controller.checkpoint();
+    controller.setBack(state);
+    expect(await zerosAfter(5)).toBe(7); // 6 + 1.25 → 7
+    model.dispose();
+  });
+
   it('zeroes nothing new past zeroUntil: the last steps only recover', async () => {
     const spec = await twoConvModel(3);
     const model = await modelFromSpec(spec);
@@ -138,11 +158,11 @@ describe('gradual zeroing with setbacks', () => {
     const sixth = await controller.afterStep(6, 1e-3);
     expect(sixth.targetShare).toBeCloseTo(controller.scheduleAt(3), 9);
     expect(sixth.zeroShareByGroup.conv2).toBe(1 / 5);
-    // Good readings bring the pace back by a quarter each, never past the schedule's own.
+    // Good readings bring the pace back by half each (0.5 → 0.75), never past maxPace (1 here).
     controller.goodReading();
-    expect((await controller.afterStep(7, 1e-3)).targetShare).toBeCloseTo(controller.scheduleAt(3.625), 9);
+    expect((await controller.afterStep(7, 1e-3)).targetShare).toBeCloseTo(controller.scheduleAt(3.75), 9);
     for (let i = 0; i < 5; i++) controller.goodReading();
-    expect((await controller.afterStep(8, 1e-3)).targetShare).toBeCloseTo(controller.scheduleAt(4.625), 9);
+    expect((await controller.afterStep(8, 1e-3)).targetShare).toBeCloseTo(controller.scheduleAt(4.75), 9);
     model.dispose();
   });
 });

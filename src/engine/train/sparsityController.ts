@@ -36,6 +36,13 @@ export interface SparsitySettings extends ProximalSettings, GradualSettings {
   residualStepScale: number;
   /** How channels reach zero: `proximal` (ProximalSparsity) or `gradual` (GradualZeroing; why: docs/DECISIONS.md, issue 10). */
   zeroing: 'proximal' | 'gradual';
+  /**
+   * The most the pace grows to after good guard readings (1: never past the
+   * schedule's own). Above 1, a chunk after a run of good readings is up to
+   * that many times `chunkShare`: with a fixed 4% the ten readings of a
+   * 3-epoch run's zeroing phase could zero at most 40%, whatever the model allowed.
+   */
+  maxPace: number;
 }
 
 export const DEFAULT_SPARSITY: SparsitySettings = {
@@ -51,6 +58,7 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
   zeroing: 'proximal',
   chunkSteps: 0,
   chunkShare: 0,
+  maxPace: 1,
   zeroUntil: 1,
 };
 
@@ -61,8 +69,8 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
  * residual streams look four times larger, so they go last. (The caller
  * sets chunkSteps to the guard's cadence.)
  */
-export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'zeroUntil' | 'chunkShare'> = {
-  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', zeroUntil: 2 / 3, chunkShare: 0.04,
+export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'zeroUntil' | 'chunkShare' | 'maxPace'> = {
+  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', zeroUntil: 2 / 3, chunkShare: 0.04, maxPace: 3,
 };
 
 export interface ControllerState extends StrategyState {
@@ -153,12 +161,12 @@ export class SparsityController {
   }
 
   /**
-   * A good reading of the guard: the pace grows back by a quarter (up to the
-   * schedule's own), so one unlucky reading of a small calibration set does
-   * not slow the rest of the run for good.
+   * A good reading of the guard: the pace grows by half (up to `maxPace`), so
+   * one unlucky reading does not slow the rest of the run for good, and a
+   * model with room to spare loses its channels in larger chunks.
    */
   goodReading(): void {
-    this.pace = Math.min(1, this.pace * 1.25);
+    this.pace = Math.min(this.settings.maxPace, this.pace * 1.5);
     this.strategy.goodReading();
   }
 

@@ -105,7 +105,7 @@ function trainingProgress(label: string): (event: TrainEvent) => void {
     if (performance.now() - lastLine < 5000 && event.step !== event.totalSteps) return;
     lastLine = performance.now();
     const zeros = event.sparsity ? ` ${sparsityProgress(event.sparsity)}` : '';
-    const guard = event.guard ? ` calibration ${(event.guard.accuracy * 100).toFixed(1)}% ± ${((event.guard.noise ?? 0) * 100).toFixed(1)} (floor ${(event.guard.floor * 100).toFixed(1)}%${event.guard.restoredFrom !== undefined ? `: back to step ${event.guard.restoredFrom}, slower` : ''})` : '';
+    const guard = event.guard ? ` guard ${(event.guard.accuracy * 100).toFixed(1)}% ± ${((event.guard.noise ?? 0) * 100).toFixed(1)} (floor ${(event.guard.floor * 100).toFixed(1)}%${event.guard.restoredFrom !== undefined ? `: back to step ${event.guard.restoredFrom}, slower` : ''})` : '';
     log(`${label}: step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(4)} acc ${(event.accuracy * 100).toFixed(1)}% ${event.imagesPerSec.toFixed(0)} img/s${zeros}${guard}`);
   };
 }
@@ -140,7 +140,7 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
   // A built-in model is built untrained: it is a trained start only after --pretrain-epochs.
   const session = new CompressionSession(model, split, { trainedStart: !isBuiltinModelName(positionals[0] ?? '') });
   const validationFrom = split.separateValidation ? `from --val-data ${split.validation.source}` : '(held out from the data)';
-  log(`backend ${backend}; data ${data.source}: ${session.fit.count} training, ${session.calibration.count} calibration (held out from training), ${split.validation.count} validation images ${validationFrom}`);
+  log(`backend ${backend}; data ${data.source}: ${session.fit.count} training, ${session.calibration.count} calibration and ${session.guardImages.count} guard images (held out from training), ${split.validation.count} validation images ${validationFrom}`);
 
   const timings = { pretrainMs: 0, trainMs: 0, searchMs: 0 };
   let pretraining;

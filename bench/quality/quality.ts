@@ -146,7 +146,8 @@ function jobName({ task, kind, criterion, extra }: Pick<JobFile, 'task' | 'kind'
 /** How a start is trained: a kept start is reused only when it was trained the same way. */
 function startRecipe(task: QualityTask): Record<string, string | number | null> {
   const { model, data, trainCount, valCount, pretrainEpochs, batchSize, maxSteps } = task;
-  return { model: isModelFile(model) ? model.path : model, data, trainCount, valCount, splitSeed: SPLIT_SEED, epochs: pretrainEpochs, batchSize, maxSteps: maxSteps ?? null };
+  // heldOut: which of the training images the start may not learn from (the guard's images joined the calibration ones).
+  return { model: isModelFile(model) ? model.path : model, data, trainCount, valCount, splitSeed: SPLIT_SEED, heldOut: 'calibration+guard', epochs: pretrainEpochs, batchSize, maxSteps: maxSteps ?? null };
 }
 
 /**

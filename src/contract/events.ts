@@ -50,7 +50,7 @@ export interface TrainStepEvent {
   remainingMs: number;
   /** Share of channels at exactly zero against the schedule; absent without a target. */
   sparsity?: SparsityStatus;
-  /** The accuracy guard's latest reading on the calibration images, with its floor (0..1). */
+  /** The accuracy guard's latest reading on its held-out images, with its floor (0..1). */
   guard?: GuardReading;
 }
 
@@ -121,7 +121,7 @@ export interface TrainPoint {
   /** The schedule's share, of channels or of FLOPs (targetKind). */
   targetShare?: number;
   targetKind?: TargetKind;
-  /** The accuracy guard's latest reading on the calibration images, and its floor (0..1). */
+  /** The accuracy guard's latest reading on its held-out images, and its floor (0..1). */
   guardAccuracy?: number;
   guardFloor?: number;
   /** That reading was below the floor: training went back to the weights of this earlier step. */

@@ -46,7 +46,7 @@ export function buildReport(input: ReportInput) {
       prunableChannels: session.analysis.prunableChannels,
     },
     data: {
-      source: session.data.train.source, train: session.fit.count, calibration: session.calibration.count,
+      source: session.data.train.source, train: session.fit.count, calibration: session.calibration.count, guard: session.guardImages.count,
       /** Which images judge the result: the user's own (`separate`: CLI --val-data, the studio's validation images) or held out from the data. */
       validation: { source: session.data.validation.source, count: session.data.validation.count, separate: session.data.separateValidation ?? false },
     },
@@ -82,11 +82,11 @@ function sparsityLines({ training, settings, original }: CompressionReport): str
   const reached = training?.sparsity;
   if (!reached || !settings.train) return [];
   const { target, targetKind, targetMode } = settings.train;
-  // From a trained start the automatic target has no share to reach: it frees what the calibration images allow.
+  // From a trained start the automatic target has no share to reach: it frees what accuracy on the guard's held-out images allows.
   const automatic = targetMode === 'auto' && original.trainedStart;
   const shortfall = automatic ? null : sparsityShortfall(reached);
   const aim = automatic
-    ? 'the automatic target (as many channels as accuracy on the calibration images allowed)'
+    ? 'the automatic target (as many channels as accuracy on the guard\'s held-out images allowed)'
     : `target ${percent(target)} of the ${targetKind === 'flops' ? 'FLOPs' : 'channels'}`;
   return [
     `Sparse training: ${aim}; reached ${percent(reached.zeroShare)} of the channels at exactly zero`
@@ -132,7 +132,7 @@ export function reportSummary(report: CompressionReport): string {
     '',
     `**${VERDICT_HEADLINE[verdict.status]}.** ${verdict.message}${VERDICT_ADVICE[verdict.status]}`,
     '',
-    `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them) and ${report.data.validation.count} validation images ${report.data.validation.separate ? `given apart from the data, ${report.data.validation.source},` : 'held out from the data'} (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
+    `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them), ${report.data.guard} guard (held out from training and from the rule: the accuracy guard reads them during training) and ${report.data.validation.count} validation images ${report.data.validation.separate ? `given apart from the data, ${report.data.validation.source},` : 'held out from the data'} (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
     `Criterion: ${report.settings.criterion}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,
     '',
     `| figure | ${basisWord} | pruned |`,

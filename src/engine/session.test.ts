@@ -5,7 +5,8 @@ import { splitDataset } from './data/split';
 import { INITIAL_SR } from './gfr/gfrLayer';
 import { hasGfrLayers } from './gfr/instrument';
 import { analyzeModel } from './graph/analyze';
-import { layerByName } from './io/modelSpec';
+import { evaluate } from './eval/evaluate';
+import { layerByName, modelFromSpec } from './io/modelSpec';
 import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS } from '../contract/settings';
 import { heldOutSplit, CompressionSession, sparseTrainingStart } from './session';
 import { maxRelativeDiff } from './testing/kernelValues';
@@ -93,6 +94,20 @@ describe('CompressionSession', () => {
     expect(summary.augmentation).toMatchObject({ mode: 'flip', auto: true });
     expect(session.original).toBe(spec);
     expect(await session.reference()).toBe(reference);
+  });
+
+  it('from a trained start, the guard reads its own held-out images: its floor is the original\'s accuracy on them, not on the calibration images', async () => {
+    const pretraining = new CompressionSession(await residualModel(), data, { trainedStart: false });
+    await pretraining.pretrain({ ...train, epochs: 2 });
+    const session = new CompressionSession(pretraining.original, data);
+    const reference = await session.reference();
+    const model = await modelFromSpec(session.original);
+    const onGuardImages = (await evaluate(model, session.guardImages, { outputKind: reference.outputKind })).accuracy;
+    model.dispose();
+    // The two held-out sets must read differently for this test to tell them apart.
+    expect(onGuardImages).not.toBeCloseTo(reference.calibrationAccuracy, 6);
+    const summary = await session.train('gamma', { ...train, targetMode: 'auto', tolerance: 2 });
+    expect(summary.guard?.floor).toBeCloseTo(onGuardImages - 0.01, 6);
   });
 
   it('prunes a model as it is with l1 (no training), and exports any candidate', async () => {

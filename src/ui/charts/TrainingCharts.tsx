@@ -67,13 +67,13 @@ export const AccuracyChart = memo(function AccuracyChart({ steps }: { steps: Ste
     return { ...point, guard: guardAccuracy === undefined ? undefined : guardAccuracy * 100, floor: guardFloor === undefined ? undefined : guardFloor * 100 };
   });
   const guardText = last?.guardAccuracy !== undefined
-    ? ` Calibration accuracy ${percent(last.guardAccuracy)} against a floor of ${percent(last.guardFloor)}.`
+    ? ` Accuracy on the guard's held-out images ${percent(last.guardAccuracy)} against a floor of ${percent(last.guardFloor)}.`
     : '';
   return (
     <ChartFrame
       title="Batch accuracy per step"
       testId="chart-accuracy"
-      legend={guarded && <><Swatch color={COLORS.accuracy} label="batch" /><Swatch color={COLORS.guard} label="calibration images" /><Swatch color={COLORS.target} label="floor" dashed /></>}
+      legend={guarded && <><Swatch color={COLORS.accuracy} label="batch" /><Swatch color={COLORS.guard} label="guard images" /><Swatch color={COLORS.target} label="floor" dashed /></>}
       summary={last ? `Step ${steps.length}: ${percent(last.accuracy)} of the batch classified right.${guardText}` : 'No steps yet.'}
     >
       <LineChart data={data} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
@@ -83,7 +83,7 @@ export const AccuracyChart = memo(function AccuracyChart({ steps }: { steps: Ste
         <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} labelFormatter={(x) => `step ${x}`} />
         <Line dataKey="pretrain" name="pretraining" stroke={COLORS.pretrain} dot={false} isAnimationActive={false} />
         <Line dataKey="sparse" name="sparse training" stroke={COLORS.accuracy} dot={false} isAnimationActive={false} />
-        {guarded && <Line dataKey="guard" name="calibration images" type="stepAfter" stroke={COLORS.guard} dot={false} isAnimationActive={false} />}
+        {guarded && <Line dataKey="guard" name="guard images" type="stepAfter" stroke={COLORS.guard} dot={false} isAnimationActive={false} />}
         {guarded && <Line dataKey="floor" name="floor" type="stepAfter" stroke={COLORS.target} strokeDasharray="5 4" dot={false} isAnimationActive={false} />}
       </LineChart>
     </ChartFrame>

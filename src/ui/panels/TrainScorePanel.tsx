@@ -239,7 +239,7 @@ function TrainingView() {
           <span>{Math.round(last.imagesPerSec)} images/s</span>
           {last.guardAccuracy !== undefined && (
             <span>
-              calibration accuracy {percent(last.guardAccuracy)} (floor {percent(last.guardFloor)})
+              guard images {percent(last.guardAccuracy)} (floor {percent(last.guardFloor)})
             </span>
           )}
           {holding && <strong data-testid="train-held">{holding}</strong>}
@@ -263,7 +263,7 @@ function TrainingView() {
             ? `; ${percent(summary.sparsity.zeroShare)} of prunable channels are now exactly zero`
               + (summary.sparsity.freedFlopsShare === undefined ? '' : `, freeing ${percent(summary.sparsity.freedFlopsShare)} of the FLOPs`)
               + (shortfall ? ` — ${shortfall}` : '')
-              + (guard ? ` — automatic target: accuracy on the calibration images ${percent(guard.accuracy)}, against a floor of ${percent(guard.floor)}` : '')
+              + (guard ? ` — automatic target: accuracy on the guard's held-out images ${percent(guard.accuracy)}, against a floor of ${percent(guard.floor)}` : '')
               + (summary.sparsity.setbacks ? `; the accuracy guard set training back ${summary.sparsity.setbacks} time(s)` : '')
             : ''}.
           {summary.augmentation && (summary.augmentation.mode !== 'none' || summary.augmentation.flippedAccuracy !== undefined)

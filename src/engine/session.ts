@@ -70,6 +70,8 @@ export const MAX_CALIBRATION_IMAGES = 1000;
 const GUARD_READINGS_PER_EPOCH = 5;
 /** The guard holds sparsity once accuracy is more than this share of the tolerance below the original. */
 const GUARD_SHARE_OF_TOLERANCE = 0.5;
+/** Standard errors a guard reading may fall below its floor and pass. */
+const GUARD_NOISE_ALLOWANCE = 1;
 
 export interface HeldOutSplit {
   /** The images training learns from. */
@@ -290,6 +292,7 @@ export class CompressionSession {
       floor: guardBaseline.accuracy - (GUARD_SHARE_OF_TOLERANCE * (settings.tolerance ?? DEFAULT_TOLERANCE)) / 100,
       every: Math.max(1, Math.round(batchCount(this.fit, settings.batchSize) / (settings.guardReadings ?? GUARD_READINGS_PER_EPOCH))),
       referenceHits: guardBaseline.hits,
+      noiseAllowance: GUARD_NOISE_ALLOWANCE,
     } : undefined;
     const begin = prepared?.spec ?? original;
     // Gradual zeroing (the automatic target) sets channels to zero itself: no rescaling needed.

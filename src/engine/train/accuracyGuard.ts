@@ -28,6 +28,8 @@ export interface AccuracyGuard {
    * floor a third of the time, each time setting training back.
    */
   referenceHits?: Uint8Array;
+  /** Standard errors a reading may fall below the floor and still pass (with referenceHits; default 1). */
+  noiseAllowance?: number;
 }
 
 export interface GuardVerdict {
@@ -43,10 +45,10 @@ export async function readGuard(model: tf.LayersModel, guard: AccuracyGuard): Pr
 }
 
 /** The guard's policy: a reading (1 per calibration image it got right) fails only below the floor by more than its noise. */
-export function judgeReading(hits: Uint8Array, guard: Pick<AccuracyGuard, 'floor' | 'referenceHits'>): GuardVerdict {
+export function judgeReading(hits: Uint8Array, guard: Pick<AccuracyGuard, 'floor' | 'referenceHits' | 'noiseAllowance'>): GuardVerdict {
   const accuracy = hits.reduce((sum, hit) => sum + hit, 0) / Math.max(1, hits.length);
   const noise = guard.referenceHits ? pairedStandardError(guard.referenceHits, hits) : 0;
-  return { accuracy, noise, passes: accuracy + noise >= guard.floor };
+  return { accuracy, noise, passes: accuracy + (guard.noiseAllowance ?? 1) * noise >= guard.floor };
 }
 
 export const GUARD_BATCH_SIZE = 128;

@@ -70,7 +70,7 @@ export const DEFAULT_SPARSITY: SparsitySettings = {
  * sets chunkSteps to the guard's cadence.)
  */
 export const AUTO_SPARSITY: Pick<SparsitySettings, 'target' | 'residualStepScale' | 'zeroing' | 'zeroUntil' | 'chunkShare' | 'maxPace'> = {
-  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', zeroUntil: 2 / 3, chunkShare: 0.04, maxPace: 3,
+  target: 0.9, residualStepScale: 0.25, zeroing: 'gradual', zeroUntil: 2 / 3, chunkShare: 0.04, maxPace: 1,
 };
 
 export interface ControllerState extends StrategyState {

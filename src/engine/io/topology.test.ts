@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerSpec } from '../core/types';
-import { sortTopologically } from './topology';
+import { sortTopologically, specFromTopology } from './topology';
 
 const layer = (name: string, inbound: string[]): LayerSpec => ({ name, className: 'Activation', config: {}, inbound, weights: {} });
 
@@ -30,5 +30,23 @@ describe('topological sort', () => {
     const order = sortTopologically({ name: 'branch', layers, inputs: ['in'], outputs: ['add'] }).map((l) => l.name);
     expect(order.indexOf('add')).toBe(3);
     expect(order[0]).toBe('in');
+  });
+});
+
+describe('Keras 3 configs', () => {
+  const sequential = (activation: Record<string, unknown>) => ({
+    class_name: 'Sequential',
+    config: { name: 'keras3', layers: [{ class_name: 'InputLayer', config: { name: 'in', batch_shape: [null, 4] } }, activation] },
+  });
+
+  it("reads LeakyReLU's negative_slope as the alpha tfjs runs (tfjs would run its default 0.3)", () => {
+    const spec = specFromTopology(sequential({ class_name: 'LeakyReLU', config: { name: 'leaky', negative_slope: 0.2 } }));
+    expect(spec.layers.find((layer) => layer.name === 'leaky')?.config.alpha).toBe(0.2);
+  });
+
+  it('refuses a ReLU with a negative slope or a threshold, naming the layer and what to do', () => {
+    expect(() => specFromTopology(sequential({ class_name: 'ReLU', config: { name: 'bent', negative_slope: 0.1 } })))
+      .toThrow(/Layer 'bent' is a ReLU with negative_slope 0.1 .*replace it by a LeakyReLU/);
+    expect(() => specFromTopology(sequential({ class_name: 'ReLU', config: { name: 'plain', max_value: 6 } }))).not.toThrow();
   });
 });

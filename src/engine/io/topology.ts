@@ -59,16 +59,22 @@ function parseLayerEntry(entry: unknown, index: number): ParsedEntry {
   }
   const name = typeof entry.config.name === 'string' ? entry.config.name : typeof entry.name === 'string' ? entry.name : undefined;
   if (!name) throw new UserError(`Layer #${index} (${entry.class_name}) has no name.`);
-  return { name, className: entry.class_name, config: normalizeConfig(entry.config, name) };
+  return { name, className: entry.class_name, config: normalizeConfig(entry.class_name, entry.config, name) };
 }
 
 /**
- * Keras 3 writes `batch_shape` and dtype policies; tfjs-layers reads
- * `batch_input_shape` and dtype strings. Normalizing here lets export write
- * a topology that stock tf.loadLayersModel accepts.
+ * Keras 3 writes `batch_shape`, dtype policies and LeakyReLU's `negative_slope`;
+ * tfjs-layers reads `batch_input_shape`, dtype strings and `alpha`. Normalizing
+ * here lets export write a topology that stock tf.loadLayersModel accepts and
+ * run what the file computes. A ReLU with a negative slope or a threshold is
+ * refused: tfjs-layers would run it without them.
  */
-function normalizeConfig(config: Json, name: string): Json {
+function normalizeConfig(className: string, config: Json, name: string): Json {
   const result: Json = { ...config, name };
+  if (className === 'LeakyReLU' && result.alpha === undefined && result.negative_slope !== undefined) result.alpha = result.negative_slope;
+  if (className === 'ReLU' && (Number(result.negative_slope ?? 0) !== 0 || Number(result.threshold ?? 0) !== 0)) {
+    throw new UserError(`Layer '${name}' is a ReLU with negative_slope ${String(result.negative_slope ?? 0)} and threshold ${String(result.threshold ?? 0)}, which tfjs cannot run as written: replace it by a LeakyReLU (for a slope) in the model and save it again.`);
+  }
   if (result.batch_shape !== undefined && result.batch_input_shape === undefined) result.batch_input_shape = result.batch_shape;
   delete result.batch_shape;
   if (isObject(result.dtype)) {

@@ -37,6 +37,8 @@ describe('ONNX import: files PyTorch exported', () => {
     ['option_a_opset13.onnx', 3],
     ['hard_opset14.onnx', 4],
     ['hard_opset13.onnx', 4],
+    ['mobilenet_v2_w020_opset13.onnx', 10],
+    ['resnet20_cifar_opset13.onnx', 10],
   ])('%s: outputs within 1e-4 of onnxruntime', async (name, classes) => {
     const bytes = fixture(name);
     const imported = specFromOnnx(bytes, name);

@@ -6,10 +6,13 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { specFromOnnx } from '../src/engine/io/onnx/importOnnx';
 import { runOnnx } from '../src/engine/testing/onnxRuntime';
-import { gfr } from './testHelpers';
+import { engineOnlyClasses } from '../src/engine/io/hardActivations';
+import { specFromModel } from '../src/engine/io/modelSpec';
+import { gfr, loadWritten } from './testHelpers';
 
 const FIXTURE = join(process.cwd(), 'src/engine/testing/fixtures/onnx/residual_opset13.onnx');
 const RESNET20 = join(process.cwd(), 'src/engine/testing/fixtures/onnx/resnet20_cifar_opset13.onnx');
+const HARD = join(process.cwd(), 'src/engine/testing/fixtures/onnx/hard_opset14.onnx');
 
 function png(size: number, shade: number, seed: number): Buffer {
   const image = new PNG({ width: size, height: size });
@@ -74,5 +77,19 @@ describe('an .onnx model on the command line', () => {
     const scores = await runOnnx(bytes, Float32Array.from({ length: 2 * 3 * 32 * 32 }, (_, i) => (i % 97) / 97), [2, 3, 32, 32]);
     expect(scores).toHaveLength(2 * 10);
     expect(scores.every(Number.isFinite)).toBe(true);
+  });
+
+  it('--format tfjs of a model with hard swish and hard sigmoid: model.json loads with GFR Studio\'s classes registered, and the report says so', async () => {
+    const dir = imageFolder(4, 4, 10);
+    const out = join(dir, 'out');
+    const pruned = await gfr('prune', HARD, '--data', join(dir, 'images'), '--format', 'tfjs', '--epochs', '0', '--criterion', 'l1', '--val-samples', '4', '--ratios', '0,0.3', '--latency-budget', '100', '--out', out);
+    expect([0, 3], pruned.stderr).toContain(pruned.code);
+    // This process imports io/hardActivations.ts (through modelSpec.ts), as the report tells other code to.
+    const model = await loadWritten(out);
+    expect(engineOnlyClasses(await specFromModel(model))).toEqual(['HardSigmoid', 'hard_swish']);
+    model.dispose();
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { export: { engineClasses?: string[] } };
+    expect(report.export.engineClasses).toEqual(['HardSigmoid', 'hard_swish']);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain("uses GFR Studio's HardSigmoid and hard_swish");
   });
 });

@@ -10,6 +10,7 @@
  * A tfjs model.json that uses them loads in stock tfjs only with these two classes registered.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../core/types';
 
 /** A tfjs activation: what `getActivation` builds from a layer config's `activation` name ('hard_swish' → 'hardSwish'). */
 class HardSwish extends tf.serialization.Serializable {
@@ -57,3 +58,13 @@ export class HardSigmoidLayer extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(HardSigmoidLayer);
+
+/** The classes of this module a spec uses ('hard_swish', 'HardSigmoid'): what stock tfjs must register to load its model.json. */
+export function engineOnlyClasses(spec: ModelSpec): string[] {
+  const used = new Set<string>();
+  for (const layer of spec.layers) {
+    if (layer.className === HardSigmoidLayer.className) used.add(HardSigmoidLayer.className);
+    if (layer.config.activation === 'hard_swish') used.add('hard_swish');
+  }
+  return [...used].sort();
+}

@@ -14,6 +14,9 @@
  *   npm run bench -- speed --gpu   (the training probe on this machine's GPU in Chromium, WebGPU; refuses a
  *       software adapter such as SwiftShader; writes a run file, leaves latest.json alone unless --latest)
  *   npm run bench -- all [--quick]
+ *   npm run bench -- onnx-import [--runs N]  (the real ResNet-56 as a PyTorch user's .onnx file, imported in the
+ *       built studio in headless Chromium, N fresh pages (7); skipped where ../shared/real is missing; writes a run
+ *       file, leaves latest.json and the docs alone)
  *   npm run bench -- report        (docs/BENCHMARKS.md from bench/results/latest.json)
  * Every run writes bench/results/<date>-<kind>-<mode>.json. Full runs also
  * update bench/results/latest.json and regenerate docs/BENCHMARKS.md; quick
@@ -33,6 +36,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]\n'
   + '       npm run bench -- speed --gpu [--latest]\n'
+  + '       npm run bench -- onnx-import [--runs N]\n'
   + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …|--task resnet56-cifar] [--criteria gfr,gamma] [--latest]\n'
   + '       npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train lambdaS=0.01,gatePenalty=polarization] [--start DIR]';
 
@@ -54,11 +58,12 @@ async function main(): Promise<void> {
       train: { type: 'string' },
       start: { type: 'string' },
       protocol: { type: 'string' },
+      runs: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const what = positionals[0];
-  if (flags.help || !['quality', 'speed', 'all', 'report'].includes(what ?? '')) {
+  if (flags.help || !['quality', 'speed', 'all', 'report', 'onnx-import'].includes(what ?? '')) {
     log(USAGE);
     process.exitCode = flags.help ? 0 : 2;
     return;
@@ -67,6 +72,7 @@ async function main(): Promise<void> {
   const experiment = flags.experiment;
   const keep = !experiment && ((mode === 'full' && !flags.gpu) || Boolean(flags.latest));
   if (what === 'report') return writeDocs();
+  if (what === 'onnx-import') return runOnnxImportBench(Number(flags.runs ?? 7));
   const protocol = (flags.protocol ?? 'short') as Protocol;
   if (!PROTOCOLS.includes(protocol)) throw new Error(`--protocol is one of ${PROTOCOLS.join(', ')}; got '${flags.protocol}'.`);
 
@@ -97,6 +103,18 @@ async function main(): Promise<void> {
     record({ kind: 'speed', mode: flags.gpu ? 'gpu' : mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
   }
   if (keep) await writeDocs();
+}
+
+async function runOnnxImportBench(runs: number): Promise<void> {
+  if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs is a whole number ≥ 1; got '${runs}'.`);
+  const { onnxImportProblem, runOnnxImport } = await import('./onnxImport/onnxImport');
+  const problem = onnxImportProblem();
+  if (problem) return log(`${problem}; nothing written.`);
+  const load = loadAverage();
+  const result = await runOnnxImport({ runs, log });
+  const { median, quartiles, min, max } = result.studioImportMs;
+  log(`studio import: median ${median} ms (quartiles ${quartiles.join('–')}, range ${min}–${max}) over ${runs} runs; target ${result.targetMs} ms`);
+  record({ kind: 'onnx-import', mode: 'full', date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, false);
 }
 
 function record(run: RunFile, keep: boolean): void {

@@ -122,7 +122,9 @@ Options:
   --overwrite           replace the model in an --out folder that holds one
                         (its other files are kept)
   --format F            prune: tfjs (model.json + weights.bin) or onnx
-                        (model.onnx, opset 13, NHWC input) (tfjs)
+                        (model.onnx, opset 13; NHWC input, or the input
+                        name and NCHW layout of an .onnx model) (onnx for an
+                        .onnx model, else tfjs)
   --quantize Q          prune: store the kernels as float16 or uint8 in
                         weights.bin (stock tf.loadLayersModel reads them);
                         the selected model's accuracy with them is measured

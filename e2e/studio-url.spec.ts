@@ -1,8 +1,10 @@
 /**
  * A hosted model by its address (issue 13, part 4): the page shows the origin before anything is fetched,
  * the worker fetches model.json and its weights with tfjs's tf.io.http only on the button, and a GraphModel
- * gets the converter option that makes a LayersModel. The files are served from the preview's own origin.
+ * gets the converter option that makes a LayersModel; an .onnx file by its address is one request, read as a
+ * dropped one (issue 20). The files are served from the preview's own origin.
  */
+import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 
 import { CSP_HEADER, CSP_WORKER_HEADER, isWorkerScript } from '../config/contentSecurityPolicy';
@@ -78,4 +80,34 @@ test("under the built app's policy the page reaches only its origin, and the wor
   await expect(page.getByTestId('model-summary')).toContainText('https://models.example/lenet/model.json', UNTIL_DONE);
   await expect(page.getByTestId('preprocessing-accuracy')).toBeVisible(UNTIL_DONE);
   expect(errors).toEqual([]);
+});
+
+test('an .onnx file by its address: one request, read as a dropped one, its ONNX origin on the card', async ({ page, baseURL }) => {
+  const errors = watchErrors(page);
+  const served: string[] = [];
+  const onnx = await readFile('src/engine/testing/fixtures/onnx/residual_opset13.onnx');
+  await page.context().route('**/hosted/**', async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    served.push(path);
+    if (path === '/hosted/nets/residual.onnx') return route.fulfill({ body: onnx, contentType: 'application/octet-stream' });
+    return route.fulfill({ status: 404, body: 'not here' });
+  });
+  await openDemoOnWasm(page);
+
+  const address = `${baseURL}/hosted/nets/residual.onnx`;
+  await page.getByTestId('model-url').fill(address);
+  await expect(page.getByTestId('model-url-note')).toContainText(`The .onnx file is fetched from ${new URL(baseURL!).origin}, only when you press the button`);
+  expect(served).toEqual([]);
+  await page.getByTestId('model-url-load').click();
+  await expect(page.getByTestId('model-summary')).toContainText(address, UNTIL_DONE);
+  await expect(page.getByTestId('model-onnx-origin')).toContainText('ONNX, opset 13');
+  await expect(page.getByTestId('model-onnx-origin')).toContainText('NCHW');
+  expect(served).toEqual(['/hosted/nets/residual.onnx']);
+  expect(errors).toEqual([]);
+
+  await page.getByTestId('model-url').fill(`${baseURL}/hosted/nets/missing.onnx`);
+  await page.getByTestId('model-url-load').click();
+  await expect(page.getByTestId('model-error')).toContainText('the server answered 404', UNTIL_DONE);
+  // The 404 itself is the only error the page saw.
+  expect(errors.filter((error) => !error.includes('/hosted/nets/missing.onnx'))).toEqual([]);
 });

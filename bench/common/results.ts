@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OnnxImportResult } from '../onnxImport/onnxImport';
 import type { QualityResults, QualityRow, TrainedStartRow } from '../quality/types';
 import type { SpeedResults } from '../speed/types';
 import type { Environment } from './environment';
@@ -10,13 +11,13 @@ export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url)
 export const LATEST_FILE = join(RESULTS_DIR, 'latest.json');
 
 export interface RunFile {
-  kind: 'quality' | 'speed';
+  kind: 'quality' | 'speed' | 'onnx-import';
   mode: 'quick' | 'full' | 'gpu';
   date: string;
   environment: Environment;
   /** 1-minute load average at the start and the end of the run (the machine may be shared). */
   load: { start: number; end: number };
-  result: QualityResults | SpeedResults;
+  result: QualityResults | SpeedResults | OnnxImportResult;
 }
 
 export interface Latest {

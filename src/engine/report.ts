@@ -6,6 +6,7 @@ import { quantizedLines, usageLines, type ExportedModel } from './export/usage';
 import type { SearchSettings, TrainSettings } from '../contract/settings';
 import { OUTPUT_KIND_TEXT } from '../contract/outputKind';
 import type { CriterionName } from '../contract/criteria';
+import { engineOnlyClasses } from './io/hardActivations';
 import { calibrationDrop, changeText, dropAgainst, SHORTFALL_ADVICE, UNCERTAIN_ADVICE, type Verdict } from '../contract/select';
 import type { CompressionSession } from './session';
 import { sparsityShortfall } from '../contract/sparsityText';
@@ -65,7 +66,7 @@ export function buildReport(input: ReportInput) {
     candidates: session.candidates,
     /** Where the grid stopped because accuracy had collapsed, and the ratios it left unmeasured; null when it did not stop. */
     gridStop: session.gridStop,
-    export: input.exported,
+    export: input.exported && { ...input.exported, ...(input.exported.format === 'tfjs' && engineOnlyClasses(session.original).length ? { engineClasses: engineOnlyClasses(session.original) } : {}) },
   };
 }
 

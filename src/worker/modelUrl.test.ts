@@ -59,3 +59,33 @@ describe('loadModelFromUrl', () => {
       .rejects.toThrow(/model.json is a TensorFlow.js GraphModel.*tensorflowjs_converter --output_format tfjs_layers_model/);
   });
 });
+
+describe('loadModelFromUrl: an .onnx file', () => {
+  const ONNX = 'src/engine/testing/fixtures/onnx/residual_opset13.onnx';
+
+  it('fetches the one file from the origin typed, without cookies, and reads it as a dropped .onnx file', async () => {
+    const address = 'https://models.example/nets/residual.onnx?download=true';
+    const { fetchImpl, requests } = server({ [address]: new Uint8Array(await readFile(ONNX)) });
+    const loaded = await loadModelFromUrl(address, new AbortController().signal, fetchImpl);
+    expect(loaded.url).toBe(address);
+    expect(loaded.format).toBe('onnx');
+    expect(loaded.onnx).toMatchObject({ inputName: 'image', inputLayout: 'NCHW', opset: 13 });
+    expect(loaded.rebuiltBatchNorms!.length).toBeGreaterThan(0);
+    expect(loaded.spec.name).toBe('residual');
+    const dropped = await loadModelFiles([{ name: 'residual.onnx', bytes: new Uint8Array(await readFile(ONNX)) }]);
+    expect(loaded.spec).toEqual(dropped.spec);
+    expect(requests).toEqual([{ url: address, credentials: 'omit' }]);
+  });
+
+  it('says what failed: a missing file, a web page instead of the file, a file that is not ONNX', async () => {
+    const bytes = new Uint8Array(await readFile(ONNX));
+    const { fetchImpl } = server({
+      'https://models.example/page/model.onnx': '<!DOCTYPE html><html><body>model.onnx · 14 kB</body></html>',
+      'https://models.example/cut/model.onnx': bytes.slice(0, bytes.length / 2),
+    });
+    const load = (address: string) => loadModelFromUrl(address, new AbortController().signal, fetchImpl);
+    await expect(load('https://models.example/none/model.onnx')).rejects.toThrow(/Could not load a model from https:\/\/models.example\/none\/model.onnx: the server answered 404.*CORS/);
+    await expect(load('https://models.example/page/model.onnx')).rejects.toThrow(/answered with a web page, not the \.onnx file: give the file's own \(raw or download\) address/);
+    await expect(load('https://models.example/cut/model.onnx')).rejects.toThrow(/model\.onnx could not be read as an ONNX model/);
+  });
+});

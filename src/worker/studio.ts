@@ -873,14 +873,14 @@ function split(dataset: ImageDataset): SessionData {
   return splitDataset(dataset, { valCount: validationCount(dataset.count), seed: SPLIT_SEED });
 }
 
-/** model.json with its shards, a zip of them, a .keras or an .h5 file. */
+/** model.json with its shards, a zip of them, a .keras, an .h5 or an .onnx file. */
 async function droppedModel(files: Extract<ModelSource, { kind: 'files' }>['files']): Promise<LoadedModel> {
   const loaded = await loadModelFiles(files.map((file) => ({ name: file.path || file.name, bytes: new Uint8Array(file.bytes) })));
   const source = files.length === 1 ? files[0].name : `${files.find((file) => file.name.endsWith('.json'))?.name ?? 'model.json'} (${files.length} files)`;
   return usersModel(loaded, source);
 }
 
-/** A hosted model.json, by the address the user typed. */
+/** A hosted model.json or .onnx file, by the address the user typed. */
 async function hostedModel(address: string, signal: AbortSignal): Promise<LoadedModel> {
   const loaded = await loadModelFromUrl(address, signal);
   return usersModel(loaded, loaded.url);

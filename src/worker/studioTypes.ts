@@ -25,7 +25,7 @@ export interface DroppedFile {
   bytes: ArrayBuffer;
 }
 
-/** `url`: a hosted model.json, fetched by the worker with tfjs's tf.io.http (see src/worker/modelUrl.ts). */
+/** `url`: a hosted model.json (fetched by the worker with tfjs's tf.io.http) or .onnx file (see src/worker/modelUrl.ts). */
 export type ModelSource = { kind: 'builtin'; name: string } | { kind: 'files'; files: DroppedFile[] } | { kind: 'url'; url: string };
 export type DataSource = { kind: 'builtin' } | { kind: 'files'; files: DroppedFile[] };
 /** The user's own validation images (IDX files, a folder or zip of class folders), or `none`: back to holding out part of the data. */

@@ -15,6 +15,14 @@ describe('how the report says to use the download', () => {
     expect(text({ quantization: 'uint8' })).toContain('Kernels are stored as uint8');
   });
 
+  it('says when model.json needs GFR Studio\'s hard activations registered, and that the ONNX file does not', () => {
+    expect(text({})).toContain('a stock LayersModel');
+    const hard = text({ engineClasses: ['HardSigmoid', 'hard_swish'] });
+    expect(hard).not.toContain('a stock LayersModel');
+    expect(hard).toContain("uses GFR Studio's HardSigmoid and hard_swish");
+    expect(hard).toContain('tf.serialization.registerClass');
+  });
+
   it('says whether the ONNX file applies the normalization itself', () => {
     const inside = text({ format: 'onnx', inputScaling: IMAGENET, normalizationInside: true });
     expect(inside).toMatch(/applied by the file's first nodes, so it takes pixels in \[0, 1\]/);

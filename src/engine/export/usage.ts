@@ -21,6 +21,8 @@ export interface ExportedModel {
   /** ONNX: the input's layout (NHWC by default; NCHW for a model that came as ONNX) and name. */
   inputLayout?: 'NHWC' | 'NCHW';
   inputName?: string;
+  /** tfjs: GFR Studio's own classes the model uses (io/hardActivations.ts), which stock tfjs must register to load it. */
+  engineClasses?: string[];
 }
 
 const list = (values: number[]): string => `[${values.join(', ')}]`;
@@ -75,10 +77,14 @@ export function usageLines(exported: ExportedModel): string[] {
   const quantized = exported.quantization
     ? `Kernels are stored as ${exported.quantization} (the manifest's quantization field); tf.loadLayersModel turns them back into float32 as it loads. `
     : '';
+  const classes = exported.engineClasses ?? [];
+  const kind = classes.length
+    ? `a LayersModel that uses GFR Studio's ${classes.join(' and ')} (from an ONNX model's hard swish / hard sigmoid, which tfjs lacks): register the classes of src/engine/io/hardActivations.ts with tf.serialization.registerClass before loading it in your own code, or download the ONNX file, which needs nothing.`
+    : 'a stock LayersModel.';
   return [
     '## Using the exported model (TensorFlow.js)',
     '',
-    `model.json + weights.bin: a stock LayersModel. ${quantized}Input: [N, ${height}, ${width}, ${channels}] images, NHWC.`,
+    `model.json + weights.bin: ${kind} ${quantized}Input: [N, ${height}, ${width}, ${channels}] images, NHWC.`,
     normalization,
     '',
     '```js',

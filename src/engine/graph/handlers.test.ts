@@ -119,6 +119,11 @@ describe('layers that pass channels through', () => {
     expect(handler(leaky).constant!(leaky, -2)).toBeCloseTo(-0.4, 12);
     const pool = layer('MaxPooling2D');
     expect(handler(pool).constant!(pool, 3)).toBe(3);
+    // Hard swish: x · min(max(x + 3, 0), 6) / 6; the hard sigmoid layer: min(max(α·x + β, 0), 1).
+    const hardSwish = layer('Activation', { activation: 'hard_swish' });
+    expect([-4, -1, 1, 4].map((x) => handler(hardSwish).constant!(hardSwish, x))).toEqual([-0, -1 / 3, 2 / 3, 4]);
+    const hardSigmoid = layer('HardSigmoid', { alpha: 0.25, beta: 0.25 });
+    expect([-2, 1, 4].map((x) => handler(hardSigmoid).constant!(hardSigmoid, x))).toEqual([0, 0.5, 1]);
     expect(handlerFor(layer('Activation', { activation: 'softmax' }))).toEqual({ reason: "its activation 'softmax' mixes channels" });
   });
 

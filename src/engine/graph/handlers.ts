@@ -70,6 +70,7 @@ const ACTIVATIONS: Record<string, (x: number, layer: LayerSpec) => number> = {
   selu: (x) => 1.0507009873554805 * (x >= 0 ? x : 1.6732632423543772 * (Math.exp(x) - 1)),
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   hard_sigmoid: (x) => Math.min(1, Math.max(0, 0.2 * x + 0.5)),
+  hard_swish: (x) => (x * Math.min(6, Math.max(0, x + 3))) / 6,
   tanh: (x) => Math.tanh(x),
   swish: (x) => x / (1 + Math.exp(-x)),
   silu: (x) => x / (1 + Math.exp(-x)),
@@ -174,6 +175,7 @@ const relu = elementwise((layer, value) => {
 });
 
 const leakyRelu = elementwise((layer, value) => (value >= 0 ? value : Number(layer.config.alpha ?? 0.3) * value));
+const hardSigmoid = elementwise((layer, value) => Math.min(1, Math.max(0, Number(layer.config.alpha ?? 0.2) * value + Number(layer.config.beta ?? 0.5))));
 const elu = elementwise((layer, value) => (value >= 0 ? value : Number(layer.config.alpha ?? 1) * (Math.exp(value) - 1)));
 
 const pooling: LayerHandler = {
@@ -232,6 +234,7 @@ const HANDLERS: Record<string, LayerHandler> = {
   Activation: activation,
   ReLU: relu,
   LeakyReLU: leakyRelu,
+  HardSigmoid: hardSigmoid,
   ELU: elu,
   Dropout: elementwise(),
   SpatialDropout2D: elementwise(),

@@ -10,6 +10,8 @@ import { UserError } from '../core/errors';
 import type { LayerSpec, ModelSpec, WeightArray } from '../core/types';
 import { specFromTopology, topologyFromSpec } from './topology';
 import { attachWeights, decodeWeightData } from './weightData';
+// The hard activations of mobile networks, which tfjs-layers lacks: every model built from a spec may use them.
+import './hardActivations';
 
 export type { ModelSpec };
 

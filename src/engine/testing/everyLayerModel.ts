@@ -1,6 +1,7 @@
 /** A test model with every layer class the engine handles (GFR aside) and every activation the ONNX export writes. */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../core/types';
+import { HardSigmoidLayer } from '../io/hardActivations';
 import { specFromModel } from '../io/modelSpec';
 import { randomizeNormalization } from './tinyModels';
 
@@ -20,8 +21,10 @@ export async function everyLayerModel(): Promise<ModelSpec> {
   x = apply(L.batchNormalization({ name: 'bn_dw' }), x);
   x = apply(L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', dilationRate: 2, kernelInitializer: seeded(3), name: 'conv_dilated' }), x);
   x = apply(L.leakyReLU({ alpha: 0.2, name: 'leaky' }), x);
-  const branches = ['sigmoid', 'tanh', 'hardSigmoid', 'swish', 'selu', 'softplus', 'softsign', 'relu6'].map((activation, i) =>
+  // hardSwish: GFR Studio's own activation (io/hardActivations.ts), as HardSigmoidLayer is its own layer.
+  const branches = ['sigmoid', 'tanh', 'hardSigmoid', 'swish', 'selu', 'softplus', 'softsign', 'relu6', 'hardSwish'].map((activation, i) =>
     apply(L.activation({ activation: activation as 'relu', name: `act_${i}` }), apply(L.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: seeded(10 + i), name: `conv_${i}` }), x)));
+  branches.push(apply(new HardSigmoidLayer({ alpha: 0.3, beta: 0.4, name: 'hard_sigmoid_layer' }), apply(L.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: seeded(20), name: 'conv_hs' }), x)));
   x = apply(L.concatenate({ name: 'concat_maps' }), branches);
   x = apply(L.elu({ name: 'elu' }), x);
   x = apply(L.reLU({ maxValue: 4, name: 'relu_capped' }), x);

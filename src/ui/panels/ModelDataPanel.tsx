@@ -1,7 +1,7 @@
 /** Stage 1: which network to compress and which images to train and measure it on. */
 import { useId, useState, type ChangeEvent, type DragEvent } from 'react';
 
-import { checkModelUrl } from '../../contract/modelUrl';
+import { checkModelUrl, isOnnxAddress } from '../../contract/modelUrl';
 
 import type { DataSummary, ModelSummary } from '../../worker/studioTypes';
 import { SampleImage } from '../components/SampleImage';
@@ -86,23 +86,25 @@ function ModelPicker() {
   );
 }
 
-/** A hosted model.json by its address: the origin is shown, and nothing is fetched until the button is pressed. */
+/** A hosted model.json or .onnx file by its address: the origin is shown, and nothing is fetched until the button is pressed. */
 function ModelUrlRow() {
   const loadModelUrl = useStudio((s) => s.loadModelUrl);
   const [address, setAddress] = useState('');
   const id = useId();
   const checked = address.trim() ? checkModelUrl(address) : null;
-  const origin = checked && 'url' in checked ? checked.url.origin : null;
+  const url = checked && 'url' in checked ? checked.url : null;
+  const origin = url?.origin ?? null;
   const problem = checked && 'problem' in checked ? checked.problem : null;
+  const fetched = url && isOnnxAddress(url) ? 'The .onnx file is' : 'The model.json and the weight files it names are';
   return (
     <div className="url-row">
-      <label htmlFor={id}>Or a hosted model by its address (model.json)</label>
+      <label htmlFor={id}>Or a hosted model by its address (model.json or .onnx)</label>
       <div className="field-input">
         <input
           id={id}
           type="url"
           inputMode="url"
-          placeholder="https://…/model.json"
+          placeholder="https://…/model.json or https://…/model.onnx"
           value={address}
           onChange={(e) => setAddress(e.target.value)}
           data-testid="model-url"
@@ -113,8 +115,8 @@ function ModelUrlRow() {
       </div>
       <p className="field-hint" data-testid="model-url-note">
         {problem ?? (origin
-          ? `The model.json and the weight files it names are fetched from ${origin}, only when you press the button, without cookies.`
-          : 'Nothing is fetched until you press the button. A Teachable Machine or TensorFlow Hub LayersModel works; the server must allow cross-origin requests.')}
+          ? `${fetched} fetched from ${origin}, only when you press the button, without cookies.`
+          : 'Nothing is fetched until you press the button. A Teachable Machine or TensorFlow Hub LayersModel, or an .onnx file, works; the server must allow cross-origin requests.')}
       </p>
     </div>
   );

@@ -54,13 +54,17 @@ export function activationNodes(builder: OnnxGraphBuilder, input: string, activa
   if (name === 'relu6') return clip(builder, input, 0, 6, base);
   if (name === 'elu') return builder.node('Elu', [input], base, [{ name: 'alpha', type: 'float', value: 1 }]);
   if (name === 'selu') return builder.node('Selu', [input], base);
-  if (name === 'hard_sigmoid') {
-    return builder.node('HardSigmoid', [input], base, [{ name: 'alpha', type: 'float', value: 0.2 }, { name: 'beta', type: 'float', value: 0.5 }]);
-  }
+  if (name === 'hard_sigmoid') return hardSigmoid(builder, input, 0.2, 0.5, base);
+  // x · HardSigmoid(x; 1/6, 1/2): HardSwish arrives with opset 14, the file is opset 13 (PyTorch writes it so too).
+  if (name === 'hard_swish') return builder.node('Mul', [input, hardSigmoid(builder, input, 1 / 6, 0.5, `${base}_gate`)], base);
   if (name === 'swish' || name === 'silu') return builder.node('Mul', [input, builder.node('Sigmoid', [input], `${base}_sigmoid`)], base);
   // Keras applies softmax over the last axis: the channels, which are axis 1 in both of the graph's layouts.
   if (name === 'softmax') return builder.node('Softmax', [input], base, [{ name: 'axis', type: 'int', value: 1 }]);
   throw new UserError(`The ONNX export does not support the activation '${name}' of layer '${base}'.`);
+}
+
+function hardSigmoid(builder: OnnxGraphBuilder, input: string, alpha: number, beta: number, base: string): string {
+  return builder.node('HardSigmoid', [input], base, [{ name: 'alpha', type: 'float', value: alpha }, { name: 'beta', type: 'float', value: beta }]);
 }
 
 function clip(builder: OnnxGraphBuilder, input: string, min: number, max: number, base: string): string {
@@ -189,6 +193,10 @@ export const CONVERTERS: Record<string, Converter> = {
   ReLU: relu,
   LeakyReLU: (builder, { layer, inputs: [x] }) => ({
     name: builder.node('LeakyRelu', [x.name], layer.name, [{ name: 'alpha', type: 'float', value: Number(layer.config.alpha ?? layer.config.negative_slope ?? 0.3) }]),
+    layout: x.layout,
+  }),
+  HardSigmoid: (builder, { layer, inputs: [x] }) => ({
+    name: hardSigmoid(builder, x.name, Number(layer.config.alpha ?? 0.2), Number(layer.config.beta ?? 0.5), layer.name),
     layout: x.layout,
   }),
   ELU: (builder, { layer, inputs: [x] }) => ({

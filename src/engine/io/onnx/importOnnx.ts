@@ -86,7 +86,8 @@ class OnnxImporter {
   private readonly uses = new Map<string, number>();
   /** The tensor names that hold each layer's output. */
   private readonly tensorsOf = new Map<string, string[]>();
-  private readonly sigmoidInput = new Map<string, string>();
+  /** Outputs of Sigmoid and of HardSigmoid(1/6, 1/2) nodes → their input: x times one of them is SiLU or hard swish. */
+  private readonly gateInput = new Map<string, { input: string; activation: 'swish' | 'hard_swish' }>();
   private readonly opset: number;
   private inputLayer = '';
   private inputAffine: Tensor['affine'] | null = null;
@@ -316,7 +317,7 @@ class OnnxImporter {
       case 'LeakyRelu': return this.simpleLayer(node, 'LeakyReLU', { alpha: this.float(node, 'alpha', 0.01) }, false);
       case 'Clip': return this.clip(node);
       case 'HardSigmoid': return this.hardSigmoid(node);
-      case 'HardSwish': return this.refuse(node, 'is a hard swish, which the engine has no layer for (tfjs-layers has no hard-swish activation); export the model with nn.SiLU or nn.ReLU6 instead, or replace nn.Hardswish before exporting');
+      case 'HardSwish': return this.simpleLayer(node, 'Activation', { activation: 'hard_swish' });
       case 'Softmax': return this.softmax(node);
       case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Sum': return this.elementwise(node);
       case 'MaxPool': case 'AveragePool': return this.pool(node);
@@ -543,7 +544,7 @@ class OnnxImporter {
   }
 
   private activation(node: DecodedNode, name: string): void {
-    if (name === 'sigmoid') this.sigmoidInput.set(node.outputs[0], node.inputs[0]);
+    if (name === 'sigmoid') this.gateInput.set(node.outputs[0], { input: node.inputs[0], activation: 'swish' });
     this.simpleLayer(node, 'Activation', { activation: name }, NON_NEGATIVE.has(name));
   }
 
@@ -566,13 +567,14 @@ class OnnxImporter {
     this.simpleLayer(node, 'ReLU', max === Infinity ? {} : { max_value: max }, true);
   }
 
+  /** min(max(α·x + β, 0), 1): tfjs's own hard_sigmoid where it is that (α 0.2, β 0.5), else the engine's HardSigmoid layer. */
   private hardSigmoid(node: DecodedNode): void {
     const alpha = this.float(node, 'alpha', 0.2);
     const beta = this.float(node, 'beta', 0.5);
-    if (Math.abs(alpha - 0.2) > 1e-6 || Math.abs(beta - 0.5) > 1e-6) {
-      this.refuse(node, `is a hard sigmoid with slope ${alpha.toPrecision(4)} and offset ${beta}; tfjs-layers' hard_sigmoid is 0.2·x + 0.5 (PyTorch's nn.Hardsigmoid is x/6 + 0.5)`);
-    }
-    this.simpleLayer(node, 'Activation', { activation: 'hard_sigmoid' }, true);
+    const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6;
+    if (near(alpha, 1 / 6) && near(beta, 0.5)) this.gateInput.set(node.outputs[0], { input: node.inputs[0], activation: 'hard_swish' });
+    if (near(alpha, 0.2) && near(beta, 0.5)) return this.simpleLayer(node, 'Activation', { activation: 'hard_sigmoid' }, true);
+    this.simpleLayer(node, 'HardSigmoid', { alpha, beta }, true);
   }
 
   private softmax(node: DecodedNode): void {
@@ -649,19 +651,20 @@ class OnnxImporter {
     layer.config.use_bias = true;
   }
 
-  /** Add of two or more tensors (a residual), or x · sigmoid(x) (SiLU / swish). */
+  /** Add of two or more tensors (a residual), x · sigmoid(x) (SiLU / swish), or x · HardSigmoid(x; 1/6, 1/2) (hard swish before opset 14). */
   private mergeTensors(node: DecodedNode, values: Value[]): void {
     if (values.some((value) => value.kind !== 'tensor')) this.refuse(node, 'mixes tensors and constants in more than two inputs');
     const tensors = values as Tensor[];
     if (node.opType === 'Mul' && tensors.length === 2) {
       for (const [a, b] of [[0, 1], [1, 0]]) {
-        if (this.sigmoidInput.get(node.inputs[b]) === node.inputs[a]) {
+        const gate = this.gateInput.get(node.inputs[b]);
+        if (gate?.input === node.inputs[a]) {
           const x = this.read(node, a, ['nchw', 'pooled', 'vector']);
-          this.layerNode(node, 'Activation', { activation: 'swish' }, [x], {}, { form: x.form, dims: x.dims, order: x.order });
+          this.layerNode(node, 'Activation', { activation: gate.activation }, [x], {}, { form: x.form, dims: x.dims, order: x.order });
           return;
         }
       }
-      this.refuse(node, 'multiplies two tensors (an attention or squeeze-and-excitation gate?); the import reads x · sigmoid(x) (SiLU) only');
+      this.refuse(node, 'multiplies two tensors (an attention or squeeze-and-excitation gate?); the import reads x · sigmoid(x) (SiLU) and x · HardSigmoid(x) (hard swish) only');
     }
     if (node.opType !== 'Add' && node.opType !== 'Sum') this.refuse(node, `${node.opType === 'Sub' ? 'subtracts' : 'divides'} two tensors, which the engine has no layer for`);
     const inputs = node.inputs.map((_, index) => this.read(node, index, ['nchw', 'pooled', 'vector']));

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors';
@@ -9,7 +7,8 @@ import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from '../../export/on
 import { onnxFromSpec } from '../../export/onnx/toOnnx';
 import { analyzeModel } from '../../graph/analyze';
 import { runOnnx } from '../../testing/onnxRuntime';
-import { maxAbsDifference, predictSpec } from '../../testing/tensors';
+import { compareWithOnnxRuntime as compare, ONNX_TOLERANCE as TOLERANCE, onnxFixture as fixture, seededImages as images, specInputShape as inputShape, toNchw } from '../../testing/onnxFixtures';
+import { maxAbsDifference } from '../../testing/tensors';
 import { concatModel, depthwiseModel, flattenModel, randomizeNormalization, residualModel } from '../../testing/tinyModels';
 import { buildBuiltinModel, type BuiltinModelName } from '../../zoo';
 import { specFromModel } from '../modelSpec';
@@ -17,41 +16,9 @@ import { loadModelFiles } from '../modelFiles';
 import { measureRebuiltBatchNorms } from './batchNorm';
 import { specFromOnnx } from './importOnnx';
 
-const TOLERANCE = 1e-4;
-const FIXTURES = join(__dirname, '../../testing/fixtures/onnx');
-const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIXTURES, name)));
-
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** Seeded images in [0, 1], NHWC. */
-function images(count: number, height: number, width: number, channels: number, seed = 1): Float32Array {
-  let state = seed;
-  return Float32Array.from({ length: count * height * width * channels }, () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  });
-}
-
-function toNchw(nhwc: Float32Array, [n, h, w, c]: number[]): Float32Array {
-  const out = new Float32Array(nhwc.length);
-  for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[((i * c + k) * h + y) * w + x] = nhwc[((i * h + y) * w + x) * c + k];
-  return out;
-}
-
-const inputShape = (spec: ModelSpec): number[] => (spec.layers.find((layer) => layer.name === spec.inputs[0])!.config.batch_input_shape as number[]).slice(1);
-
-/** tfjs's outputs of the imported spec and onnxruntime's of the file, on the same images. */
-async function compare(bytes: Uint8Array, spec: ModelSpec, layout: 'NCHW' | 'NHWC', count = 3): Promise<{ difference: number; spread: number }> {
-  const [h, w, c] = inputShape(spec);
-  const nhwc = images(count, h, w, c);
-  const input = tf.tensor(nhwc, [count, h, w, c]);
-  const expected = await runOnnx(bytes, layout === 'NCHW' ? toNchw(nhwc, [count, h, w, c]) : nhwc, layout === 'NCHW' ? [count, c, h, w] : [count, h, w, c]);
-  const actual = await predictSpec(spec, input);
-  input.dispose();
-  return { difference: maxAbsDifference(expected, actual), spread: Math.max(...expected) - Math.min(...expected) };
-}
 
 async function builtinSpec(name: BuiltinModelName, shape: [number, number, number]): Promise<ModelSpec> {
   const model = buildBuiltinModel(name, { inputShape: shape, numClasses: 10, seed: 1 });
@@ -68,6 +35,10 @@ describe('ONNX import: files PyTorch exported', () => {
     ['mobile_opset13.onnx', 6],
     ['mobile_bn_opset17.onnx', 6],
     ['option_a_opset13.onnx', 3],
+    ['hard_opset14.onnx', 4],
+    ['hard_opset13.onnx', 4],
+    ['mobilenet_v2_w020_opset13.onnx', 10],
+    ['resnet20_cifar_opset13.onnx', 10],
   ])('%s: outputs within 1e-4 of onnxruntime', async (name, classes) => {
     const bytes = fixture(name);
     const imported = specFromOnnx(bytes, name);
@@ -213,14 +184,15 @@ const weight = (name: string, dims: number[]): OnnxTensor => ({ name, dims, data
 describe('ONNX import: what it refuses', () => {
   it.each([
     ['an operator it does not read', [node('LSTM', 'lstm_1', ['x'])], [], /node 'lstm_1' \(LSTM\) is an operator the import does not read/],
-    ['hard swish', [node('HardSwish', 'act', ['x'])], [], /node 'act' \(HardSwish\) is a hard swish/],
-    ["PyTorch's hard sigmoid (x/6 + 1/2)", [node('HardSigmoid', 'hs', ['x'], [{ name: 'alpha', type: 'float', value: 1 / 6 }])], [], /node 'hs' \(HardSigmoid\).*slope 0\.1667/],
     ['a grouped convolution', [node('Conv', 'grouped', ['x', 'w'], [{ name: 'group', type: 'int', value: 2 }])], [weight('w', [4, 2, 3, 3])], /node 'grouped' \(Conv\) is a grouped convolution \(group 2 over 4 channels\)/],
     ['a depth multiplier', [node('Conv', 'dw2', ['x', 'w'], [{ name: 'group', type: 'int', value: 4 }])], [weight('w', [8, 1, 3, 3])], /node 'dw2' \(Conv\) is a depthwise convolution with 2 outputs per channel/],
     ['a slice of channels', [node('Slice', 'cut', ['x', 's', 'e', 'a'])], [{ name: 's', dims: [1], dataType: 'int64', values: [0] }, { name: 'e', dims: [1], dataType: 'int64', values: [2] }, { name: 'a', dims: [1], dataType: 'int64', values: [1] }] as OnnxTensor[], /node 'cut' \(Slice\) slices axis 1/],
     ['a product of two tensors (a gate, not x · sigmoid(x))', [
       withOutput(node('Relu', 'r', ['x']), 'r_out'), withOutput(node('Sigmoid', 'gate', ['r_out']), 'gate_out'), node('Mul', 'se', ['x', 'gate_out']),
     ], [], /node 'se' \(Mul\) multiplies two tensors/],
+    ['x times a hard sigmoid other than hard swish\'s', [
+      withOutput(node('HardSigmoid', 'hs', ['x']), 'hs_out'), node('Mul', 'gated', ['x', 'hs_out']),
+    ], [], /node 'gated' \(Mul\) multiplies two tensors/],
   ] as const)('%s, naming the node and its operator', (_what, nodes, initializers, message) => {
     const bytes = graphFile([...nodes], [...initializers]);
     expect(() => specFromOnnx(bytes, 'net.onnx')).toThrow(UserError);

@@ -2,6 +2,7 @@
 import type { CriterionName } from '../../src/engine/score/criterion';
 import { CRITERION_NAMES } from '../../src/engine/score/importance';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/engine/train/sparseTraining';
+import { inRange, RANGES, rangeText } from '../../src/contract/ranges';
 
 export function parseCriteria(list: string | undefined): CriterionName[] | undefined {
   if (!list) return undefined;
@@ -23,4 +24,12 @@ export function parseTrainOverrides(list: string | undefined): Partial<TrainSett
     overrides[key] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
   }
   return overrides as Partial<TrainSettings>;
+}
+
+/** `1,8`: whole multiples in the range of SearchSettings.roundTo (1: not rounded). */
+export function parseRoundings(list: string): number[] {
+  const values = list.split(',').map(Number);
+  const bad = values.filter((value) => !Number.isInteger(value) || !inRange(value, RANGES.roundTo));
+  if (bad.length || values.length === 0) throw new Error(`--round-to takes whole numbers in ${rangeText(RANGES.roundTo)} separated by commas (e.g. 1,8); got '${list}'.`);
+  return [...new Set(values)];
 }

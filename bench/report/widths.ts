@@ -51,6 +51,8 @@ export function widthsSection(tasks: TaskResult[]): string[] {
     ),
     '',
     `Target (issue 21): the selected model's speed-up at batch ${WIDTH_TARGET.batchSize} on wasm at least ${WIDTH_TARGET.share}× its FLOPs ratio: **met by ${met.length} of ${checked.length}** selected models.`,
+    '',
+    'Not measured: WebGPU. The only GPU adapter this machine\'s headless Chromium has is SwiftShader, a software renderer on the CPU, whose timings say nothing about a GPU\'s kernels; `npm run bench -- speed --gpu` refuses it. Why rounding is off by default: docs/DECISIONS.md, "Kept channels rounded to a multiple".',
   );
   return lines;
 }

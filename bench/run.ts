@@ -13,6 +13,9 @@
  *       (an experiment: writes bench/results/experiments/NAME.json, leaves latest.json and the docs alone;
  *        --start keeps the normally trained starts in DIR for the next experiment)
  *   npm run bench -- speed [--quick] [--skip-browser]
+ *       (full mode also measures the studio's default run on the real ResNet-56 of ../shared/real against PyTorch,
+ *        bench/speed/realNetwork.ts; skipped, with a line saying why, where that folder or PyTorch is missing)
+ *   npm run bench -- speed --real  (only that; latest.json keeps the other speed figures)
  *   npm run bench -- speed --gpu   (the training probe on this machine's GPU in Chromium, WebGPU; refuses a
  *       software adapter such as SwiftShader; writes a run file, leaves latest.json alone unless --latest)
  *   npm run bench -- all [--quick]
@@ -34,6 +37,7 @@ import type { SkippedTask } from './quality/types';
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]\n'
+  + '       npm run bench -- speed --real [--latest]\n'
   + '       npm run bench -- speed --gpu [--latest]\n'
   + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …|--task resnet56-cifar] [--criteria gfr,gamma] [--round-to 1,8] [--latest]\n'
   + '       npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train lambdaS=0.01,gatePenalty=polarization] [--start DIR]';
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
       task: { type: 'string' },
       'skip-browser': { type: 'boolean' },
       gpu: { type: 'boolean' },
+      real: { type: 'boolean' },
       latest: { type: 'boolean' },
       experiment: { type: 'string' },
       criteria: { type: 'string' },
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
   if (what === 'speed' || what === 'all') {
     const { runSpeed } = await import('./speed/speed');
     const load = loadAverage();
-    const result = await runSpeed({ mode, browser: !flags['skip-browser'], gpu: flags.gpu, log });
+    const result = await runSpeed({ mode, browser: !flags['skip-browser'], gpu: flags.gpu, realOnly: flags.real, log });
     record({ kind: 'speed', mode: flags.gpu ? 'gpu' : mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
   }
   if (keep) await writeDocs();

@@ -12,6 +12,7 @@ import { lineChart, logBarChart, PALETTE, type Series } from './svg';
 import { baselineOf } from '../../src/contract/candidate';
 import { unseenText, verdictText } from './verdicts';
 import { widthsSection } from './widths';
+import { realNetworkSection } from './realNetwork';
 
 export interface Report {
   markdown: string;
@@ -375,6 +376,8 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
     ...fastPathSection(speed),
     ...defaultRunSection(speed),
     ...kernelProfileSection(speed),
+    ...realNetworkSection(speed),
+    '',
     '### Latency of the pruned model',
     '',
     `The \`${speed.model}\` with ${share(speed.paths.find((p) => p.latency)?.latency?.ratio)} of its prunable channels removed (L1 norm, normalized per layer) against the unpruned model, median forward pass on each backend. An ideal speed-up is the inverse of the FLOPs ratio.`,

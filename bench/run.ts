@@ -1,16 +1,21 @@
 /**
  * GFR Studio benchmarks (issue 4).
  *   npm run bench -- quality [--quick] [--serial] [--jobs N] [--tasks a,b | --task a] [--criteria gfr,gamma]
- *                            [--protocol short|trained] [--start DIR]
+ *                            [--protocol short|trained] [--start DIR] [--round-to 1,8]
  *       (--protocol trained: from starts trained to convergence, issue 10; they are kept
  *        in ~/.cache/gfr-studio/starts, or in DIR, and reused by later runs. The task resnet56-cifar
  *        starts from a real network read in place from ../shared/real, trained protocol only; skipped,
  *        with a line saying why, where that folder is missing. A run of some tasks replaces those
- *        tasks in latest.json and keeps the others.)
+ *        tasks in latest.json and keeps the others. --round-to: the multiples the default run's kept channels are
+ *        rounded to, each searched from the same trained model and its selection timed against the start at
+ *        batch 1 and 32; default 1,8 in the trained protocol, none in the short one; bench/quality/widths.ts.)
  *   npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train key=value,…] [--start DIR]
  *       (an experiment: writes bench/results/experiments/NAME.json, leaves latest.json and the docs alone;
  *        --start keeps the normally trained starts in DIR for the next experiment)
  *   npm run bench -- speed [--quick] [--skip-browser]
+ *       (full mode also measures the studio's default run on the real ResNet-56 of ../shared/real against PyTorch,
+ *        bench/speed/realNetwork.ts; skipped, with a line saying why, where that folder or PyTorch is missing)
+ *   npm run bench -- speed --real  (only that; latest.json keeps the other speed figures)
  *   npm run bench -- speed --gpu   (the training probe on this machine's GPU in Chromium, WebGPU; refuses a
  *       software adapter such as SwiftShader; writes a run file, leaves latest.json alone unless --latest)
  *   npm run bench -- all [--quick]
@@ -27,7 +32,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeEnvironment, loadAverage } from './common/environment';
 import { readLatest, updateLatest, writeExperimentFile, writeRunFile, type RunFile } from './common/results';
-import { parseCriteria, parseTrainOverrides } from './quality/experiment';
+import { parseCriteria, parseRoundings, parseTrainOverrides } from './quality/experiment';
 import { runQuality, selectTasks } from './quality/quality';
 import { PROTOCOLS, type Protocol, type QualityTask } from './quality/tasks';
 import type { SkippedTask } from './quality/types';
@@ -35,9 +40,10 @@ import type { SkippedTask } from './quality/types';
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const USAGE = 'Usage: npm run bench -- quality|speed|all|report [--quick] [--serial] [--jobs N] [--tasks vgg-fashion,…] [--skip-browser] [--latest]\n'
+  + '       npm run bench -- speed --real [--latest]\n'
   + '       npm run bench -- speed --gpu [--latest]\n'
   + '       npm run bench -- onnx-import [--runs N]\n'
-  + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …|--task resnet56-cifar] [--criteria gfr,gamma] [--latest]\n'
+  + '       npm run bench -- quality --protocol trained [--start DIR] [--quick] [--tasks …|--task resnet56-cifar] [--criteria gfr,gamma] [--round-to 1,8] [--latest]\n'
   + '       npm run bench -- quality --experiment NAME [--criteria gfr,gamma] [--train lambdaS=0.01,gatePenalty=polarization] [--start DIR]';
 
 async function main(): Promise<void> {
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
       task: { type: 'string' },
       'skip-browser': { type: 'boolean' },
       gpu: { type: 'boolean' },
+      real: { type: 'boolean' },
       latest: { type: 'boolean' },
       experiment: { type: 'string' },
       criteria: { type: 'string' },
@@ -59,6 +66,7 @@ async function main(): Promise<void> {
       start: { type: 'string' },
       protocol: { type: 'string' },
       runs: { type: 'string' },
+      'round-to': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -91,6 +99,7 @@ async function main(): Promise<void> {
     const result = await runQuality({
       mode, protocol, tasks, parallel, backend: 'wasm', workDir, log,
       criteria: parseCriteria(flags.criteria), trainOverrides: parseTrainOverrides(flags.train), startDir: flags.start, skipped,
+      ...(flags['round-to'] ? { roundings: parseRoundings(flags['round-to']) } : {}),
     });
     const run: RunFile = { kind: 'quality', mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result };
     if (experiment) log(`wrote ${writeExperimentFile(experiment, { ...run, experiment: { protocol, criteria: flags.criteria, train: flags.train } })}`);
@@ -99,7 +108,7 @@ async function main(): Promise<void> {
   if (what === 'speed' || what === 'all') {
     const { runSpeed } = await import('./speed/speed');
     const load = loadAverage();
-    const result = await runSpeed({ mode, browser: !flags['skip-browser'], gpu: flags.gpu, log });
+    const result = await runSpeed({ mode, browser: !flags['skip-browser'], gpu: flags.gpu, realOnly: flags.real, log });
     record({ kind: 'speed', mode: flags.gpu ? 'gpu' : mode, date: new Date().toISOString(), environment: describeEnvironment(), load: { start: load, end: loadAverage() }, result }, keep);
   }
   if (keep) await writeDocs();

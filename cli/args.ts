@@ -43,6 +43,7 @@ export const OPTIONS = {
   'no-recalibrate': { type: 'boolean' },
   'full-grid': { type: 'boolean' },
   'latency-budget': { type: 'string' },
+  'round-to': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;

@@ -15,7 +15,7 @@ import { gridStopText, isCollapsed } from '../src/contract/gridStop';
 import { inRange, RANGES, rangeText } from '../src/contract/ranges';
 import { changeText, DEFAULT_TOLERANCE, dropAgainst, type BudgetMetric, type SelectionRule } from '../src/contract/select';
 import { buildReport, reportSummary, speedupText } from '../src/engine/report';
-import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS, GATE_PENALTIES, LATENCY, type SearchSettings, TARGET_KINDS, TRAINED_START_SETTINGS, type TrainSettings } from '../src/contract/settings';
+import { DEFAULT_SEARCH_SETTINGS, DEFAULT_TRAIN_SETTINGS, GATE_PENALTIES, LATENCY, ROUND_TO, type SearchSettings, TARGET_KINDS, TRAINED_START_SETTINGS, type TrainSettings } from '../src/contract/settings';
 import { CompressionSession } from '../src/engine/session';
 import { AUGMENTATIONS, defaultLearningRate, OPTIMIZERS } from '../src/contract/settings';
 import { augmentationText, type TrainEvent, type TrainSummary } from '../src/contract/events';
@@ -170,6 +170,7 @@ async function prune(positionals: string[], flags: Flags, out: OutputFolder): Pr
     seed: wholeFlag(flags.seed, 'seed', 1),
     fullGrid: flags['full-grid'] ?? false,
     latencyBudgetMs: numberFlag(flags['latency-budget'], 'latency-budget', LATENCY.budgetMs, (n) => n > 0, 'a number of milliseconds > 0'),
+    roundTo: numberFlag(flags['round-to'], 'round-to', ROUND_TO, (n) => Number.isInteger(n) && inRange(n, RANGES.roundTo), `a whole number in ${rangeText(RANGES.roundTo)} (1: no rounding; 4, 8 or 16)`),
   };
   const rule = selectionRule(flags, tolerance);
   const searchStart = performance.now();

@@ -174,6 +174,26 @@ describe('gfr command line', () => {
     expect([c.selected.ratio, c.selected.calibrationAccuracy]).toEqual([underBudget.ratio, underBudget.calibrationAccuracy]);
   });
 
+  it('--round-to 8 writes layers that keep a multiple of 8 channels, and says so in the reports', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gfr-round-'));
+    const result = await gfr('prune', LOGITS_FIXTURE, '--data', 'digits', '--samples', '1500', '--val-samples', '200', '--epochs', '0', '--criterion', 'l1', '--ratios', '0,0.3,0.6', '--tolerance', '100', '--round-to', '8', '--out', out);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.settings.search.roundTo).toBe(8);
+    expect(report.selected.ratio).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('every layer keeps a multiple of 8 channels (or all of them)');
+    const model = await loadWritten(out);
+    // The fixture's widths are 8, 16 and 64 (then its 10 classes): every one of them stays a multiple of 8.
+    const widths = model.layers.flatMap((layer) => {
+      const config = layer.getConfig() as { filters?: number; units?: number };
+      return layer.name === model.layers[model.layers.length - 1].name ? [] : [config.filters ?? config.units].filter((width): width is number => width !== undefined);
+    });
+    expect(widths).toHaveLength(3);
+    expect(widths.every((width) => width % 8 === 0 && width > 0)).toBe(true);
+    expect(widths).not.toEqual([8, 16, 64]);
+    model.dispose();
+  });
+
   it('stops a run that diverges (--learning-rate 1e6) with the step and a smaller rate to try; nothing written', async () => {
     const root = mkdtempSync(join(tmpdir(), 'gfr-diverge-'));
     const out = join(root, 'out');
@@ -209,6 +229,7 @@ describe('gfr command line', () => {
       [['prune', 'lenet', '--epochs', 'two', '--out', out], /--epochs must be a whole number/, 2],
       [['prune', 'lenet', '--epochs', '0', '--out', out], /needs a criterion without retraining/, 2],
       [['prune', 'lenet', '--target-of', 'bytes', '--out', out], /--target-of must be one of channels, flops, got 'bytes'/, 2],
+      [['prune', 'lenet', '--round-to', '3.5', '--out', out], /--round-to must be a whole number in \[1, 64\]/, 2],
       [['eval', 'lenet', '--data', join(dir, 'nowhere')], /does not exist/, 1],
     ];
     for (const [args, message, code] of cases) {

@@ -90,6 +90,10 @@ Options:
   --latency-budget MS   time to time each candidate against the unpruned
                         model, in turn, until the 95% interval of its
                         speed-up is within ±10% (2000)
+  --round-to N          every layer keeps a multiple of N channels (or all of
+                        them), e.g. 4, 8 or 16, widths SIMD kernels handle
+                        without padding; applied where the ranking cuts, so
+                        coupled layers keep the same multiple (1: off) (1)
   --batch-size N        training batch size (64)
   --optimizer O         adam or sgd (SGD: momentum 0.9, the rate falls to
                         ~0 along a cosine over the run's steps, weight decay

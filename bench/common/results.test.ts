@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { QualityResults, TaskResult, TrainedStartRow } from '../quality/types';
+import type { RealNetworkSpeed, SpeedResults } from '../speed/types';
 import { describeEnvironment } from './environment';
 import { updateLatest, type RunFile } from './results';
 
@@ -40,5 +41,20 @@ describe('updateLatest', () => {
     const quick = updateLatest(trainedRun('2026-01-03T00:00:00.000Z', [['lenet-digits', 0.5]], 'quick'), path);
     expect(quick.trainedRun!.tasks.map((t) => t.task.name)).toEqual(['lenet-digits']);
     expect(quick.trainedStartRows).toHaveLength(1);
+  });
+
+  it('keeps the other speed figures when a run measured only the real network (--real)', () => {
+    const path = join(dir, 'latest-speed.json');
+    const speed = (date: string, result: Partial<SpeedResults>): RunFile => ({
+      kind: 'speed', mode: 'full', date, environment: describeEnvironment(), load: { start: 1, end: 2 },
+      result: { mode: 'full', elapsedMs: 1, model: 'vgg', input: [28, 28, 1], batchSize: 64, backends: {}, paths: [], pytorchImagesPerSec: null, pytorch: null, best: null, ...result },
+    });
+    updateLatest(speed('2026-01-01T00:00:00.000Z', { backends: { 'node-wasm': 600 }, pytorchImagesPerSec: 2000 }), path);
+    const real = { model: 'resnet56-cifar', ratio: { median: 0.2, min: 0.18, max: 0.22 } } as RealNetworkSpeed;
+    const latest = updateLatest(speed('2026-01-02T00:00:00.000Z', { scope: 'real-network', realNetwork: real }), path);
+    expect(latest.speed).toMatchObject({ backends: { 'node-wasm': 600 }, pytorchImagesPerSec: 2000, date: '2026-01-01T00:00:00.000Z', realNetwork: real });
+    expect(latest.speed!.realNetworkRun).toEqual({ date: '2026-01-02T00:00:00.000Z', load: { start: 1, end: 2 } });
+    // A full speed run replaces all of it.
+    expect(updateLatest(speed('2026-01-03T00:00:00.000Z', {}), path).speed!.realNetwork).toBeUndefined();
   });
 });

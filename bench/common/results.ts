@@ -29,7 +29,8 @@ export interface Latest {
   /** Every candidate of the trained protocol (issue 10); absent in older files. */
   trainedStartRows?: TrainedStartRow[];
   trainedRun?: (QualityResults & { date: string; load: RunFile['load'] }) | null;
-  speed: (SpeedResults & { date: string; load: RunFile['load'] }) | null;
+  /** realNetworkRun: when the real network was measured by a run of its own (`--real`), and its load. */
+  speed: (SpeedResults & { date: string; load: RunFile['load']; realNetworkRun?: { date: string; load: RunFile['load'] } }) | null;
 }
 
 const isTrainedRun = (run: RunFile): boolean => run.kind === 'quality' && (run.result as QualityResults).protocol === 'trained';
@@ -86,6 +87,10 @@ export function updateLatest(run: RunFile, path = LATEST_FILE): Latest {
     const result = run.result as QualityResults;
     latest.quality = result.rows;
     latest.qualityRun = { ...result, date: run.date, load: run.load };
+  } else if ((run.result as SpeedResults).scope === 'real-network' && previous?.speed) {
+    // Only the real network was measured: the other speed figures stay, with their date.
+    const { realNetwork, realNetworkSkipped } = run.result as SpeedResults;
+    latest.speed = { ...previous.speed, realNetwork, realNetworkSkipped, realNetworkRun: { date: run.date, load: run.load } };
   } else {
     latest.speed = { ...(run.result as SpeedResults), date: run.date, load: run.load };
   }

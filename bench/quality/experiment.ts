@@ -1,6 +1,7 @@
 /** Parsing of the quality benchmark's experiment flags: which criteria, and which training settings to change. */
 import { CRITERION_NAMES, type CriterionName } from '../../src/contract/criteria';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../src/contract/settings';
+import { inRange, RANGES, rangeText } from '../../src/contract/ranges';
 
 export function parseCriteria(list: string | undefined): CriterionName[] | undefined {
   if (!list) return undefined;
@@ -22,4 +23,12 @@ export function parseTrainOverrides(list: string | undefined): Partial<TrainSett
     overrides[key] = value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
   }
   return overrides as Partial<TrainSettings>;
+}
+
+/** `1,8`: whole multiples in the range of SearchSettings.roundTo (1: not rounded). */
+export function parseRoundings(list: string): number[] {
+  const values = list.split(',').map(Number);
+  const bad = values.filter((value) => !Number.isInteger(value) || !inRange(value, RANGES.roundTo));
+  if (bad.length || values.length === 0) throw new Error(`--round-to takes whole numbers in ${rangeText(RANGES.roundTo)} separated by commas (e.g. 1,8); got '${list}'.`);
+  return [...new Set(values)];
 }

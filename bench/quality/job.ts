@@ -12,6 +12,7 @@ import { criterionJob, pretrainJob, type Log } from './pipeline';
 import { readSpec, writeSpec } from './specFile';
 import { isModelFile, type ExtraRun, type QualityTask } from './tasks';
 import type { CriterionResult, PretrainResult } from './types';
+import type { WidthsRequest } from './widths';
 
 export interface JobFile {
   kind: 'pretrain' | 'criterion';
@@ -25,6 +26,8 @@ export interface JobFile {
   trainOverrides?: Partial<TrainSettings>;
   /** An extra run's label and own settings (over trainOverrides). */
   extra?: ExtraRun;
+  /** The default run searched again with kept channels rounded, its selected models saved (widths.ts). */
+  widths?: WidthsRequest;
 }
 
 export type DataInfo = { source: string; train: number; validation: number; substitute?: string };
@@ -46,7 +49,7 @@ export async function runJob(job: JobFile, log: Log, data?: TaskData): Promise<P
   }
   if (!job.criterion) throw new Error('A criterion job needs a criterion.');
   const start = isModelFile(job.task.model) ? await readTaskModel(job.task.model) : readSpec(job.specDir);
-  if (!job.extra) return criterionJob(job.task, taskData, start, job.criterion, log, job.trainOverrides);
+  if (!job.extra) return criterionJob(job.task, taskData, start, job.criterion, log, job.trainOverrides, { widths: job.widths });
   const overrides = { ...job.trainOverrides, ...job.extra.train };
   const result = await criterionJob(job.task, taskData, start, job.criterion, log, overrides, { label: job.extra.label, ablations: false });
   return { ...result, label: job.extra.label, train: job.extra.train };

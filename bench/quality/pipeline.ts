@@ -24,6 +24,8 @@ import { readTaskModel, type TaskData } from './data';
 import { isModelFile, REPORTED_RATIOS, type QualityTask } from './tasks';
 import type { CandidateRow, CriterionResult, GateStats, PretrainResult, SearchRun, SelectedFigure, TrainingRun, UnseenCheck } from './types';
 import { baselineOf, type Candidate } from '../../src/contract/candidate';
+import { ROUND_TO } from '../../src/contract/settings';
+import { WIDTH_CRITERIA, widthRuns, type WidthSelection, type WidthsRequest } from './widths';
 
 export const TOLERANCE = DEFAULT_TOLERANCE;
 
@@ -112,7 +114,7 @@ export async function criterionJob(
   criterion: CriterionName,
   log: Log,
   overrides: Partial<TrainSettings> = {},
-  { label = criterion, ablations = true }: { label?: string; ablations?: boolean } = {},
+  { label = criterion, ablations = true, widths }: { label?: string; ablations?: boolean; widths?: WidthsRequest } = {},
 ): Promise<CriterionResult> {
   const { judged, unseen } = heldOutHalves(data.validation);
   const session = new CompressionSession(pretrained, { train: data.train, validation: judged }, { trainedStart: true });
@@ -124,13 +126,18 @@ export async function criterionJob(
     const summary = await session.train(criterion, settings, { onEvent: recorder.onEvent });
     training = trainingRun(summary, settings, data, recorder.trace);
   }
-  const search = await runSearch(session, searchSettingsFor(task, criterion), DEFAULT_VARIANT, log, `${task.name} ${label}`);
-  const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
-  const { status, withinTolerance, drop, margin, message } = session.verdict(selected, TOLERANCE);
-  log(`${task.name} ${label}: ${message}`);
-  const unseenCheck = selected ? await measureOnUnseen(session, selected.index, unseen) : null;
-  if (unseenCheck) log(`${task.name} ${label}: on ${unseenCheck.images} unseen images ${changeText(unseenCheck.drop, unseenCheck.margin)}`);
+  const settings = searchSettingsFor(task, criterion);
+  const search = await runSearch(session, settings, DEFAULT_VARIANT, log, `${task.name} ${label}`);
   const baseline = baselineOf(search.candidates)!;
+  const choice = await chooseAndCheck(session, baseline, unseen, search, log, `${task.name} ${label}`);
+  const widthsMeasured = widths && WIDTH_CRITERIA.includes(criterion)
+    ? await widthRuns(widths, async (roundTo) => {
+      if (roundTo === (settings.roundTo ?? ROUND_TO)) return choice;
+      // The rule takes nothing past the first failing ratio: the grid may stop where accuracy collapsed.
+      const rounded = await runSearch(session, { ...settings, roundTo, fullGrid: false }, DEFAULT_VARIANT, log, `${task.name} ${label}, rounded to ${roundTo}`);
+      return chooseAndCheck(session, baseline, unseen, rounded, log, `${task.name} ${label}, rounded to ${roundTo}`);
+    })
+    : undefined;
   const variants: SearchRun[] = [];
   if (ablations && ABLATED_CRITERIA.includes(criterion) && task.ablationRatios.length > 0) {
     for (const variant of ABLATIONS) {
@@ -144,11 +151,29 @@ export async function criterionJob(
     baselineAccuracy: baseline.accuracy,
     atRatios: Object.fromEntries(REPORTED_RATIOS.map((ratio) => [String(ratio), figureAt(search.candidates, ratio)])),
     original: { accuracy: original.accuracy, calibrationAccuracy: original.calibrationAccuracy },
-    selected: selected ? selectedFigure(selected, baseline) : null,
-    verdict: { status, withinTolerance, drop, margin, message },
-    unseen: unseenCheck,
+    selected: choice.figure,
+    verdict: choice.verdict,
+    unseen: choice.unseen,
     search,
     variants,
+    ...(widthsMeasured ? { widths: widthsMeasured } : {}),
+  };
+}
+
+/** The tolerance rule's choice of the session's latest search, its verdict, and its check on the unseen images. */
+async function chooseAndCheck(session: CompressionSession, baseline: CandidateRow, unseen: ImageDataset, search: SearchRun, log: Log, label: string): Promise<WidthSelection> {
+  const selected = session.select({ kind: 'tolerance', tolerance: TOLERANCE });
+  const { status, withinTolerance, drop, margin, message } = session.verdict(selected, TOLERANCE);
+  log(`${label}: ${message}`);
+  const unseenCheck = selected ? await measureOnUnseen(session, selected.index, unseen) : null;
+  if (unseenCheck) log(`${label}: on ${unseenCheck.images} unseen images ${changeText(unseenCheck.drop, unseenCheck.margin)}`);
+  return {
+    figure: selected ? selectedFigure(selected, baseline) : null,
+    verdict: { status, withinTolerance, drop, margin, message },
+    unseen: unseenCheck,
+    spec: selected ? session.candidateSpec(selected.index) : null,
+    candidates: search.candidates.length,
+    elapsedMs: search.elapsedMs,
   };
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompressionSession } from '../../src/engine/session';
+import { analyzeModel } from '../../src/engine/graph/analyze';
 import { TRAINED_START_LEARNING_RATE } from '../../src/contract/settings';
 import { describeEnvironment } from '../common/environment';
 import { updateLatest, writeRunFile } from '../common/results';
@@ -100,6 +101,19 @@ describe('quality benchmark', () => {
       expect(row.flopsKept).toBeLessThanOrEqual(1);
     }
     expect(rows.filter((row) => row.flopsKept === 1)).toHaveLength(CRITERION_NAMES.length);
+    // The default run searched again with kept channels rounded to 8; each selection timed against the start.
+    const widths = task.criteria.find((c) => c.criterion === 'gfr')!.widths!;
+    expect(widths.map((run) => run.roundTo)).toEqual([1, 8]);
+    expect(task.criteria.filter((c) => c.widths)).toHaveLength(1);
+    const startGroups = analyzeModel(start).groups.filter((group) => group.prunable).map((group) => group.size);
+    for (const run of widths) {
+      expect(run.specDir).toBeUndefined();
+      expect(run.latency!.map((latency) => latency.batchSize)).toEqual([1, 32]);
+      for (const latency of run.latency!) expect(latency.interval[0]).toBeLessThanOrEqual(latency.speedup);
+      expect(run.keptChannels).toHaveLength(startGroups.length);
+      if (run.roundTo === 8) run.keptChannels.forEach((kept, i) => expect(kept === startGroups[i] || kept % 8 === 0).toBe(true));
+    }
+    expect(widths[0].selected).toEqual(task.criteria.find((c) => c.criterion === 'gfr')!.selected);
 
     // A second run reuses the kept start.
     const log: string[] = [];
@@ -117,5 +131,6 @@ describe('quality benchmark', () => {
     expect(report.markdown).not.toContain('Not yet measured');
     expect(report.markdown.indexOf('From trained starts')).toBeLessThan(report.markdown.indexOf('## Short protocol'));
     expect(Object.keys(report.figures)).toContain('trained-lenet-digits-flops.svg');
+    expect(report.markdown).toMatch(/### Hardware-friendly widths[\s\S]*\| lenet-digits \| 8 \|[\s\S]*met by \d of 2\*\* selected models/);
   });
 });

@@ -11,7 +11,9 @@ import { useNodeBackend, type NodeBackendName } from '../../src/engine/backend/n
 import { CRITERION_NAMES, type CriterionName } from '../../src/contract/criteria';
 import { DEFAULT_SEARCH_SETTINGS, TRAINED_START_LEARNING_RATE, type TrainSettings } from '../../src/contract/settings';
 import { runTsChild, Slots } from '../common/pool';
-import { loadTaskData, realFilesProblem, SPLIT_SEED } from './data';
+import { loadTaskData, readTaskModel, realFilesProblem, SPLIT_SEED } from './data';
+import { readSpec } from './specFile';
+import { DEFAULT_ROUNDINGS, measureWidthLatency } from './widths';
 import { runJob, type JobFile, type PretrainOutput } from './job';
 import { searchSettingsFor, TOLERANCE, trainSettingsFor, type Log } from './pipeline';
 import { FULL_TASKS, isModelFile, protocolProblem, protocolTask, QUICK_TASKS, type ExtraRun, type Protocol, type QualityTask } from './tasks';
@@ -43,6 +45,11 @@ export interface QualityOptions {
   startDir?: string;
   /** Tasks left out of this run and why (selectTasks), recorded in the results. */
   skipped?: SkippedTask[];
+  /**
+   * Multiples the default run's kept channels are rounded to, each searched from the same trained model and its
+   * selection timed against the start (widths.ts); default DEFAULT_ROUNDINGS in the trained protocol, none otherwise.
+   */
+  roundings?: number[];
   log: Log;
 }
 
@@ -70,6 +77,13 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
   mkdirSync(options.workDir, { recursive: true });
   const run = options.parallel > 0 ? childRunner(options) : await inProcessRunner(options);
   const tasks = await Promise.all(options.tasks.map((task) => runTask(protocolTask(task, protocol), protocol, options, run)));
+  // Timed after every job, one model at a time: no training runs beside the timing.
+  for (const task of tasks) {
+    if (!task.criteria.some((criterion) => criterion.widths?.length)) continue;
+    await useNodeBackend(options.backend);
+    const start = isModelFile(task.task.model) ? await readTaskModel(task.task.model) : readSpec(startDirOf(task.task, protocol, options));
+    await measureWidthLatency(task, start, WIDTH_TIMING[options.mode], options.log);
+  }
   return {
     mode: options.mode, protocol, elapsedMs: performance.now() - start, tasks, rows: qualityRows(tasks),
     ...(protocol === 'trained' ? { trainedStartRows: trainedStartRows(tasks) } : {}),
@@ -105,10 +119,22 @@ async function inProcessRunner(options: QualityOptions): Promise<JobRunner> {
 }
 
 /** `task` as `protocol` runs it (protocolTask). */
-async function runTask(task: QualityTask, protocol: Protocol, options: QualityOptions, run: JobRunner): Promise<TaskResult> {
-  const specDir = protocol === 'trained'
+/** Where a task's trained start is kept (a model file's task reads its file instead). */
+function startDirOf(task: QualityTask, protocol: Protocol, options: QualityOptions): string {
+  return protocol === 'trained'
     ? join(options.startDir ?? DEFAULT_STARTS_DIR, `${task.name}-trained${options.mode === 'quick' ? '-quick' : ''}`)
     : join(options.startDir ?? options.workDir, `${task.name}-start`);
+}
+
+/** Paired timing of each selected model against the start: quick mode only checks that it runs. */
+const WIDTH_TIMING = {
+  quick: { budgetMs: 500, minPairs: 6, halfWidth: 0.03 },
+  full: { budgetMs: 20_000, minPairs: 10, halfWidth: 0.03 },
+} as const;
+
+async function runTask(task: QualityTask, protocol: Protocol, options: QualityOptions, run: JobRunner): Promise<TaskResult> {
+  const specDir = startDirOf(task, protocol, options);
+  const roundings = options.roundings ?? (protocol === 'trained' ? [...DEFAULT_ROUNDINGS] : []);
   // From a trained start, sparse training runs at the rate the CLI uses there.
   // The short protocol keeps its settings of before issue 10 (a fixed target, no teacher), so its table stays comparable.
   const protocolSettings: Partial<TrainSettings> = protocol === 'trained' ? { learningRate: TRAINED_START_LEARNING_RATE } : { targetMode: 'fixed', distillation: 0 };
@@ -116,6 +142,7 @@ async function runTask(task: QualityTask, protocol: Protocol, options: QualityOp
   const job = (kind: JobFile['kind'], criterion?: CriterionName, extra?: ExtraRun): JobFile => ({
     kind, task, criterion, specDir, backend: options.backend, trainOverrides, extra,
     outFile: join(options.workDir, `${jobName({ task, kind, criterion, extra })}.out.json`),
+    ...(roundings.length && !extra ? { widths: { roundings, dir: join(options.workDir, `${jobName({ task, kind, criterion, extra })}-selected`) } } : {}),
   });
   const startJob = () => run(job('pretrain')) as Promise<PretrainOutput>;
   // A model file is the start as it is: loaded and measured on every run, nothing kept.

@@ -82,6 +82,38 @@ export interface CriterionResult {
   verdict?: Pick<Verdict, 'withinTolerance' | 'drop' | 'message'> & Partial<Pick<Verdict, 'status' | 'margin'>>;
   search: SearchRun;
   variants: SearchRun[];
+  /** The default run searched again with kept channels rounded (issue 21; trained protocol, widths.ts); absent in older results. */
+  widths?: WidthRun[];
+}
+
+/** One multiple's search from the sparse-trained model: its selection and the selected model's speed-up. */
+export interface WidthRun {
+  /** Kept channels rounded to a multiple of this (1: not rounded). */
+  roundTo: number;
+  selected: SelectedFigure | null;
+  verdict: CriterionResult['verdict'];
+  unseen: UnseenCheck | null;
+  /** Channels the selected model keeps in each prunable group, in model order. */
+  keptChannels: number[];
+  /** Candidates the search measured, and its time. */
+  candidates: number;
+  elapsedMs: number;
+  /** The selected model's paired speed-up against the unpruned start, per batch size (wasm, one thread). */
+  latency?: WidthLatency[];
+  /** Where the job left the selected model until it is timed (removed then). */
+  specDir?: string;
+}
+
+export interface WidthLatency {
+  batchSize: number;
+  /** The start's time over the model's, median of the pairs, with its 95% interval. */
+  speedup: number;
+  interval: [number, number];
+  pairs: number;
+  msModel: number;
+  msReference: number;
+  /** Whether the interval reached its width before the time budget ended. */
+  settled: boolean;
 }
 
 /** A selected model measured again on images that neither training nor any choice used. */

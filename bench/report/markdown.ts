@@ -3,7 +3,6 @@
  * the checks against the targets of issues 4 and 6. Pure: returns the text
  * and the figures; report.ts writes them.
  */
-import { changeText } from '../../src/contract/select';
 import type { Latest } from '../common/results';
 import { REPORTED_RATIOS } from '../quality/tasks';
 import { mainRun, runLabel, type CriterionResult, type TaskResult } from '../quality/types';
@@ -11,6 +10,9 @@ import type { SpeedPath, SpeedResults } from '../speed/types';
 import { count, millis, pct, rate, ratio, seconds, share, table } from './format';
 import { lineChart, logBarChart, PALETTE, type Series } from './svg';
 import { baselineOf } from '../../src/contract/candidate';
+import { unseenText, verdictText } from './verdicts';
+import { widthsSection } from './widths';
+import { realNetworkSection } from './realNetwork';
 
 export interface Report {
   markdown: string;
@@ -108,7 +110,7 @@ function trainedSection(run: Latest['trainedRun'], figure: Figure): string[] {
   for (const result of run.tasks) {
     lines.push('', figure(`trained-${result.task.name}-flops.svg`, accuracyChart(result, 'flops', true), `${result.task.name}: accuracy against FLOPs kept, from the trained start`));
   }
-  return [...lines, '', ...REAL_NETWORK_NOTE];
+  return [...lines, '', ...widthsSection(run.tasks), '', ...REAL_NETWORK_NOTE];
 }
 
 /** What the real-network task is, where its files come from and how to run it (issue 19). */
@@ -138,12 +140,6 @@ function startImages({ task, data, pretrain }: TaskResult): string {
   return `\`${task.name}\`, ${data.source}${data.substitute ? ` (**${data.substitute}**)` : ''}: the start trained ${task.pretrainEpochs} epochs on ${seen} in ${seconds(pretrain.training.elapsedMs)}${reached}; the criteria train ${epochs} on the same images. Neither saw the ${count(data.validation)} validation images (held out of the same set by a seeded split).`;
 }
 
-/** The selected model against the start on held-out images the run never saw. */
-function unseenText(c: CriterionResult): string {
-  if (!c.unseen) return '–';
-  return `${changeText(c.unseen.drop, c.unseen.margin).replace(' points', ' pts')} (${count(c.unseen.images)} images)`;
-}
-
 /** How often the verdict said "within" while the unseen images said more than the tolerance was lost (the target: never). */
 function falseWithinLine(tasks: TaskResult[]): string {
   const checked = tasks.flatMap((result) => result.criteria.filter((c) => c.unseen && c.verdict?.status).map((c) => ({ c, tolerance: result.settings.tolerance })));
@@ -151,16 +147,6 @@ function falseWithinLine(tasks: TaskResult[]): string {
   const within = checked.filter(({ c }) => c.verdict!.status === 'within');
   const wrong = within.filter(({ c, tolerance }) => c.unseen!.drop > tolerance);
   return `Verdicts checked on unseen images (each task's held-out images in two seeded halves: the run's validation images, and images no part of the run saw): ${checked.length} runs, ${within.length} said "within", **${wrong.length} of them lost more than the tolerance on the unseen images** (target: none).`;
-}
-
-function verdictText(c: CriterionResult): string {
-  if (!c.verdict) return '–';
-  const { drop, margin, status, withinTolerance } = c.verdict;
-  if (drop === null) return 'none selected';
-  // Results from before the verdict carried its interval have neither margin nor status.
-  const change = margin === undefined || margin === null ? `${drop > 0 ? '−' : drop < 0 ? '+' : '±'}${Math.abs(drop).toFixed(2)} pts` : `${changeText(drop, margin).replace(' points', ' pts')}`;
-  const word = status ?? (withinTolerance ? 'within' : 'beyond');
-  return word === 'within' ? `within (${change})` : word === 'uncertain' ? `uncertain (${change})` : `**not** (${change})`;
 }
 
 /** The largest share of the unpruned FLOPs that a candidate removes within the tolerance of the original, on the validation images. */
@@ -390,6 +376,8 @@ function speedSection(speed: SpeedResults, figure: Figure): string[] {
     ...fastPathSection(speed),
     ...defaultRunSection(speed),
     ...kernelProfileSection(speed),
+    ...realNetworkSection(speed),
+    '',
     '### Latency of the pruned model',
     '',
     `The \`${speed.model}\` with ${share(speed.paths.find((p) => p.latency)?.latency?.ratio)} of its prunable channels removed (L1 norm, normalized per layer) against the unpruned model, median forward pass on each backend. An ideal speed-up is the inverse of the FLOPs ratio.`,

@@ -14,12 +14,15 @@ import { measureInChildProcess, measureInNode, type NodeRun } from './nodeSpeed'
 import { measurePytorch } from './torch';
 import { DEFAULT_RUN_BATCH, defaultRunKernels, measureDefaultRunSteps } from './defaultRunProfile';
 import type { DefaultRunSpeed, FastPathComparison, SpeedPath, SpeedResults } from './types';
+import { measureRealNetwork, REAL_NETWORK_PLAN } from './realNetwork';
 
 export interface SpeedOptions {
   mode: 'quick' | 'full';
   browser: boolean;
   /** Only the training probe on a real GPU in Chromium (WebGPU); a software adapter is refused. */
   gpu?: boolean;
+  /** Only the real network (bench/speed/realNetwork.ts); latest.json keeps the other speed figures. */
+  realOnly?: boolean;
   log: (line: string) => void;
 }
 
@@ -92,6 +95,7 @@ function gpuPlan(): Plan {
 export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
   const start = performance.now();
   const { log } = options;
+  if (options.realOnly) return { ...emptySpeedResults(options.mode), scope: 'real-network', ...(await realNetwork(options.mode, log)), elapsedMs: performance.now() - start };
   const steps = options.gpu ? gpuPlan() : plan(options.mode);
   const paths: SpeedPath[] = [];
   for (const run of steps.node) {
@@ -103,6 +107,7 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
   const fastPaths = steps.fastPathRounds > 0 && wasmTrained ? await measureWasmFastPaths(steps.fastPathRounds, log) : undefined;
   const defaultRun = steps.fastPathRounds > 0 && wasmTrained ? await measureDefaultRun(steps.fastPathRounds, log) : undefined;
   if (options.browser || options.gpu) paths.push(...(await measureInChromium(steps.chromium, log, options.gpu ? GPU_CHROMIUM_ARGS : undefined)));
+  const real = options.gpu ? {} : await realNetwork(options.mode, log);
   const pytorch = await measurePytorch(steps.pytorchSteps, SPEED_BATCH, availableParallelism());
   if (typeof pytorch === 'string') log(pytorch);
   else log(`pytorch: ${pytorch.multiThreadImagesPerSec.toFixed(1)} images/s (${pytorch.threads} threads), ${pytorch.singleThreadImagesPerSec.toFixed(1)} (1 thread)`);
@@ -124,7 +129,25 @@ export async function runSpeed(options: SpeedOptions): Promise<SpeedResults> {
     pytorch: typeof pytorch === 'string' ? null : pytorch,
     ...(typeof pytorch === 'string' ? { pytorchSkipped: pytorch } : {}),
     best: bestPath ? { name: bestPath.name, imagesPerSec: bestPath.training!.imagesPerSec, ratioToPytorch: pytorchImagesPerSec ? bestPath.training!.imagesPerSec / pytorchImagesPerSec : null } : null,
+    ...real,
   };
+}
+
+/** The real network's default run against PyTorch (full mode; quick mode leaves it out: minutes on a small budget). */
+async function realNetwork(mode: SpeedOptions['mode'], log: (line: string) => void): Promise<Pick<SpeedResults, 'realNetwork' | 'realNetworkSkipped'>> {
+  if (mode === 'quick') return { realNetworkSkipped: 'left out of quick mode (ResNet-56 takes minutes even on a few steps); run without --quick' };
+  await useNodeBackend('wasm');
+  const result = await measureRealNetwork(REAL_NETWORK_PLAN[mode], log);
+  if (typeof result === 'string') {
+    log(result);
+    return { realNetworkSkipped: result };
+  }
+  log(`real network: tfjs ${result.ratio.median.toFixed(2)}× PyTorch on ${result.threads} threads (${result.ratio.min.toFixed(2)}–${result.ratio.max.toFixed(2)}), ${result.ratioOneThread.median.toFixed(2)}× on one (${result.ratioOneThread.min.toFixed(2)}–${result.ratioOneThread.max.toFixed(2)})`);
+  return { realNetwork: result };
+}
+
+function emptySpeedResults(mode: SpeedOptions['mode']): SpeedResults {
+  return { mode, elapsedMs: 0, model: SPEED_MODEL, input: SPEED_INPUT, batchSize: SPEED_BATCH, backends: {}, paths: [], pytorchImagesPerSec: null, pytorch: null, best: null };
 }
 
 async function measureWasmFastPaths(rounds: number, log: (line: string) => void): Promise<FastPathComparison> {

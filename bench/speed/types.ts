@@ -91,6 +91,8 @@ export interface FastPathComparison {
 export interface SpeedResults {
   /** gpu: `--gpu`, the training probe on a hardware WebGPU adapter only. */
   mode: 'quick' | 'full' | 'gpu';
+  /** `real-network` (`--real`): only the real network was measured; latest.json keeps the rest of its speed figures. */
+  scope?: 'all' | 'real-network';
   /** Node wasm, one thread: each fast path of src/engine/backend/wasmKernelConfig.ts on and off, alternated. */
   fastPaths?: FastPathComparison;
   /** Node wasm, one thread: the studio's default run (GFR, teacher, controller, guard), bench/speed/defaultRunProfile.ts. */
@@ -107,6 +109,69 @@ export interface SpeedResults {
   /** Why PyTorch was not measured. */
   pytorchSkipped?: string;
   best: { name: string; imagesPerSec: number; ratioToPytorch: number | null } | null;
+  /** The default run on the real ResNet-56 against PyTorch (bench/speed/realNetwork.ts); absent in older results. */
+  realNetwork?: RealNetworkSpeed;
+  /** Why the real network was not measured (its files or PyTorch missing). */
+  realNetworkSkipped?: string;
+}
+
+/** One PyTorch run of bench/speed/torch_resnet56.py. */
+export interface RealPytorchRun {
+  imagesPerSec: number;
+  elapsedMs: number;
+  /** The teacher's forward passes, the training steps and the guard's readings, ms in all. */
+  teacherMs: number;
+  stepMs: number;
+  guardMs: number;
+  threads: number;
+  torch: string;
+}
+
+export interface RealNetworkRound {
+  /** The default run in Node wasm, one thread, as the CLI runs it: the loop's images/s, and the whole call's time. */
+  tfjs: { imagesPerSec: number; loopMs: number; wallMs: number; steps: number; images: number };
+  pytorch: RealPytorchRun;
+  pytorchOneThread: RealPytorchRun;
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface RealNetworkSpeed {
+  model: string;
+  /** Images trained on and held out for the guard, per run. */
+  fit: number;
+  calibration: number;
+  batchSize: number;
+  /** PyTorch's default threads (the machine's cores). */
+  threads: number;
+  /** tfjs, PyTorch on all cores, PyTorch on one, in turn, round by round. */
+  rounds: RealNetworkRound[];
+  /** tfjs's images/s over PyTorch's of the same round, default threads and one thread. */
+  ratio: Spread;
+  ratioOneThread: Spread;
+  /** Kernel time per training step of the default run (tf.profile; no guard reading counted). */
+  profile?: { stepMs: number; kernels: KernelProfile[] };
+  /** Each stage's 3×3 convolution, tfjs's wasm kernels against PyTorch's, one thread, CPU time. */
+  kernels?: ConvolutionKernels[];
+}
+
+export interface KernelTimes {
+  forwardMs: number;
+  inputGradMs: number;
+  filterGradMs: number;
+}
+
+export interface ConvolutionKernels {
+  /** "32x32x16->16": side, input and output channels. */
+  shape: string;
+  /** Multiply–accumulates of the forward pass at the batch timed. */
+  macs: number;
+  tfjs: KernelTimes;
+  pytorch: KernelTimes | null;
 }
 
 export interface DefaultRunSpeed {

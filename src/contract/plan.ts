@@ -30,26 +30,51 @@ export interface RatioGroups {
 
 export interface RatioOptions {
   minKeepFraction?: number;
+  /** Every group keeps a multiple of this many channels, or all of them (1: any count; docs/METHOD.md §4). */
+  roundTo?: number;
 }
 
 /**
- * The channels a ratio removes, in the order they go: the lowest-ranked
- * first until `ratio` of all prunable channels are gone, skipping channels
- * whose group is at its floor.
+ * The channel counts a group may keep, all of them first, then falling: every count with `roundTo` = 1; with
+ * `roundTo` = m, the multiples of m below the group's size down to its floor rounded up to a multiple (a group of
+ * fewer than m channels, or of m when the floor rounds to m, keeps all its channels).
+ */
+export function keptCounts(group: Pick<ChannelGroup, 'size'>, options: RatioOptions = {}): number[] {
+  const multiple = options.roundTo ?? 1;
+  const least = Math.min(group.size, Math.ceil(channelFloor(group, options.minKeepFraction ?? DEFAULT_MIN_KEEP_FRACTION) / multiple) * multiple);
+  const counts = [group.size];
+  for (let kept = Math.floor((group.size - 1) / multiple) * multiple; kept >= least && kept > 0; kept -= multiple) counts.push(kept);
+  return counts;
+}
+
+/**
+ * The channels a ratio removes, in the order they go: the lowest-ranked first until `ratio` of all prunable channels
+ * are gone, never below a group's floor. With `roundTo` > 1 a group's channels go in chunks that take it from one
+ * count of `keptCounts` to the next, each chunk at the place in the ranking of its most important channel (so all of
+ * a chunk ranks below what stays), and the last chunk is taken only if it brings the count nearer to the ratio's than
+ * stopping before it would: a larger ratio removes what a smaller one does and more.
  */
 export function removedForRatio<T extends Pick<RankedChannel, 'group' | 'channel'>>(ranking: readonly T[], analysis: RatioGroups, ratio: number, options: RatioOptions = {}): T[] {
-  const groups = new Map(analysis.groups.filter((group) => group.prunable).map((group) => [group.key, group]));
-  const total = [...groups.values()].reduce((sum, group) => sum + group.size, 0);
+  const prunable = analysis.groups.filter((group) => group.prunable);
+  const total = prunable.reduce((sum, group) => sum + group.size, 0);
   const target = Math.floor(ratio * total + 1e-9);
-  const remaining = new Map([...groups.values()].map((group) => [group.key, group.size]));
+  // Per group: the counts still ahead of it, and the channels ranked so far toward its next count.
+  const ahead = new Map(prunable.map((group) => [group.key, keptCounts(group, options).slice(1)]));
+  const pending = new Map(prunable.map((group) => [group.key, [] as T[]]));
+  const kept = new Map(prunable.map((group) => [group.key, group.size]));
   const removed: T[] = [];
   for (const entry of ranking) {
     if (removed.length >= target) break;
-    const group = groups.get(entry.group);
-    if (!group) continue;
-    if (remaining.get(entry.group)! <= channelFloor(group, options.minKeepFraction ?? DEFAULT_MIN_KEEP_FRACTION)) continue;
-    remaining.set(entry.group, remaining.get(entry.group)! - 1);
-    removed.push(entry);
+    const next = ahead.get(entry.group);
+    if (!next?.length) continue;
+    const chunk = pending.get(entry.group)!;
+    chunk.push(entry);
+    if (kept.get(entry.group)! - chunk.length > next[0]) continue;
+    // Past the target by no more than it would fall short without this chunk.
+    if (2 * removed.length + chunk.length > 2 * target) break;
+    removed.push(...chunk);
+    kept.set(entry.group, next.shift()!);
+    chunk.length = 0;
   }
   return removed;
 }

@@ -16,6 +16,8 @@ export const RANGES = {
   gridMax: { min: 0.05, max: 0.95 },
   /** Accuracy points the selected model may lose against the reference. */
   tolerance: { min: 0, max: 100 },
+  /** The multiple each layer's kept channels are rounded to (a whole number; 1: no rounding). */
+  roundTo: { min: 1, max: 64 },
 } as const satisfies Record<string, Range>;
 
 export const inRange = (value: number, range: Range): boolean => Number.isFinite(value) && value >= range.min && value <= range.max;

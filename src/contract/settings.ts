@@ -153,6 +153,11 @@ export interface SearchSettings {
   /** Ratios tried between the last passing and the first failing grid ratio. */
   refineSteps: number;
   minKeepFraction: number;
+  /**
+   * Each group keeps a multiple of this many channels, or all of them (1: any count; Torch-Pruning's `round_to`),
+   * applied inside the ranking's cut (`contract/plan.ts: removedForRatio`; docs/METHOD.md §4). Absent: ROUND_TO.
+   */
+  roundTo?: number;
   compensate: boolean;
   recalibrate: boolean;
   recalibrationBatches: number;
@@ -218,6 +223,10 @@ export const LATENCY = {
 /** Channels every group keeps at least: max(1, ceil(fraction·C)) (docs/METHOD.md §4). */
 export const DEFAULT_MIN_KEEP_FRACTION = 0.05;
 
+/** Multiples the studio offers for rounding kept channels (1: off), and the default (docs/DECISIONS.md). */
+export const ROUND_TO_CHOICES = [1, 4, 8, 16] as const;
+export const ROUND_TO = 1;
+
 export const DEFAULT_GRID_STEP = 0.05;
 export const DEFAULT_GRID_MAX = 0.9;
 
@@ -235,6 +244,7 @@ export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
   ratios: defaultGrid(),
   refineSteps: 3,
   minKeepFraction: DEFAULT_MIN_KEEP_FRACTION,
+  roundTo: ROUND_TO,
   compensate: true,
   recalibrate: true,
   recalibrationBatches: 20,

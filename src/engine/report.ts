@@ -123,6 +123,8 @@ function recipeLines(training: TrainSummary | undefined, settings: TrainSettings
   ];
 }
 
+const roundingText = (roundTo = 1): string => (roundTo > 1 ? `every layer keeps a multiple of ${roundTo} channels (or all of them)` : 'kept channels not rounded');
+
 /** A plain-text (Markdown) summary with the figures of docs/METHOD.md §9. */
 export function reportSummary(report: CompressionReport): string {
   const { baseline, selected, original, verdict } = report;
@@ -134,7 +136,7 @@ export function reportSummary(report: CompressionReport): string {
     `**${VERDICT_HEADLINE[verdict.status]}.** ${verdict.message}${VERDICT_ADVICE[verdict.status]}`,
     '',
     `Model: ${report.model.name} (${report.model.source}), which outputs ${OUTPUT_KIND_TEXT[original.outputKind]}; data: ${report.data.source}, ${report.data.train} training, ${report.data.calibration} calibration (held out from training: the tolerance rule chooses on them), ${report.data.guard} guard (held out from training and from the rule: the accuracy guard reads them during training) and ${report.data.validation.count} validation images ${report.data.validation.separate ? `given apart from the data, ${report.data.validation.source},` : 'held out from the data'} (used by no choice: every accuracy below is on them); backend: ${report.backend}.`,
-    `Criterion: ${report.settings.criterion}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,
+    `Criterion: ${report.settings.criterion}; ${roundingText(report.settings.search.roundTo)}; selected candidate #${selected.index} at ratio ${selected.ratio} (${selected.stage}).`,
     '',
     `| figure | ${basisWord} | pruned |`,
     '|---|---|---|',

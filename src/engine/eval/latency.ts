@@ -65,6 +65,8 @@ const MAX_REPEATS = 50;
 const MIN_PAIRS = 6;
 
 export interface SpeedupOptions {
+  /** Images per forward pass (default 1). */
+  batchSize?: number;
   /** Pairs at least (default 10; never fewer than 6). */
   minPairs?: number;
   /** Pairs at most (default LATENCY.maxPairs). */
@@ -90,6 +92,7 @@ export interface Speedup {
   msReference: number;
   /** Whether the interval reached ±halfWidth (else the budget or maxPairs ended the timing). */
   settled: boolean;
+  batchSize: number;
   backend: string;
 }
 
@@ -109,7 +112,7 @@ export function pairedSpeedup(reference: number[], model: number[]): { speedup: 
 }
 
 /**
- * How many times faster `model` is than `reference` on one input (docs/METHOD.md §5.5): the two timed in turn, the
+ * How many times faster `model` is than `reference` on one batch (docs/METHOD.md §5.5): the two timed in turn, the
  * order swapped every pair (A/B, B/A…), until the 95% interval of the paired speed-up is within ±halfWidth of it
  * (after minPairs), or the time budget or maxPairs ends it. A load that comes and goes slows both of a pair alike.
  */
@@ -117,16 +120,17 @@ export async function measureSpeedup(
   model: tf.LayersModel, reference: tf.LayersModel, inputShape: Shape, options: SpeedupOptions = {},
 ): Promise<Speedup> {
   const {
-    minPairs = 10, maxPairs = LATENCY.maxPairs, budgetMs = LATENCY.budgetMs, halfWidth = LATENCY.halfWidth, warmup = 2,
+    batchSize = 1, minPairs = 10, maxPairs = LATENCY.maxPairs, budgetMs = LATENCY.budgetMs, halfWidth = LATENCY.halfWidth, warmup = 2,
     now = () => performance.now(),
   } = options;
   if (!Number.isInteger(minPairs) || minPairs < 1) throw new UserError(`minPairs must be a whole number ≥ 1, got ${minPairs}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batchSize must be a positive integer, got ${batchSize}.`);
   // Fewer than 6 pairs: the widest order-statistics interval, [min, max], covers the median less than 95% of the time.
   const least = Math.max(MIN_PAIRS, minPairs);
   if (!(budgetMs > 0)) throw new UserError(`The latency time budget must be positive, got ${budgetMs} ms.`);
   checkInputShape(model, inputShape);
   checkInputShape(reference, inputShape);
-  const input = tf.randomUniform([1, ...inputShape], 0, 1, 'float32', 1);
+  const input = tf.randomUniform([batchSize, ...inputShape], 0, 1, 'float32', 1);
   /** One sample: `repeats` forward passes, ms per pass. */
   const timed = async (which: tf.LayersModel, repeats = 1): Promise<number> => {
     const start = now();
@@ -176,7 +180,7 @@ export async function measureSpeedup(
       if (outOfTime && pairs >= least) break;
     }
     const { speedup, interval } = pairedSpeedup(referenceTimes, modelTimes);
-    return { speedup, interval, pairs: referenceTimes.length, msModel: median(modelTimes), msReference: median(referenceTimes), settled, backend: tf.getBackend() };
+    return { speedup, interval, pairs: referenceTimes.length, msModel: median(modelTimes), msReference: median(referenceTimes), settled, batchSize, backend: tf.getBackend() };
   } finally {
     input.dispose();
   }

@@ -67,6 +67,16 @@ describe('measureSpeedup', () => {
     // that closely); the word follows the interval, not the clock.
     const { speedup, interval } = hurried;
     expect(hurried.settled).toBe(interval[0] >= speedup * 0.9 && interval[1] <= speedup * 1.1);
+    // A batch of images per pass, when asked (the benchmark times batch 32).
+    const batches: number[] = [];
+    const predict = model.predict.bind(model);
+    model.predict = (input, config) => {
+      batches.push((input as tf.Tensor).shape[0]!);
+      return predict(input, config);
+    };
+    expect((await measureSpeedup(model, model, [24, 24, 3], { batchSize: 5, minPairs: 6, now: () => tick++ })).batchSize).toBe(5);
+    expect(new Set(batches)).toEqual(new Set([5]));
+    await expect(measureSpeedup(model, model, [24, 24, 3], { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer, got 0/);
     model.dispose();
   });
 

@@ -125,6 +125,24 @@ describe('gridSearch', () => {
     expect(steps.filter((step) => step.candidate.stage === 'refine').map((step) => step.candidate.ratio)).toEqual([(low + high) / 2]);
   });
 
+  it('rounds kept channels to the multiple asked for, a residual add\'s coupled group as one, and refuses a multiple out of range', async () => {
+    const trained = await trainedResidual();
+    const reference = await referenceOf(trained);
+    const input = { trained, fit, calibration, validation, reference, outputKind: 'logits' as const };
+    const widths = new Set<string>();
+    for await (const { candidate, spec } of gridSearch(input, { ...settings, ratios: [0, 0.25, 0.5, 0.75], refineSteps: 0, roundTo: 2 })) {
+      // The one prunable group of 4 (conv_a and conv_b, added together) keeps 4 or 2, never 3 or 1.
+      expect([2, 4]).toContain(candidate.keptChannels);
+      const filters = (name: string) => spec.layers.find((layer) => layer.name === name)!.config.filters as number;
+      expect(filters('conv_b')).toBe(filters('conv_a'));
+      widths.add(`${candidate.ratio}:${filters('conv_a')}`);
+    }
+    // Unrounded, ratio 0.25 keeps 3 of the 4 channels: rounded, it keeps the whole group or 2.
+    expect([...widths].some((width) => width.endsWith(':2'))).toBe(true);
+    await expect(gridSearch(input, { ...settings, roundTo: 0 }).next()).rejects.toThrow(/whole number in \[1, 64\]/);
+    await expect(gridSearch(input, { ...settings, roundTo: 2.5 }).next()).rejects.toThrow(/got 2.5/);
+  });
+
   it('refines between the last passing and the first failing ratio', async () => {
     // Validation accuracy says nothing here (all at the reference's 0.5): the calibration figures decide.
     const make = (ratio: number, calibrationAccuracy: number, stage: Candidate['stage'] = 'grid') =>

@@ -6,7 +6,8 @@
 import type { Candidate } from '../../contract/candidate';
 import { planForRatio, type PrunePlan } from '../../contract/plan';
 import { toleranceBracket, trainedFarBetter, type ReferenceAccuracy } from '../../contract/select';
-import type { SearchSettings } from '../../contract/settings';
+import { ROUND_TO, type SearchSettings } from '../../contract/settings';
+import { inRange, RANGES, rangeText } from '../../contract/ranges';
 import { UserError } from '../core/errors';
 import type { ImageDataset, ModelSpec } from '../core/types';
 import { analyzeModel } from '../graph/analyze';
@@ -60,6 +61,7 @@ export class GridSearch {
   private reference: ReferenceAccuracy;
 
   constructor(private readonly input: SearchInput, private readonly settings: SearchSettings, signal?: AbortSignal) {
+    checkRoundTo(settings.roundTo);
     const trainedAnalysis = analyzeModel(input.trained);
     const scores = scoreChannels(input.trained, trainedAnalysis, { criterion: settings.criterion, aggregation: settings.aggregation, seed: settings.seed });
     this.ranking = rankChannels(scores, settings.ranking, flopsPerChannel(trainedAnalysis));
@@ -147,12 +149,17 @@ export class GridSearch {
   }
 
   private planOf(ratio: number): PrunePlan | undefined {
-    const plan = planForRatio(this.ranking, this.analysis, ratio, { minKeepFraction: this.settings.minKeepFraction });
+    const plan = planForRatio(this.ranking, this.analysis, ratio, { minKeepFraction: this.settings.minKeepFraction, roundTo: this.settings.roundTo ?? ROUND_TO });
     const signature = JSON.stringify(plan.kept);
     if (this.seenPlans.has(signature)) return undefined;
     this.seenPlans.add(signature);
     return plan;
   }
+}
+
+function checkRoundTo(roundTo: number | undefined): void {
+  if (roundTo === undefined || (Number.isInteger(roundTo) && inRange(roundTo, RANGES.roundTo))) return;
+  throw new UserError(`The multiple kept channels are rounded to must be a whole number in ${rangeText(RANGES.roundTo)} (1: no rounding; 4, 8 or 16 suit SIMD kernels), got ${roundTo}.`);
 }
 
 /** The whole search as one iterator (the grid stops where accuracy collapsed, unless settings.fullGrid). */

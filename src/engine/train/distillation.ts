@@ -74,7 +74,8 @@ export class Teacher {
 
   private async predictRows(images: Float32Array, size: number): Promise<Float32Array> {
     const { height, width, channels } = this.data;
-    const logits = tf.tidy(() => distributionLogits(this.model.predict(tf.tensor4d(images, [size, height, width, channels])) as tf.Tensor2D, this.kind));
+    // One pass over the batch: predict's default of 32 would cut a step's batch of 64 in two and join the halves again.
+    const logits = tf.tidy(() => distributionLogits(this.model.predict(tf.tensor4d(images, [size, height, width, channels]), { batchSize: size }) as tf.Tensor2D, this.kind));
     const values = (await logits.data()) as Float32Array;
     logits.dispose();
     return values;

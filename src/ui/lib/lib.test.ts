@@ -53,13 +53,20 @@ describe('previewRatio', () => {
     reference: null,
   };
   it('removes the lowest-ranked channels, keeping a floor per group', () => {
-    const preview = previewRatio(result, 0.5, 0.05);
+    const preview = previewRatio(result, 0.5, { minKeepFraction: 0.05 });
     expect(preview.count).toBe(3);
     expect([...preview.removed.get('a')!]).toEqual([0, 1]);
     expect([...preview.removed.get('b')!]).toEqual([0]);
     expect(preview.threshold).toBe(0.2);
     // 'b' keeps its last channel: the next removal comes from 'a'.
-    expect([...previewRatio(result, 0.67, 0.05).removed.get('a')!]).toEqual([0, 1, 3]);
+    expect([...previewRatio(result, 0.67, { minKeepFraction: 0.05 }).removed.get('a')!]).toEqual([0, 1, 3]);
+  });
+
+  it('shows the cut the search makes with kept channels rounded: whole pairs of \'a\', and \'b\' (2 channels) whole', () => {
+    const preview = previewRatio(result, 0.5, { minKeepFraction: 0.05, roundTo: 2 });
+    expect([...preview.removed.get('a')!]).toEqual([0, 1]);
+    expect(preview.removed.has('b')).toBe(false);
+    expect(preview.threshold).toBe(0.2);
   });
 });
 

@@ -3,7 +3,7 @@
  * important first): the cut the search makes (src/contract/plan.ts), with
  * the importance of the last channel it removes, for display.
  */
-import { removedForRatio } from '../../contract/plan';
+import { removedForRatio, type RatioOptions } from '../../contract/plan';
 import type { ScoresResult } from '../../worker/studioTypes';
 
 export interface RatioPreview {
@@ -14,11 +14,11 @@ export interface RatioPreview {
   count: number;
 }
 
-export function previewRatio(result: ScoresResult, ratio: number, minKeepFraction: number): RatioPreview {
+export function previewRatio(result: ScoresResult, ratio: number, options: RatioOptions): RatioPreview {
   const groups = result.groups.map((g) => g.group);
   const importance = new Map(result.groups.map((g) => [g.group.key, g.importance]));
   const ranking = result.ranking.map(([group, channel]) => ({ group, channel }));
-  const removedInOrder = removedForRatio(ranking, { groups }, ratio, { minKeepFraction });
+  const removedInOrder = removedForRatio(ranking, { groups }, ratio, options);
   const removed = new Map<string, Set<number>>();
   let threshold: number | null = null;
   for (const { group, channel } of removedInOrder) {

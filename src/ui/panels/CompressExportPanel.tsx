@@ -10,7 +10,7 @@ import { ModelGraphCard } from '../graph/ModelGraphCard';
 import { Busy, Empty, ProgressBar, StageError } from '../components/status';
 import { bytes, change, compact, duration, fixed, indexRanges, percent } from '../lib/format';
 import { CRITERIA, RANKINGS } from '../../contract/criteria';
-import { defaultGrid } from '../../contract/settings';
+import { defaultGrid, ROUND_TO_CHOICES } from '../../contract/settings';
 import { BUDGET_METRICS, GRID_STEP_CHOICES, type RuleForm } from '../store/defaults';
 import { DEFAULT_TOLERANCE, dropAgainst, pointsText } from '../../contract/select';
 import { RANGES } from '../../contract/ranges';
@@ -35,6 +35,7 @@ export function CompressExportPanel() {
 }
 
 const GRID_STEPS = GRID_STEP_CHOICES.map((s) => ({ value: String(s), label: `every ${Math.round(s * 100)}%` }));
+const ROUNDINGS = ROUND_TO_CHOICES.map((n) => ({ value: String(n), label: n === 1 ? 'any count' : `multiples of ${n}` }));
 
 function SearchSettingsForm() {
   const form = useStudio((s) => s.searchForm);
@@ -54,6 +55,7 @@ function SearchSettingsForm() {
       <div className="field-grid">
         <SelectField label="Grid step" value={String(form.gridStep)} options={GRID_STEPS} onChange={(v) => set({ gridStep: Number(v) })} />
         <NumberField label="Largest ratio" value={form.gridMax} min={RANGES.gridMax.min} max={RANGES.gridMax.max} step={0.05} onChange={(gridMax) => set({ gridMax })} />
+        <SelectField label="Channels kept per layer" value={String(form.roundTo)} options={ROUNDINGS} onChange={(v) => set({ roundTo: Number(v) })} hint="Multiples of 4, 8 or 16 suit SIMD and GPU kernels; a layer that cannot keep one keeps all its channels." />
         <NumberField label="Refining steps" value={form.refineSteps} min={0} max={10} step={1} onChange={(refineSteps) => set({ refineSteps: Math.round(refineSteps) })} />
         <NumberField label="BN recalibration batches" value={form.recalibrationBatches} min={0} max={200} step={1} onChange={(recalibrationBatches) => set({ recalibrationBatches: Math.round(recalibrationBatches) })} hint="Forward passes that re-estimate BN statistics after pruning." />
         <NumberField label="Latency pairs (at least)" value={form.latencyRuns} min={2} max={100} step={1} onChange={(latencyRuns) => set({ latencyRuns: Math.round(latencyRuns) })} hint="Each candidate is timed in turn with the unpruned model until the speed-up's 95% interval is within ±10%, or 2 s have gone." />

@@ -281,7 +281,8 @@ const rankingOptions = RANKINGS.map((r) => ({ value: r.name, label: r.title }));
 function ImportanceView() {
   const scores = useStudio((s) => s.scores);
   const trained = useStudio((s) => s.training.state === 'done');
-  const minKeep = useStudio((s) => s.searchForm.minKeepFraction);
+  const minKeepFraction = useStudio((s) => s.searchForm.minKeepFraction);
+  const roundTo = useStudio((s) => s.searchForm.roundTo);
   const compute = useStudio((s) => s.computeScores);
   const setRatio = useStudio((s) => s.setPreviewRatio);
   const setGroup = useStudio((s) => s.setScoresGroup);
@@ -302,7 +303,7 @@ function ImportanceView() {
   const importanceValues = usePacedValue(flat.importance);
   const gammaValues = usePacedValue(flat.gamma);
   const srValues = usePacedValue(flat.sr);
-  const preview = useMemo(() => (result ? previewRatio(result, previewAt, minKeep) : null), [result, previewAt, minKeep]);
+  const preview = useMemo(() => (result ? previewRatio(result, previewAt, { minKeepFraction, roundTo }) : null), [result, previewAt, minKeepFraction, roundTo]);
   const group = result?.groups.find((g) => g.group.key === scores.groupKey);
   const groupChartMounted = usePacedValue(group !== undefined && preview !== null);
   const globalScale = scores.ranking === 'global';

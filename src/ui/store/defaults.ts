@@ -62,16 +62,19 @@ export interface SearchForm {
   latencyRuns: number;
   compensate: boolean;
   minKeepFraction: number;
+  /** Each layer keeps a multiple of this many channels, or all of them (1: any count; docs/METHOD.md §4). */
+  roundTo: number;
   /** Measure every grid ratio, even past two collapsed ones in a row (docs/METHOD.md §5.1); off by default. */
   fullGrid: boolean;
 }
 
 const { refineSteps, recalibrationBatches, latencyRuns, compensate, minKeepFraction } = DEFAULT_SEARCH_SETTINGS;
+const roundTo = DEFAULT_SEARCH_SETTINGS.roundTo ?? 1;
 
 export const DEFAULT_SEARCH_FORM: SearchForm = {
   gridStep: DEFAULT_GRID_STEP,
   gridMax: DEFAULT_GRID_MAX,
-  refineSteps, recalibrationBatches, latencyRuns, compensate, minKeepFraction,
+  refineSteps, recalibrationBatches, latencyRuns, compensate, minKeepFraction, roundTo,
   fullGrid: false,
 };
 

@@ -182,6 +182,7 @@ export const createSearchSlice: Slice<SearchSlice> = (deps) => (set, get) => {
         ratios: defaultGrid(form.gridStep, form.gridMax),
         refineSteps: form.refineSteps,
         minKeepFraction: form.minKeepFraction,
+        roundTo: form.roundTo,
         compensate: form.compensate,
         recalibrationBatches: form.recalibrationBatches,
         latencyRuns: form.latencyRuns,

@@ -18,6 +18,9 @@ import type { Reference } from '../engine/session';
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
 export type { QuantizedFigures, Reference, WeightQuantization };
 
+/** The parameters of a call that takes none: the page sends `{}`. */
+export type NoParams = Record<string, never>;
+
 /** A file as the page read it (drop or file dialog). `path` keeps folder structure when known. */
 export interface DroppedFile {
   name: string;

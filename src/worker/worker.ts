@@ -18,7 +18,7 @@ import type {
   WorkerResponse,
 } from './messages';
 import { runSelfTest } from './selfTest';
-import { Studio } from './studio';
+import { createStudio } from './studio/calls';
 
 type Handlers = {
   [M in MethodName]: (params: ParamsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
@@ -35,7 +35,7 @@ function init(requested: string | null | undefined, threads?: string | null): Pr
   return initialised;
 }
 
-const studio = new Studio({ onStorageNotice: (notice) => post({ kind: 'notice', notice }) });
+const studio = createStudio({ onStorageNotice: (notice) => post({ kind: 'notice', notice }) });
 
 /** A studio call, after the backend is chosen (the page normally calls `init` first). */
 const withBackend = <P, R>(call: (params: P, ctx: CallContext) => R | Promise<R>) =>
@@ -62,16 +62,16 @@ const handlers: Handlers = {
   scores: withBackend((params) => studio.scores(params)),
   searchStart: withBackend((params, ctx) => studio.searchStart(params, ctx)),
   searchNext: withBackend((params, ctx) => studio.searchNext(params, ctx)),
-  searchRest: withBackend((_params, ctx) => studio.searchRest(ctx)),
+  searchRest: withBackend((params, ctx) => studio.searchRest(params, ctx)),
   select: withBackend((params) => studio.select(params)),
   exportCandidate: withBackend((params, ctx) => studio.exportCandidate(params, ctx)),
   setPreprocessing: withBackend((params, ctx) => studio.setPreprocessing(params, ctx)),
-  checkReference: withBackend(() => studio.checkReference()),
+  checkReference: withBackend((params) => studio.checkReference(params)),
   measureQuantized: withBackend((params, ctx) => studio.measureQuantized(params, ctx)),
-  exportOriginalOnnx: withBackend((_params, ctx) => studio.exportOriginalOnnx(ctx)),
-  restore: withBackend((_params, ctx) => studio.restore(ctx)),
-  resumeTraining: withBackend((_params, ctx) => studio.resumeTraining(ctx)),
-  forgetSavedWork: (_params, ctx) => studio.forgetSavedWork(ctx),
+  exportOriginalOnnx: withBackend((params, ctx) => studio.exportOriginalOnnx(params, ctx)),
+  restore: withBackend((params, ctx) => studio.restore(params, ctx)),
+  resumeTraining: withBackend((params, ctx) => studio.resumeTraining(params, ctx)),
+  forgetSavedWork: (params, ctx) => studio.forgetSavedWork(params, ctx),
 };
 
 const running = new Map<number, AbortController>();

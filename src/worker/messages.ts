@@ -14,8 +14,6 @@ import type { BackendCalls } from './backendCalls';
 import type { StudioCalls } from './studio/calls';
 import type { ProgressDetail, StorageNotice } from './studioTypes';
 
-export { BACKEND_ORDER, isBackendName, type BackendName } from '../contract/backends';
-
 /** What the browser says about its WebGPU adapter (GPUAdapterInfo, flattened). */
 export interface AdapterInfo {
   vendor: string;

@@ -6,7 +6,7 @@
  * search (step by step) → export.
  */
 import type { ChannelGroup, ModelAnalysis, Segment } from '../contract/analysis';
-import type { Candidate, QuantizedFigures, WeightQuantization } from '../contract/candidate';
+import type { Candidate, WeightQuantization } from '../contract/candidate';
 import type { CriterionName, RankingMode } from '../contract/criteria';
 import type { TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
 import type { OutputKind } from '../contract/outputKind';
@@ -17,7 +17,7 @@ import type { SearchSettings, TrainSettings } from '../contract/settings';
 import type { Reference } from '../engine/session';
 
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
-export type { QuantizedFigures, Reference, WeightQuantization };
+export type { Reference };
 
 /** The parameters of a call that takes none: the page sends `{}`. */
 export type NoParams = Record<string, never>;
@@ -225,7 +225,6 @@ export type ProgressDetail =
   | { kind: 'train'; phase: 'pretrain' | 'sparse'; events: TrainStepEvent[] }
   | { kind: 'candidate'; candidate: Candidate };
 
-export type { TrainPoint } from '../contract/events';
 
 /** What a finished training leaves: its settings, its summaries and its curve (thinned to at most MAX_CURVE_POINTS). */
 export interface TrainingRecord {

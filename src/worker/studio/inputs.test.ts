@@ -13,10 +13,14 @@ import { evaluate } from '../../engine/eval/evaluate';
 import { modelFilesFromArtifacts, specFromFiles, withInputScaling } from '../../engine/io/modelFiles';
 import { artifactsFromSpec, modelFromSpec, specFromModel } from '../../engine/io/modelSpec';
 import { datasetFromIdxFiles } from '../../engine/data/idxFiles';
+import { splitDataset } from '../../engine/data/split';
+import { heldOutSplit } from '../../engine/session';
 import { lenet } from '../../engine/zoo';
+import { validationCount } from '../dataSummary';
 import { MemoryStore } from '../stateStore';
 import type { DroppedFile } from '../studioTypes';
 import { createStudio } from './calls';
+import { SPLIT_SEED } from './loadedData';
 import { context, DIGITS, digits, digitsStudio, expectNoTensorsLeft, fakeDecoder, fakeImage, file, idxFile, rgbIdxFiles, SEARCH, setUpDigits, TRAIN, trainEvents } from './testing';
 
 beforeAll(() => setUpDigits());
@@ -121,11 +125,18 @@ describe("Studio: the user's own model is the reference", () => {
     const ctx = context();
     await studio.train({ ...TRAIN, pretrainEpochs: 0, settings: { ...TRAIN.settings, maxSteps: 4 } }, ctx);
     expect(trainEvents(ctx.log, 'pretrain')).toEqual([]);
-    // A trained start: the accuracy guard reads the calibration images against a floor below the original's.
+    // A trained start: the accuracy guard reads its own held-out training images against a floor half the
+    // tolerance (1 point) below the original's accuracy on them.
     const guard = trainEvents(ctx.log, 'sparse').at(-1)?.guard;
     const { reference } = studio.scores({ criterion: 'gfr', ranking: 'global' });
     expect(reference).toMatchObject({ outputKind: 'logits' });
-    expect(guard?.floor).toBeLessThan(reference!.calibrationAccuracy);
+    const { train } = splitDataset(digits(), { valCount: validationCount(DIGITS), seed: SPLIT_SEED });
+    const original = await modelFromSpec(spec);
+    const onGuardImages = (await evaluate(original, heldOutSplit(train).guard, { outputKind: 'logits' })).accuracy;
+    original.dispose();
+    // The two held-out sets must read differently for this to tell them apart.
+    expect(onGuardImages).not.toBeCloseTo(reference!.calibrationAccuracy, 6);
+    expect(guard?.floor).toBeCloseTo(onGuardImages - 0.005, 6);
   });
 });
 
@@ -216,7 +227,7 @@ describe("Studio: the user's own validation images", () => {
     await studio.searchNext({ count: 1 }, context());
     const exported = studio.exportCandidate({ candidate: 0, format: 'files' }, context());
     const report = JSON.parse(new TextDecoder().decode(exported.files.find((f) => f.name === 'report.json')!.bytes));
-    expect(report.data.train + report.data.calibration).toBe(DIGITS);
+    expect(report.data.train + report.data.calibration + report.data.guard).toBe(DIGITS);
     expect(report.data.validation).toEqual({ source: 't10k-images-idx3-ubyte', count: 200, separate: true });
 
     // Images of another channel count: a message that says what differs; the images before and the search stay.

@@ -1,24 +1,10 @@
 /**
- * The built studio's Content-Security-Policy: the page keeps its promise that
- * nothing leaves the machine because the browser refuses anything else.
- *
- * - Scripts, the engine worker and the wasm binaries come from the origin
- *   only; `'wasm-unsafe-eval'` lets tfjs-backend-wasm compile its binaries
- *   (WebAssembly.instantiate), and allows no JavaScript eval.
- * - `connect-src 'self'`: the only requests are the wasm files the worker
- *   fetches from the origin. Dropped files are read with the File API, and
- *   downloads are object URLs the page makes itself.
- * - No inline scripts; styles from the origin's stylesheet only. React and
- *   recharts set inline styles through the DOM (element.style), which CSP
- *   does not govern, so `'unsafe-inline'` is not needed.
- *
- * The engine worker's script gets a policy of its own (a dedicated worker
- * takes its policy from its own response, not from the page): the page's,
- * with one more right — `connect-src` also https (and http on this machine),
- * for the hosted model the user asks for by its address. The worker's code
- * fetches only the address typed, on the user's button, from its origin only
- * (src/worker/modelUrl.ts); the page itself still reaches nothing but its origin.
- * And `worker-src` also blob:, for the threaded wasm build's own workers.
+ * The built studio's Content-Security-Policy (what it allows: docs/ARCHITECTURE.md, "Content-Security-Policy"). Why
+ * it is shaped so: the page promises that nothing leaves the machine, and the browser then refuses anything else.
+ * `'wasm-unsafe-eval'` lets tfjs-backend-wasm compile its binaries without allowing JavaScript eval; no
+ * `'unsafe-inline'` is needed because React and recharts set inline styles through the DOM, which CSP does not
+ * govern. A dedicated worker takes its policy from its own response, not the page's: the engine worker's script gets
+ * the page's policy with the two rights only it needs (a hosted model's fetch, the wasm build's thread workers).
  */
 import type { Plugin } from 'vite';
 

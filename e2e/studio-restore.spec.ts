@@ -1,5 +1,5 @@
 /**
- * Nothing the user did is lost on a reload (SPEC §5): train the demo a few
+ * Nothing the user did is lost on a reload (docs/METHOD.md §8): train the demo a few
  * steps, run a short search, reload, and find the model, the training
  * summary and charts, the candidates and the selection back, with a note
  * that says so; a restored candidate still downloads and loads in Node.

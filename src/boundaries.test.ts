@@ -23,17 +23,17 @@ describe('lint enforces which folder may import which', () => {
   }
 
   it.each([
-    ['src/engine/train/probe.ts', "import { Studio } from '../../worker/studio';\nexport const s = Studio;", /never imports the worker or the UI/],
+    ['src/engine/train/probe.ts', "import { createStudio } from '../../worker/studio/calls';\nexport const s = createStudio;", /never imports the worker or the UI/],
     ['src/engine/session.probe.ts', "import { useStudio } from '../ui/store/store';\nexport const s = useStudio;", /never imports the worker or the UI/],
     ['src/engine/core/probe.ts', "import { analyzeModel } from '../graph/analyze';\nexport const a = analyzeModel;", /core imports nothing else of the engine/],
     ['src/ui/panels/probe.tsx', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;", /no tensor code/],
     ['src/main.tsx', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;", /no tensor code/],
-    ['src/ui/store/probe.ts', "import { Studio } from '../../worker/studio';\nexport const s = Studio;", /through its bridge and message types only/],
+    ['src/ui/store/probe.ts', "import { createStudio } from '../../worker/studio/calls';\nexport const s = createStudio;", /through its bridge and message types only/],
     ['src/ui/store/probe.ts', "import type { Candidate } from '../../engine/search/candidate';\nexport type C = Candidate;", /from src\/contract, never the engine/],
     ['src/contract/probe.ts', "import { UserError } from '../engine/core/errors';\nexport const e = UserError;", /imports nothing outside itself/],
     ['src/contract/probe.ts', "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;", /no tensor code/],
     ['src/ui/store/probe.ts', "import { startEngineWorker } from '../../worker/bridge';\nexport const s = startEngineWorker;", /only as types/],
-    ['cli/probe.ts', "import { Studio } from '../src/worker/studio';\nexport const s = Studio;", /drive the engine directly/],
+    ['cli/probe.ts', "import { createStudio } from '../src/worker/studio/calls';\nexport const s = createStudio;", /drive the engine directly/],
     ['bench/probe.ts', "import { App } from '../src/ui/App';\nexport const a = App;", /drive the engine directly/],
   ])('%s: a forbidden import is an error', async (path, code, message) => {
     const errors = await importErrors(path, code);

@@ -12,7 +12,8 @@ import {
   TRAINING_KERNELS, adapterLabel, describeChoice, isSoftwareRenderer, planBackends, readAdapterInfo, skipSoftwareGpu, softwareSkip,
 } from './backendChoice';
 import type { RawAdapterInfo } from './backendChoice';
-import type { AdapterInfo, BackendAttempt, BackendName, InitResult, WasmThreads } from './messages';
+import type { BackendName } from '../contract/backends';
+import type { AdapterInfo, BackendAttempt, InitResult, WasmThreads } from './messages';
 import { chooseWasmThreads, describeThreads, threadLabel } from './threadChoice';
 import { canStartBlobWorkers, prepareWasmThreads, wasmThreadsInUse } from './wasmThreads';
 

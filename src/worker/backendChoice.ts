@@ -4,8 +4,8 @@
  * No tfjs and no browser globals here, so it is tested under Node.
  */
 
-import { BACKEND_ORDER, isBackendName } from './messages';
-import type { AdapterInfo, BackendAttempt, BackendName } from './messages';
+import { BACKEND_ORDER, isBackendName, type BackendName } from '../contract/backends';
+import type { AdapterInfo, BackendAttempt } from './messages';
 
 export interface BackendPlan {
   /** Backends to try, in order. Never empty: `cpu` always remains. */

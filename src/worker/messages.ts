@@ -10,9 +10,9 @@
  * This file is shared by both sides, so it must not use DOM or worker globals.
  */
 import type { BackendName } from '../contract/backends';
-import type { ProgressDetail, StorageNotice, StudioMethods } from './studioTypes';
-
-export { BACKEND_ORDER, isBackendName, type BackendName } from '../contract/backends';
+import type { BackendCalls } from './backendCalls';
+import type { StudioCalls } from './studio/calls';
+import type { ProgressDetail, StorageNotice } from './studioTypes';
 
 /** What the browser says about its WebGPU adapter (GPUAdapterInfo, flattened). */
 export interface AdapterInfo {
@@ -81,9 +81,6 @@ export interface InitResult {
   tfjsVersion: string;
 }
 
-/** The self-test takes no parameters. */
-export type SelfTestParams = Record<string, never>;
-
 /**
  * A conv2d forward pass and one gradient step on a 1×8×8×1 input, checked
  * against a plain-JavaScript reference of the same convolution.
@@ -106,15 +103,14 @@ export interface SelfTestResult {
   ms: number;
 }
 
-/** Every call the worker answers: its parameters and its result. */
-export interface WorkerMethods extends StudioMethods {
-  init: { params: InitParams; result: InitResult };
-  selfTest: { params: SelfTestParams; result: SelfTestResult };
-}
-export type MethodName = keyof WorkerMethods;
-// NonNullable: a method the worker may lack in older builds is an optional entry.
-export type ParamsOf<M extends MethodName> = NonNullable<WorkerMethods[M]>['params'];
-export type ResultOf<M extends MethodName> = NonNullable<WorkerMethods[M]>['result'];
+/**
+ * Every call the worker answers, as the functions that answer it declare it: the worker's own (./backendCalls.ts) and
+ * the studio's (./studio/calls.ts). The requests, the results and the bridge's `call` are typed from here.
+ */
+export type WorkerCalls = BackendCalls & StudioCalls;
+export type MethodName = keyof WorkerCalls;
+export type ParamsOf<M extends MethodName> = Parameters<WorkerCalls[M]>[0];
+export type ResultOf<M extends MethodName> = Awaited<ReturnType<WorkerCalls[M]>>;
 
 export interface Progress {
   done: number;

@@ -6,17 +6,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../engine/core/errors';
-import type { ImageDataset } from '../engine/core/types';
-import { loadBuiltinDigits } from '../engine/data/builtinDigits';
-import { subsetDataset } from '../engine/data/split';
-import { useNodeBackend } from '../engine/backend/node';
-import { DEFAULT_TRAIN_SETTINGS } from '../contract/settings';
 import type { TrainStepEvent } from '../contract/events';
-import type { CallContext } from './callContext';
+import { DEFAULT_TRAIN_SETTINGS } from '../contract/settings';
 import type { Progress } from './messages';
 import { SCHEMA_VERSION, type SavedCheckpoint } from './savedWork';
 import type { StateChanges, StateStore } from './stateStore';
-import { Studio } from './studio';
+import { createStudio, type StudioApi } from './studio/calls';
+import { context, digits, setUpDigits } from './studio/testing';
 import type { StorageNotice, TrainParams } from './studioTypes';
 
 /** A store whose contents can be copied at any moment: the disk as a crash would leave it. */
@@ -46,30 +42,20 @@ class DiskStore implements StateStore {
   }
 }
 
-function context(controller = new AbortController()): CallContext & { log: Progress[] } {
-  const log: Progress[] = [];
-  return { signal: controller.signal, progress: (p) => log.push(p), transfer: [], log };
-}
-
 const stepsOf = (log: Progress[]): TrainStepEvent[] =>
   log.flatMap((p) => (p.detail?.kind === 'train' && p.detail.phase === 'sparse' ? p.detail.events : []));
 
-let digits: ImageDataset;
-
-beforeAll(async () => {
-  await useNodeBackend('wasm');
-  digits = subsetDataset(await loadBuiltinDigits(), Array.from({ length: 400 }, (_, i) => i));
-});
+beforeAll(() => setUpDigits(400));
 
 /** Two epochs of a few steps each: a checkpoint after the first. */
 const TRAIN: TrainParams = { criterion: 'gfr', pretrainEpochs: 0, settings: { ...DEFAULT_TRAIN_SETTINGS, epochs: 2, batchSize: 64, targetMode: 'fixed', target: 0.3 } };
 
-async function studioOn(store: StateStore, notices: StorageNotice[] = []): Promise<Studio> {
-  const studio = new Studio({ loadBuiltinData: async () => digits, store, onStorageNotice: (notice) => notices.push(notice) });
+async function studioOn(store: StateStore, notices: StorageNotice[] = []): Promise<StudioApi> {
+  const studio = createStudio({ loadBuiltinData: async () => digits(), store, onStorageNotice: (notice) => notices.push(notice) });
   return studio;
 }
 
-async function loaded(store: StateStore, notices: StorageNotice[] = []): Promise<Studio> {
+async function loaded(store: StateStore, notices: StorageNotice[] = []): Promise<StudioApi> {
   const studio = await studioOn(store, notices);
   await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
   await studio.loadData({ kind: 'builtin' }, context());
@@ -102,7 +88,7 @@ describe('Saved work: checkpoints and resume', () => {
     expect(await disk.get('checkpoint')).toBeUndefined();
 
     const afterCrash = await studioOn(crashed!);
-    const restored = await afterCrash.restore(context());
+    const restored = await afterCrash.restore({}, context());
     const checkpoint = (await crashed!.get<SavedCheckpoint>('checkpoint'))!;
     const step = checkpoint.checkpoint.step;
     expect(step).toBeGreaterThan(0);
@@ -112,16 +98,16 @@ describe('Saved work: checkpoints and resume', () => {
     expect(restored!.training).toBeNull();
 
     const resumed = context();
-    const summary = await afterCrash.resumeTraining(resumed);
+    const summary = await afterCrash.resumeTraining({}, resumed);
     expect(stepsOf(resumed.log)[0].step).toBe(step + 1);
     expect(summary.steps).toBe(totalSteps);
     await afterCrash.savedWork();
     // The finished training replaces the checkpoint; its curve has every step once.
-    const later = await (await studioOn(crashed!)).restore(context());
+    const later = await (await studioOn(crashed!)).restore({}, context());
     expect(later!.resumable).toBeNull();
     expect(later!.training!.curve!.map((point) => point.step)).toEqual(Array.from({ length: totalSteps }, (_, i) => i + 1));
     expect(afterCrash.scores({ criterion: 'gfr', ranking: 'global' }).groups.length).toBeGreaterThan(0);
-    await expect(afterCrash.resumeTraining(context())).rejects.toThrow(/no interrupted training/);
+    await expect(afterCrash.resumeTraining({}, context())).rejects.toThrow(/no interrupted training/);
   });
 
   it('a cancelled training leaves nothing to resume', async () => {
@@ -136,7 +122,7 @@ describe('Saved work: checkpoints and resume', () => {
     await expect(training).rejects.toThrow(/cancel/i);
     await studio.savedWork();
     expect(await disk.get('checkpoint')).toBeUndefined();
-    expect((await (await studioOn(disk)).restore(context()))!.resumable).toBeNull();
+    expect((await (await studioOn(disk)).restore({}, context()))!.resumable).toBeNull();
   });
 });
 
@@ -159,7 +145,7 @@ describe('Saved work: failures are said, and the store keeps the last complete s
     expect(failed.map((notice) => notice.what)).toEqual(['the trained model', 'the search', 'candidate #0', 'the search']);
     expect(failed[0]).toMatchObject({ reason: "the browser's storage for this page is full" });
 
-    const restored = await (await studioOn(disk)).restore(context());
+    const restored = await (await studioOn(disk)).restore({}, context());
     expect(await disk.get('training')).toEqual(trained);
     expect(restored!.training!.params.criterion).toBe('gfr');
     expect(restored!.search).toBeNull();
@@ -171,14 +157,14 @@ describe('Saved work: failures are said, and the store keeps the last complete s
     await disk.write({ set: [['schema', SCHEMA_VERSION + 1]] });
     const before = [...disk.values.keys()].sort();
     const studio = await studioOn(disk);
-    await expect(studio.restore(context())).rejects.toThrow(UserError);
-    await expect(studio.restore(context())).rejects.toThrow(/newer version of GFR Studio/);
+    await expect(studio.restore({}, context())).rejects.toThrow(UserError);
+    await expect(studio.restore({}, context())).rejects.toThrow(/newer version of GFR Studio/);
     await studio.loadModel({ kind: 'builtin', name: 'vgg' }, context());
     await studio.savedWork();
     expect([...disk.values.keys()].sort()).toEqual(before);
     expect(await disk.get('model')).toEqual({ kind: 'builtin', name: 'lenet' });
     // Forgetting it starts afresh.
-    await studio.forgetSavedWork(context());
+    await studio.forgetSavedWork({}, context());
     await studio.loadModel({ kind: 'builtin', name: 'lenet' }, context());
     await studio.savedWork();
     expect(await disk.get('schema')).toBe(SCHEMA_VERSION);

@@ -13,13 +13,13 @@ import type { ModelSpec } from '../engine/core/types';
 import type { InputScaling } from '../contract/preprocessing';
 import { countSpecParams } from '../engine/io/modelSpec';
 import type { Candidate } from '../contract/candidate';
-import type { SearchSettings } from '../contract/settings';
-import type { TrainSummary } from '../contract/events';
+import type { TrainPoint, TrainSummary } from '../contract/events';
 import type { GridStop } from '../contract/gridStop';
+import type { SearchSettings } from '../contract/settings';
 import type { Reference } from '../engine/session';
 import type { TrainCheckpoint } from '../engine/train/sparseTraining';
 import type { StateChanges, StateStore } from './stateStore';
-import type { DroppedFile, ModelSummary, StorageNotice, TrainingRecord, TrainParams, TrainPoint } from './studioTypes';
+import type { DroppedFile, ModelSummary, StorageNotice, TrainingRecord, TrainParams } from './studioTypes';
 
 /** A dropped model keeps its ONNX origin, so its ONNX download keeps the input's layout after a reload (absent in older saves). */
 export type SavedModel = { kind: 'builtin'; name: string } | { kind: 'files'; spec: ModelSpec; source: string; onnx?: ModelSummary['onnx'] };

@@ -1,10 +1,10 @@
 /** Step 3 for the charts: per group the criterion's importance, mean |γ| and mean sr, and the global ranking. */
 import type { ModelSpec } from '../engine/core/types';
+import type { GroupMember } from '../contract/analysis';
 import { analyzeModel } from '../engine/graph/analyze';
 import { layerByName } from '../engine/io/modelSpec';
 import { rankChannels, type GroupScores } from '../engine/score/importance';
 import type { ScoresParams, ScoresResult } from './studioTypes';
-import type { GroupMember } from '../contract/analysis';
 
 /** Mean over the members of a per-channel weight (|γ| of their BNs, or sr of their GFR layers); null when none has it. */
 function memberMean(spec: ModelSpec, members: GroupMember[], pick: (member: GroupMember) => string | undefined, weight: string, abs: boolean): number[] | null {

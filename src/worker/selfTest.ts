@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { throwIfAborted } from '../engine/core/abort';
-import type { BackendName, SelfTestResult } from './messages';
+import type { BackendName } from '../contract/backends';
+import type { SelfTestResult } from './messages';
 
 const SIZE = 8;
 const K = 3;

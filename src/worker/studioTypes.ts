@@ -1,22 +1,26 @@
 /**
- * The studio's calls into the engine worker: parameters, results and progress
+ * What the studio's calls take and answer: parameters, results and progress
  * details. Plain JSON and typed arrays only (see ./messages.ts). The worker
- * holds one CompressionSession (src/engine/session.ts); these calls drive its
- * steps: load model and data → train → score → search (step by step) → export.
+ * holds one CompressionSession (src/engine/session.ts); the calls
+ * (./studio/calls.ts) drive its steps: load model and data → train → score →
+ * search (step by step) → export.
  */
 import type { ChannelGroup, ModelAnalysis, Segment } from '../contract/analysis';
-import type { Candidate, QuantizedFigures, WeightQuantization } from '../contract/candidate';
+import type { Candidate, WeightQuantization } from '../contract/candidate';
 import type { CriterionName, RankingMode } from '../contract/criteria';
-import type { TrainingEstimate, TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
+import type { TrainPoint, TrainStepEvent, TrainSummary } from '../contract/events';
 import type { OutputKind } from '../contract/outputKind';
 import type { InputScaling } from '../contract/preprocessing';
 import type { GridStop } from '../contract/gridStop';
-import type { SelectionRule, Verdict } from '../contract/select';
+import type { Verdict } from '../contract/select';
 import type { SearchSettings, TrainSettings } from '../contract/settings';
 import type { Reference } from '../engine/session';
 
 /** The original model's figures (accuracy on the validation and calibration images, what it outputs): every result is compared with them. */
-export type { QuantizedFigures, Reference, WeightQuantization };
+export type { Reference };
+
+/** The parameters of a call that takes none: the page sends `{}`. */
+export type NoParams = Record<string, never>;
 
 /** A file as the page read it (drop or file dialog). `path` keeps folder structure when known. */
 export interface DroppedFile {
@@ -221,7 +225,6 @@ export type ProgressDetail =
   | { kind: 'train'; phase: 'pretrain' | 'sparse'; events: TrainStepEvent[] }
   | { kind: 'candidate'; candidate: Candidate };
 
-export type { TrainPoint } from '../contract/events';
 
 /** What a finished training leaves: its settings, its summaries and its curve (thinned to at most MAX_CURVE_POINTS). */
 export interface TrainingRecord {
@@ -279,47 +282,4 @@ export interface RestoredWork {
   resumable: ResumableTraining | null;
   /** What could not be brought back, and why. */
   notes: string[];
-}
-
-export interface StudioMethods {
-  loadModel: { params: ModelSource; result: ModelSummary };
-  loadData: { params: DataSource; result: DataSummary };
-  /** Sets (or, with `none`, removes) the user's own validation images; refused with what differs when they do not fit the data. */
-  loadValidationData: { params: ValidationSource; result: DataSummary };
-  train: { params: TrainParams; result: TrainSummary };
-  /** Pauses or resumes the running `train` call (no effect when none runs). */
-  pauseTraining: { params: { paused: boolean }; result: { paused: boolean } };
-  /** The steps `train` would run with these parameters and the time they would take (a few steps are measured once per batch size). */
-  estimateTraining: { params: TrainParams; result: TrainingEstimate };
-  scores: { params: ScoresParams; result: ScoresResult };
-  /** Starts a new search (discarding any previous one). */
-  searchStart: { params: SearchSettings; result: SearchStartResult };
-  /** Measures up to `count` more candidates; cancel stops after the current one. */
-  searchNext: { params: { count: number }; result: SearchNextResult };
-  /** After the grid stopped where accuracy collapsed: plans the ratios it left, which `searchNext` then measures. */
-  searchRest: { params: Record<string, never>; result: SearchRestResult };
-  /** The rule's choice, with the original's figures and the verdict (tolerance: the rule's, else DEFAULT_TOLERANCE). */
-  select: { params: SelectionRule; result: SelectResult };
-  exportCandidate: { params: ExportParams; result: ExportResult };
-  /** Sets how pixels become model inputs (applied to the loaded images; training and search start over). */
-  setPreprocessing: { params: InputScaling; result: InputPairing };
-  /**
-   * The user's own model measured on the data as it is (session.reference()): the check that the preprocessing is
-   * right. null for a built-in model (untrained until pretraining), without both inputs, or when they changed meanwhile.
-   */
-  checkReference: { params: Record<string, never>; result: Reference | null };
-  /** The candidate's accuracy (validation images) and weights.bin size with quantized kernels. */
-  measureQuantized: { params: QuantizeParams; result: QuantizedFigures };
-  /** The original model, unpruned, as one .onnx file. */
-  exportOriginalOnnx: { params: Record<string, never>; result: ExportResult };
-  /**
-   * Brings back the last visit's work from IndexedDB (model, data, trained
-   * model, settings, candidates); null when nothing was saved. Every load,
-   * training and search step is saved as it completes.
-   */
-  restore?: { params: Record<string, never>; result: RestoredWork | null };
-  /** Goes on with the training that `restore` reported as resumable, from its latest checkpoint. */
-  resumeTraining: { params: Record<string, never>; result: TrainSummary };
-  /** Removes all saved work (the work in memory stays). */
-  forgetSavedWork: { params: Record<string, never>; result: null };
 }

@@ -4,75 +4,27 @@
  * side). Each call runs with its own AbortSignal, so `cancel` reaches it.
  */
 
-import { selectBackend } from './backend';
-import { watchDeviceLoss } from './deviceLoss';
+import { BACKEND_CALLS, chosenBackend, type BackendCalls } from './backendCalls';
 import type { CallContext } from './callContext';
 import { serializeError } from './messages';
-import type {
-  InitResult,
-  MethodName,
-  ParamsOf,
-  Progress,
-  ResultOf,
-  WorkerRequest,
-  WorkerResponse,
-} from './messages';
-import { runSelfTest } from './selfTest';
-import { Studio } from './studio';
+import type { MethodName, Progress, ResultOf, WorkerRequest, WorkerResponse } from './messages';
+import { createStudio } from './studio/calls';
 
-type Handlers = {
-  [M in MethodName]: (params: ParamsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
-};
+const studio = createStudio({ onStorageNotice: (notice) => post({ kind: 'notice', notice }) });
 
-/** The backend is chosen once per worker; later `init` calls get the same answer. */
-let initialised: Promise<InitResult> | null = null;
+/** Studio calls that need no backend, so they never choose the default one before the page's `init` has come. */
+const WITHOUT_BACKEND: ReadonlySet<MethodName> = new Set<MethodName>(['pauseTraining', 'forgetSavedWork']);
 
-function init(requested: string | null | undefined, threads?: string | null): Promise<InitResult> {
-  initialised ??= selectBackend(requested, threads).then((result) => {
-    if (result.backend === 'webgpu') watchDeviceLoss();
-    return result;
-  });
-  return initialised;
+const isBackendCall = (method: MethodName): method is keyof BackendCalls => Object.hasOwn(BACKEND_CALLS, method);
+
+/** Answers one call from the table of calls, the studio's after the backend is chosen. */
+async function answer(method: MethodName, params: unknown, ctx: CallContext): Promise<unknown> {
+  // The union of requests narrows per method; TypeScript cannot follow the
+  // pairing of `method` and `params` through the lookup, hence the casts.
+  if (isBackendCall(method)) return (BACKEND_CALLS[method] as (params: unknown, ctx: CallContext) => unknown)(params, ctx);
+  if (!WITHOUT_BACKEND.has(method)) await chosenBackend();
+  return (studio[method] as (params: unknown, ctx: CallContext) => unknown)(params, ctx);
 }
-
-const studio = new Studio({ onStorageNotice: (notice) => post({ kind: 'notice', notice }) });
-
-/** A studio call, after the backend is chosen (the page normally calls `init` first). */
-const withBackend = <P, R>(call: (params: P, ctx: CallContext) => R | Promise<R>) =>
-  async (params: P, ctx: CallContext): Promise<R> => {
-    await init(null);
-    return call(params, ctx);
-  };
-
-const handlers: Handlers = {
-  init: (params) => init(params.requested, params.threads),
-  selfTest: async (_params, ctx) => {
-    const { backend } = await init(null);
-    ctx.progress({ done: 0, total: 1, label: `self-test on ${backend}` });
-    const result = await runSelfTest(backend, ctx.signal);
-    ctx.progress({ done: 1, total: 1, label: `self-test on ${backend}` });
-    return result;
-  },
-  loadModel: withBackend((params, ctx) => studio.loadModel(params, ctx)),
-  loadData: withBackend((params, ctx) => studio.loadData(params, ctx)),
-  loadValidationData: withBackend((params, ctx) => studio.loadValidationData(params, ctx)),
-  train: withBackend((params, ctx) => studio.train(params, ctx)),
-  pauseTraining: async (params) => studio.pauseTraining(params),
-  estimateTraining: withBackend((params, ctx) => studio.estimateTraining(params, ctx)),
-  scores: withBackend((params) => studio.scores(params)),
-  searchStart: withBackend((params, ctx) => studio.searchStart(params, ctx)),
-  searchNext: withBackend((params, ctx) => studio.searchNext(params, ctx)),
-  searchRest: withBackend((_params, ctx) => studio.searchRest(ctx)),
-  select: withBackend((params) => studio.select(params)),
-  exportCandidate: withBackend((params, ctx) => studio.exportCandidate(params, ctx)),
-  setPreprocessing: withBackend((params, ctx) => studio.setPreprocessing(params, ctx)),
-  checkReference: withBackend(() => studio.checkReference()),
-  measureQuantized: withBackend((params, ctx) => studio.measureQuantized(params, ctx)),
-  exportOriginalOnnx: withBackend((_params, ctx) => studio.exportOriginalOnnx(ctx)),
-  restore: withBackend((_params, ctx) => studio.restore(ctx)),
-  resumeTraining: withBackend((_params, ctx) => studio.resumeTraining(ctx)),
-  forgetSavedWork: (_params, ctx) => studio.forgetSavedWork(ctx),
-};
 
 const running = new Map<number, AbortController>();
 const PROGRESS_INTERVAL_MS = 100;
@@ -102,11 +54,8 @@ async function handle(request: WorkerRequest): Promise<void> {
   running.set(id, controller);
   const ctx: CallContext = { signal: controller.signal, progress: throttledProgress(id), transfer: [] };
   try {
-    // The union of requests narrows per method; TypeScript cannot follow the
-    // pairing of `method` and `params` through the lookup, hence the cast.
-    const handler = handlers[request.method] as (params: unknown, ctx: CallContext) => Promise<ResultOf<MethodName>>;
-    const result = await handler(request.params, ctx);
-    post({ kind: 'result', id, result }, ctx.transfer);
+    const result = await answer(request.method, request.params, ctx);
+    post({ kind: 'result', id, result: result as ResultOf<MethodName> }, ctx.transfer);
   } catch (err) {
     post({ kind: 'error', id, error: serializeError(err) });
   } finally {

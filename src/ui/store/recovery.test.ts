@@ -1,33 +1,12 @@
 /** The store when saving fails, when a training was interrupted, and when the engine worker dies. */
 import { describe, expect, it } from 'vitest';
 
-import type { CallOptions } from '../../worker/bridge';
-import type { InitResult, MethodName, ParamsOf, ResultOf } from '../../worker/messages';
+import type { InitResult } from '../../worker/messages';
 import type { TrainPoint, TrainSummary } from '../../contract/events';
 import type { DataSummary, ModelSummary, RestoredWork, TrainParams } from '../../worker/studioTypes';
 import { nextBackend } from './engineSlice';
+import { fakeEngine } from './fakeEngine';
 import { createStudioStore } from './store';
-
-type Handler = (params: unknown, options: CallOptions) => unknown;
-
-/** A fake engine whose handlers can be swapped, as a restarted worker would answer. */
-function fakeEngine(handlers: Partial<Record<MethodName, Handler>>) {
-  const calls: { method: MethodName; params: unknown }[] = [];
-  return {
-    calls,
-    handlers,
-    call<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
-      calls.push({ method, params });
-      const handler = handlers[method];
-      if (!handler) return Promise.reject(new Error(`no ${method}`));
-      try {
-        return Promise.resolve(handler(params, options) as ResultOf<M>);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
-  };
-}
 
 const initOn = (backend: InitResult['backend']) => (): InitResult => ({
   backend, attempts: [], adapter: null, missingTrainingKernels: [], note: backend, requested: null, tfjsVersion: 'x',
@@ -82,7 +61,7 @@ describe('saved work in the store', () => {
     expect(training.resumable).toBeNull();
     // Step 4 came twice (the checkpoint's and the resumed run's first event): it is kept once.
     expect(training.steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(engine.calls.map((c) => c.method)).toContain('resumeTraining');
+    expect(engine.methods()).toContain('resumeTraining');
   });
 
   it('forgetting the saved work starts afresh with the demo', async () => {
@@ -90,7 +69,7 @@ describe('saved work in the store', () => {
     const store = createStudioStore({ engine, requestedBackend: null });
     await store.getState().startEngine();
     await store.getState().forgetSavedWork();
-    expect(engine.calls.map((c) => c.method).slice(-3)).toEqual(['forgetSavedWork', 'loadModel', 'loadData']);
+    expect(engine.methods().slice(-3)).toEqual(['forgetSavedWork', 'loadModel', 'loadData']);
     expect(store.getState().training.resumable).toBeNull();
     expect(store.getState().restored).toBeNull();
   });
@@ -108,7 +87,7 @@ describe('a dead engine worker', () => {
     engine.handlers.restore = () => interrupted(6);
     await store.getState().recoverEngine('The engine worker failed: the GPU device was lost.');
     expect(restarts).toBe(1);
-    expect(engine.calls.filter((c) => c.method === 'init').map((c) => c.params)).toEqual([{ requested: null }, { requested: 'webgl' }]);
+    expect(engine.paramsOf('init')).toEqual([{ requested: null }, { requested: 'webgl' }]);
     const { engine: state, training } = store.getState();
     expect(state.state).toBe('done');
     expect(state.recovery).toEqual({

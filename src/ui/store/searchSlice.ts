@@ -3,11 +3,11 @@
  * pause (stop pulling), resume, step, or be cancelled; then selection by a
  * rule or by hand, and export of the chosen candidate.
  */
-import type { Candidate } from '../../contract/candidate';
+import type { Candidate, QuantizedFigures, WeightQuantization } from '../../contract/candidate';
 import type { GridStop } from '../../contract/gridStop';
 import { verdictFor, type SelectionRule, type Verdict } from '../../contract/select';
 import type { Progress } from '../../worker/messages';
-import type { ExportParams, ExportResult, ProgressDetail, QuantizedFigures, Reference, WeightQuantization } from '../../worker/studioTypes';
+import type { ExportParams, ExportResult, ProgressDetail, Reference } from '../../worker/studioTypes';
 import { mimeOf } from '../lib/download';
 import { isCancelled, messageOf, type ProgressState, type Slice, type TaskState } from './common';
 import { defaultGrid } from '../../contract/settings';

@@ -4,33 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { Candidate, WeightQuantization } from '../../contract/candidate';
 import type { SearchSettings } from '../../contract/settings';
 import { verdictFor } from '../../contract/select';
-import type { MethodName, ParamsOf, ResultOf } from '../../worker/messages';
-import type { CallOptions } from '../../worker/bridge';
 import type { DataSummary, ModelSummary, Reference, RestoredWork, TrainParams } from '../../worker/studioTypes';
-import type { EngineClient } from './common';
 import { BUILTIN_PRETRAIN_EPOCHS } from './defaults';
+import { fakeEngine, type Handlers } from './fakeEngine';
 import { candidateCountText, emptyExport, exportMatches, selectedIndex, verdictOf, type ExportFormat } from './searchSlice';
 import { createStudioStore, selectReference } from './store';
 import { holdingText } from './trainingSlice';
-
-type Handler = (params: unknown, options: CallOptions) => unknown;
-
-function fakeEngine(handlers: Partial<Record<MethodName, Handler>>): EngineClient & { calls: MethodName[] } {
-  const calls: MethodName[] = [];
-  return {
-    calls,
-    call<M extends MethodName>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<ResultOf<M>> {
-      calls.push(method);
-      const handler = handlers[method];
-      if (!handler) return Promise.reject(Object.assign(new Error(`no ${method}`), { name: 'Error' }));
-      try {
-        return Promise.resolve(handler(params, options) as ResultOf<M>);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
-  };
-}
 
 const userError = (message: string): Error => Object.assign(new Error(message), { name: 'UserError' });
 
@@ -49,7 +28,7 @@ const selection = (all: Candidate[], index: number | null, tolerance = 1) => ({
   verdict: verdictFor(all.find((c) => c.index === index), REFERENCE, tolerance),
 });
 
-const basics: Partial<Record<MethodName, Handler>> = {
+const basics: Handlers = {
   restore: () => null,
   init: () => ({ backend: 'cpu', attempts: [], adapter: null, missingTrainingKernels: [], note: 'cpu', requested: null, tfjsVersion: 'x' }),
   loadModel: () => ({ name: 'lenet', source: 'built-in lenet', inputShape: [28, 28, 1], numClasses: 10, analysis: { groups: [] } }),
@@ -61,7 +40,7 @@ describe('studio store', () => {
     const engine = fakeEngine(basics);
     const store = createStudioStore({ engine, requestedBackend: null });
     await store.getState().startEngine();
-    expect(engine.calls).toEqual(['init', 'restore', 'loadModel', 'loadData']);
+    expect(engine.methods()).toEqual(['init', 'restore', 'loadModel', 'loadData']);
     expect(store.getState().restored).toBeNull();
     expect(store.getState().model.summary?.name).toBe('lenet');
     expect(store.getState().data.summary?.source).toBe('digits');
@@ -137,12 +116,12 @@ describe('studio store', () => {
     expect(store.getState().search).toMatchObject({ state: 'done', gridStop: stop, restAvailable: true });
     expect(store.getState().search.candidates).toHaveLength(3);
     await store.getState().measureRest();
-    expect(engine.calls.filter((call) => call.startsWith('search'))).toEqual(['searchStart', 'searchNext', 'searchRest', 'searchNext']);
+    expect(engine.methods().filter((call) => call.startsWith('search'))).toEqual(['searchStart', 'searchNext', 'searchRest', 'searchNext']);
     expect(store.getState().search).toMatchObject({ state: 'done', gridStop: null, restAvailable: false });
     expect(store.getState().search.candidates.map((c) => c.ratio)).toEqual([0, 0.3, 0.6, 0.9]);
     // Nothing left: the button does nothing more.
     await store.getState().measureRest();
-    expect(engine.calls.filter((call) => call === 'searchRest')).toHaveLength(1);
+    expect(engine.methods().filter((call) => call === 'searchRest')).toHaveLength(1);
     // The whole grid, when asked for.
     store.getState().setSearchForm({ fullGrid: true });
     await store.getState().runSearch();
@@ -288,7 +267,7 @@ describe('studio store', () => {
       const store = createStudioStore({ engine, requestedBackend: null });
       await store.getState().startEngine();
       // The user's model is checked on the data again, with the preprocessing that was kept.
-      expect(engine.calls).toEqual(['init', 'restore', 'checkReference', 'scores', 'select']);
+      expect(engine.methods()).toEqual(['init', 'restore', 'checkReference', 'scores', 'select']);
       expect(store.getState().inputs).toMatchObject({ scaling: { mean: [0.5], std: [0.5] }, check: { state: 'done', reference: REFERENCE } });
       const s = store.getState();
       expect(s.engine.state).toBe('done');
@@ -317,7 +296,7 @@ describe('studio store', () => {
       const engine = fakeEngine({ ...basics, restore: () => work({ modelChoice: 'lenet', model: summaryOf('lenet'), training: null, search: null, notes: [] }) });
       const store = createStudioStore({ engine, requestedBackend: null });
       await store.getState().startEngine();
-      expect(engine.calls).toEqual(['init', 'restore']);
+      expect(engine.methods()).toEqual(['init', 'restore']);
       expect(store.getState().model.choice).toBe('lenet');
       expect(store.getState().restored).toBeNull();
     });
@@ -326,7 +305,7 @@ describe('studio store', () => {
       const engine = fakeEngine({ ...basics, restore: () => work({ modelChoice: 'lenet', model: summaryOf('lenet'), data: null, dataChoice: null, training: null, search: null, notes: [] }) });
       const store = createStudioStore({ engine, requestedBackend: null });
       await store.getState().startEngine();
-      expect(engine.calls).toEqual(['init', 'restore', 'loadData']);
+      expect(engine.methods()).toEqual(['init', 'restore', 'loadData']);
       expect(store.getState().data).toMatchObject({ state: 'done', choice: 'builtin' });
       expect(store.getState().model.choice).toBe('lenet');
       // That is the demo: nothing to say.
@@ -342,7 +321,7 @@ describe('studio store', () => {
       });
       const store = createStudioStore({ engine, requestedBackend: null });
       await store.getState().startEngine();
-      expect(engine.calls).toEqual(['init', 'restore', 'loadModel', 'loadData']);
+      expect(engine.methods()).toEqual(['init', 'restore', 'loadModel', 'loadData']);
       expect(store.getState().restored).toMatchObject({ state: 'failed', notes: [expect.stringContaining('The saved work is damaged.')] });
       expect(store.getState().model.summary?.name).toBe('lenet');
     });
@@ -367,16 +346,16 @@ describe('studio store', () => {
       await store.getState().loadModelFiles([]);
       expect(store.getState().model).toMatchObject({ state: 'done', choice: 'files', error: null });
       expect(store.getState().inputs.pending).toBe(pending);
-      expect(engine.calls).not.toContain('checkReference');
+      expect(engine.methods()).not.toContain('checkReference');
       await store.getState().loadDataFiles([]);
       await new Promise((resolve) => setTimeout(resolve, 0));
       expect(store.getState().inputs).toMatchObject({ pending: null, check: { state: 'done', reference: { accuracy: 0.52 } } });
       expect(selectReference(store.getState())?.accuracy).toBe(0.52);
 
       // A new preprocessing: the worker applies it and the model is measured again.
-      const calls = engine.calls.length;
+      const calls = engine.methods().length;
       await store.getState().setPreprocessing({ mean: [0.5], std: [0.5] });
-      expect(engine.calls.slice(calls)).toEqual(['setPreprocessing', 'checkReference']);
+      expect(engine.methods().slice(calls)).toEqual(['setPreprocessing', 'checkReference']);
       expect(store.getState().inputs).toMatchObject({ state: 'done', scaling: { mean: [0.5], std: [0.5] }, check: { state: 'done' } });
     });
 

@@ -142,7 +142,8 @@ async function realNetwork(mode: SpeedOptions['mode'], log: (line: string) => vo
     log(result);
     return { realNetworkSkipped: result };
   }
-  log(`real network: tfjs ${result.ratio.median.toFixed(2)}× PyTorch on ${result.threads} threads (${result.ratio.min.toFixed(2)}–${result.ratio.max.toFixed(2)}), ${result.ratioOneThread.median.toFixed(2)}× on one (${result.ratioOneThread.min.toFixed(2)}–${result.ratioOneThread.max.toFixed(2)})`);
+  const spread = (s: typeof result.ratio) => `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+  log(`real network: tfjs ${spread(result.ratio)} PyTorch's better run, ${spread(result.ratioDefaultThreads)} PyTorch on ${result.threads} threads, ${spread(result.ratioOneThread)} on one`);
   return { realNetwork: result };
 }
 

@@ -150,8 +150,9 @@ export interface RealNetworkSpeed {
   threads: number;
   /** tfjs, PyTorch on all cores, PyTorch on one, in turn, round by round. */
   rounds: RealNetworkRound[];
-  /** tfjs's images/s over PyTorch's of the same round, default threads and one thread. */
+  /** tfjs's images/s over PyTorch's of the same round: its better run, its default threads, one thread. */
   ratio: Spread;
+  ratioDefaultThreads: Spread;
   ratioOneThread: Spread;
   /** Kernel time per training step of the default run (tf.profile; no guard reading counted). */
   profile?: { stepMs: number; kernels: KernelProfile[] };

@@ -4,6 +4,7 @@ import type { CriterionName, RankingMode } from '../../src/contract/criteria';
 import type { Candidate } from '../../src/contract/candidate';
 import type { SearchSettings, TrainSettings } from '../../src/contract/settings';
 import type { Protocol, QualityTask } from './tasks';
+import type { Speedup } from '../../src/engine/eval/latency';
 
 /** A candidate's figures as the benchmark keeps them (no plan, no backend). */
 export type CandidateRow = Pick<Candidate, 'ratio' | 'stage' | 'accuracy' | 'calibrationAccuracy' | 'calibrationNoise' | 'loss' | 'params' | 'flops' | 'weightBytes' | 'latencyMs' | 'keptChannels' | 'prunableChannels'>;
@@ -104,17 +105,8 @@ export interface WidthRun {
   specDir?: string;
 }
 
-export interface WidthLatency {
-  batchSize: number;
-  /** The start's time over the model's, median of the pairs, with its 95% interval. */
-  speedup: number;
-  interval: [number, number];
-  pairs: number;
-  msModel: number;
-  msReference: number;
-  /** Whether the interval reached its width before the time budget ended. */
-  settled: boolean;
-}
+/** The start's time over the selected model's (measureSpeedup's figures, the backend left out: wasm, one thread). */
+export type WidthLatency = Omit<Speedup, 'backend'>;
 
 /** A selected model measured again on images that neither training nor any choice used. */
 export interface UnseenCheck {

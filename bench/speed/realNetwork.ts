@@ -17,6 +17,7 @@ import { DEFAULT_TRAIN_SETTINGS, TRAINED_START_SETTINGS, type TrainSettings } fr
 import { PYTHON_PATH, torchVersion } from '../common/environment';
 import { loadTaskData, readTaskModel, realFilesProblem } from '../quality/data';
 import { FULL_TASKS, isModelFile } from '../quality/tasks';
+import { kernelsOf, kernelsPerStep } from './stepProfile';
 import type { ConvolutionKernels, KernelProfile, KernelTimes, RealNetworkRound, RealNetworkSpeed, RealPytorchRun } from './types';
 
 const TASK = FULL_TASKS.find((task) => task.name === 'resnet56-cifar')!;
@@ -76,26 +77,11 @@ export async function profileDefaultRun(made: CompressionSession, steps: number)
     const info = await tf.profile(async () => {
       elapsedMs = (await made.train('gfr', { ...DEFAULT_RUN_SETTINGS, maxSteps, guardReadings: 1 })).elapsedMs;
     });
-    const kernels = new Map<string, KernelProfile>();
-    for (const kernel of info.kernels) {
-      if (kernel.name.endsWith('__op')) continue;
-      const entry = kernels.get(kernel.name) ?? { name: kernel.name, callsPerStep: 0, msPerStep: 0 };
-      entry.callsPerStep += 1;
-      entry.msPerStep += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
-      kernels.set(kernel.name, entry);
-    }
-    return { kernels, elapsedMs };
+    return { kernels: kernelsOf(info), elapsedMs };
   };
   const once = await run(1);
   const many = await run(1 + steps);
-  const kernels = [...many.kernels.values()]
-    .map((k) => {
-      const base = once.kernels.get(k.name);
-      return { name: k.name, callsPerStep: (k.callsPerStep - (base?.callsPerStep ?? 0)) / steps, msPerStep: Math.max(0, k.msPerStep - (base?.msPerStep ?? 0)) / steps };
-    })
-    .filter((k) => k.callsPerStep > 0)
-    .sort((a, b) => b.msPerStep - a.msPerStep);
-  return { stepMs: (many.elapsedMs - once.elapsedMs) / steps, kernels };
+  return { stepMs: (many.elapsedMs - once.elapsedMs) / steps, kernels: kernelsPerStep(once.kernels, many.kernels, steps) };
 }
 
 /** ResNet-56's three stages: side and channels of their 3×3 convolutions (stride 1), as torch_resnet56.py's `kernels`. */

@@ -28,17 +28,33 @@ async function profiledRun(model: tf.LayersModel, batchSize: number, steps: numb
   const info = await tf.profile(async () => {
     elapsedMs = (await trainSparse(model, data, settings)).elapsedMs;
   });
+  const kernels = kernelsOf(info);
+  const count = [...kernels.values()].reduce((sum, kernel) => sum + kernel.callsPerStep, 0);
+  return { kernels, count, elapsedMs };
+}
+
+/** Calls and time of each kernel a profiled run dispatched (the scopes of custom gradients, `…__op`, left out). */
+export function kernelsOf(info: Awaited<ReturnType<typeof tf.profile>>): Map<string, KernelProfile> {
   const kernels = new Map<string, KernelProfile>();
-  let count = 0;
   for (const kernel of info.kernels) {
     if (kernel.name.endsWith('__op')) continue;
-    count++;
     const entry = kernels.get(kernel.name) ?? { name: kernel.name, callsPerStep: 0, msPerStep: 0 };
     entry.callsPerStep += 1;
     entry.msPerStep += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
     kernels.set(kernel.name, entry);
   }
-  return { kernels, count, elapsedMs };
+  return kernels;
+}
+
+/** Per step: a run of 1 + `steps` steps less a run of 1 step, slowest kernel first. */
+export function kernelsPerStep(once: Map<string, KernelProfile>, many: Map<string, KernelProfile>, steps: number): KernelProfile[] {
+  return [...many.values()]
+    .map((k) => {
+      const base = once.get(k.name);
+      return { name: k.name, callsPerStep: (k.callsPerStep - (base?.callsPerStep ?? 0)) / steps, msPerStep: Math.max(0, k.msPerStep - (base?.msPerStep ?? 0)) / steps };
+    })
+    .filter((k) => k.callsPerStep > 0)
+    .sort((a, b) => b.msPerStep - a.msPerStep);
 }
 
 /** Profiles `steps` training steps of the speed model at `batchSize` on the active backend. */
@@ -48,13 +64,7 @@ export async function profileTrainingStep(batchSize: number, steps: number): Pro
     await profiledRun(model, batchSize, 1); // warm-up: kernel setup, allocation
     const once = await profiledRun(model, batchSize, 1);
     const many = await profiledRun(model, batchSize, 1 + steps);
-    const kernels = [...many.kernels.values()]
-      .map((k) => {
-        const base = once.kernels.get(k.name);
-        return { name: k.name, callsPerStep: (k.callsPerStep - (base?.callsPerStep ?? 0)) / steps, msPerStep: Math.max(0, k.msPerStep - (base?.msPerStep ?? 0)) / steps };
-      })
-      .filter((k) => k.callsPerStep > 0)
-      .sort((a, b) => b.msPerStep - a.msPerStep);
+    const kernels = kernelsPerStep(once.kernels, many.kernels, steps);
     return {
       backend: tf.getBackend(),
       batchSize,

@@ -46,15 +46,15 @@ describe('--val-data', () => {
     const out = join(root, 'out');
     const result = await gfr('prune', LOGITS_FIXTURE, '--data', train, '--val-data', validation, '--criterion', 'l1', '--epochs', '0', '--ratios', '0,0.05', '--force', '--out', out);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    const line = result.stderr.match(/(\d+) training, (\d+) calibration \(held out from training\), (\d+) validation images (.*)/);
+    const line = result.stderr.match(/(\d+) training, (\d+) calibration and (\d+) guard images \(held out from training\), (\d+) validation images (.*)/);
     expect(line, result.stderr).not.toBeNull();
-    const [, fit, calibration, count, from] = line!;
-    expect(Number(fit) + Number(calibration)).toBe(600);
+    const [, fit, calibration, guard, count, from] = line!;
+    expect(Number(fit) + Number(calibration) + Number(guard)).toBe(600);
     expect(Number(count)).toBe(200);
     expect(from).toBe(`from --val-data ${validation} (images-idx3-ubyte)`);
 
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report.data.train + report.data.calibration).toBe(600);
+    expect(report.data.train + report.data.calibration + report.data.guard).toBe(600);
     expect(report.data.validation).toEqual({ source: `${validation} (images-idx3-ubyte)`, count: 200, separate: true });
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(`200 validation images given apart from the data, ${validation} (images-idx3-ubyte),`);
 
@@ -72,9 +72,9 @@ describe('--val-data', () => {
   it('without it, the validation images are held out of --data and the log says so', async () => {
     const out = join(root, 'split');
     const result = await gfr('prune', LOGITS_FIXTURE, '--data', train, '--criterion', 'l1', '--epochs', '0', '--ratios', '0', '--force', '--out', out);
-    expect(result.stderr).toMatch(/\d+ training, \d+ calibration \(held out from training\), 60 validation images \(held out from the data\)/);
+    expect(result.stderr).toMatch(/\d+ training, \d+ calibration and \d+ guard images \(held out from training\), 60 validation images \(held out from the data\)/);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report.data.train + report.data.calibration).toBe(540);
+    expect(report.data.train + report.data.calibration + report.data.guard).toBe(540);
     expect(report.data.validation).toMatchObject({ count: 60, separate: false });
   });
 

@@ -43,15 +43,15 @@ test('a reload in the middle of training: the page offers to resume from the sav
   const step = Number((await resume.textContent())!.match(/\d+/)![0]);
   // The latest checkpoint that landed before the reload: the one seen, or a later one.
   expect(step).toBeGreaterThanOrEqual(savedStep);
-  await expect(page.getByTestId('train-interrupted')).toContainText(`interrupted at step ${step} of 360`);
-  await expect(page.getByTestId('restored-note')).toContainText(`a training interrupted at step ${step} of 360, which can be resumed`);
+  await expect(page.getByTestId('train-interrupted')).toContainText(`interrupted at step ${step} of 300`);
+  await expect(page.getByTestId('restored-note')).toContainText(`a training interrupted at step ${step} of 300, which can be resumed`);
   await expect(page.getByTestId('data-count')).toHaveText('100');
 
   await resume.click();
   // The run goes on from the next step (the curve before it came back with the note).
   await expect(page.getByTestId('train-step')).toHaveText(/^\d+$/);
   await page.waitForFunction((after) => Number(document.querySelector('[data-testid="train-step"]')?.textContent) > after, step, { polling: 100, ...UNTIL_DONE });
-  await expect(page.getByTestId('train-done')).toContainText('Trained 360 steps', UNTIL_DONE);
+  await expect(page.getByTestId('train-done')).toContainText('Trained 300 steps', UNTIL_DONE);
   await expect(page.getByTestId('train-resume')).toHaveCount(0);
   await expect(page.getByTestId('scores-view')).toBeVisible(UNTIL_DONE);
   expect(errors).toEqual([]);
